@@ -1,0 +1,13 @@
+//! Authentication: session tokens, the authenticated-user extractor, and login.
+//!
+//! A session is a short-lived HS256 JWT whose `jti` names a row in the `sessions` table. The
+//! signature and claims are checked first (cheap, rejects forgeries without touching the
+//! database); the row is then looked up, so logout and password changes revoke tokens at
+//! once on every node.
+
+pub mod extractor;
+pub mod jwt;
+pub mod login;
+
+pub use extractor::AuthUser;
+pub use jwt::Tokens;

@@ -1,0 +1,269 @@
+//! The `rcs` command line: `serve` for the service, the rest for the platform operator.
+//!
+//! Every subcommand takes `--config`, `--data-dir` and `--database-url` (also settable in the
+//! TOML file and as `RCS_*` variables), and works against SQLite or PostgreSQL alike.
+
+use std::io::Read;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::{Args, Parser, Subcommand};
+
+use crate::config::{Layer, Settings};
+use crate::db::{accounts, users, Db};
+use crate::domain::{Email, NewPassword};
+use crate::startup::Application;
+use crate::telemetry;
+use rcs_shared::Role;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "rcs",
+    version,
+    about = "Redirection and Configuration Service for SIP desk phones"
+)]
+pub struct Cli {
+    #[command(flatten)]
+    global: GlobalArgs,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Args, Debug)]
+struct GlobalArgs {
+    /// TOML configuration file (keys as in the README; flags and RCS_* variables override it).
+    #[arg(long, global = true, env = "RCS_CONFIG", value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Folder for the SQLite database, generated certificates and stored files [default: ./data].
+    #[arg(long, global = true, env = "RCS_DATA_DIR", value_name = "DIR")]
+    data_dir: Option<PathBuf>,
+    /// sqlite://PATH or postgres://USER@HOST/DB [default: SQLite file rcs.db in the data directory].
+    #[arg(long, global = true, env = "RCS_DATABASE_URL", value_name = "URL")]
+    database_url: Option<String>,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Run the service: HTTPS (web UI, API, device route) and optionally plain HTTP.
+    Serve(ServeArgs),
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Manage accounts (service providers).
+    #[command(subcommand)]
+    Account(AccountCommand),
+    /// Manage the users of an account.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Print the OpenAPI document (YAML) generated from the code.
+    Openapi,
+}
+
+#[derive(Args, Debug)]
+struct ServeArgs {
+    /// HTTPS listen address [default: 0.0.0.0:8443].
+    #[arg(long, env = "RCS_HTTPS_ADDR", value_name = "ADDR")]
+    https_addr: Option<String>,
+    /// Plain-HTTP listen address, for running behind a TLS-terminating proxy [default: off].
+    #[arg(long, env = "RCS_HTTP_ADDR", value_name = "ADDR")]
+    http_addr: Option<String>,
+}
+
+#[derive(Subcommand, Debug)]
+enum AccountCommand {
+    /// Create an account and its first Super User; prints a generated one-time password.
+    Create {
+        /// The service provider's name (unique).
+        #[arg(long)]
+        name: String,
+        /// Email (username) of the account's first Super User.
+        #[arg(long, value_name = "EMAIL")]
+        super_user: String,
+        /// Read the password from standard input instead of generating one.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// List accounts with their number of users.
+    List,
+}
+
+#[derive(Subcommand, Debug)]
+enum UserCommand {
+    /// Add a user to an account; prints a generated one-time password.
+    Add {
+        /// The account's name.
+        #[arg(long)]
+        account: String,
+        /// Email (username) of the new user.
+        #[arg(long)]
+        email: String,
+        /// `user` or `super_user`.
+        #[arg(long, default_value = "user")]
+        role: String,
+        /// Read the password from standard input instead of generating one.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+}
+
+/// Parses the command line and runs it; errors are printed with their causes.
+pub async fn run() -> ExitCode {
+    let cli = Cli::parse();
+    match execute(cli).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn execute(cli: Cli) -> anyhow::Result<()> {
+    let mut flags = Layer {
+        data_dir: cli.global.data_dir,
+        database_url: cli.global.database_url,
+        ..Layer::default()
+    };
+    if let Command::Serve(args) = &cli.command {
+        flags.https_addr = args.https_addr.clone();
+        flags.http_addr = args.http_addr.clone();
+    }
+    let settings = Settings::load(cli.global.config.as_deref(), flags)?;
+    match cli.command {
+        Command::Serve(_) => serve(settings).await,
+        Command::Migrate => {
+            connect(&settings).await?;
+            println!("Database is up to date.");
+            Ok(())
+        }
+        Command::Account(AccountCommand::Create {
+            name,
+            super_user,
+            password_stdin,
+        }) => create_account(&settings, &name, &super_user, password_stdin).await,
+        Command::Account(AccountCommand::List) => list_accounts(&settings).await,
+        Command::User(UserCommand::Add {
+            account,
+            email,
+            role,
+            password_stdin,
+        }) => add_user(&settings, &account, &email, &role, password_stdin).await,
+        Command::Openapi => {
+            print!("{}", crate::openapi::yaml()?);
+            Ok(())
+        }
+    }
+}
+
+async fn serve(settings: Settings) -> anyhow::Result<()> {
+    telemetry::init(settings.log_format, &settings.log_filter);
+    let app = Application::build(settings).await?;
+    app.run_until_stopped().await?;
+    tracing::info!("rcs stopped");
+    Ok(())
+}
+
+async fn connect(settings: &Settings) -> anyhow::Result<Db> {
+    if settings.is_sqlite() {
+        std::fs::create_dir_all(&settings.data_dir)
+            .with_context(|| format!("cannot create {}", settings.data_dir.display()))?;
+    }
+    Db::connect_and_migrate(&settings.database_url, 2).await
+}
+
+/// A password from stdin (validated) or a generated one (returned for printing).
+fn obtain_password(from_stdin: bool) -> anyhow::Result<(NewPassword, Option<String>)> {
+    if from_stdin {
+        let mut text = String::new();
+        std::io::stdin()
+            .read_to_string(&mut text)
+            .context("cannot read the password from stdin")?;
+        let text = text.trim_end_matches(['\r', '\n']);
+        let pw = NewPassword::parse(text).map_err(anyhow::Error::msg)?;
+        Ok((pw, None))
+    } else {
+        let (pw, text) = NewPassword::generate();
+        Ok((pw, Some(text)))
+    }
+}
+
+async fn hash(password: NewPassword) -> anyhow::Result<crate::domain::PasswordHash> {
+    tokio::task::spawn_blocking(move || password.hash()).await?
+}
+
+async fn create_account(
+    settings: &Settings,
+    name: &str,
+    email: &str,
+    password_stdin: bool,
+) -> anyhow::Result<()> {
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 100 {
+        anyhow::bail!("the account name must be 1 to 100 characters");
+    }
+    let email = Email::parse(email).map_err(anyhow::Error::msg)?;
+    let (password, generated) = obtain_password(password_stdin)?;
+    let db = connect(settings).await?;
+    let hash = hash(password).await?;
+    let (account_id, _) = accounts::create_with_super_user(&db, name, &email, &hash).await?;
+    println!("Created account {name:?} (id {account_id}) with Super User {email}.");
+    if let Some(pw) = generated {
+        println!("One-time password: {pw}");
+        println!("Log in with it and change it under your preferences.");
+    }
+    Ok(())
+}
+
+async fn list_accounts(settings: &Settings) -> anyhow::Result<()> {
+    let db = connect(settings).await?;
+    let rows = accounts::list(&db).await?;
+    println!("{:>6}  {:<32}  {:>5}  CREATED", "ID", "NAME", "USERS");
+    for a in rows {
+        println!(
+            "{:>6}  {:<32}  {:>5}  {}",
+            a.id,
+            a.name,
+            a.users,
+            crate::db::rfc3339(a.created_at)
+        );
+    }
+    Ok(())
+}
+
+async fn add_user(
+    settings: &Settings,
+    account: &str,
+    email: &str,
+    role: &str,
+    password_stdin: bool,
+) -> anyhow::Result<()> {
+    let role =
+        Role::parse(&role.replace('-', "_")).context("the role must be user or super_user")?;
+    let email = Email::parse(email).map_err(anyhow::Error::msg)?;
+    let (password, generated) = obtain_password(password_stdin)?;
+    let db = connect(settings).await?;
+    let account_id = accounts::find_id_by_name(&db, account.trim())
+        .await?
+        .with_context(|| format!("no account named {account:?}"))?;
+    let hash = hash(password).await?;
+    users::insert(
+        &db.pool,
+        account_id,
+        email.as_str(),
+        role,
+        &hash.0,
+        crate::db::now(),
+    )
+    .await
+    .map_err(|e| match &e {
+        sqlx::Error::Database(d) if d.is_unique_violation() => {
+            anyhow::anyhow!("the username {email} is already in use")
+        }
+        _ => anyhow::Error::new(e),
+    })?;
+    println!("Added {} {email} to {account:?}.", role.label());
+    if let Some(pw) = generated {
+        println!("One-time password: {pw}");
+    }
+    Ok(())
+}

@@ -1,0 +1,262 @@
+//! Settings: defaults, then a TOML file, then `RCS_*` environment variables, then flags.
+//!
+//! Every setting has one name used in all three places: `data_dir` in the file,
+//! `RCS_DATA_DIR` in the environment, `--data-dir` on the command line (for the settings that
+//! have a flag). A later layer wins. Unknown keys in the file are an error, so a typo does not
+//! silently fall back to a default.
+
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+use anyhow::{bail, Context};
+use secrecy::SecretString;
+use serde::Deserialize;
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// Readable lines for a terminal.
+    Human,
+    /// One JSON object per line, for log shippers.
+    Json,
+}
+
+impl FromStr for LogFormat {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.to_ascii_lowercase().as_str() {
+            "human" => Ok(LogFormat::Human),
+            "json" => Ok(LogFormat::Json),
+            other => Err(format!("unknown log format {other:?} (use human or json)")),
+        }
+    }
+}
+
+/// Declares the settings once: the layer struct (every field optional), the list of keys,
+/// the environment reader and the merge all follow from this one list.
+macro_rules! settings_layer {
+    ($($(#[doc = $doc:literal])* $field:ident : $ty:ty),* $(,)?) => {
+        /// One layer of configuration: a file, the environment, or the command line.
+        #[derive(Debug, Default, Clone, Deserialize)]
+        #[serde(deny_unknown_fields)]
+        pub struct Layer {
+            $($(#[doc = $doc])* pub $field: Option<$ty>,)*
+        }
+
+        impl Layer {
+            /// Every setting's name, as written in the TOML file.
+            pub const KEYS: &'static [&'static str] = &[$(stringify!($field)),*];
+
+            /// Reads `RCS_<NAME>` for every setting from `lookup` (the process environment in
+            /// production, a map in tests). Empty values count as unset.
+            pub fn from_env(lookup: impl Fn(&str) -> Option<String>) -> anyhow::Result<Layer> {
+                let mut layer = Layer::default();
+                $(
+                    let var = format!("RCS_{}", stringify!($field).to_ascii_uppercase());
+                    if let Some(value) = lookup(&var).filter(|v| !v.is_empty()) {
+                        layer.$field = Some(value.parse::<$ty>().map_err(|e| {
+                            anyhow::anyhow!("{var}={value:?} is not valid: {e}")
+                        })?);
+                    }
+                )*
+                Ok(layer)
+            }
+
+            /// This layer on top of `lower`: a value set here wins.
+            pub fn over(self, lower: Layer) -> Layer {
+                Layer { $($field: self.$field.or(lower.$field),)* }
+            }
+        }
+    };
+}
+
+settings_layer! {
+    /// Where rcs keeps its SQLite database, generated certificates and stored files.
+    data_dir: PathBuf,
+    /// `sqlite://...` or `postgres://...`; default: `rcs.db` in the data directory.
+    database_url: String,
+    /// Largest number of pooled database connections.
+    database_max_connections: u32,
+    /// The HTTPS listener (web UI, API and device route).
+    https_addr: String,
+    /// An optional plain-HTTP listener, for running behind a TLS-terminating reverse proxy.
+    http_addr: String,
+    /// PEM server certificate chain; with `tls_key`. Default: generated self-signed.
+    tls_cert: PathBuf,
+    /// PEM private key for `tls_cert`.
+    tls_key: PathBuf,
+    /// PEM bundle of CAs that sign phone certificates. Default: a generated development CA.
+    device_ca: PathBuf,
+    /// HS256 secret for session tokens. Default: generated once and kept in the database.
+    jwt_secret: String,
+    /// How long a session token is valid, in seconds.
+    token_ttl_secs: u64,
+    /// Failed logins allowed per email address within `login_window_secs`.
+    login_max_failures_per_email: u32,
+    /// Failed logins allowed per client address within `login_window_secs`.
+    login_max_failures_per_client: u32,
+    /// Length of the failed-login window, in seconds.
+    login_window_secs: u64,
+    /// Take the client address from `X-Forwarded-For` (only behind a trusted proxy).
+    trust_forwarded_for: bool,
+    /// HTTP worker threads; default: one per CPU core.
+    workers: usize,
+    /// `human` or `json`.
+    log_format: LogFormat,
+    /// A tracing filter such as `info` or `rcs=debug,info`.
+    log_filter: String,
+}
+
+/// The resolved configuration the application runs with.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub data_dir: PathBuf,
+    pub database_url: String,
+    pub database_max_connections: u32,
+    pub https_addr: String,
+    pub http_addr: Option<String>,
+    pub tls_cert: Option<PathBuf>,
+    pub tls_key: Option<PathBuf>,
+    pub device_ca: Option<PathBuf>,
+    pub jwt_secret: Option<SecretString>,
+    pub token_ttl_secs: u64,
+    pub login_max_failures_per_email: u32,
+    pub login_max_failures_per_client: u32,
+    pub login_window_secs: u64,
+    pub trust_forwarded_for: bool,
+    pub workers: usize,
+    pub log_format: LogFormat,
+    pub log_filter: String,
+}
+
+impl Settings {
+    /// Defaults for a data directory: SQLite inside it, HTTPS on 0.0.0.0:8443.
+    pub fn with_data_dir(data_dir: impl Into<PathBuf>) -> Settings {
+        Settings::resolve(Layer {
+            data_dir: Some(data_dir.into()),
+            ..Layer::default()
+        })
+        .expect("defaults are valid")
+    }
+
+    /// Fills every unset value of `layer` with its default.
+    pub fn resolve(layer: Layer) -> anyhow::Result<Settings> {
+        let data_dir = layer.data_dir.unwrap_or_else(|| PathBuf::from("data"));
+        let database_url = layer
+            .database_url
+            .unwrap_or_else(|| default_sqlite_url(&data_dir));
+        if layer.tls_cert.is_some() != layer.tls_key.is_some() {
+            bail!("tls_cert and tls_key must be set together");
+        }
+        let token_ttl_secs = layer.token_ttl_secs.unwrap_or(3600);
+        if token_ttl_secs == 0 {
+            bail!("token_ttl_secs must be at least 1");
+        }
+        Ok(Settings {
+            database_url,
+            database_max_connections: layer.database_max_connections.unwrap_or(16).max(1),
+            https_addr: layer.https_addr.unwrap_or_else(|| "0.0.0.0:8443".into()),
+            http_addr: layer.http_addr,
+            tls_cert: layer.tls_cert,
+            tls_key: layer.tls_key,
+            device_ca: layer.device_ca,
+            jwt_secret: layer.jwt_secret.map(SecretString::from),
+            token_ttl_secs,
+            login_max_failures_per_email: layer.login_max_failures_per_email.unwrap_or(10),
+            login_max_failures_per_client: layer.login_max_failures_per_client.unwrap_or(50),
+            login_window_secs: layer.login_window_secs.unwrap_or(900).max(1),
+            trust_forwarded_for: layer.trust_forwarded_for.unwrap_or(false),
+            workers: layer.workers.unwrap_or(0),
+            log_format: layer.log_format.unwrap_or(LogFormat::Human),
+            log_filter: layer.log_filter.unwrap_or_else(|| "info".into()),
+            data_dir,
+        })
+    }
+
+    /// Layers flags over the environment over the file named by `config` (if any).
+    pub fn load(config: Option<&Path>, flags: Layer) -> anyhow::Result<Settings> {
+        let file = match config {
+            Some(path) => Layer::from_toml_file(path)?,
+            None => Layer::default(),
+        };
+        let env = Layer::from_env(|k| std::env::var(k).ok())?;
+        Settings::resolve(flags.over(env.over(file)))
+    }
+
+    /// True when the database is the embedded SQLite engine.
+    pub fn is_sqlite(&self) -> bool {
+        self.database_url.starts_with("sqlite:")
+    }
+}
+
+impl Layer {
+    pub fn from_toml_file(path: &Path) -> anyhow::Result<Layer> {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read configuration file {}", path.display()))?;
+        Layer::from_toml(&text)
+            .with_context(|| format!("invalid configuration file {}", path.display()))
+    }
+
+    pub fn from_toml(text: &str) -> anyhow::Result<Layer> {
+        Ok(toml::from_str(text)?)
+    }
+}
+
+fn default_sqlite_url(data_dir: &Path) -> String {
+    format!("sqlite://{}", data_dir.join("rcs.db").display())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    #[test]
+    fn later_layers_win_and_defaults_fill_the_rest() {
+        let file = Layer::from_toml(
+            "https_addr = \"127.0.0.1:1\"\nlog_format = \"json\"\ndata_dir = \"/file\"",
+        )
+        .unwrap();
+        let env: HashMap<&str, &str> = [
+            ("RCS_HTTPS_ADDR", "127.0.0.1:2"),
+            ("RCS_TOKEN_TTL_SECS", "60"),
+        ]
+        .into();
+        let env = Layer::from_env(|k| env.get(k).map(|v| v.to_string())).unwrap();
+        let flags = Layer {
+            data_dir: Some("/flag".into()),
+            ..Layer::default()
+        };
+        let s = Settings::resolve(flags.over(env.over(file))).unwrap();
+        assert_eq!(s.https_addr, "127.0.0.1:2");
+        assert_eq!(s.token_ttl_secs, 60);
+        assert_eq!(s.log_format, LogFormat::Json);
+        assert_eq!(s.data_dir, PathBuf::from("/flag"));
+        assert_eq!(s.database_url, "sqlite:///flag/rcs.db");
+        assert!(s.http_addr.is_none());
+    }
+
+    #[test]
+    fn unknown_file_keys_and_bad_env_values_are_errors() {
+        assert!(Layer::from_toml("htps_addr = \"x\"").is_err());
+        let err = Layer::from_env(|k| (k == "RCS_TOKEN_TTL_SECS").then(|| "soon".to_string()))
+            .unwrap_err();
+        assert!(err.to_string().contains("RCS_TOKEN_TTL_SECS"), "{err}");
+    }
+
+    #[test]
+    fn every_key_has_an_environment_variable() {
+        for key in Layer::KEYS {
+            let var = format!("RCS_{}", key.to_ascii_uppercase());
+            let seen = std::cell::Cell::new(false);
+            let _ = Layer::from_env(|k| {
+                if k == var {
+                    seen.set(true);
+                }
+                None
+            });
+            assert!(seen.get(), "{var} is never read");
+        }
+    }
+}

@@ -1,0 +1,72 @@
+//! Issued session tokens. A JWT is honoured only while its row is here.
+
+use sqlx::FromRow;
+
+use super::Db;
+
+/// What a valid session tells about its holder, read fresh on every request so a role
+/// change or deletion takes effect at once.
+#[derive(Debug, Clone, FromRow)]
+pub struct SessionUser {
+    pub user_id: i64,
+    pub account_id: i64,
+    pub role: String,
+    pub email: String,
+}
+
+pub async fn insert(
+    db: &Db,
+    jti: &str,
+    user_id: i64,
+    now: i64,
+    expires_at: i64,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO sessions (id, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)",
+    )
+    .bind(jti)
+    .bind(user_id)
+    .bind(now)
+    .bind(expires_at)
+    .execute(&db.pool)
+    .await?;
+    Ok(())
+}
+
+#[tracing::instrument(skip_all)]
+pub async fn find_user(db: &Db, jti: &str, now: i64) -> sqlx::Result<Option<SessionUser>> {
+    sqlx::query_as(
+        "SELECT u.id AS user_id, u.account_id, u.role, u.email \
+         FROM sessions s JOIN users u ON u.id = s.user_id \
+         WHERE s.id = $1 AND s.expires_at > $2",
+    )
+    .bind(jti)
+    .bind(now)
+    .fetch_optional(&db.pool)
+    .await
+}
+
+pub async fn delete(db: &Db, jti: &str) -> sqlx::Result<()> {
+    sqlx::query("DELETE FROM sessions WHERE id = $1")
+        .bind(jti)
+        .execute(&db.pool)
+        .await?;
+    Ok(())
+}
+
+/// Ends every session of a user (password change, removal).
+pub async fn delete_for_user(db: &Db, user_id: i64) -> sqlx::Result<u64> {
+    Ok(sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+        .bind(user_id)
+        .execute(&db.pool)
+        .await?
+        .rows_affected())
+}
+
+pub async fn delete_expired(db: &Db, now: i64) -> sqlx::Result<u64> {
+    Ok(sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
+        .bind(now)
+        .execute(&db.pool)
+        .await?
+        .rows_affected())
+}

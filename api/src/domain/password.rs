@@ -1,0 +1,110 @@
+//! Passwords: the policy for new ones and argon2id hashing.
+//!
+//! Hashing uses argon2id with the OWASP-recommended parameters (19 MiB, 2 passes, 1 lane),
+//! which are the `argon2` crate's defaults. Hashing costs tens of milliseconds of CPU, so
+//! callers run it on the blocking pool, never on an async worker.
+
+use std::sync::OnceLock;
+
+use argon2::password_hash::{rand_core::OsRng, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::Argon2;
+use secrecy::{ExposeSecret, SecretString};
+
+/// Shortest password accepted for a new or changed password.
+pub const MIN_PASSWORD_LEN: usize = 10;
+/// Longest accepted: argon2 over megabytes of input would be a denial-of-service lever.
+pub const MAX_PASSWORD_LEN: usize = 1024;
+
+/// A password that meets the policy, not yet hashed.
+pub struct NewPassword(SecretString);
+
+impl NewPassword {
+    pub fn parse(input: &str) -> Result<NewPassword, String> {
+        let len = input.chars().count();
+        if len < MIN_PASSWORD_LEN {
+            return Err(format!(
+                "The password must be at least {MIN_PASSWORD_LEN} characters long."
+            ));
+        }
+        if len > MAX_PASSWORD_LEN {
+            return Err(format!(
+                "The password must be at most {MAX_PASSWORD_LEN} characters long."
+            ));
+        }
+        Ok(NewPassword(SecretString::from(input.to_string())))
+    }
+
+    /// A random password for operator-created accounts: 20 characters from an unambiguous
+    /// alphabet (about 115 bits).
+    pub fn generate() -> (NewPassword, String) {
+        use rand::Rng;
+        const ALPHABET: &[u8] = b"abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+        let mut rng = rand::rngs::OsRng;
+        let text: String = (0..20)
+            .map(|_| ALPHABET[rng.gen_range(0..ALPHABET.len())] as char)
+            .collect();
+        (NewPassword(SecretString::from(text.clone())), text)
+    }
+
+    /// Hashes with a fresh salt (blocking: call from `spawn_blocking`).
+    pub fn hash(&self) -> anyhow::Result<PasswordHash> {
+        let salt = SaltString::generate(&mut OsRng);
+        let hash = Argon2::default()
+            .hash_password(self.0.expose_secret().as_bytes(), &salt)
+            .map_err(|e| anyhow::anyhow!("cannot hash password: {e}"))?;
+        Ok(PasswordHash(hash.to_string()))
+    }
+}
+
+/// A stored argon2id hash in PHC string form.
+#[derive(Debug, Clone)]
+pub struct PasswordHash(pub String);
+
+impl PasswordHash {
+    /// Constant-work check of `candidate` (blocking: call from `spawn_blocking`).
+    pub fn verify(&self, candidate: &str) -> bool {
+        let Ok(parsed) = argon2::PasswordHash::new(&self.0) else {
+            return false;
+        };
+        Argon2::default()
+            .verify_password(candidate.as_bytes(), &parsed)
+            .is_ok()
+    }
+
+    /// A hash of a random password, verified against when the email is unknown so that a
+    /// failed login costs the same time whether or not the user exists.
+    pub fn dummy() -> &'static PasswordHash {
+        static DUMMY: OnceLock<PasswordHash> = OnceLock::new();
+        DUMMY.get_or_init(|| {
+            NewPassword::generate()
+                .0
+                .hash()
+                .expect("hashing a generated password cannot fail")
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hash_verifies_only_the_same_password_and_is_argon2id() {
+        let pw = NewPassword::parse("correct horse battery").unwrap();
+        let hash = pw.hash().unwrap();
+        assert!(
+            hash.0.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
+            "{}",
+            hash.0
+        );
+        assert!(hash.verify("correct horse battery"));
+        assert!(!hash.verify("correct horse batterx"));
+    }
+
+    #[test]
+    fn policy_bounds() {
+        assert!(NewPassword::parse("short").is_err());
+        assert!(NewPassword::parse(&"x".repeat(MAX_PASSWORD_LEN + 1)).is_err());
+        assert!(NewPassword::parse("ten chars!").is_ok());
+    }
+}

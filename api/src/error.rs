@@ -1,0 +1,156 @@
+//! The one error type of the HTTP layer and its mapping to status codes.
+//!
+//! Handlers and domain code return [`Error`]; actix turns it into a JSON
+//! [`ApiError`](rcs_shared::ApiError) body. Internal failures are logged with their whole
+//! context chain and answered with a generic message, so no SQL, path or stack trace ever
+//! reaches a client.
+
+use actix_web::http::{header, StatusCode};
+use actix_web::{HttpResponse, ResponseError};
+use rcs_shared::ApiError;
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// 400: the request could not be read (malformed JSON, bad query string).
+    #[error("{1}")]
+    BadRequest(&'static str, String),
+    /// 401: no valid credentials.
+    #[error("{1}")]
+    Unauthorized(&'static str, String),
+    /// 403: authenticated, but the role does not allow this.
+    #[error("You are not allowed to do this.")]
+    Forbidden,
+    /// 404: the resource does not exist in the caller's account.
+    #[error("{1}")]
+    NotFound(&'static str, String),
+    /// 409: the request conflicts with the current state.
+    #[error("{1}")]
+    Conflict(&'static str, String),
+    /// 413: the body is larger than this route accepts.
+    #[error("{0}")]
+    PayloadTooLarge(String),
+    /// 422: well-formed but invalid values; the message names the field.
+    #[error("{1}")]
+    Unprocessable(&'static str, String),
+    /// 429: slow down; `retry_after` seconds until the next attempt may succeed.
+    #[error("Too many attempts. Try again in {retry_after} seconds.")]
+    TooManyRequests { retry_after: u64 },
+    /// 503: a dependency (the database) is unavailable.
+    #[error("The service is temporarily unavailable. Try again shortly.")]
+    Unavailable,
+    /// 500: anything else. Logged in full, answered generically.
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+impl Error {
+    pub fn bad_request(code: &'static str, message: impl Into<String>) -> Self {
+        Error::BadRequest(code, message.into())
+    }
+    pub fn not_found(code: &'static str, message: impl Into<String>) -> Self {
+        Error::NotFound(code, message.into())
+    }
+    pub fn conflict(code: &'static str, message: impl Into<String>) -> Self {
+        Error::Conflict(code, message.into())
+    }
+    pub fn unprocessable(code: &'static str, message: impl Into<String>) -> Self {
+        Error::Unprocessable(code, message.into())
+    }
+    /// The one answer for any token problem: callers learn nothing about which check failed.
+    pub fn invalid_token() -> Self {
+        Error::Unauthorized(
+            "invalid_token",
+            "Your session is not valid or has ended. Log in again.".into(),
+        )
+    }
+
+    fn code(&self) -> &'static str {
+        match self {
+            Error::BadRequest(code, _)
+            | Error::Unauthorized(code, _)
+            | Error::NotFound(code, _)
+            | Error::Conflict(code, _)
+            | Error::Unprocessable(code, _) => code,
+            Error::Forbidden => "forbidden",
+            Error::PayloadTooLarge(_) => "payload_too_large",
+            Error::TooManyRequests { .. } => "too_many_requests",
+            Error::Unavailable => "unavailable",
+            Error::Internal(_) => "internal_error",
+        }
+    }
+
+    /// The body a client sees.
+    pub fn body(&self) -> ApiError {
+        let message = match self {
+            Error::Internal(_) => "An internal error occurred.".to_string(),
+            other => other.to_string(),
+        };
+        ApiError::new(self.code(), message)
+    }
+}
+
+impl ResponseError for Error {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            Error::BadRequest(..) => StatusCode::BAD_REQUEST,
+            Error::Unauthorized(..) => StatusCode::UNAUTHORIZED,
+            Error::Forbidden => StatusCode::FORBIDDEN,
+            Error::NotFound(..) => StatusCode::NOT_FOUND,
+            Error::Conflict(..) => StatusCode::CONFLICT,
+            Error::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            Error::Unprocessable(..) => StatusCode::UNPROCESSABLE_ENTITY,
+            Error::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+            Error::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            Error::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        if let Error::Internal(e) = self {
+            tracing::error!(error = ?e, "internal error");
+        }
+        let mut response = HttpResponse::build(self.status_code());
+        match self {
+            Error::TooManyRequests { retry_after } => {
+                response.insert_header((header::RETRY_AFTER, retry_after.to_string()));
+            }
+            Error::Unavailable => {
+                response.insert_header((header::RETRY_AFTER, "5"));
+            }
+            Error::Unauthorized(..) => {
+                response.insert_header((header::WWW_AUTHENTICATE, "Bearer"));
+            }
+            _ => {}
+        }
+        response.json(self.body())
+    }
+}
+
+impl From<sqlx::Error> for Error {
+    fn from(e: sqlx::Error) -> Self {
+        match e {
+            // The pool could not hand out a connection: the database is down or saturated.
+            sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => {
+                tracing::warn!(error = %e, "database unavailable");
+                Error::Unavailable
+            }
+            other => Error::Internal(anyhow::Error::new(other).context("database query failed")),
+        }
+    }
+}
+
+/// Turns a unique-constraint violation into a domain error instead of a check-then-insert race.
+pub trait ResultExt<T> {
+    fn on_unique_violation(self, f: impl FnOnce() -> Error) -> Result<T>;
+}
+
+impl<T> ResultExt<T> for std::result::Result<T, sqlx::Error> {
+    fn on_unique_violation(self, f: impl FnOnce() -> Error) -> Result<T> {
+        self.map_err(|e| match &e {
+            sqlx::Error::Database(db) if db.is_unique_violation() => f(),
+            _ => e.into(),
+        })
+    }
+}

@@ -1,0 +1,18 @@
+//! rcs: a self-hosted Redirection and Configuration Service for SIP desk phones.
+//!
+//! The `rcs` binary is a thin wrapper over [`cli::run`]. [`startup::Application`] is the
+//! running service (API, device route, web UI); [`db`] is the one query layer over SQLite and
+//! PostgreSQL; [`domain`] holds values that are valid by construction.
+#![forbid(unsafe_code)]
+
+pub mod auth;
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod domain;
+pub mod error;
+pub mod openapi;
+pub mod routes;
+pub mod startup;
+pub mod telemetry;
+pub mod tls;

@@ -1,0 +1,57 @@
+//! The OpenAPI document, generated from the same route registration the server runs.
+
+use actix_web::App;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+use utoipa_actix_web::AppExt;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "rcs",
+        description = "Redirection and Configuration Service for SIP desk phones. Every `/api/v1` \
+            call except login takes `Authorization: Bearer <token>` from POST /api/v1/auth/login. \
+            Errors are `{\"code\": ..., \"message\": ...}`.",
+    ),
+    modifiers(&SecuritySchemes),
+    tags(
+        (name = "auth", description = "Login and logout"),
+        (name = "me", description = "The signed-in user"),
+        (name = "users", description = "An account's users (Super User only)"),
+        (name = "health", description = "Liveness and readiness probes"),
+    )
+)]
+struct ApiDoc;
+
+struct SecuritySchemes;
+
+impl Modify for SecuritySchemes {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .build(),
+            ),
+        );
+    }
+}
+
+/// The whole document: info and schemes from [`ApiDoc`], paths from the registered routes.
+pub fn document() -> utoipa::openapi::OpenApi {
+    let (_, mut api) = App::new()
+        .into_utoipa_app()
+        .openapi(ApiDoc::openapi())
+        .configure(crate::routes::configure)
+        .split_for_parts();
+    api.info.version = env!("CARGO_PKG_VERSION").to_string();
+    api
+}
+
+/// The document as YAML, exactly as committed in `openapi.yaml`.
+pub fn yaml() -> anyhow::Result<String> {
+    Ok(document().to_yaml()?)
+}

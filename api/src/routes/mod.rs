@@ -1,0 +1,22 @@
+//! HTTP routes. Each resource module exposes `configure`; this module assembles them so the
+//! running app and the OpenAPI document come from the same registration.
+
+pub mod auth;
+pub mod health;
+pub mod me;
+pub mod users;
+pub mod web_ui;
+
+use utoipa_actix_web::{scope, service_config::ServiceConfig};
+
+/// Registers every documented route.
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(health::healthz)
+        .service(health::readyz)
+        .service(
+            scope::scope("/api/v1")
+                .configure(auth::configure)
+                .configure(me::configure)
+                .configure(users::configure),
+        );
+}

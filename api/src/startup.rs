@@ -1,0 +1,211 @@
+//! Building and running the application.
+//!
+//! [`Application::build`] connects and migrates the database, prepares TLS, and binds every
+//! listener before returning, so callers (tests included, with port 0) know the ports and
+//! can send requests at once without sleeping or retrying.
+
+use std::net::TcpListener;
+use std::time::Duration;
+
+use actix_web::dev::{Server, ServerHandle};
+use actix_web::middleware::DefaultHeaders;
+use actix_web::{web, App, HttpServer};
+use anyhow::Context;
+use secrecy::SecretString;
+use tracing_actix_web::TracingLogger;
+use utoipa_actix_web::AppExt;
+
+use crate::auth::{jwt, Tokens};
+use crate::config::Settings;
+use crate::db::{self, Db};
+use crate::error::Error;
+use crate::{routes, tls};
+
+/// Shared, read-only state handed to every handler.
+pub struct AppState {
+    pub db: Db,
+    pub tokens: Tokens,
+    pub settings: Settings,
+}
+
+pub struct Application {
+    server: Server,
+    https_port: u16,
+    http_port: Option<u16>,
+    housekeeping: tokio::task::JoinHandle<()>,
+    state: web::Data<AppState>,
+}
+
+impl Application {
+    pub async fn build(settings: Settings) -> anyhow::Result<Application> {
+        std::fs::create_dir_all(&settings.data_dir).with_context(|| {
+            format!(
+                "cannot create the data directory {}",
+                settings.data_dir.display()
+            )
+        })?;
+        let db = Db::connect_and_migrate(&settings.database_url, settings.database_max_connections)
+            .await?;
+        let tls = tls::load_or_generate(&settings)?;
+        for note in &tls.generated {
+            tracing::info!("{note}");
+        }
+        let secret = match &settings.jwt_secret {
+            Some(s) => s.clone(),
+            None => SecretString::from(
+                db::settings::get_or_init(&db, "jwt_secret", jwt::generate_secret).await?,
+            ),
+        };
+        let tokens = Tokens::new(&secret, settings.token_ttl_secs);
+
+        let https = TcpListener::bind(&settings.https_addr)
+            .with_context(|| format!("cannot listen on {}", settings.https_addr))?;
+        let https_port = https.local_addr()?.port();
+        let http = match &settings.http_addr {
+            Some(addr) => {
+                Some(TcpListener::bind(addr).with_context(|| format!("cannot listen on {addr}"))?)
+            }
+            None => None,
+        };
+        let http_port = http
+            .as_ref()
+            .map(|l| l.local_addr())
+            .transpose()?
+            .map(|a| a.port());
+
+        let workers = settings.workers;
+        let state = web::Data::new(AppState {
+            db,
+            tokens,
+            settings,
+        });
+        let app_state = state.clone();
+        let mut server = HttpServer::new(move || {
+            App::new()
+                .wrap(security_headers())
+                .wrap(TracingLogger::default())
+                .app_data(app_state.clone())
+                .app_data(json_config())
+                .app_data(query_config())
+                .app_data(path_config())
+                .into_utoipa_app()
+                .configure(routes::configure)
+                .into_app()
+                .default_service(web::to(routes::web_ui::serve))
+        })
+        .shutdown_timeout(30)
+        .client_request_timeout(Duration::from_secs(10))
+        .tls_handshake_timeout(Duration::from_secs(10))
+        .listen_rustls_0_23(https, tls.config)?;
+        if let Some(http) = http {
+            server = server.listen(http)?;
+        }
+        if workers > 0 {
+            server = server.workers(workers);
+        }
+        let server = server.run();
+        let housekeeping = tokio::spawn(housekeeping(state.clone()));
+
+        tracing::info!(
+            https_port,
+            http_port,
+            engine = ?state.db.engine,
+            server_cert = %tls.server_cert.display(),
+            device_ca = %tls.device_ca.display(),
+            "rcs is ready"
+        );
+        Ok(Application {
+            server,
+            https_port,
+            http_port,
+            housekeeping,
+            state,
+        })
+    }
+
+    pub fn https_port(&self) -> u16 {
+        self.https_port
+    }
+
+    pub fn http_port(&self) -> Option<u16> {
+        self.http_port
+    }
+
+    pub fn db(&self) -> &Db {
+        &self.state.db
+    }
+
+    /// Stops the server (gracefully when asked): for tests and embedders.
+    pub fn handle(&self) -> ServerHandle {
+        self.server.handle()
+    }
+
+    /// Serves until SIGINT/SIGTERM or [`ServerHandle::stop`]; in-flight requests finish first.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let result = self.server.await;
+        self.housekeeping.abort();
+        result
+    }
+}
+
+/// Every few minutes: forget expired sessions and login counters.
+async fn housekeeping(state: web::Data<AppState>) {
+    let window = i64::try_from(state.settings.login_window_secs).unwrap_or(i64::MAX / 4);
+    let mut tick = tokio::time::interval(Duration::from_secs(300));
+    loop {
+        tick.tick().await;
+        let now = db::now();
+        if let Err(e) = db::sessions::delete_expired(&state.db, now).await {
+            tracing::warn!(error = %e, "cannot delete expired sessions");
+        }
+        if let Err(e) = db::rate_limits::delete_expired(&state.db, window, now).await {
+            tracing::warn!(error = %e, "cannot delete expired rate limits");
+        }
+    }
+}
+
+fn security_headers() -> DefaultHeaders {
+    DefaultHeaders::new()
+        .add(("X-Content-Type-Options", "nosniff"))
+        .add(("X-Frame-Options", "DENY"))
+        .add(("Referrer-Policy", "no-referrer"))
+}
+
+fn json_config() -> web::JsonConfig {
+    web::JsonConfig::default()
+        .limit(256 * 1024)
+        .error_handler(|err, _| {
+            use actix_web::error::JsonPayloadError as E;
+            match err {
+                E::Overflow { .. } | E::OverflowKnownLength { .. } => {
+                    Error::PayloadTooLarge("The request body is too large.".into()).into()
+                }
+                E::ContentType => Error::bad_request(
+                    "unsupported_content_type",
+                    "Send the body as application/json.",
+                )
+                .into(),
+                other => Error::bad_request(
+                    "invalid_json",
+                    format!("The request body is not valid: {other}"),
+                )
+                .into(),
+            }
+        })
+}
+
+fn query_config() -> web::QueryConfig {
+    web::QueryConfig::default().error_handler(|err, _| {
+        Error::bad_request(
+            "invalid_query",
+            format!("The query string is not valid: {err}"),
+        )
+        .into()
+    })
+}
+
+fn path_config() -> web::PathConfig {
+    web::PathConfig::default().error_handler(|err, _| {
+        Error::not_found("not_found", format!("No such resource: {err}")).into()
+    })
+}

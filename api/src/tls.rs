@@ -1,0 +1,189 @@
+//! HTTPS with rustls: the server certificate and the device CA that phones are checked against.
+//!
+//! Configured files are used as given. Without them, the first start generates a self-signed
+//! server certificate and a development device CA in the data directory (and later starts
+//! reuse them), so a newcomer gets working HTTPS and can sign a test phone certificate.
+//!
+//! The listener asks every client for a certificate but lets browsers connect without one;
+//! a certificate that is offered must chain to the device CA. Device routes then insist on one.
+
+use std::io::Write;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use anyhow::{anyhow, Context};
+use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, KeyPair, KeyUsagePurpose, SanType};
+use rustls::server::WebPkiClientVerifier;
+use rustls::{RootCertStore, ServerConfig};
+use rustls_pki_types::pem::PemObject;
+use rustls_pki_types::{CertificateDer, PrivateKeyDer};
+use time::{Duration, OffsetDateTime};
+
+use crate::config::Settings;
+
+/// Where generated material lives inside the data directory.
+pub struct TlsPaths {
+    pub server_cert: PathBuf,
+    pub server_key: PathBuf,
+    pub device_ca_cert: PathBuf,
+    pub device_ca_key: PathBuf,
+}
+
+impl TlsPaths {
+    pub fn in_data_dir(data_dir: &Path) -> TlsPaths {
+        TlsPaths {
+            server_cert: data_dir.join("tls").join("server.crt"),
+            server_key: data_dir.join("tls").join("server.key"),
+            device_ca_cert: data_dir.join("device-ca").join("ca.crt"),
+            device_ca_key: data_dir.join("device-ca").join("ca.key"),
+        }
+    }
+}
+
+/// The rustls configuration and the files it was built from (for the start-up message).
+pub struct Tls {
+    pub config: ServerConfig,
+    pub server_cert: PathBuf,
+    pub device_ca: PathBuf,
+    /// Human-readable notes about generated files.
+    pub generated: Vec<String>,
+}
+
+/// The ring provider, named explicitly so the choice never depends on cargo feature unification.
+pub fn provider() -> Arc<rustls::crypto::CryptoProvider> {
+    Arc::new(rustls::crypto::ring::default_provider())
+}
+
+/// Loads configured certificates or generates development ones, and builds the server config.
+pub fn load_or_generate(settings: &Settings) -> anyhow::Result<Tls> {
+    let paths = TlsPaths::in_data_dir(&settings.data_dir);
+    let mut generated = Vec::new();
+
+    let (cert_path, key_path) = match (&settings.tls_cert, &settings.tls_key) {
+        (Some(c), Some(k)) => (c.clone(), k.clone()),
+        _ => {
+            if !paths.server_cert.exists() || !paths.server_key.exists() {
+                generate_server_cert(&paths)?;
+                generated.push(format!(
+                    "generated a self-signed server certificate: {}",
+                    paths.server_cert.display()
+                ));
+            }
+            (paths.server_cert.clone(), paths.server_key.clone())
+        }
+    };
+    let ca_path = match &settings.device_ca {
+        Some(p) => p.clone(),
+        None => {
+            if !paths.device_ca_cert.exists() || !paths.device_ca_key.exists() {
+                generate_device_ca(&paths)?;
+                generated.push(format!(
+                    "generated a development device CA (sign test phone certificates with it): {} and {}",
+                    paths.device_ca_cert.display(),
+                    paths.device_ca_key.display()
+                ));
+            }
+            paths.device_ca_cert.clone()
+        }
+    };
+
+    let chain = read_certs(&cert_path)?;
+    let key = PrivateKeyDer::from_pem_file(&key_path)
+        .map_err(|e| anyhow!("cannot read the private key {}: {e}", key_path.display()))?;
+    let mut roots = RootCertStore::empty();
+    for ca in read_certs(&ca_path)? {
+        roots
+            .add(ca)
+            .with_context(|| format!("invalid device CA certificate in {}", ca_path.display()))?;
+    }
+    let provider = provider();
+    let verifier = WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider.clone())
+        .allow_unauthenticated()
+        .build()
+        .context("cannot build the device certificate verifier")?;
+    let config = ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()?
+        .with_client_cert_verifier(verifier)
+        .with_single_cert(chain, key)
+        .with_context(|| {
+            format!(
+                "the key {} does not match the certificate",
+                key_path.display()
+            )
+        })?;
+    Ok(Tls {
+        config,
+        server_cert: cert_path,
+        device_ca: ca_path,
+        generated,
+    })
+}
+
+fn read_certs(path: &Path) -> anyhow::Result<Vec<CertificateDer<'static>>> {
+    let certs = CertificateDer::pem_file_iter(path)
+        .map_err(|e| anyhow!("cannot read {}: {e}", path.display()))?
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| anyhow!("invalid PEM in {}: {e}", path.display()))?;
+    if certs.is_empty() {
+        anyhow::bail!("no certificate found in {}", path.display());
+    }
+    Ok(certs)
+}
+
+fn validity(params: &mut CertificateParams, days: i64) {
+    let now = OffsetDateTime::now_utc();
+    params.not_before = now - Duration::days(1);
+    params.not_after = now + Duration::days(days);
+}
+
+fn generate_server_cert(paths: &TlsPaths) -> anyhow::Result<()> {
+    let key = KeyPair::generate()?;
+    let mut params = CertificateParams::new(vec!["localhost".to_string()])?;
+    params.subject_alt_names.extend([
+        SanType::IpAddress(IpAddr::V4(Ipv4Addr::LOCALHOST)),
+        SanType::IpAddress(IpAddr::V6(Ipv6Addr::LOCALHOST)),
+    ]);
+    params
+        .distinguished_name
+        .push(DnType::CommonName, "rcs development server");
+    validity(&mut params, 825);
+    let cert = params.self_signed(&key)?;
+    write_file(&paths.server_cert, cert.pem().as_bytes(), false)?;
+    write_file(&paths.server_key, key.serialize_pem().as_bytes(), true)
+}
+
+fn generate_device_ca(paths: &TlsPaths) -> anyhow::Result<()> {
+    let key = KeyPair::generate()?;
+    let mut params = CertificateParams::default();
+    params
+        .distinguished_name
+        .push(DnType::CommonName, "rcs development device CA");
+    params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    params.key_usages = vec![
+        KeyUsagePurpose::KeyCertSign,
+        KeyUsagePurpose::CrlSign,
+        KeyUsagePurpose::DigitalSignature,
+    ];
+    validity(&mut params, 3650);
+    let cert = params.self_signed(&key)?;
+    write_file(&paths.device_ca_cert, cert.pem().as_bytes(), false)?;
+    write_file(&paths.device_ca_key, key.serialize_pem().as_bytes(), true)
+}
+
+/// Writes a file, creating its folder; private keys are readable by the owner only.
+fn write_file(path: &Path, contents: &[u8], private: bool) -> anyhow::Result<()> {
+    use std::os::unix::fs::OpenOptionsExt;
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    }
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(if private { 0o600 } else { 0o644 })
+        .open(path)
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    file.write_all(contents)?;
+    Ok(())
+}

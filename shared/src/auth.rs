@@ -1,0 +1,87 @@
+//! Login, session and the signed-in user.
+
+use serde::{Deserialize, Serialize};
+
+/// What a user may do within their account.
+///
+/// A `user` has full use of the account's phones, servers and brandings; a `super_user` can
+/// also manage the account's users and create or edit branding files.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    User,
+    SuperUser,
+}
+
+impl Role {
+    /// The stored and serialized spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::User => "user",
+            Role::SuperUser => "super_user",
+        }
+    }
+
+    /// Parses the stored spelling; anything else is `None`.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "user" => Some(Role::User),
+            "super_user" => Some(Role::SuperUser),
+            _ => None,
+        }
+    }
+
+    /// The wording the original guide uses ("User", "Super User").
+    pub fn label(self) -> &'static str {
+        match self {
+            Role::User => "User",
+            Role::SuperUser => "Super User",
+        }
+    }
+}
+
+/// Request body for POST /api/v1/auth/login.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(
+    feature = "openapi",
+    schema(example = json!({"email": "admin@example.com", "password": "correct horse battery"}))
+)]
+pub struct LoginRequest {
+    /// The username: the user's email address.
+    pub email: String,
+    pub password: String,
+}
+
+/// Response body for POST /api/v1/auth/login.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct LoginResponse {
+    /// A JWT to send as `Authorization: Bearer <token>` on every other call.
+    pub token: String,
+    /// When the token stops being accepted (RFC 3339).
+    pub expires_at: String,
+    pub user: User,
+}
+
+/// A user of an account, as returned by GET /api/v1/me and the login call.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct User {
+    pub id: i64,
+    /// The username. It is an email address and never changes.
+    pub email: String,
+    pub role: Role,
+    pub name: String,
+    pub address: String,
+    pub phone1: String,
+    pub phone2: String,
+    pub account_id: i64,
+    /// The service provider's name, shown at the top of every page.
+    pub account_name: String,
+    /// RFC 3339.
+    pub created_at: String,
+    /// RFC 3339.
+    pub updated_at: String,
+}

@@ -1,0 +1,17 @@
+//! The rcs API contract.
+//!
+//! Request and response bodies for the `/api/v1` routes, shared by the server (`api`), the
+//! web app (`web`, compiled to wasm) and the integration tests. This crate depends on serde
+//! only, so it builds for `wasm32-unknown-unknown`; OpenAPI schemas are derived behind the
+//! `openapi` feature so the web app does not pay for utoipa.
+//!
+//! Timestamps are RFC 3339 strings: the contract stays free of date libraries and every
+//! client (browser, script, test) reads them the same way.
+
+pub mod auth;
+pub mod error;
+pub mod health;
+
+pub use auth::{LoginRequest, LoginResponse, Role, User};
+pub use error::ApiError;
+pub use health::Health;

@@ -1,0 +1,8 @@
+//! Integration tests: the real application, over real TLS, on SQLite and PostgreSQL.
+
+mod helpers;
+
+mod auth;
+mod cli;
+mod contract;
+mod startup;

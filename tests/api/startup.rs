@@ -1,0 +1,103 @@
+//! First start, restarts, probes, listeners and the web UI.
+
+use rcs_shared::Health;
+
+use crate::helpers::{spawn_app, spawn_app_with, start, Engine, TestEnv};
+use crate::on_both_engines;
+
+on_both_engines!(
+    first_start_migrates_and_generates_certificates_then_restarts_reuse_them,
+    probes_report_live_and_ready,
+    the_web_ui_is_served_at_the_root,
+    the_optional_plain_http_listener_serves_the_same_app,
+);
+
+async fn first_start_migrates_and_generates_certificates_then_restarts_reuse_them(engine: Engine) {
+    let env = TestEnv::new(engine).await;
+    let data = env.data_dir();
+    assert!(!data.exists(), "the data directory starts absent");
+    let app = start(env).await;
+    for file in [
+        "tls/server.crt",
+        "tls/server.key",
+        "device-ca/ca.crt",
+        "device-ca/ca.key",
+    ] {
+        assert!(data.join(file).is_file(), "{file} generated");
+    }
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(data.join("device-ca/ca.key"))
+        .unwrap()
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o077, 0, "private keys are owner-only");
+    assert_eq!(data.join("rcs.db").is_file(), engine == Engine::Sqlite);
+    let applied: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM _sqlx_migrations WHERE success = TRUE")
+            .fetch_one(&app.db.pool)
+            .await
+            .unwrap();
+    assert!(applied >= 1);
+    app.create_account("Acme", "admin@acme.example").await;
+    let cert = std::fs::read(data.join("tls/server.crt")).unwrap();
+
+    // A restart keeps the data and the certificate, and migrating again is a no-op.
+    let app = start(app.stop().await).await;
+    assert_eq!(std::fs::read(data.join("tls/server.crt")).unwrap(), cert);
+    app.db.migrate().await.expect("migrations are idempotent");
+    assert_eq!(
+        app.login("admin@acme.example", crate::helpers::PASSWORD)
+            .await
+            .status(),
+        200
+    );
+}
+
+async fn probes_report_live_and_ready(engine: Engine) {
+    let app = spawn_app(engine).await;
+    for probe in ["/healthz", "/readyz"] {
+        let response = app.client.get(app.url(probe)).send().await.unwrap();
+        assert_eq!(response.status(), 200, "{probe}");
+        assert_eq!(response.json::<Health>().await.unwrap().status, "ok");
+    }
+    // Readiness follows the database: with the pool closed, the node reports unavailable.
+    app.db.pool.close().await;
+    let response = app.client.get(app.url("/readyz")).send().await.unwrap();
+    assert_eq!(response.status(), 503);
+    assert!(response.headers().contains_key("retry-after"));
+    let live = app.client.get(app.url("/healthz")).send().await.unwrap();
+    assert_eq!(live.status(), 200);
+}
+
+async fn the_web_ui_is_served_at_the_root(engine: Engine) {
+    let app = spawn_app(engine).await;
+    for path in ["/", "/phones", "/some/client/route"] {
+        let response = app.client.get(app.url(path)).send().await.unwrap();
+        assert_eq!(response.status(), 200, "{path}");
+        assert!(response.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html"));
+        assert_eq!(response.headers()["x-frame-options"], "DENY");
+        let body = response.text().await.unwrap();
+        assert!(body.contains("rcs"), "{body}");
+    }
+}
+
+async fn the_optional_plain_http_listener_serves_the_same_app(engine: Engine) {
+    let app = spawn_app_with(engine, |s| s.http_addr = Some("127.0.0.1:0".into())).await;
+    let port = app.http_port.expect("the HTTP listener is bound");
+    let response = reqwest::get(format!("http://127.0.0.1:{port}/healthz"))
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(
+        app.client
+            .get(app.url("/healthz"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+}

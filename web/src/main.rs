@@ -1,0 +1,13 @@
+//! The rcs web UI: a Yew single-page app, built with trunk and served by the rcs binary.
+//!
+//! This file only mounts [`app::App`]; everything else lives in modules so the UI can grow
+//! page by page without this entry point changing.
+
+mod app;
+mod pages;
+mod services;
+mod session;
+
+fn main() {
+    yew::Renderer::<app::App>::new().render();
+}

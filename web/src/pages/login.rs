@@ -1,0 +1,107 @@
+//! The login page: username (email) and password.
+//!
+//! Inputs are read through node refs when the form is submitted rather than mirrored into
+//! state on every keystroke: that is less code and also picks up values a password manager
+//! fills in without firing input events.
+
+use rcs_shared::LoginRequest;
+use wasm_bindgen_futures::spawn_local;
+use web_sys::HtmlInputElement;
+use yew::prelude::*;
+
+use crate::session::{use_session, Notice};
+
+#[derive(Properties, PartialEq)]
+pub struct LoginPageProps {
+    /// How the previous session ended, if there was one.
+    #[prop_or_default]
+    pub notice: Option<Notice>,
+}
+
+/// The login form, centred on the page.
+#[function_component]
+pub fn LoginPage(props: &LoginPageProps) -> Html {
+    let session = use_session();
+    let username = use_node_ref();
+    let password = use_node_ref();
+    let busy = use_state(|| false);
+    let error = use_state(|| None::<String>);
+    // The notice belongs to the previous session; the first login attempt dismisses it.
+    let notice = use_state(|| props.notice.clone());
+
+    let onsubmit = {
+        let (username, password) = (username.clone(), password.clone());
+        let (busy, error, notice) = (busy.clone(), error.clone(), notice.clone());
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            if *busy {
+                return;
+            }
+            let credentials = LoginRequest {
+                email: value_of(&username).trim().to_owned(),
+                password: value_of(&password),
+            };
+            busy.set(true);
+            error.set(None);
+            notice.set(None);
+            let (session, busy, error) = (session.clone(), busy.clone(), error.clone());
+            spawn_local(async move {
+                // On success the session switches to the home page and this page goes away.
+                if let Err(e) = session.login(credentials).await {
+                    error.set(Some(e.to_string()));
+                    busy.set(false);
+                }
+            });
+        })
+    };
+
+    let message = match (&*error, &*notice) {
+        (Some(message), _) | (None, Some(Notice::Failed(message))) => html! {
+            <p id="login-error" class="alert alert-error" role="alert">{ message }</p>
+        },
+        (None, Some(Notice::LoggedOut)) => html! {
+            <p id="logout-message" class="alert alert-success" role="status">
+                { "Logout Successful." }
+            </p>
+        },
+        (None, None) => html! {},
+    };
+
+    html! {
+        <main class="centered">
+            <section class="card login-card">
+                <header class="brand">
+                    <h1 class="brand-name">{ "rcs" }</h1>
+                    <p class="brand-tagline">{ "Redirection and Configuration Service" }</p>
+                </header>
+                { message }
+                <form class="form" {onsubmit}>
+                    <div class="field">
+                        <label for="username">{ "Username" }</label>
+                        <input id="username" name="username" type="email" autocomplete="username"
+                            required=true ref={username} />
+                    </div>
+                    <div class="field">
+                        <label for="password">{ "Password" }</label>
+                        <input id="password" name="password" type="password"
+                            autocomplete="current-password" required=true ref={password} />
+                    </div>
+                    <button id="login-button" class="button button-primary button-block"
+                        type="submit" disabled={*busy}>
+                        { if *busy { "Logging in…" } else { "Login" } }
+                    </button>
+                </form>
+                <p class="form-footer">
+                    <a href="#forgot">{ "Forgot Password?" }</a>
+                </p>
+            </section>
+        </main>
+    }
+}
+
+/// The current value of the input behind `node`, or "" if it is not mounted.
+fn value_of(node: &NodeRef) -> String {
+    node.cast::<HtmlInputElement>()
+        .map(|input| input.value())
+        .unwrap_or_default()
+}

@@ -1,0 +1,127 @@
+//! Calls to the rcs JSON API (`/api/v1`).
+//!
+//! Every call goes through [`request`], so there is exactly one place that adds the bearer
+//! token, sends JSON and turns failures into an [`Error`]. Error answers carry the contract's
+//! `{code, message}` body; the server promises that `message` is safe to show, so pages display
+//! it as-is. Technical details (a failed fetch, a body that does not parse) go to the browser
+//! console instead of the page.
+//!
+//! URLs are relative: the app is served by the same rcs binary that answers `/api`, so the
+//! page's origin is the API's origin and no base URL is baked in at compile time.
+
+use std::fmt;
+
+use gloo_net::http::{Method, RequestBuilder};
+use rcs_shared::{ApiError, LoginRequest, LoginResponse, User};
+use serde::de::{DeserializeOwned, IgnoredAny};
+use serde::Serialize;
+
+/// Why an API call failed. `Clone + PartialEq` so it can live in component state.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Error {
+    /// The server answered with an error status. `body` is its `{code, message}` answer, or
+    /// one made up from the status when the body was not the contract's (e.g. a proxy page).
+    Server { status: u16, body: ApiError },
+    /// No answer arrived: network down, server unreachable, request blocked.
+    Network,
+    /// An answer arrived but was not what the contract promises.
+    Unexpected,
+}
+
+impl Error {
+    /// The token was missing, expired or revoked (or the login was refused).
+    pub fn is_unauthorized(&self) -> bool {
+        matches!(self, Error::Server { status: 401, .. })
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Server { body, .. } => f.write_str(&body.message),
+            Error::Network => f.write_str("Could not reach the server. Please try again."),
+            Error::Unexpected => f.write_str("The server sent an unexpected answer."),
+        }
+    }
+}
+
+/// Pass as `body` to [`request`] for calls without a request body.
+pub const NO_BODY: Option<&()> = None;
+
+/// Sends one API call and decodes its JSON answer.
+///
+/// `path` is relative to the page's origin (e.g. `/api/v1/me`). With `token`, the call sends
+/// `Authorization: Bearer <token>`; with `body`, it sends the value as JSON. An empty success
+/// body (204 No Content) decodes as JSON `null`, so `()` or [`IgnoredAny`] fit such calls.
+pub async fn request<B, T>(
+    method: Method,
+    path: &str,
+    token: Option<&str>,
+    body: Option<&B>,
+) -> Result<T, Error>
+where
+    B: Serialize + ?Sized,
+    T: DeserializeOwned,
+{
+    let mut builder = RequestBuilder::new(path)
+        .method(method)
+        .header("Accept", "application/json");
+    if let Some(token) = token {
+        builder = builder.header("Authorization", &format!("Bearer {token}"));
+    }
+    let request = match body {
+        Some(body) => builder.json(body),
+        None => builder.build(),
+    }
+    .map_err(|e| log(Error::Unexpected, path, &e))?;
+
+    let response = request
+        .send()
+        .await
+        .map_err(|e| log(Error::Network, path, &e))?;
+    let status = response.status();
+    let text = response
+        .text()
+        .await
+        .map_err(|e| log(Error::Network, path, &e))?;
+
+    if response.ok() {
+        let json = if text.trim().is_empty() {
+            "null"
+        } else {
+            &text
+        };
+        serde_json::from_str(json).map_err(|e| log(Error::Unexpected, path, &e))
+    } else {
+        let body = serde_json::from_str::<ApiError>(&text).unwrap_or_else(|_| {
+            ApiError::new(
+                format!("http_{status}"),
+                format!("The server answered {status} {}.", response.status_text()),
+            )
+        });
+        Err(Error::Server { status, body })
+    }
+}
+
+/// POST /api/v1/auth/login.
+pub async fn login(credentials: &LoginRequest) -> Result<LoginResponse, Error> {
+    request(Method::POST, "/api/v1/auth/login", None, Some(credentials)).await
+}
+
+/// POST /api/v1/auth/logout: ends the session; the token is rejected from then on.
+pub async fn logout(token: &str) -> Result<(), Error> {
+    request::<_, IgnoredAny>(Method::POST, "/api/v1/auth/logout", Some(token), NO_BODY)
+        .await
+        .map(|_| ())
+}
+
+/// GET /api/v1/me: the user the token belongs to.
+pub async fn me(token: &str) -> Result<User, Error> {
+    request(Method::GET, "/api/v1/me", Some(token), NO_BODY).await
+}
+
+/// Writes the technical cause of `error` to the browser console and returns `error`.
+fn log(error: Error, path: &str, cause: &dyn fmt::Display) -> Error {
+    web_sys::console::error_1(&format!("rcs: {path}: {error}: {cause}").into());
+    error
+}
