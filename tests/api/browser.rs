@@ -1,0 +1,225 @@
+//! The web UI in a real headless Chromium, driven over the WebDriver protocol.
+//!
+//! Needs `chromium` and `chromium-driver` (Debian packages; `.ci/run` installs them). Without
+//! chromedriver the test says so and passes, unless `RCS_REQUIRE_BROWSER` is set (CI sets it).
+
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+
+use crate::helpers::{spawn_app, Engine, PASSWORD};
+
+const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
+
+/// A chromedriver process with one browser session.
+struct Browser {
+    http: reqwest::Client,
+    session: String,
+    driver: Child,
+    _profile: tempfile::TempDir,
+}
+
+impl Browser {
+    async fn start() -> Option<Browser> {
+        let driver_path = ["/usr/bin/chromedriver", "/usr/lib/chromium/chromedriver"]
+            .into_iter()
+            .find(|p| std::path::Path::new(p).exists());
+        let Some(driver_path) = driver_path else {
+            assert!(
+                std::env::var_os("RCS_REQUIRE_BROWSER").is_none(),
+                "chromedriver is required (apt-get install chromium chromium-driver)"
+            );
+            eprintln!("chromedriver not installed: browser test skipped");
+            return None;
+        };
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let driver = Command::new(driver_path)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("chromedriver starts");
+        let http = reqwest::Client::new();
+        let base = format!("http://127.0.0.1:{port}");
+        // chromedriver is a separate process: wait (bounded) until it accepts connections.
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while http.get(format!("{base}/status")).send().await.is_err() {
+            assert!(Instant::now() < deadline, "chromedriver did not start");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        let profile = tempfile::tempdir().unwrap();
+        let capabilities = json!({"capabilities": {"alwaysMatch": {
+            "browserName": "chrome",
+            "acceptInsecureCerts": true,
+            "goog:chromeOptions": {
+                "binary": "/usr/bin/chromium",
+                "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                         "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                         "--no-first-run", "--disable-quic",
+                         format!("--user-data-dir={}", profile.path().display())]
+            }
+        }}});
+        let created: Value = http
+            .post(format!("{base}/session"))
+            .json(&capabilities)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let session = created["value"]["sessionId"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no session: {created}"));
+        Some(Browser {
+            session: format!("{base}/session/{session}"),
+            http,
+            driver,
+            _profile: profile,
+        })
+    }
+
+    async fn call(&self, method: reqwest::Method, path: &str, body: Value) -> Value {
+        let mut request = self.http.request(method, format!("{}{path}", self.session));
+        if !body.is_null() {
+            request = request.json(&body);
+        }
+        let response: Value = request.send().await.unwrap().json().await.unwrap();
+        response["value"].clone()
+    }
+
+    async fn goto(&self, url: &str) {
+        self.call(reqwest::Method::POST, "/url", json!({ "url": url }))
+            .await;
+    }
+
+    /// The element matching `css`, waiting up to ten seconds for the app to render it.
+    async fn find(&self, css: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let found = self
+                .call(
+                    reqwest::Method::POST,
+                    "/element",
+                    json!({"using": "css selector", "value": css}),
+                )
+                .await;
+            if let Some(id) = found[ELEMENT].as_str() {
+                return id.to_string();
+            }
+            assert!(Instant::now() < deadline, "no element {css}: {found}");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    async fn type_into(&self, css: &str, text: &str) {
+        let el = self.find(css).await;
+        self.call(
+            reqwest::Method::POST,
+            &format!("/element/{el}/value"),
+            json!({ "text": text }),
+        )
+        .await;
+    }
+
+    async fn click(&self, css: &str) {
+        let el = self.find(css).await;
+        self.call(
+            reqwest::Method::POST,
+            &format!("/element/{el}/click"),
+            json!({}),
+        )
+        .await;
+    }
+
+    async fn text(&self, css: &str) -> String {
+        let el = self.find(css).await;
+        let text = self
+            .call(
+                reqwest::Method::GET,
+                &format!("/element/{el}/text"),
+                Value::Null,
+            )
+            .await;
+        text.as_str()
+            .map(str::to_string)
+            .unwrap_or_else(|| text.to_string())
+    }
+
+    /// Waits (up to ten seconds) until the text of `css` satisfies `check`; returns it.
+    async fn wait_text(&self, css: &str, check: impl Fn(&str) -> bool) -> String {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let text = self.text(css).await;
+            if check(&text) {
+                return text;
+            }
+            assert!(Instant::now() < deadline, "{css} shows {text:?}");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+}
+
+#[tokio::test]
+async fn a_user_logs_in_and_out_through_the_web_page() {
+    assert!(
+        std::path::Path::new(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../web/dist/index.html"
+        ))
+        .exists(),
+        "the web UI is not built: run scripts/build-web"
+    );
+    let Some(browser) = Browser::start().await else {
+        return;
+    };
+    let app = spawn_app(Engine::Sqlite).await;
+    app.create_account("Acme Telecom", "admin@acme.example")
+        .await;
+
+    browser.goto(&app.url("/")).await;
+    browser.type_into("#username", "admin@acme.example").await;
+    browser.type_into("#password", "wrong password").await;
+    browser.click("#login-button").await;
+    browser
+        .wait_text("#login-error", |t| t == "Invalid username or password.")
+        .await;
+
+    browser.goto(&app.url("/")).await;
+    browser.type_into("#username", "admin@acme.example").await;
+    browser.type_into("#password", PASSWORD).await;
+    browser.click("#login-button").await;
+    browser
+        .wait_text("#account-name", |t| t == "Acme Telecom")
+        .await;
+    browser
+        .wait_text("#logged-in-as", |t| {
+            t.contains("admin@acme.example (Super User)")
+        })
+        .await;
+
+    browser.click("#logout-button").await;
+    browser
+        .wait_text("#logout-message", |t| t == "Logout Successful.")
+        .await;
+    // The token the page held is revoked server-side, not just forgotten.
+    let sessions: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM sessions")
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(sessions, 0);
+    browser.find("#username").await;
+    let _ = browser.call(reqwest::Method::DELETE, "", Value::Null).await;
+}
