@@ -18,6 +18,10 @@ use utoipa_actix_web::AppExt;
         (name = "auth", description = "Login and logout"),
         (name = "me", description = "The signed-in user"),
         (name = "users", description = "An account's users (Super User only)"),
+        (name = "servers", description = "Configuration servers phones are redirected to"),
+        (name = "phones", description = "Phones by MAC address: registration, properties, CSV import and export"),
+        (name = "summary", description = "Statistics of the account"),
+        (name = "audit", description = "The audit trail (Super User only)"),
         (name = "health", description = "Liveness and readiness probes"),
     )
 )]

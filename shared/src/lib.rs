@@ -8,9 +8,14 @@
 //! Timestamps are RFC 3339 strings: the contract stays free of date libraries and every
 //! client (browser, script, test) reads them the same way.
 
+pub mod audit;
 pub mod auth;
 pub mod error;
 pub mod health;
+pub mod phones;
+pub mod servers;
+pub mod summary;
+pub mod users;
 
 pub use auth::{LoginRequest, LoginResponse, Role, User};
 pub use error::ApiError;

@@ -6,9 +6,13 @@
 //! Times are stored as Unix seconds.
 
 pub mod accounts;
+pub mod audit;
+pub mod phones;
 pub mod rate_limits;
+pub mod servers;
 pub mod sessions;
 pub mod settings;
+pub mod summary;
 pub mod users;
 
 use std::time::Duration;

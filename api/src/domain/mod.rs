@@ -1,7 +1,9 @@
 //! Domain values that parse on construction: once one exists, it is valid.
 
 pub mod email;
+pub mod mac;
 pub mod password;
+pub mod server;
 
 pub use email::Email;
 pub use password::{NewPassword, PasswordHash};

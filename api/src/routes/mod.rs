@@ -1,9 +1,13 @@
 //! HTTP routes. Each resource module exposes `configure`; this module assembles them so the
 //! running app and the OpenAPI document come from the same registration.
 
+pub mod audit;
 pub mod auth;
 pub mod health;
 pub mod me;
+pub mod phones;
+pub mod servers;
+pub mod summary;
 pub mod users;
 pub mod web_ui;
 

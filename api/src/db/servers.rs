@@ -1,0 +1,1 @@
+//! Configuration servers (being built).

@@ -1,0 +1,1 @@
+//! MAC addresses (being built).

@@ -1,0 +1,1 @@
+//! Configuration server names and URLs (being built).
