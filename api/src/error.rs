@@ -34,6 +34,10 @@ pub enum Error {
     /// 422: well-formed but invalid values; the message names the field.
     #[error("{1}")]
     Unprocessable(&'static str, String),
+    /// 422 for an uploaded file with bad lines: the body adds every problem (up to a cap) to
+    /// `{code, message}`, so one round trip shows everything to fix.
+    #[error("{0}")]
+    InvalidCsv(String, Vec<rcs_shared::LineProblem>),
     /// 429: slow down; `retry_after` seconds until the next attempt may succeed.
     #[error("Too many attempts. Try again in {retry_after} seconds.")]
     TooManyRequests { retry_after: u64 },
@@ -74,6 +78,7 @@ impl Error {
             | Error::Conflict(code, _)
             | Error::Unprocessable(code, _) => code,
             Error::Forbidden => "forbidden",
+            Error::InvalidCsv(..) => "invalid_csv",
             Error::PayloadTooLarge(_) => "payload_too_large",
             Error::TooManyRequests { .. } => "too_many_requests",
             Error::Unavailable => "unavailable",
@@ -100,7 +105,7 @@ impl ResponseError for Error {
             Error::NotFound(..) => StatusCode::NOT_FOUND,
             Error::Conflict(..) => StatusCode::CONFLICT,
             Error::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
-            Error::Unprocessable(..) => StatusCode::UNPROCESSABLE_ENTITY,
+            Error::Unprocessable(..) | Error::InvalidCsv(..) => StatusCode::UNPROCESSABLE_ENTITY,
             Error::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             Error::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             Error::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -121,6 +126,13 @@ impl ResponseError for Error {
             }
             Error::Unauthorized(..) => {
                 response.insert_header((header::WWW_AUTHENTICATE, "Bearer"));
+            }
+            Error::InvalidCsv(message, problems) => {
+                return response.json(rcs_shared::InvalidCsv {
+                    code: self.code().to_string(),
+                    message: message.clone(),
+                    problems: problems.clone(),
+                });
             }
             _ => {}
         }

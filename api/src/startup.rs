@@ -151,7 +151,9 @@ impl Application {
 /// Every few minutes: forget expired sessions and login counters.
 async fn housekeeping(state: web::Data<AppState>) {
     let window = i64::try_from(state.settings.login_window_secs).unwrap_or(i64::MAX / 4);
-    let mut tick = tokio::time::interval(Duration::from_secs(300));
+    let period = Duration::from_secs(300);
+    // The first round waits a period too: start-up is busy enough without it.
+    let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
     loop {
         tick.tick().await;
         let now = db::now();

@@ -17,6 +17,14 @@ pub mod servers;
 pub mod summary;
 pub mod users;
 
+pub use audit::{AuditEntry, AuditPage};
 pub use auth::{LoginRequest, LoginResponse, Role, User};
 pub use error::ApiError;
 pub use health::Health;
+pub use phones::{
+    AddPhones, AddPhonesResult, BulkEdit, Changed, ImportQuery, ImportResult, InvalidCsv,
+    LineProblem, MacList, Phone, PhoneChanges, PhonePage, PhoneQuery, PhoneSort, SortOrder,
+};
+pub use servers::{NewServer, Server, ServerPatch};
+pub use summary::{DailyContacts, Summary};
+pub use users::{NewUser, PasswordChange, ProfilePatch, UserPatch};

@@ -1,1 +1,241 @@
-//! Contract for /api/v1/phones (filled in by the service provider API work).
+//! Contract for `/api/v1/phones`: registration by MAC, properties, bulk edits, CSV import.
+//!
+//! MACs are accepted in any usual spelling and always answered canonical (12 upper-case hex
+//! digits), so clients can compare what they get back byte for byte.
+
+use serde::{Deserialize, Serialize};
+
+/// A phone of the caller's account.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Phone {
+    /// Canonical MAC: 12 upper-case hex digits.
+    pub mac: String,
+    /// The configuration server the phone is redirected to; `null` = unaffiliated.
+    pub server_id: Option<i64>,
+    pub server_name: Option<String>,
+    pub branding_id: Option<i64>,
+    pub branding_name: Option<String>,
+    /// The firmware release the phone should run; `null` = leave it alone.
+    pub firmware: Option<String>,
+    /// Boot facts, written by the device route only (read-only here).
+    pub model: Option<String>,
+    pub reported_firmware: Option<String>,
+    /// RFC 3339, `null` while the phone has never contacted rcs.
+    pub last_seen_at: Option<String>,
+    pub last_seen_addr: Option<String>,
+    pub state: Option<String>,
+    /// RFC 3339.
+    pub created_at: String,
+    /// RFC 3339.
+    pub updated_at: String,
+}
+
+/// Body of POST /api/v1/phones: register (or re-register) one or many MACs.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(
+    feature = "openapi",
+    schema(example = json!({"macs": ["00:08:5D:1A:2B:3C"], "server_id": 1, "firmware": "4.2.0.181"}))
+)]
+pub struct AddPhones {
+    /// 1 to 10,000 MACs in any usual spelling; duplicates count once.
+    pub macs: Vec<String>,
+    /// Redirect the phones to this server at once; absent or `null` = unaffiliated.
+    #[serde(default)]
+    pub server_id: Option<i64>,
+    #[serde(default)]
+    pub branding_id: Option<i64>,
+    /// A firmware release such as `4.2.0.181`, or `null`.
+    #[serde(default)]
+    pub firmware: Option<String>,
+}
+
+/// How many phones a registration or import created and how many it changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AddPhonesResult {
+    pub added: u64,
+    pub updated: u64,
+}
+
+/// Answer of POST /api/v1/phones/import.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ImportResult {
+    /// Phones created (or that would be, with `dry_run`).
+    pub added: u64,
+    /// Phones of the account whose properties were (or would be) replaced.
+    pub updated: u64,
+    /// True when nothing was written.
+    pub dry_run: bool,
+}
+
+/// One page of GET /api/v1/phones.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PhonePage {
+    pub items: Vec<Phone>,
+    /// Pass as `cursor` to get the next page; `null` on the last page.
+    pub next_cursor: Option<String>,
+}
+
+/// Sort key of the phone list.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum PhoneSort {
+    #[default]
+    Mac,
+    /// Never-seen phones count as the oldest.
+    LastSeen,
+}
+
+/// Sort direction.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum SortOrder {
+    #[default]
+    Asc,
+    Desc,
+}
+
+/// Query of GET /api/v1/phones. Filters combine with AND.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+#[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
+pub struct PhoneQuery {
+    /// `true`: only phones without a server; `false`: only phones with one.
+    pub unaffiliated: Option<bool>,
+    pub server_id: Option<i64>,
+    pub branding_id: Option<i64>,
+    /// Exact firmware release.
+    pub firmware: Option<String>,
+    /// Part of a MAC in any spelling (`5d:1a`, `5D1A`).
+    pub q: Option<String>,
+    /// `true`: phones that have contacted rcs; `false`: never seen.
+    pub seen: Option<bool>,
+    /// `mac` (default) or `last_seen`.
+    pub sort: Option<PhoneSort>,
+    /// `asc` (default) or `desc`.
+    pub order: Option<SortOrder>,
+    /// Page size, 1 to 1000 (default 50).
+    pub limit: Option<u32>,
+    /// `next_cursor` of the previous page; only valid with the same sort and order.
+    pub cursor: Option<String>,
+}
+
+/// Query of POST /api/v1/phones/import: properties for every row (columns of the file
+/// override them per row).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+#[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
+pub struct ImportQuery {
+    pub server_id: Option<i64>,
+    pub branding_id: Option<i64>,
+    /// A firmware release such as `4.2.0.181`.
+    pub firmware: Option<String>,
+    /// `true`: check the file and count, but write nothing.
+    pub dry_run: Option<bool>,
+}
+
+/// Changes to a phone's properties. An absent field is left unchanged; an explicit `null`
+/// clears it (so `{"server_id": null}` makes phones unaffiliated).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PhoneChanges {
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "double_option"
+    )]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<i64>))]
+    pub server_id: Option<Option<i64>>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "double_option"
+    )]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<i64>))]
+    pub branding_id: Option<Option<i64>>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "double_option"
+    )]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
+    pub firmware: Option<Option<String>>,
+}
+
+impl PhoneChanges {
+    /// True when the request changes nothing.
+    pub fn is_empty(&self) -> bool {
+        self.server_id.is_none() && self.branding_id.is_none() && self.firmware.is_none()
+    }
+}
+
+/// Body of PATCH /api/v1/phones: the same changes for every listed phone.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct BulkEdit {
+    pub macs: Vec<String>,
+    pub set: PhoneChanges,
+}
+
+/// Body of POST /api/v1/phones/delete.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct MacList {
+    pub macs: Vec<String>,
+}
+
+/// How many phones a bulk operation changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Changed {
+    pub count: u64,
+}
+
+/// One bad line of an imported file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct LineProblem {
+    /// 1-based line number in the file.
+    pub line: u64,
+    pub message: String,
+}
+
+/// The 422 body of a rejected CSV file: the usual `{code, message}` plus every bad line
+/// (up to a cap; `message` says how many there were in all).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct InvalidCsv {
+    /// Always `invalid_csv`.
+    pub code: String,
+    pub message: String,
+    pub problems: Vec<LineProblem>,
+}
+
+/// `Option<Option<T>>` for PATCH bodies: absent field = `None`, `null` = `Some(None)`,
+/// a value = `Some(Some(v))`. Use with `#[serde(default, with = "double_option")]`.
+pub mod double_option {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    pub fn serialize<T: Serialize, S: Serializer>(
+        value: &Option<Option<T>>,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        match value {
+            Some(inner) => inner.serialize(serializer),
+            None => serializer.serialize_none(),
+        }
+    }
+
+    /// Only called when the field is present, so any value (even `null`) is `Some`.
+    pub fn deserialize<'de, T: Deserialize<'de>, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Option<Option<T>>, D::Error> {
+        Option::<T>::deserialize(deserializer).map(Some)
+    }
+}

@@ -1,1 +1,326 @@
-//! (being built)
+//! CSV import and export: a corpus of good and bad files, all-or-nothing imports, and the
+//! export → import round trip.
+
+use rcs_shared::{ImportResult, InvalidCsv, Phone};
+use serde_json::json;
+
+use crate::helpers::{error_body, Engine};
+use crate::on_both_engines;
+use crate::phones::{macs, Ctx};
+
+on_both_engines!(
+    good_files_are_imported_whatever_their_dialect,
+    header_columns_override_the_defaults_per_row,
+    a_bad_file_is_rejected_whole_with_every_bad_line_listed,
+    empty_and_binary_files_are_422_not_500,
+    a_dry_run_counts_without_writing,
+    an_import_that_fails_in_the_database_leaves_nothing_behind,
+    export_then_import_round_trips,
+    an_oversized_file_gets_413,
+);
+
+impl Ctx {
+    pub async fn import(&self, query: &str, body: impl Into<reqwest::Body>) -> reqwest::Response {
+        self.app
+            .client
+            .post(self.app.url(&format!("/api/v1/phones/import?{query}")))
+            .bearer_auth(&self.token)
+            .header("content-type", "text/csv")
+            .body(body)
+            .send()
+            .await
+            .expect("request sent")
+    }
+
+    pub async fn import_ok(&self, query: &str, body: &str) -> ImportResult {
+        let response = self.import(query, body.to_string()).await;
+        let status = response.status();
+        let text = response.text().await.unwrap();
+        assert_eq!(status, 200, "{text}");
+        serde_json::from_str(&text).unwrap()
+    }
+
+    pub async fn import_rejected(&self, body: impl Into<reqwest::Body>) -> InvalidCsv {
+        let response = self.import("", body).await;
+        assert_eq!(response.status(), 422);
+        let report: InvalidCsv = response.json().await.unwrap();
+        assert_eq!(report.code, "invalid_csv");
+        report
+    }
+
+    pub async fn export(&self) -> String {
+        let response = self.app.get("/api/v1/phones/export", &self.token).await;
+        assert_eq!(response.status(), 200);
+        assert!(response.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/csv"));
+        response.text().await.unwrap()
+    }
+}
+
+async fn good_files_are_imported_whatever_their_dialect(engine: Engine) {
+    let ctx = Ctx::new(engine).await;
+    let corpus = [
+        ("plain", "00085D000001\n00085D000002\n", 2),
+        (
+            "BOM and CRLF",
+            "\u{feff}00:08:5D:00:00:03\r\n00-08-5D-00-00-04\r\n",
+            2,
+        ),
+        (
+            "header and quotes",
+            "MAC,server\n\"0008.5d00.0005\",\n\" 00085d000006 \"\n",
+            2,
+        ),
+        (
+            "blank lines, spaces, trailing commas",
+            "\n  00085D000007 ,,\n\n\t00085D000008,\n\n",
+            2,
+        ),
+        (
+            "duplicates count once",
+            "00085D000009\n00:08:5d:00:00:09\n00085D000009\n",
+            1,
+        ),
+        ("no final newline", "00085D00000A", 1),
+    ];
+    let mut total = 0;
+    for (name, file, added) in corpus {
+        let result = ctx.import_ok("", file).await;
+        assert_eq!((result.added, result.updated), (added, 0), "{name}");
+        assert!(!result.dry_run);
+        total += added;
+    }
+    assert_eq!(ctx.all_macs().await.len() as u64, total);
+    let again = ctx.import_ok("", "00085D000001\n00085D00000B\n").await;
+    assert_eq!((again.added, again.updated), (1, 1));
+    let audit: i64 = ctx
+        .count("SELECT COUNT(*) FROM audit_events WHERE action = 'phone.import'")
+        .await;
+    assert_eq!(audit, 7);
+}
+
+async fn header_columns_override_the_defaults_per_row(engine: Engine) {
+    let ctx = Ctx::new(engine).await;
+    let main = ctx.server(ctx.account_id, "Main Office").await;
+    let backup = ctx.server(ctx.account_id, "backup").await;
+    let file = "mac,server,firmware\n00085D000001,,\n00085D000002,backup,\n00085D000003,\"Main Office\",3.3.1\n";
+    let result = ctx
+        .import_ok(&format!("server_id={main}&firmware=4.2.0.181"), file)
+        .await;
+    assert_eq!(result.added, 3);
+    let phone = |mac| ctx.phone(mac);
+    let one: Phone = phone("00085D000001").await;
+    assert_eq!(
+        (one.server_id, one.firmware.as_deref()),
+        (Some(main), Some("4.2.0.181"))
+    );
+    let two = phone("00085D000002").await;
+    assert_eq!(
+        (two.server_id, two.firmware.as_deref()),
+        (Some(backup), Some("4.2.0.181"))
+    );
+    let three = phone("00085D000003").await;
+    assert_eq!(
+        (three.server_id, three.firmware.as_deref()),
+        (Some(main), Some("3.3.1"))
+    );
+
+    for (query, code) in [
+        ("server_id=999999", "unknown_server"),
+        ("branding_id=1", "unknown_branding"),
+        ("firmware=new", "invalid_firmware"),
+    ] {
+        let response = ctx.import(query, "00085D000004\n").await;
+        assert_eq!(response.status(), 422, "{query}");
+        assert_eq!(error_body(response).await.code, code);
+    }
+}
+
+async fn a_bad_file_is_rejected_whole_with_every_bad_line_listed(engine: Engine) {
+    let ctx = Ctx::new(engine).await;
+    let (_, other) = ctx.other_account().await;
+    ctx.server(ctx.account_id, "main").await;
+    let theirs = ctx.add(&other, json!({ "macs": ["00085D0000FF"] })).await;
+    assert_eq!(theirs.status(), 200);
+    let file = "mac,server\n\
+                00085D000001,main\n\
+                00085D000002\n\
+                00085D0000FF\n\
+                00085D000003,Nowhere\n\
+                00085D000004\n\
+                00085D00000Z\n\
+                00085D000005\n";
+    let report = ctx.import_rejected(file.to_string()).await;
+    let lines: Vec<u64> = report.problems.iter().map(|p| p.line).collect();
+    assert_eq!(lines, [4, 5, 7], "{report:?}");
+    assert!(report.problems[0].message.contains("another account"));
+    assert!(!report.problems[0].message.contains("Globex"));
+    assert!(report.problems[1].message.contains("Nowhere"));
+    let bad_mac = &report.problems[2].message;
+    assert!(bad_mac.contains("Reenter a valid MAC address"), "{bad_mac}");
+    assert_eq!(
+        ctx.count("SELECT COUNT(*) FROM phones").await,
+        1,
+        "nothing written"
+    );
+
+    // Only the other account's MAC is wrong: still per line, still nothing written.
+    let report = ctx
+        .import_rejected("00085D000001\n00:08:5D:00:00:FF\n".to_string())
+        .await;
+    assert_eq!(report.problems.len(), 1);
+    assert_eq!(report.problems[0].line, 2);
+
+    // A long list is capped but the message counts every bad line.
+    let report = ctx.import_rejected("nope\n".repeat(250)).await;
+    assert_eq!(report.problems.len(), 100);
+    assert!(report.message.contains("250"), "{}", report.message);
+    assert_eq!(ctx.count("SELECT COUNT(*) FROM phones").await, 1);
+}
+
+async fn empty_and_binary_files_are_422_not_500(engine: Engine) {
+    let ctx = Ctx::new(engine).await;
+    let corpus: [(&str, Vec<u8>); 5] = [
+        ("empty", vec![]),
+        ("blank lines", b"\r\n\r\n  \n".to_vec()),
+        ("header only", b"mac,server\n".to_vec()),
+        (
+            "binary junk",
+            vec![0x89, b'P', b'N', b'G', 0, 0, 0xff, 0xfe, 0x13],
+        ),
+        ("NUL bytes", b"00085D000001\n\0\0\0\n".to_vec()),
+    ];
+    for (name, body) in corpus {
+        let response = ctx.import("", body).await;
+        assert_eq!(response.status(), 422, "{name}");
+        let report: InvalidCsv = response.json().await.unwrap();
+        assert_eq!(report.code, "invalid_csv", "{name}");
+        assert!(!report.message.is_empty());
+    }
+    let multipart = ctx
+        .app
+        .client
+        .post(ctx.app.url("/api/v1/phones/import"))
+        .bearer_auth(&ctx.token)
+        .header("content-type", "multipart/form-data; boundary=x")
+        .body("--x--")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(multipart.status(), 400);
+    assert!(ctx.all_macs().await.is_empty());
+}
+
+async fn a_dry_run_counts_without_writing(engine: Engine) {
+    let ctx = Ctx::new(engine).await;
+    ctx.add_ok(json!({ "macs": ["00085D000001"] })).await;
+    let result = ctx
+        .import_ok("dry_run=true", "00085D000001\n00085D000002\n00085D000003\n")
+        .await;
+    assert_eq!((result.added, result.updated, result.dry_run), (2, 1, true));
+    assert_eq!(ctx.all_macs().await, ["00085D000001"]);
+    let report = ctx.import("dry_run=true", "00085D000001\nbad\n").await;
+    assert_eq!(report.status(), 422);
+}
+
+async fn an_import_that_fails_in_the_database_leaves_nothing_behind(engine: Engine) {
+    let ctx = Ctx::new(engine).await;
+    // Sabotage: the database refuses the very last phone of the file, after the first chunks
+    // of the import have already been written inside the transaction.
+    let all = macs(3, 2_500);
+    let last = all.last().unwrap().clone();
+    let statements: Vec<String> = match engine {
+        Engine::Sqlite => vec![format!(
+            "CREATE TRIGGER refuse_last BEFORE INSERT ON phones WHEN NEW.mac = '{last}' \
+             BEGIN SELECT RAISE(ABORT, 'refused'); END"
+        )],
+        Engine::Postgres => vec![
+            format!(
+                "CREATE FUNCTION refuse_last() RETURNS trigger AS $$ BEGIN \
+                 IF NEW.mac = '{last}' THEN RAISE EXCEPTION 'refused'; END IF; \
+                 RETURN NEW; END $$ LANGUAGE plpgsql"
+            ),
+            "CREATE TRIGGER refuse_last BEFORE INSERT ON phones \
+             FOR EACH ROW EXECUTE FUNCTION refuse_last()"
+                .to_string(),
+        ],
+    };
+    for sql in statements {
+        sqlx::raw_sql(&sql).execute(&ctx.app.db.pool).await.unwrap();
+    }
+    let response = ctx.import("", all.join("\n")).await;
+    assert_eq!(response.status(), 500, "the sabotaged write fails");
+    assert_eq!(error_body(response).await.code, "internal_error");
+    assert_eq!(ctx.count("SELECT COUNT(*) FROM phones").await, 0);
+    assert_eq!(ctx.count("SELECT COUNT(*) FROM audit_events").await, 0);
+    // Without the last phone the same file goes through.
+    let result = ctx.import_ok("", &all[..2_499].join("\n")).await;
+    assert_eq!(result.added, 2_499);
+}
+
+async fn export_then_import_round_trips(engine: Engine) {
+    let ctx = Ctx::new(engine).await;
+    let main = ctx.server(ctx.account_id, "Main, \"HQ\"").await;
+    ctx.add_ok(json!({ "macs": macs(5, 1_500), "server_id": main, "firmware": "4.2.0.181" }))
+        .await;
+    ctx.add_ok(json!({ "macs": macs(6, 700) })).await;
+    let before = ctx.page("limit=1000").await.items;
+    let exported = ctx.export().await;
+    assert!(exported.starts_with("mac,server,branding,firmware\n"));
+    assert_eq!(exported.lines().count(), 1 + 2_200);
+
+    let all: Vec<String> = ctx.all_macs().await;
+    for chunk in all.chunks(10_000) {
+        let response = ctx
+            .app
+            .post(
+                "/api/v1/phones/delete",
+                &ctx.token,
+                &json!({ "macs": chunk }),
+            )
+            .await;
+        assert_eq!(response.status(), 200);
+    }
+    assert!(ctx.all_macs().await.is_empty());
+    let result = ctx.import_ok("", &exported).await;
+    assert_eq!((result.added, result.updated), (2_200, 0));
+    let after = ctx.page("limit=1000").await.items;
+    let key = |p: &Phone| (p.mac.clone(), p.server_id, p.firmware.clone());
+    assert_eq!(
+        after.iter().map(key).collect::<Vec<_>>(),
+        before.iter().map(key).collect::<Vec<_>>()
+    );
+    assert_eq!(ctx.export().await, exported);
+}
+
+async fn an_oversized_file_gets_413(engine: Engine) {
+    let ctx = Ctx::new(engine).await;
+    let line = "00085D000001\n";
+    let body = line.repeat(64 * 1024 * 1024 / line.len() + 1);
+    let response = ctx.import("", body).await;
+    assert_eq!(response.status(), 413);
+    assert_eq!(error_body(response).await.code, "payload_too_large");
+    assert!(ctx.all_macs().await.is_empty());
+}
+
+/// Not a test: measures a 100,000-row import on SQLite. Run with
+/// `cargo test -p rcs --test api -- --ignored --nocapture import_timing`.
+#[tokio::test]
+#[ignore]
+async fn import_timing_of_100k_rows_on_sqlite() {
+    let ctx = Ctx::new(Engine::Sqlite).await;
+    let file = macs(9, 100_000).join("\n");
+    let started = std::time::Instant::now();
+    let result = ctx.import_ok("firmware=4.2.0.181", &file).await;
+    let first = started.elapsed();
+    assert_eq!(result.added, 100_000);
+    let started = std::time::Instant::now();
+    let again = ctx.import_ok("", &file).await;
+    assert_eq!(again.updated, 100_000);
+    eprintln!(
+        "100,000-row import on SQLite: {first:?} (new phones), {:?} (all updates)",
+        started.elapsed()
+    );
+}

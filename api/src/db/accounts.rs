@@ -34,7 +34,7 @@ pub async fn create_with_super_user(
     hash: &PasswordHash,
 ) -> Result<(i64, i64), CreateAccountError> {
     let now = now();
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin_write().await?;
     // Checked inside the transaction for a clear message; the UNIQUE constraints still
     // decide if two operators race.
     let name_taken: Option<i64> = sqlx::query_scalar("SELECT id FROM accounts WHERE name = $1")

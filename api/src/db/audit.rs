@@ -1,8 +1,8 @@
 //! The audit trail: every change to servers, phones, imports, users and brandings.
 
-use sqlx::{Any, Executor};
+use sqlx::{Any, Executor, FromRow};
 
-use super::now;
+use super::{now, rfc3339, Db};
 use crate::auth::AuthUser;
 
 /// One change to record. `action` is `<resource>.<verb>` (`server.create`, `phone.import`),
@@ -36,4 +36,50 @@ pub async fn record<'e>(
     .execute(exec)
     .await?;
     Ok(())
+}
+
+#[derive(Debug, Clone, FromRow)]
+pub struct AuditRow {
+    pub id: i64,
+    pub actor: String,
+    pub action: String,
+    pub target: String,
+    pub count: i64,
+    pub detail: String,
+    pub created_at: i64,
+}
+
+impl AuditRow {
+    pub fn to_dto(&self) -> rcs_shared::AuditEntry {
+        rcs_shared::AuditEntry {
+            id: self.id,
+            actor: self.actor.clone(),
+            action: self.action.clone(),
+            target: self.target.clone(),
+            count: self.count,
+            detail: self.detail.clone(),
+            created_at: rfc3339(self.created_at),
+        }
+    }
+}
+
+/// Up to `limit` entries of `account_id` with ids below `before` (all when `None`), newest
+/// first. Keyset pagination on the primary key: a page is an index range scan however deep
+/// it is, and entries written meanwhile never shift a page.
+#[tracing::instrument(skip(db))]
+pub async fn list(
+    db: &Db,
+    account_id: i64,
+    before: Option<i64>,
+    limit: i64,
+) -> sqlx::Result<Vec<AuditRow>> {
+    sqlx::query_as(
+        "SELECT id, actor, action, target, count, detail, created_at FROM audit_events \
+         WHERE account_id = $1 AND id < $2 ORDER BY id DESC LIMIT $3",
+    )
+    .bind(account_id)
+    .bind(before.unwrap_or(i64::MAX))
+    .bind(limit)
+    .fetch_all(&db.pool)
+    .await
 }

@@ -101,6 +101,18 @@ impl Db {
             .context("cannot apply database migrations")
     }
 
+    /// Starts a transaction that will write. On SQLite it takes the write lock up front
+    /// (`BEGIN IMMEDIATE`): a deferred transaction that reads first and then writes cannot
+    /// wait for a concurrent writer and fails at once with "database is locked", whereas an
+    /// immediate one queues behind it for up to `busy_timeout`.
+    #[allow(clippy::disallowed_methods)] // the one sanctioned caller of Pool::begin
+    pub async fn begin_write(&self) -> sqlx::Result<sqlx::Transaction<'static, sqlx::Any>> {
+        match self.engine {
+            Engine::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
+            Engine::Postgres => self.pool.begin().await,
+        }
+    }
+
     /// True when the database answers a trivial query within two seconds.
     pub async fn is_ready(&self) -> bool {
         let ping = sqlx::query("SELECT 1").execute(&self.pool);

@@ -1,1 +1,547 @@
-//! Phones (being built).
+//! Phones of an account, keyed by canonical MAC.
+//!
+//! Every query is scoped by `account_id`. Bulk statements go in chunks of [`CHUNK`] MACs so
+//! that one statement stays far below SQLite's 32766 and PostgreSQL's 65535 bound-parameter
+//! limits while still writing a thousand rows per round trip.
+
+use std::collections::{HashMap, HashSet};
+
+use rcs_shared::{Phone, PhoneChanges, PhoneQuery, PhoneSort, SortOrder};
+use sqlx::any::AnyArguments;
+use sqlx::query::QueryAs;
+use sqlx::{Any, AnyConnection, FromRow};
+
+use super::{rfc3339, Db};
+use crate::domain::mac::Mac;
+use crate::error::Error;
+
+/// MACs (rows) per bulk statement: 4 parameters a row keeps an upsert near 4000 parameters.
+pub const CHUNK: usize = 1000;
+
+const SELECT: &str = "SELECT p.mac, p.server_id, s.name AS server_name, p.branding_id, \
+     b.name AS branding_name, p.firmware, p.model, p.reported_firmware, p.last_seen_at, \
+     p.last_seen_addr, p.state, p.created_at, p.updated_at \
+     FROM phones p LEFT JOIN servers s ON s.id = p.server_id \
+     LEFT JOIN brandings b ON b.id = p.branding_id";
+
+/// A phone row with its server and branding names.
+#[derive(Debug, Clone, FromRow)]
+pub struct PhoneRow {
+    pub mac: String,
+    pub server_id: Option<i64>,
+    pub server_name: Option<String>,
+    pub branding_id: Option<i64>,
+    pub branding_name: Option<String>,
+    pub firmware: Option<String>,
+    pub model: Option<String>,
+    pub reported_firmware: Option<String>,
+    pub last_seen_at: Option<i64>,
+    pub last_seen_addr: Option<String>,
+    pub state: Option<String>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+impl PhoneRow {
+    pub fn to_dto(&self) -> Phone {
+        Phone {
+            mac: self.mac.clone(),
+            server_id: self.server_id,
+            server_name: self.server_name.clone(),
+            branding_id: self.branding_id,
+            branding_name: self.branding_name.clone(),
+            firmware: self.firmware.clone(),
+            model: self.model.clone(),
+            reported_firmware: self.reported_firmware.clone(),
+            last_seen_at: self.last_seen_at.map(rfc3339),
+            last_seen_addr: self.last_seen_addr.clone(),
+            state: self.state.clone(),
+            created_at: rfc3339(self.created_at),
+            updated_at: rfc3339(self.updated_at),
+        }
+    }
+}
+
+/// The properties staff set on a phone (canonical MAC, ids already checked).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewPhone {
+    pub mac: String,
+    pub server_id: Option<i64>,
+    pub branding_id: Option<i64>,
+    pub firmware: Option<String>,
+}
+
+/// A value bound to a dynamically built statement.
+enum Arg {
+    Int(Option<i64>),
+    Text(Option<String>),
+}
+
+fn bind_all<'q, O>(
+    mut q: QueryAs<'q, Any, O, AnyArguments<'q>>,
+    args: Vec<Arg>,
+) -> QueryAs<'q, Any, O, AnyArguments<'q>> {
+    for arg in args {
+        q = match arg {
+            Arg::Int(v) => q.bind(v),
+            Arg::Text(v) => q.bind(v),
+        };
+    }
+    q
+}
+
+/// `$from, $from+1, ...` (`n` placeholders).
+fn placeholders(from: usize, n: usize) -> String {
+    (from..from + n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// True when `table` (servers or brandings) has row `id` in the account.
+async fn owns(
+    conn: &mut AnyConnection,
+    table: &str,
+    account_id: i64,
+    id: i64,
+) -> sqlx::Result<bool> {
+    let sql = format!("SELECT id FROM {table} WHERE account_id = $1 AND id = $2");
+    let found: Option<i64> = sqlx::query_scalar(&sql)
+        .bind(account_id)
+        .bind(id)
+        .fetch_optional(conn)
+        .await?;
+    Ok(found.is_some())
+}
+
+pub async fn server_in_account(
+    conn: &mut AnyConnection,
+    account_id: i64,
+    id: i64,
+) -> sqlx::Result<bool> {
+    owns(conn, "servers", account_id, id).await
+}
+
+pub async fn branding_in_account(
+    conn: &mut AnyConnection,
+    account_id: i64,
+    id: i64,
+) -> sqlx::Result<bool> {
+    owns(conn, "brandings", account_id, id).await
+}
+
+/// Name → id of the account's servers or brandings (a few hundred at most), for imports
+/// that name them.
+pub async fn names(
+    conn: &mut AnyConnection,
+    table: Named,
+    account_id: i64,
+) -> sqlx::Result<HashMap<String, i64>> {
+    let sql = format!(
+        "SELECT name, id FROM {} WHERE account_id = $1",
+        table.table()
+    );
+    let rows: Vec<(String, i64)> = sqlx::query_as(&sql)
+        .bind(account_id)
+        .fetch_all(conn)
+        .await?;
+    Ok(rows.into_iter().collect())
+}
+
+/// Tables whose rows phones refer to by name in CSV files.
+#[derive(Debug, Clone, Copy)]
+pub enum Named {
+    Servers,
+    Brandings,
+}
+
+impl Named {
+    fn table(self) -> &'static str {
+        match self {
+            Named::Servers => "servers",
+            Named::Brandings => "brandings",
+        }
+    }
+}
+
+/// Of `macs`, those registered to another account (checked before writing, in chunks).
+pub async fn foreign_macs(
+    conn: &mut AnyConnection,
+    account_id: i64,
+    macs: &[&str],
+) -> sqlx::Result<Vec<String>> {
+    select_macs(conn, "account_id <> $1", account_id, macs).await
+}
+
+/// Of `macs`, those the account already has.
+pub async fn own_macs(
+    conn: &mut AnyConnection,
+    account_id: i64,
+    macs: &[&str],
+) -> sqlx::Result<HashSet<String>> {
+    Ok(select_macs(conn, "account_id = $1", account_id, macs)
+        .await?
+        .into_iter()
+        .collect())
+}
+
+async fn select_macs(
+    conn: &mut AnyConnection,
+    scope: &str,
+    account_id: i64,
+    macs: &[&str],
+) -> sqlx::Result<Vec<String>> {
+    let mut found = Vec::new();
+    for chunk in macs.chunks(CHUNK) {
+        let sql = format!(
+            "SELECT mac FROM phones WHERE {scope} AND mac IN ({})",
+            placeholders(2, chunk.len())
+        );
+        let mut q = sqlx::query_scalar::<_, String>(&sql).bind(account_id);
+        for mac in chunk {
+            q = q.bind(*mac);
+        }
+        found.extend(q.fetch_all(&mut *conn).await?);
+    }
+    Ok(found)
+}
+
+/// Inserts or updates `rows` (distinct MACs) for the account with multi-row statements.
+/// A MAC held by another account is left alone by the `WHERE` of the upsert; the returned
+/// count of written rows then falls short, which callers treat as a lost race.
+pub async fn upsert(
+    conn: &mut AnyConnection,
+    account_id: i64,
+    rows: &[NewPhone],
+    now: i64,
+) -> sqlx::Result<u64> {
+    let mut written = 0;
+    for chunk in rows.chunks(CHUNK) {
+        let values: Vec<String> = (0..chunk.len())
+            .map(|i| format!("($1, $2, $2, {})", placeholders(3 + 4 * i, 4)))
+            .collect();
+        let sql = format!(
+            "INSERT INTO phones (account_id, created_at, updated_at, mac, server_id, branding_id, firmware) \
+             VALUES {} ON CONFLICT (mac) DO UPDATE SET server_id = excluded.server_id, \
+             branding_id = excluded.branding_id, firmware = excluded.firmware, \
+             updated_at = excluded.updated_at WHERE phones.account_id = excluded.account_id",
+            values.join(", ")
+        );
+        let mut q = sqlx::query(&sql).bind(account_id).bind(now);
+        for row in chunk {
+            q = q
+                .bind(row.mac.as_str())
+                .bind(row.server_id)
+                .bind(row.branding_id)
+                .bind(row.firmware.as_deref());
+        }
+        written += q.execute(&mut *conn).await?.rows_affected();
+    }
+    Ok(written)
+}
+
+pub async fn find(db: &Db, account_id: i64, mac: &str) -> sqlx::Result<Option<PhoneRow>> {
+    let sql = format!("{SELECT} WHERE p.account_id = $1 AND p.mac = $2");
+    sqlx::query_as(&sql)
+        .bind(account_id)
+        .bind(mac)
+        .fetch_optional(&db.pool)
+        .await
+}
+
+/// Applies `changes` to every MAC of `macs` in the account; returns how many rows changed.
+pub async fn update(
+    conn: &mut AnyConnection,
+    account_id: i64,
+    macs: &[&str],
+    changes: &PhoneChanges,
+    now: i64,
+) -> sqlx::Result<u64> {
+    let mut sets = vec!["updated_at = $2".to_string()];
+    let mut args = vec![Arg::Int(Some(account_id)), Arg::Int(Some(now))];
+    if let Some(v) = changes.server_id {
+        args.push(Arg::Int(v));
+        sets.push(format!("server_id = ${}", args.len()));
+    }
+    if let Some(v) = changes.branding_id {
+        args.push(Arg::Int(v));
+        sets.push(format!("branding_id = ${}", args.len()));
+    }
+    if let Some(v) = &changes.firmware {
+        args.push(Arg::Text(v.clone()));
+        sets.push(format!("firmware = ${}", args.len()));
+    }
+    let mut changed = 0;
+    for chunk in macs.chunks(CHUNK) {
+        let sql = format!(
+            "UPDATE phones SET {} WHERE account_id = $1 AND mac IN ({})",
+            sets.join(", "),
+            placeholders(args.len() + 1, chunk.len())
+        );
+        let mut q = sqlx::query(&sql);
+        for arg in &args {
+            q = match arg {
+                Arg::Int(v) => q.bind(*v),
+                Arg::Text(v) => q.bind(v.clone()),
+            };
+        }
+        for mac in chunk {
+            q = q.bind(*mac);
+        }
+        changed += q.execute(&mut *conn).await?.rows_affected();
+    }
+    Ok(changed)
+}
+
+pub async fn delete(conn: &mut AnyConnection, account_id: i64, macs: &[&str]) -> sqlx::Result<u64> {
+    let mut deleted = 0;
+    for chunk in macs.chunks(CHUNK) {
+        let sql = format!(
+            "DELETE FROM phones WHERE account_id = $1 AND mac IN ({})",
+            placeholders(2, chunk.len())
+        );
+        let mut q = sqlx::query(&sql).bind(account_id);
+        for mac in chunk {
+            q = q.bind(*mac);
+        }
+        deleted += q.execute(&mut *conn).await?.rows_affected();
+    }
+    Ok(deleted)
+}
+
+/// List filters; all combine with AND. `mac_fragment` is canonical (upper-case hex).
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    pub unaffiliated: Option<bool>,
+    pub server_id: Option<i64>,
+    pub branding_id: Option<i64>,
+    pub firmware: Option<String>,
+    pub mac_fragment: Option<String>,
+    pub seen: Option<bool>,
+}
+
+/// Where a page starts: the sort key of the last row of the previous page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Cursor {
+    Mac(String),
+    LastSeen(Option<i64>, String),
+}
+
+impl Cursor {
+    /// Opaque text for clients: hex of `sort|order|key`, so it survives any query string.
+    pub fn encode(&self, order: SortOrder) -> String {
+        let o = if order == SortOrder::Asc { "a" } else { "d" };
+        let text = match self {
+            Cursor::Mac(mac) => format!("m|{o}|{mac}"),
+            Cursor::LastSeen(at, mac) => {
+                let at = at.map(|t| t.to_string()).unwrap_or_else(|| "-".into());
+                format!("s|{o}|{at}|{mac}")
+            }
+        };
+        hex::encode(text)
+    }
+
+    /// The cursor in `text` if it was issued for this sort and order.
+    pub fn decode(text: &str, sort: PhoneSort, order: SortOrder) -> Option<Cursor> {
+        let text = String::from_utf8(hex::decode(text).ok()?).ok()?;
+        let o = if order == SortOrder::Asc { "a" } else { "d" };
+        let parts: Vec<&str> = text.split('|').collect();
+        let valid_mac = |m: &str| m.len() == 12 && m.bytes().all(|b| b.is_ascii_hexdigit());
+        match (sort, parts.as_slice()) {
+            (PhoneSort::Mac, ["m", co, mac]) if *co == o && valid_mac(mac) => {
+                Some(Cursor::Mac(mac.to_string()))
+            }
+            (PhoneSort::LastSeen, ["s", co, at, mac]) if *co == o && valid_mac(mac) => {
+                let at = if *at == "-" {
+                    None
+                } else {
+                    Some(at.parse().ok()?)
+                };
+                Some(Cursor::LastSeen(at, mac.to_string()))
+            }
+            _ => None,
+        }
+    }
+
+    pub fn after(row: &PhoneRow, sort: PhoneSort) -> Cursor {
+        match sort {
+            PhoneSort::Mac => Cursor::Mac(row.mac.clone()),
+            PhoneSort::LastSeen => Cursor::LastSeen(row.last_seen_at, row.mac.clone()),
+        }
+    }
+}
+
+/// One keyset page: rows strictly after `after` in the sort order.
+#[derive(Debug, Clone)]
+pub struct Page {
+    pub sort: PhoneSort,
+    pub order: SortOrder,
+    pub after: Option<Cursor>,
+    pub limit: u32,
+}
+
+/// The filter and page a list query asks for (`limit` 1..=1000, default 50), or `None`
+/// when its MAC search cannot match any MAC.
+pub fn plan(q: PhoneQuery) -> Result<Option<(Filter, Page)>, Error> {
+    let limit = q.limit.unwrap_or(50);
+    if !(1..=1000).contains(&limit) {
+        return Err(Error::unprocessable(
+            "invalid_limit",
+            "limit must be between 1 and 1000.",
+        ));
+    }
+    let (sort, order) = (q.sort.unwrap_or_default(), q.order.unwrap_or_default());
+    let after = match q.cursor.as_deref().filter(|c| !c.is_empty()) {
+        Some(c) => Some(Cursor::decode(c, sort, order).ok_or_else(|| {
+            Error::bad_request(
+                "invalid_cursor",
+                "The cursor is not valid for this sort order.",
+            )
+        })?),
+        None => None,
+    };
+    let mac_fragment = match q.q.as_deref().filter(|s| !s.trim().is_empty()) {
+        Some(text) => match Mac::fragment(text) {
+            Some(fragment) => Some(fragment),
+            None => return Ok(None),
+        },
+        None => None,
+    };
+    let filter = Filter {
+        unaffiliated: q.unaffiliated,
+        server_id: q.server_id,
+        branding_id: q.branding_id,
+        firmware: q.firmware,
+        mac_fragment,
+        seen: q.seen,
+    };
+    Ok(Some((
+        filter,
+        Page {
+            sort,
+            order,
+            after,
+            limit,
+        },
+    )))
+}
+
+/// A page of the account's phones. Keyset pagination (never OFFSET) keeps each page an
+/// index range scan however deep the client walks. Never-seen phones sort as the oldest.
+pub async fn list(
+    db: &Db,
+    account_id: i64,
+    filter: &Filter,
+    page: &Page,
+) -> sqlx::Result<Vec<PhoneRow>> {
+    let mut args = vec![Arg::Int(Some(account_id))];
+    let mut wheres = vec!["p.account_id = $1".to_string()];
+    /// Binds `arg` and adds `cond` with `#` standing for its placeholder.
+    fn push(args: &mut Vec<Arg>, wheres: &mut Vec<String>, arg: Arg, cond: &str) {
+        args.push(arg);
+        wheres.push(cond.replace('#', &format!("${}", args.len())));
+    }
+    match filter.unaffiliated {
+        Some(true) => wheres.push("p.server_id IS NULL".into()),
+        Some(false) => wheres.push("p.server_id IS NOT NULL".into()),
+        None => {}
+    }
+    match filter.seen {
+        Some(true) => wheres.push("p.last_seen_at IS NOT NULL".into()),
+        Some(false) => wheres.push("p.last_seen_at IS NULL".into()),
+        None => {}
+    }
+    if let Some(id) = filter.server_id {
+        push(
+            &mut args,
+            &mut wheres,
+            Arg::Int(Some(id)),
+            "p.server_id = #",
+        );
+    }
+    if let Some(id) = filter.branding_id {
+        push(
+            &mut args,
+            &mut wheres,
+            Arg::Int(Some(id)),
+            "p.branding_id = #",
+        );
+    }
+    if let Some(fw) = &filter.firmware {
+        push(
+            &mut args,
+            &mut wheres,
+            Arg::Text(Some(fw.clone())),
+            "p.firmware = #",
+        );
+    }
+    if let Some(fragment) = &filter.mac_fragment {
+        push(
+            &mut args,
+            &mut wheres,
+            Arg::Text(Some(format!("%{fragment}%"))),
+            "p.mac LIKE #",
+        );
+    }
+    let (cmp, dir) = match page.order {
+        SortOrder::Asc => (">", "ASC"),
+        SortOrder::Desc => ("<", "DESC"),
+    };
+    match &page.after {
+        None => {}
+        Some(Cursor::Mac(mac)) => push(
+            &mut args,
+            &mut wheres,
+            Arg::Text(Some(mac.clone())),
+            &format!("p.mac {cmp} #"),
+        ),
+        Some(Cursor::LastSeen(None, mac)) => {
+            let rest = if page.order == SortOrder::Asc {
+                " OR p.last_seen_at IS NOT NULL"
+            } else {
+                ""
+            };
+            push(
+                &mut args,
+                &mut wheres,
+                Arg::Text(Some(mac.clone())),
+                &format!("((p.last_seen_at IS NULL AND p.mac {cmp} #){rest})"),
+            );
+        }
+        Some(Cursor::LastSeen(Some(at), mac)) => {
+            let rest = if page.order == SortOrder::Desc {
+                " OR p.last_seen_at IS NULL"
+            } else {
+                ""
+            };
+            args.push(Arg::Int(Some(*at)));
+            let at_n = args.len();
+            push(
+                &mut args,
+                &mut wheres,
+                Arg::Text(Some(mac.clone())),
+                &format!("(p.last_seen_at {cmp} ${at_n} OR (p.last_seen_at = ${at_n} AND p.mac {cmp} #){rest})"),
+            );
+        }
+    }
+    let order_by = match page.sort {
+        PhoneSort::Mac => format!("p.mac {dir}"),
+        PhoneSort::LastSeen => {
+            let nulls = if page.order == SortOrder::Asc {
+                "FIRST"
+            } else {
+                "LAST"
+            };
+            format!("p.last_seen_at {dir} NULLS {nulls}, p.mac {dir}")
+        }
+    };
+    args.push(Arg::Int(Some(i64::from(page.limit))));
+    let sql = format!(
+        "{SELECT} WHERE {} ORDER BY {order_by} LIMIT ${}",
+        wheres.join(" AND "),
+        args.len()
+    );
+    bind_all(sqlx::query_as::<_, PhoneRow>(&sql), args)
+        .fetch_all(&db.pool)
+        .await
+}

@@ -1,6 +1,6 @@
 //! Issued session tokens. A JWT is honoured only while its row is here.
 
-use sqlx::FromRow;
+use sqlx::{Any, Executor, FromRow};
 
 use super::Db;
 
@@ -69,4 +69,22 @@ pub async fn delete_expired(db: &Db, now: i64) -> sqlx::Result<u64> {
         .execute(&db.pool)
         .await?
         .rows_affected())
+}
+
+/// Ends every session of a user except `keep`: a password or role change logs the user out
+/// everywhere but where they made the change themselves. `keep` may name a session of
+/// another user, in which case all of `user_id`'s sessions end.
+pub async fn delete_for_user_except<'e>(
+    exec: impl Executor<'e, Database = Any>,
+    user_id: i64,
+    keep: &str,
+) -> sqlx::Result<u64> {
+    Ok(
+        sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND id <> $2")
+            .bind(user_id)
+            .bind(keep)
+            .execute(exec)
+            .await?
+            .rows_affected(),
+    )
 }

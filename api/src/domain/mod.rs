@@ -3,7 +3,10 @@
 pub mod email;
 pub mod mac;
 pub mod password;
+pub mod profile;
 pub mod server;
 
 pub use email::Email;
 pub use password::{NewPassword, PasswordHash};
+pub use profile::{Address, PersonName, PhoneNumber};
+pub use server::{ServerName, ServerUrl};

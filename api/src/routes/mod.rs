@@ -21,6 +21,10 @@ pub fn configure(cfg: &mut ServiceConfig) {
             scope::scope("/api/v1")
                 .configure(auth::configure)
                 .configure(me::configure)
-                .configure(users::configure),
+                .configure(users::configure)
+                .configure(servers::configure)
+                .configure(summary::configure)
+                .configure(audit::configure)
+                .configure(phones::configure),
         );
 }

@@ -1,0 +1,339 @@
+//! Writing phones: registration (JSON list or CSV file), bulk edits and bulk deletes.
+//!
+//! Every operation is all-or-nothing: inputs are parsed and checked first (MAC spellings,
+//! server and branding ids of the account, MACs held by other accounts), then written in one
+//! transaction with its audit entry, so a rejected or interrupted request leaves nothing
+//! behind. Writes go through multi-row statements ([`db::phones::upsert`]) because a
+//! provider's import is tens of thousands of phones.
+
+pub mod csv_file;
+
+use std::collections::{HashMap, HashSet};
+
+use rcs_shared::{AddPhones, AddPhonesResult, ImportResult, PhoneChanges};
+use sqlx::AnyConnection;
+
+use crate::auth::AuthUser;
+use crate::db::audit::{self, AuditEntry};
+use crate::db::phones::{self, Named, NewPhone};
+use crate::db::{now, Db};
+use crate::domain::mac::{FirmwareRelease, Mac};
+use crate::error::{Error, Result};
+
+use csv_file::{Defaults, Names, Problems};
+
+/// MACs per JSON request at most (registration, bulk edit, bulk delete).
+pub const MAX_MACS_PER_REQUEST: usize = 10_000;
+/// Largest CSV body accepted. A constant until the setting exists in config.rs.
+pub const MAX_IMPORT_BYTES: usize = 64 * 1024 * 1024;
+
+/// Parses a request's MAC list: every entry valid, 1..=10,000, duplicates dropped (first
+/// occurrence keeps its place).
+pub fn parse_macs(input: &[String]) -> Result<Vec<Mac>> {
+    if input.is_empty() {
+        return Err(Error::unprocessable(
+            "no_macs",
+            "List at least one MAC address.",
+        ));
+    }
+    if input.len() > MAX_MACS_PER_REQUEST {
+        return Err(Error::unprocessable(
+            "too_many_macs",
+            format!("At most {MAX_MACS_PER_REQUEST} MAC addresses per request; use the CSV import for more."),
+        ));
+    }
+    let mut seen = HashSet::new();
+    let mut macs = Vec::with_capacity(input.len());
+    for raw in input {
+        let mac = Mac::parse(raw).map_err(|m| Error::unprocessable("invalid_mac", m))?;
+        if seen.insert(mac.clone()) {
+            macs.push(mac);
+        }
+    }
+    Ok(macs)
+}
+
+/// A firmware release from a request, or `None` to clear.
+pub fn parse_firmware(input: Option<&str>) -> Result<Option<String>> {
+    input
+        .map(|f| FirmwareRelease::parse(f).map(FirmwareRelease::into_string))
+        .transpose()
+        .map_err(|m| Error::unprocessable("invalid_firmware", m))
+}
+
+/// 422 unless the server and branding (when given) belong to the account.
+async fn check_refs(
+    conn: &mut AnyConnection,
+    account_id: i64,
+    server_id: Option<i64>,
+    branding_id: Option<i64>,
+) -> Result<()> {
+    if let Some(id) = server_id {
+        if !phones::server_in_account(conn, account_id, id).await? {
+            return Err(Error::unprocessable(
+                "unknown_server",
+                format!("There is no server {id} in your account."),
+            ));
+        }
+    }
+    if let Some(id) = branding_id {
+        if !phones::branding_in_account(conn, account_id, id).await? {
+            return Err(Error::unprocessable(
+                "unknown_branding",
+                format!("There is no branding {id} in your account."),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The one answer for MACs of another account: it names the MAC, never the account.
+fn owned_elsewhere(mac: &str) -> Error {
+    Error::conflict(
+        "mac_owned_by_other_account",
+        format!("The MAC address {mac} is registered to another account."),
+    )
+}
+
+fn target(macs: &[&str]) -> String {
+    match macs {
+        [one] => one.to_string(),
+        many => format!("{} phones", many.len()),
+    }
+}
+
+fn as_strs(rows: &[NewPhone]) -> Vec<&str> {
+    rows.iter().map(|r| r.mac.as_str()).collect()
+}
+
+/// Counts, upserts and audits `rows` (distinct MACs already checked against other accounts).
+async fn write(
+    conn: &mut AnyConnection,
+    user: &AuthUser,
+    rows: &[NewPhone],
+    action: &str,
+) -> Result<AddPhonesResult> {
+    let macs = as_strs(rows);
+    let updated = phones::own_macs(conn, user.account_id, &macs).await?.len() as u64;
+    let written = phones::upsert(conn, user.account_id, rows, now()).await?;
+    if written < rows.len() as u64 {
+        // Another account claimed one of these MACs after the check: roll everything back.
+        let foreign = phones::foreign_macs(conn, user.account_id, &macs).await?;
+        return Err(owned_elsewhere(foreign.first().map_or("?", |m| m.as_str())));
+    }
+    let added = rows.len() as u64 - updated;
+    let detail = format!("added {added}, updated {updated}");
+    let target = target(&macs);
+    let entry = AuditEntry {
+        action,
+        target: &target,
+        count: rows.len() as i64,
+        detail: &detail,
+    };
+    audit::record(&mut *conn, user, entry).await?;
+    Ok(AddPhonesResult { added, updated })
+}
+
+/// POST /phones: registers (or re-registers) MACs with the given properties.
+pub async fn register(db: &Db, user: &AuthUser, req: AddPhones) -> Result<AddPhonesResult> {
+    let macs = parse_macs(&req.macs)?;
+    let firmware = parse_firmware(req.firmware.as_deref())?;
+    let mut tx = db.begin_write().await?;
+    check_refs(&mut tx, user.account_id, req.server_id, req.branding_id).await?;
+    let rows: Vec<NewPhone> = macs
+        .into_iter()
+        .map(|mac| NewPhone {
+            mac: mac.into_string(),
+            server_id: req.server_id,
+            branding_id: req.branding_id,
+            firmware: firmware.clone(),
+        })
+        .collect();
+    let foreign = phones::foreign_macs(&mut tx, user.account_id, &as_strs(&rows)).await?;
+    if let Some(mac) = foreign.first() {
+        return Err(owned_elsewhere(mac));
+    }
+    let result = write(&mut tx, user, &rows, "phone.add").await?;
+    tx.commit().await?;
+    Ok(result)
+}
+
+/// Defaults for every row of an imported file, from the query string.
+#[derive(Debug, Clone, Default)]
+pub struct ImportOptions {
+    pub server_id: Option<i64>,
+    pub branding_id: Option<i64>,
+    pub firmware: Option<String>,
+    pub dry_run: bool,
+}
+
+/// POST /phones/import: validates the whole file, then imports it in one transaction (or,
+/// with `dry_run`, only says what it would do).
+pub async fn import_csv(
+    db: &Db,
+    user: &AuthUser,
+    body: actix_web::web::Bytes,
+    options: ImportOptions,
+) -> Result<ImportResult> {
+    let firmware = parse_firmware(options.firmware.as_deref())?;
+    let mut tx = db.begin_write().await?;
+    check_refs(
+        &mut tx,
+        user.account_id,
+        options.server_id,
+        options.branding_id,
+    )
+    .await?;
+    let names = Names {
+        servers: phones::names(&mut tx, Named::Servers, user.account_id).await?,
+        brandings: phones::names(&mut tx, Named::Brandings, user.account_id).await?,
+    };
+    let defaults = Defaults {
+        server_id: options.server_id,
+        branding_id: options.branding_id,
+        firmware,
+    };
+    // Parsing a large file is CPU work: keep it off the async workers.
+    let (parsed, mut problems) =
+        tokio::task::spawn_blocking(move || csv_file::parse(&body, &defaults, &names))
+            .await
+            .map_err(|e| anyhow::anyhow!("CSV parsing panicked: {e}"))??;
+    let macs = as_strs(&parsed.rows);
+    let foreign = phones::foreign_macs(&mut tx, user.account_id, &macs).await?;
+    if !foreign.is_empty() {
+        let line_of: HashMap<&str, u64> = macs
+            .iter()
+            .copied()
+            .zip(parsed.lines.iter().copied())
+            .collect();
+        let mut lines: Vec<(u64, &str)> = foreign
+            .iter()
+            .map(|m| (line_of[m.as_str()], m.as_str()))
+            .collect();
+        lines.sort_unstable();
+        let mut owned = Problems::default();
+        for (line, mac) in lines {
+            owned.add(
+                line,
+                format!("The MAC address {mac} is registered to another account."),
+            );
+        }
+        problems.merge(owned);
+    }
+    if !problems.is_empty() {
+        return Err(problems.into_error());
+    }
+    if options.dry_run {
+        let updated = phones::own_macs(&mut tx, user.account_id, &macs)
+            .await?
+            .len() as u64;
+        let added = macs.len() as u64 - updated;
+        return Ok(ImportResult {
+            added,
+            updated,
+            dry_run: true,
+        });
+    }
+    let result = write(&mut tx, user, &parsed.rows, "phone.import").await?;
+    tx.commit().await?;
+    Ok(ImportResult {
+        added: result.added,
+        updated: result.updated,
+        dry_run: false,
+    })
+}
+
+/// 404 naming the first MAC of `macs` the account does not have (and how many more).
+async fn ensure_own(conn: &mut AnyConnection, account_id: i64, macs: &[&str]) -> Result<()> {
+    let own = phones::own_macs(conn, account_id, macs).await?;
+    let missing: Vec<&&str> = macs.iter().filter(|m| !own.contains(**m)).collect();
+    match missing.first() {
+        None => Ok(()),
+        Some(first) => {
+            let more = match missing.len() - 1 {
+                0 => String::new(),
+                n => format!(" (and {n} more)"),
+            };
+            Err(Error::not_found(
+                "phone_not_found",
+                format!("There is no phone {first} in your account{more}; nothing was changed."),
+            ))
+        }
+    }
+}
+
+/// PATCH /phones and /phones/{mac}: the same changes for every listed phone, or none.
+pub async fn edit(
+    db: &Db,
+    user: &AuthUser,
+    macs: &[Mac],
+    mut changes: PhoneChanges,
+) -> Result<u64> {
+    if changes.is_empty() {
+        return Err(Error::unprocessable(
+            "no_changes",
+            "Say what to change: server_id, branding_id or firmware.",
+        ));
+    }
+    if let Some(firmware) = &changes.firmware {
+        changes.firmware = Some(parse_firmware(firmware.as_deref())?);
+    }
+    let macs: Vec<&str> = macs.iter().map(Mac::as_str).collect();
+    let mut tx = db.begin_write().await?;
+    check_refs(
+        &mut tx,
+        user.account_id,
+        changes.server_id.flatten(),
+        changes.branding_id.flatten(),
+    )
+    .await?;
+    ensure_own(&mut tx, user.account_id, &macs).await?;
+    let count = phones::update(&mut tx, user.account_id, &macs, &changes, now()).await?;
+    let detail = describe(&changes);
+    let target = target(&macs);
+    let entry = AuditEntry {
+        action: "phone.update",
+        target: &target,
+        count: count as i64,
+        detail: &detail,
+    };
+    audit::record(&mut *tx, user, entry).await?;
+    tx.commit().await?;
+    Ok(count)
+}
+
+/// The audit detail of an edit: which properties were set to what.
+fn describe(changes: &PhoneChanges) -> String {
+    fn show<T: ToString>(v: &Option<T>) -> String {
+        v.as_ref().map_or_else(|| "none".to_string(), T::to_string)
+    }
+    let mut parts = Vec::new();
+    if let Some(v) = &changes.server_id {
+        parts.push(format!("server_id={}", show(v)));
+    }
+    if let Some(v) = &changes.branding_id {
+        parts.push(format!("branding_id={}", show(v)));
+    }
+    if let Some(v) = &changes.firmware {
+        parts.push(format!("firmware={}", show(v)));
+    }
+    parts.join(", ")
+}
+
+/// DELETE /phones/{mac} and POST /phones/delete: removes every listed phone, or none.
+pub async fn remove(db: &Db, user: &AuthUser, macs: &[Mac]) -> Result<u64> {
+    let macs: Vec<&str> = macs.iter().map(Mac::as_str).collect();
+    let mut tx = db.begin_write().await?;
+    ensure_own(&mut tx, user.account_id, &macs).await?;
+    let count = phones::delete(&mut tx, user.account_id, &macs).await?;
+    let target = target(&macs);
+    let entry = AuditEntry {
+        action: "phone.delete",
+        target: &target,
+        count: count as i64,
+        detail: "",
+    };
+    audit::record(&mut *tx, user, entry).await?;
+    tx.commit().await?;
+    Ok(count)
+}
