@@ -175,7 +175,7 @@ fn security_headers() -> DefaultHeaders {
 
 fn json_config() -> web::JsonConfig {
     web::JsonConfig::default()
-        .limit(256 * 1024)
+        .limit(1024 * 1024)
         .error_handler(|err, _| {
             use actix_web::error::JsonPayloadError as E;
             match err {

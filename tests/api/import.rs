@@ -17,6 +17,7 @@ on_both_engines!(
     an_import_that_fails_in_the_database_leaves_nothing_behind,
     export_then_import_round_trips,
     an_oversized_file_gets_413,
+    a_file_uploaded_as_a_multipart_form_is_imported,
 );
 
 impl Ctx {
@@ -323,4 +324,29 @@ async fn import_timing_of_100k_rows_on_sqlite() {
         "100,000-row import on SQLite: {first:?} (new phones), {:?} (all updates)",
         started.elapsed()
     );
+}
+
+async fn a_file_uploaded_as_a_multipart_form_is_imported(engine: Engine) {
+    let ctx = Ctx::new(engine).await;
+    let file =
+        reqwest::multipart::Part::bytes(b"mac\r\n00:08:5d:00:00:01\r\n00085D000002\r\n".to_vec())
+            .file_name("phones.csv")
+            .mime_str("text/csv")
+            .unwrap();
+    let form = reqwest::multipart::Form::new()
+        .text("note", "fields before the file are skipped")
+        .part("file", file);
+    let response = ctx
+        .app
+        .client
+        .post(ctx.app.url("/api/v1/phones/import?firmware=4.2.0.181"))
+        .bearer_auth(&ctx.token)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let result: ImportResult = response.json().await.unwrap();
+    assert_eq!((result.added, result.updated), (2, 0));
+    assert_eq!(ctx.all_macs().await, ["00085D000001", "00085D000002"]);
 }

@@ -1,8 +1,7 @@
 //! Phones of an account, keyed by canonical MAC.
 //!
-//! Every query is scoped by `account_id`. Bulk statements go in chunks of [`CHUNK`] MACs so
-//! that one statement stays far below SQLite's 32766 and PostgreSQL's 65535 bound-parameter
-//! limits while still writing a thousand rows per round trip.
+//! Every query is scoped by `account_id`. Bulk statements go in chunks (see [`chunk_rows`])
+//! that stay far below SQLite's 32766 and PostgreSQL's 65535 bound-parameter limits.
 
 use std::collections::{HashMap, HashSet};
 
@@ -15,8 +14,19 @@ use super::{rfc3339, Db};
 use crate::domain::mac::Mac;
 use crate::error::Error;
 
-/// MACs (rows) per bulk statement: 4 parameters a row keeps an upsert near 4000 parameters.
-pub const CHUNK: usize = 1000;
+/// MACs (rows) per bulk statement on this connection's engine.
+///
+/// PostgreSQL pays a network round trip per statement, so it gets a thousand rows at a time.
+/// SQLite is in-process, and sqlx's cost of binding grows with the number of parameters in
+/// the statement (measured: 100,000 upserts take 2.7 s in 1000-row statements, 0.25 s in
+/// 50-row ones), so it gets small statements.
+pub fn chunk_rows(conn: &AnyConnection) -> usize {
+    if is_sqlite(conn) {
+        50
+    } else {
+        1000
+    }
+}
 
 const SELECT: &str = "SELECT p.mac, p.server_id, s.name AS server_name, p.branding_id, \
      b.name AS branding_name, p.firmware, p.model, p.reported_firmware, p.last_seen_at, \
@@ -96,6 +106,26 @@ fn placeholders(from: usize, n: usize) -> String {
         .map(|i| format!("${i}"))
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+/// A set of `n` bound MACs for `mac IN (...)`.
+///
+/// On PostgreSQL it is a `VALUES` subquery: a plain `IN ($2, $3, ...)` list is fine until a
+/// prepared statement switches to its generic plan, where parameters are not constants, the
+/// list cannot be hashed and every candidate row is compared with every MAC (measured: 3 s
+/// per 1000-MAC chunk at 100,000 phones). A `VALUES` relation is joined by hash or by primary
+/// key instead. SQLite probes the primary key for each listed value either way, and the plain
+/// list is the faster of the two there (0.6 s against 0.8 s for a 100,000-row import).
+fn mac_set(conn: &AnyConnection, from: usize, n: usize) -> String {
+    if is_sqlite(conn) {
+        return placeholders(from, n);
+    }
+    let rows: Vec<String> = (from..from + n).map(|i| format!("(${i})")).collect();
+    format!("SELECT column1 FROM (VALUES {}) AS v", rows.join(", "))
+}
+
+fn is_sqlite(conn: &AnyConnection) -> bool {
+    conn.backend_name().eq_ignore_ascii_case("sqlite")
 }
 
 /// True when `table` (servers or brandings) has row `id` in the account.
@@ -192,10 +222,10 @@ async fn select_macs(
     macs: &[&str],
 ) -> sqlx::Result<Vec<String>> {
     let mut found = Vec::new();
-    for chunk in macs.chunks(CHUNK) {
+    for chunk in macs.chunks(chunk_rows(conn)) {
         let sql = format!(
             "SELECT mac FROM phones WHERE {scope} AND mac IN ({})",
-            placeholders(2, chunk.len())
+            mac_set(conn, 2, chunk.len())
         );
         let mut q = sqlx::query_scalar::<_, String>(&sql).bind(account_id);
         for mac in chunk {
@@ -216,7 +246,7 @@ pub async fn upsert(
     now: i64,
 ) -> sqlx::Result<u64> {
     let mut written = 0;
-    for chunk in rows.chunks(CHUNK) {
+    for chunk in rows.chunks(chunk_rows(conn)) {
         let values: Vec<String> = (0..chunk.len())
             .map(|i| format!("($1, $2, $2, {})", placeholders(3 + 4 * i, 4)))
             .collect();
@@ -272,11 +302,11 @@ pub async fn update(
         sets.push(format!("firmware = ${}", args.len()));
     }
     let mut changed = 0;
-    for chunk in macs.chunks(CHUNK) {
+    for chunk in macs.chunks(chunk_rows(conn)) {
         let sql = format!(
             "UPDATE phones SET {} WHERE account_id = $1 AND mac IN ({})",
             sets.join(", "),
-            placeholders(args.len() + 1, chunk.len())
+            mac_set(conn, args.len() + 1, chunk.len())
         );
         let mut q = sqlx::query(&sql);
         for arg in &args {
@@ -295,10 +325,10 @@ pub async fn update(
 
 pub async fn delete(conn: &mut AnyConnection, account_id: i64, macs: &[&str]) -> sqlx::Result<u64> {
     let mut deleted = 0;
-    for chunk in macs.chunks(CHUNK) {
+    for chunk in macs.chunks(chunk_rows(conn)) {
         let sql = format!(
             "DELETE FROM phones WHERE account_id = $1 AND mac IN ({})",
-            placeholders(2, chunk.len())
+            mac_set(conn, 2, chunk.len())
         );
         let mut q = sqlx::query(&sql).bind(account_id);
         for mac in chunk {

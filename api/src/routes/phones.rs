@@ -217,14 +217,15 @@ pub async fn delete_phone(
     Ok(HttpResponse::NoContent().finish())
 }
 
-/// Imports a CSV file sent as the raw body (`Content-Type: text/csv`): first column the MAC,
+/// Imports a CSV file sent as the raw body (`Content-Type: text/csv`) or as the `file` field
+/// of a `multipart/form-data` form: first column the MAC,
 /// optional header naming `server`, `branding`, `firmware` columns that override the query's
 /// values per row. Any bad line rejects the whole file with every problem listed.
 #[utoipa::path(tag = "phones", security(("bearer" = [])), params(ImportQuery),
     request_body(content = String, content_type = "text/csv", description = "The CSV file, at most 64 MiB"),
     responses(
     (status = 200, description = "Imported (or, with dry_run, what would be)", body = ImportResult),
-    (status = 400, description = "Multipart body or malformed query", body = ApiError),
+    (status = 400, description = "Malformed query, unreadable body, or a form without a file field", body = ApiError),
     (status = 401, description = "Not logged in", body = ApiError),
     (status = 413, description = "The file is larger than 64 MiB", body = ApiError),
     (status = 422, description = "invalid_csv with every bad line, or unknown_server, unknown_branding, invalid_firmware for the query", body = InvalidCsv),
@@ -250,50 +251,73 @@ pub async fn import_phones(
     ))
 }
 
-/// The raw body up to `max` bytes (413 beyond), refusing multipart forms.
-async fn read_limited(
-    req: &HttpRequest,
-    mut payload: web::Payload,
-    max: usize,
-) -> Result<web::Bytes> {
+/// The uploaded file: the raw body (`text/csv`), or the `file` field of a
+/// `multipart/form-data` form (what `curl -F file=@phones.csv` and browsers send). Either way
+/// at most `max` bytes are read; beyond that the answer is 413.
+async fn read_limited(req: &HttpRequest, payload: web::Payload, max: usize) -> Result<web::Bytes> {
     let content_type = req
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    if content_type.to_ascii_lowercase().starts_with("multipart/") {
-        return Err(Error::bad_request(
-            "unsupported_content_type",
-            "Send the file itself as the request body (Content-Type: text/csv).",
-        ));
-    }
-    let too_large = || {
-        Error::PayloadTooLarge(format!(
-            "The file is larger than {} MiB.",
-            max / (1024 * 1024)
-        ))
-    };
+        .unwrap_or("")
+        .to_ascii_lowercase();
     let declared = req
         .headers()
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok()?.parse::<usize>().ok());
     if declared.is_some_and(|len| len > max) {
-        return Err(too_large());
+        return Err(too_large(max));
     }
+    if !content_type.starts_with("multipart/") {
+        return collect(payload, max).await;
+    }
+    let mut form = actix_multipart::Multipart::new(req.headers(), payload);
+    while let Some(field) = form.next().await {
+        let field = field.map_err(unreadable)?;
+        let is_file = field.name() == Some("file")
+            || field
+                .content_disposition()
+                .is_some_and(|cd| cd.get_filename().is_some());
+        let bytes = collect(field, max).await?;
+        if is_file {
+            return Ok(bytes);
+        }
+    }
+    Err(Error::bad_request(
+        "missing_file",
+        "The form has no file: send it in a field named \"file\".",
+    ))
+}
+
+/// Reads a byte stream to its end, refusing more than `max` bytes.
+async fn collect<S, E>(mut stream: S, max: usize) -> Result<web::Bytes>
+where
+    S: futures_util::Stream<Item = std::result::Result<web::Bytes, E>> + Unpin,
+    E: std::fmt::Display,
+{
     let mut body = web::BytesMut::new();
-    while let Some(chunk) = payload.next().await {
-        let chunk = chunk.map_err(|e| {
-            Error::bad_request(
-                "invalid_body",
-                format!("The request body could not be read: {e}"),
-            )
-        })?;
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.map_err(unreadable)?;
         if body.len() + chunk.len() > max {
-            return Err(too_large());
+            return Err(too_large(max));
         }
         body.extend_from_slice(&chunk);
     }
     Ok(body.freeze())
+}
+
+fn too_large(max: usize) -> Error {
+    Error::PayloadTooLarge(format!(
+        "The file is larger than {} MiB.",
+        max / (1024 * 1024)
+    ))
+}
+
+fn unreadable(e: impl std::fmt::Display) -> Error {
+    Error::bad_request(
+        "invalid_body",
+        format!("The request body could not be read: {e}"),
+    )
 }
 
 /// The account's phones as CSV (`mac,server,branding,firmware`) that the import accepts,
