@@ -101,3 +101,68 @@ async fn the_optional_plain_http_listener_serves_the_same_app(engine: Engine) {
         200
     );
 }
+
+/// Certificates named in the configuration are used as given, and nothing is generated.
+#[tokio::test]
+async fn configured_certificates_are_used_as_given() {
+    use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, KeyPair};
+    let mut env = TestEnv::new(Engine::Sqlite).await;
+    let dir = tempfile::tempdir().unwrap();
+    let ca_key = KeyPair::generate().unwrap();
+    let mut ca = CertificateParams::default();
+    ca.distinguished_name
+        .push(DnType::CommonName, "Operator CA");
+    ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    let ca_cert = ca.self_signed(&ca_key).unwrap();
+    let server_key = KeyPair::generate().unwrap();
+    let mut server = CertificateParams::new(vec!["rcs.test".to_string()]).unwrap();
+    server
+        .distinguished_name
+        .push(DnType::CommonName, "rcs.test");
+    let server_cert = server.signed_by(&server_key, &ca_cert, &ca_key).unwrap();
+    let write = |name: &str, pem: String| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, pem).unwrap();
+        path
+    };
+    env.settings.tls_cert = Some(write("server.crt", server_cert.pem()));
+    env.settings.tls_key = Some(write("server.key", server_key.serialize_pem()));
+    env.settings.device_ca = Some(write("devices.crt", ca_cert.pem()));
+    let data = env.data_dir();
+    let app = start_without_client(env).await;
+
+    for generated in ["tls/server.crt", "device-ca/ca.crt"] {
+        assert!(
+            !data.join(generated).exists(),
+            "{generated} must not be generated"
+        );
+    }
+    // A client that trusts only the operator's CA reaches the service under the certificate's name.
+    let client = reqwest::Client::builder()
+        .tls_built_in_root_certs(false)
+        .add_root_certificate(reqwest::Certificate::from_pem(ca_cert.pem().as_bytes()).unwrap())
+        .resolve("rcs.test", ([127, 0, 0, 1], app.port).into())
+        .build()
+        .unwrap();
+    let response = client
+        .get(format!("https://rcs.test:{}/healthz", app.port))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+}
+
+/// A running app without the helpers' client (which trusts the generated certificate).
+struct Bare {
+    port: u16,
+    _env: TestEnv,
+}
+
+async fn start_without_client(env: TestEnv) -> Bare {
+    let app = rcs::startup::Application::build(env.settings.clone())
+        .await
+        .unwrap();
+    let port = app.https_port();
+    tokio::spawn(app.run_until_stopped());
+    Bare { port, _env: env }
+}
