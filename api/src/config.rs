@@ -98,6 +98,20 @@ settings_layer! {
     login_max_failures_per_client: u32,
     /// Length of the failed-login window, in seconds.
     login_window_secs: u64,
+    /// Password-reset requests allowed per email address within `login_window_secs`.
+    reset_max_requests_per_email: u32,
+    /// Password-reset requests allowed per client address within `login_window_secs`.
+    reset_max_requests_per_client: u32,
+    /// How long an emailed password-reset link stays valid, in seconds.
+    reset_token_ttl_secs: u64,
+    /// Where mail goes: `smtp://host:port`, `smtp://user:pass@host:587?tls=required`,
+    /// `smtps://host`. Unset: mail is written to the log instead (development mode).
+    smtp_url: String,
+    /// The sender of rcs's mail (`rcs@example.com` or `rcs <rcs@example.com>`).
+    mail_from: String,
+    /// The address users reach rcs at, the base of links in mail. Default:
+    /// `https://localhost:<port of https_addr>`.
+    public_url: String,
     /// Take the client address from `X-Forwarded-For` (only behind a trusted proxy).
     trust_forwarded_for: bool,
     /// HTTP worker threads; default: one per CPU core.
@@ -124,6 +138,14 @@ pub struct Settings {
     pub login_max_failures_per_email: u32,
     pub login_max_failures_per_client: u32,
     pub login_window_secs: u64,
+    pub reset_max_requests_per_email: u32,
+    pub reset_max_requests_per_client: u32,
+    pub reset_token_ttl_secs: u64,
+    /// Kept secret: the URL may carry the SMTP password.
+    pub smtp_url: Option<SecretString>,
+    pub mail_from: String,
+    /// Without a trailing slash. `None`: derived from the bound HTTPS port at start-up.
+    pub public_url: Option<String>,
     pub trust_forwarded_for: bool,
     pub workers: usize,
     pub log_format: LogFormat,
@@ -153,6 +175,11 @@ impl Settings {
         if token_ttl_secs == 0 {
             bail!("token_ttl_secs must be at least 1");
         }
+        let reset_token_ttl_secs = layer.reset_token_ttl_secs.unwrap_or(1800);
+        if reset_token_ttl_secs == 0 {
+            bail!("reset_token_ttl_secs must be at least 1");
+        }
+        let public_url = layer.public_url.map(|u| parse_public_url(&u)).transpose()?;
         Ok(Settings {
             database_url,
             database_max_connections: layer.database_max_connections.unwrap_or(16).max(1),
@@ -166,6 +193,12 @@ impl Settings {
             login_max_failures_per_email: layer.login_max_failures_per_email.unwrap_or(10),
             login_max_failures_per_client: layer.login_max_failures_per_client.unwrap_or(50),
             login_window_secs: layer.login_window_secs.unwrap_or(900).max(1),
+            reset_max_requests_per_email: layer.reset_max_requests_per_email.unwrap_or(3),
+            reset_max_requests_per_client: layer.reset_max_requests_per_client.unwrap_or(20),
+            reset_token_ttl_secs,
+            smtp_url: layer.smtp_url.map(SecretString::from),
+            mail_from: layer.mail_from.unwrap_or_else(|| "rcs@localhost".into()),
+            public_url,
             trust_forwarded_for: layer.trust_forwarded_for.unwrap_or(false),
             workers: layer.workers.unwrap_or(0),
             log_format: layer.log_format.unwrap_or(LogFormat::Human),
@@ -200,6 +233,19 @@ impl Layer {
 
     pub fn from_toml(text: &str) -> anyhow::Result<Layer> {
         Ok(toml::from_str(text)?)
+    }
+}
+
+/// Checks that `public_url` is an absolute http(s) URL and drops a trailing slash, so links
+/// are `{public_url}/reset-password?...` without a double slash.
+fn parse_public_url(input: &str) -> anyhow::Result<String> {
+    let url = input.trim().trim_end_matches('/');
+    let host = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"));
+    match host {
+        Some(rest) if !rest.is_empty() && !rest.contains(['?', '#', ' ']) => Ok(url.to_string()),
+        _ => bail!("public_url {input:?} must be an absolute http:// or https:// URL"),
     }
 }
 
@@ -243,6 +289,26 @@ mod tests {
         let err = Layer::from_env(|k| (k == "RCS_TOKEN_TTL_SECS").then(|| "soon".to_string()))
             .unwrap_err();
         assert!(err.to_string().contains("RCS_TOKEN_TTL_SECS"), "{err}");
+    }
+
+    #[test]
+    fn public_url_must_be_absolute_and_loses_its_trailing_slash() {
+        let with = |url: &str| {
+            Settings::resolve(Layer {
+                public_url: Some(url.into()),
+                ..Layer::default()
+            })
+        };
+        assert_eq!(
+            with("https://rcs.example/").unwrap().public_url.as_deref(),
+            Some("https://rcs.example")
+        );
+        assert!(with("rcs.example").is_err());
+        assert!(with("https://").is_err());
+        let defaults = Settings::resolve(Layer::default()).unwrap();
+        assert_eq!(defaults.reset_token_ttl_secs, 1800);
+        assert_eq!(defaults.mail_from, "rcs@localhost");
+        assert!(defaults.smtp_url.is_none() && defaults.public_url.is_none());
     }
 
     #[test]

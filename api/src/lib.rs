@@ -12,6 +12,7 @@ pub mod db;
 pub mod domain;
 pub mod error;
 pub mod import;
+pub mod mail;
 pub mod openapi;
 pub mod routes;
 pub mod startup;

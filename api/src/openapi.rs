@@ -10,12 +10,12 @@ use utoipa_actix_web::AppExt;
     info(
         title = "rcs",
         description = "Redirection and Configuration Service for SIP desk phones. Every `/api/v1` \
-            call except login takes `Authorization: Bearer <token>` from POST /api/v1/auth/login. \
+            call except login and password reset takes `Authorization: Bearer <token>` from POST /api/v1/auth/login. \
             Errors are `{\"code\": ..., \"message\": ...}`.",
     ),
     modifiers(&SecuritySchemes),
     tags(
-        (name = "auth", description = "Login and logout"),
+        (name = "auth", description = "Login, logout, and password recovery by email"),
         (name = "me", description = "The signed-in user"),
         (name = "users", description = "An account's users (Super User only)"),
         (name = "servers", description = "Configuration servers phones are redirected to"),

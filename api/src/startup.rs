@@ -19,6 +19,7 @@ use crate::auth::{jwt, Tokens};
 use crate::config::Settings;
 use crate::db::{self, Db};
 use crate::error::Error;
+use crate::mail::Mailer;
 use crate::{routes, tls};
 
 /// Shared, read-only state handed to every handler.
@@ -26,6 +27,11 @@ pub struct AppState {
     pub db: Db,
     pub tokens: Tokens,
     pub settings: Settings,
+    /// The outgoing mail queue.
+    pub mailer: Mailer,
+    /// The base of links in mail, without a trailing slash: `public_url`, or
+    /// `https://localhost:<bound HTTPS port>` when that is unset.
+    pub public_url: String,
 }
 
 pub struct Application {
@@ -33,6 +39,7 @@ pub struct Application {
     https_port: u16,
     http_port: Option<u16>,
     housekeeping: tokio::task::JoinHandle<()>,
+    mail_worker: tokio::task::JoinHandle<()>,
     state: web::Data<AppState>,
 }
 
@@ -73,11 +80,19 @@ impl Application {
             .transpose()?
             .map(|a| a.port());
 
+        let public_url = settings
+            .public_url
+            .clone()
+            .unwrap_or_else(|| format!("https://localhost:{https_port}"));
+        let (mailer, mail_worker) = Mailer::start(&settings)?;
+
         let workers = settings.workers;
         let state = web::Data::new(AppState {
             db,
             tokens,
             settings,
+            mailer,
+            public_url,
         });
         let app_state = state.clone();
         let mut server = HttpServer::new(move || {
@@ -112,6 +127,7 @@ impl Application {
             engine = ?state.db.engine,
             server_cert = %tls.server_cert.display(),
             device_ca = %tls.device_ca.display(),
+            public_url = %state.public_url,
             "rcs is ready"
         );
         Ok(Application {
@@ -119,6 +135,7 @@ impl Application {
             https_port,
             http_port,
             housekeeping,
+            mail_worker,
             state,
         })
     }
@@ -144,11 +161,23 @@ impl Application {
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let result = self.server.await;
         self.housekeeping.abort();
+        let _ = self.housekeeping.await;
+        // Mail already queued (a reset link, say) still goes out, within a bounded wait: the
+        // worker ends once the queue's last sender, held by the state, is gone.
+        drop(self.state);
+        let mut mail_worker = self.mail_worker;
+        if tokio::time::timeout(Duration::from_secs(10), &mut mail_worker)
+            .await
+            .is_err()
+        {
+            tracing::warn!("queued mail not delivered before shutdown");
+            mail_worker.abort();
+        }
         result
     }
 }
 
-/// Every few minutes: forget expired sessions and login counters.
+/// Every few minutes: forget expired sessions, login counters and reset links.
 async fn housekeeping(state: web::Data<AppState>) {
     let window = i64::try_from(state.settings.login_window_secs).unwrap_or(i64::MAX / 4);
     let period = Duration::from_secs(300);
@@ -162,6 +191,9 @@ async fn housekeeping(state: web::Data<AppState>) {
         }
         if let Err(e) = db::rate_limits::delete_expired(&state.db, window, now).await {
             tracing::warn!(error = %e, "cannot delete expired rate limits");
+        }
+        if let Err(e) = db::password_resets::delete_expired(&state.db, now).await {
+            tracing::warn!(error = %e, "cannot delete expired password reset links");
         }
     }
 }

@@ -12,6 +12,7 @@ pub mod audit;
 pub mod auth;
 pub mod error;
 pub mod health;
+pub mod password_reset;
 pub mod phones;
 pub mod servers;
 pub mod summary;
@@ -21,6 +22,9 @@ pub use audit::{AuditEntry, AuditPage};
 pub use auth::{LoginRequest, LoginResponse, Role, User};
 pub use error::ApiError;
 pub use health::Health;
+pub use password_reset::{
+    PasswordResetAccepted, PasswordResetConfirm, PasswordResetRequest, RESET_REQUESTED_MESSAGE,
+};
 pub use phones::{
     AddPhones, AddPhonesResult, BulkEdit, Changed, ImportQuery, ImportResult, InvalidCsv,
     LineProblem, MacList, Phone, PhoneChanges, PhonePage, PhoneQuery, PhoneSort, SortOrder,

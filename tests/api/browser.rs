@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 use serde_json::{json, Value};
 
 use crate::helpers::{spawn_app, Engine, PASSWORD};
+use crate::password_reset::spawn_app_with_mail;
 
 const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
 
@@ -172,8 +173,7 @@ impl Drop for Browser {
     }
 }
 
-#[tokio::test]
-async fn a_user_logs_in_and_out_through_the_web_page() {
+fn assert_web_ui_built() {
     assert!(
         std::path::Path::new(concat!(
             env!("CARGO_MANIFEST_DIR"),
@@ -182,6 +182,11 @@ async fn a_user_logs_in_and_out_through_the_web_page() {
         .exists(),
         "the web UI is not built: run scripts/build-web"
     );
+}
+
+#[tokio::test]
+async fn a_user_logs_in_and_out_through_the_web_page() {
+    assert_web_ui_built();
     let Some(browser) = Browser::start().await else {
         return;
     };
@@ -221,5 +226,79 @@ async fn a_user_logs_in_and_out_through_the_web_page() {
         .unwrap();
     assert_eq!(sessions, 0);
     browser.find("#username").await;
+    let _ = browser.call(reqwest::Method::DELETE, "", Value::Null).await;
+}
+
+#[tokio::test]
+async fn a_user_resets_a_forgotten_password_through_the_emailed_link() {
+    assert_web_ui_built();
+    let Some(browser) = Browser::start().await else {
+        return;
+    };
+    let (app, smtp) = spawn_app_with_mail(Engine::Sqlite, |_| {}).await;
+    app.create_account("Acme Telecom", "admin@acme.example")
+        .await;
+
+    browser.goto(&app.url("/")).await;
+    browser.type_into("#username", "admin@acme.example").await;
+    browser.click("#forgot-link").await;
+    // The username typed so far carries over; the answer is the neutral one.
+    browser.click("#forgot-submit").await;
+    browser
+        .wait_text("#forgot-message", |t| {
+            t == "If the account exists, an email with a link has been sent."
+        })
+        .await;
+
+    let mail = smtp.wait_for(1).await.remove(0);
+    assert_eq!(mail.to, ["admin@acme.example"]);
+    let link = mail.reset_link().expect("a reset link in the mail");
+    // The link names the configured public address; the browser opens the same path here.
+    let path = &link[link.find("/reset-password").unwrap()..];
+    browser.goto(&app.url(path)).await;
+    let new_password = "a brand new passphrase";
+    browser.type_into("#new-password", new_password).await;
+    browser
+        .type_into("#confirm-password", "a different passphrase")
+        .await;
+    browser.click("#reset-submit").await;
+    browser
+        .wait_text("#reset-error", |t| t == "The passwords do not match.")
+        .await;
+    let confirm = browser.find("#confirm-password").await;
+    browser
+        .call(
+            reqwest::Method::POST,
+            &format!("/element/{confirm}/clear"),
+            json!({}),
+        )
+        .await;
+    browser.type_into("#confirm-password", new_password).await;
+    browser.click("#reset-submit").await;
+    browser
+        .wait_text("#reset-message", |t| {
+            t.contains("password has been changed")
+        })
+        .await;
+
+    browser.type_into("#username", "admin@acme.example").await;
+    browser.type_into("#password", new_password).await;
+    browser.click("#login-button").await;
+    browser
+        .wait_text("#account-name", |t| t == "Acme Telecom")
+        .await;
+
+    // The same link a second time: the page says it is no longer valid.
+    browser.goto(&app.url(path)).await;
+    browser
+        .type_into("#new-password", "third passphrase!")
+        .await;
+    browser
+        .type_into("#confirm-password", "third passphrase!")
+        .await;
+    browser.click("#reset-submit").await;
+    browser
+        .wait_text("#reset-error", |t| t.contains("no longer valid"))
+        .await;
     let _ = browser.call(reqwest::Method::DELETE, "", Value::Null).await;
 }

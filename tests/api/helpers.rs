@@ -236,7 +236,12 @@ impl TestApp {
     }
 
     pub async fn token(&self, email: &str) -> String {
-        let response = self.login(email, PASSWORD).await;
+        self.token_with(email, PASSWORD).await
+    }
+
+    /// A session token for `email` logged in with `password`.
+    pub async fn token_with(&self, email: &str, password: &str) -> String {
+        let response = self.login(email, password).await;
         assert_eq!(response.status(), 200, "login of {email}");
         response.json::<LoginResponse>().await.unwrap().token
     }

@@ -1,12 +1,14 @@
 //! Integration tests: the real application, over real TLS, on SQLite and PostgreSQL.
 
 mod helpers;
+mod smtp;
 
 mod auth;
 mod browser;
 mod cli;
 mod contract;
 mod import;
+mod password_reset;
 mod phones;
 mod servers;
 mod startup;

@@ -36,6 +36,8 @@ pub enum Notice {
     LoggedOut,
     /// The stored session could not be checked (e.g. the server was unreachable).
     Failed(String),
+    /// The password was just reset with an emailed link.
+    PasswordChanged,
 }
 
 /// Handle to the session, from [`use_session`].
@@ -75,6 +77,12 @@ impl Session {
         }
         self.sign_out(Some(Notice::LoggedOut));
         Ok(())
+    }
+
+    /// Shows the login page with `notice`, forgetting any stored token: after a password
+    /// reset the server has ended every session, so a kept token would only fail later.
+    pub fn show_login(&self, notice: Notice) {
+        self.sign_out(Some(notice));
     }
 
     fn sign_out(&self, notice: Option<Notice>) {

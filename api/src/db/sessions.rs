@@ -54,11 +54,15 @@ pub async fn delete(db: &Db, jti: &str) -> sqlx::Result<()> {
     Ok(())
 }
 
-/// Ends every session of a user (password change, removal).
-pub async fn delete_for_user(db: &Db, user_id: i64) -> sqlx::Result<u64> {
+/// Ends every session of a user (password reset, removal). Takes any executor so the
+/// caller's transaction can end the sessions together with the change that implies it.
+pub async fn delete_for_user<'e>(
+    exec: impl Executor<'e, Database = Any>,
+    user_id: i64,
+) -> sqlx::Result<u64> {
     Ok(sqlx::query("DELETE FROM sessions WHERE user_id = $1")
         .bind(user_id)
-        .execute(&db.pool)
+        .execute(exec)
         .await?
         .rows_affected())
 }

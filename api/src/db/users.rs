@@ -8,7 +8,7 @@ use rcs_shared::{Role, User};
 use sqlx::{Any, Executor, FromRow};
 
 use super::audit::{self, AuditEntry};
-use super::{now, rfc3339, sessions, Db};
+use super::{now, password_resets, rfc3339, sessions, Db};
 use crate::auth::AuthUser;
 use crate::domain::{Address, Email, PasswordHash, PersonName, PhoneNumber};
 use crate::error::{Error, Result, ResultExt};
@@ -264,6 +264,10 @@ pub async fn update(db: &Db, actor: &AuthUser, id: i64, changes: UserChanges) ->
     if role != old.role() || changes.password_hash.is_some() {
         sessions::delete_for_user_except(&mut *tx, id, &actor.session_id).await?;
     }
+    if changes.password_hash.is_some() {
+        // A pending reset link must not undo the password just set.
+        password_resets::delete_for_user(&mut *tx, id).await?;
+    }
     let detail = detail.join("; ");
     let entry = AuditEntry {
         action: "user.update",
@@ -405,6 +409,7 @@ pub async fn set_own_password(db: &Db, actor: &AuthUser, hash: &PasswordHash) ->
     .await?;
     let ended =
         sessions::delete_for_user_except(&mut *tx, actor.user_id, &actor.session_id).await?;
+    password_resets::delete_for_user(&mut *tx, actor.user_id).await?;
     let detail = format!("{ended} other sessions ended");
     let entry = AuditEntry {
         action: "me.password",

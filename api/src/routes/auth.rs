@@ -1,16 +1,22 @@
-//! `/api/v1/auth`: login and logout.
+//! `/api/v1/auth`: login, logout, and password recovery by email.
 
 use actix_web::{post, web, HttpRequest, HttpResponse};
-use rcs_shared::{ApiError, LoginRequest, LoginResponse};
+use rcs_shared::{
+    ApiError, LoginRequest, LoginResponse, PasswordResetAccepted, PasswordResetConfirm,
+    PasswordResetRequest,
+};
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use crate::auth::{login as login_service, AuthUser};
+use crate::auth::{login as login_service, password_reset, AuthUser};
 use crate::db::sessions;
 use crate::error::Result;
 use crate::startup::AppState;
 
 pub fn configure(cfg: &mut ServiceConfig) {
-    cfg.service(login).service(logout);
+    cfg.service(login)
+        .service(logout)
+        .service(request_password_reset)
+        .service(confirm_password_reset);
 }
 
 /// Log in with username (email) and password; returns a session token.
@@ -44,7 +50,48 @@ pub async fn logout(state: web::Data<AppState>, user: AuthUser) -> Result<HttpRe
     Ok(HttpResponse::NoContent().finish())
 }
 
-/// The address failed logins are counted against.
+/// Ask for a password reset link by email ("Forgot Password?").
+///
+/// The answer is the same 202 whether or not the address belongs to a user; when it does, a
+/// mail with a single-use link to `/reset-password?token=...` goes to it. Requests are
+/// throttled per address and per client.
+#[utoipa::path(tag = "auth", request_body = PasswordResetRequest, responses(
+    (status = 202, description = "Accepted; a mail goes out if the account exists (same answer either way)", body = PasswordResetAccepted),
+    (status = 400, description = "Malformed request body", body = ApiError),
+    (status = 413, description = "The request body is too large", body = ApiError),
+    (status = 422, description = "Not an email address (`invalid_email`)", body = ApiError),
+    (status = 429, description = "Too many requests for this address or from this client; see Retry-After", body = ApiError,
+        headers(("Retry-After" = u64, description = "Seconds to wait"))),
+))]
+#[post("/auth/password-reset")]
+pub async fn request_password_reset(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: web::Json<PasswordResetRequest>,
+) -> Result<HttpResponse> {
+    let client = client_address(&req, state.settings.trust_forwarded_for);
+    password_reset::request(state, &body.email, &client).await?;
+    Ok(HttpResponse::Accepted().json(PasswordResetAccepted::new()))
+}
+
+/// Set a new password with the token of an emailed reset link. Every session of the user
+/// ends, and a notification mail goes to them.
+#[utoipa::path(tag = "auth", request_body = PasswordResetConfirm, responses(
+    (status = 204, description = "Password changed; every session of the user ended"),
+    (status = 400, description = "Malformed request body, or a link that is used, expired, replaced by a newer one or unknown (`invalid_reset_link`)", body = ApiError),
+    (status = 413, description = "The request body is too large", body = ApiError),
+    (status = 422, description = "The new password breaks the policy (`invalid_password`); the link stays usable", body = ApiError),
+))]
+#[post("/auth/password-reset/confirm")]
+pub async fn confirm_password_reset(
+    state: web::Data<AppState>,
+    body: web::Json<PasswordResetConfirm>,
+) -> Result<HttpResponse> {
+    password_reset::confirm(&state, &body.token, &body.new_password).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// The address failed logins and reset requests are counted against.
 fn client_address(req: &HttpRequest, trust_forwarded_for: bool) -> String {
     if trust_forwarded_for {
         if let Some(addr) = req.connection_info().realip_remote_addr() {

@@ -1,4 +1,4 @@
-//! The login page: username (email) and password.
+//! The login page: username (email) and password, and the way to a reset link.
 //!
 //! Inputs are read through node refs when the form is submitted rather than mirrored into
 //! state on every keystroke: that is less code and also picks up values a password manager
@@ -9,6 +9,7 @@ use wasm_bindgen_futures::spawn_local;
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
+use super::forgot::ForgotPassword;
 use crate::session::{use_session, Notice};
 
 #[derive(Properties, PartialEq)]
@@ -28,6 +29,8 @@ pub fn LoginPage(props: &LoginPageProps) -> Html {
     let error = use_state(|| None::<String>);
     // The notice belongs to the previous session; the first login attempt dismisses it.
     let notice = use_state(|| props.notice.clone());
+    // `Some(username typed so far)` while the "Forgot Password?" form is shown.
+    let forgot = use_state(|| None::<String>);
 
     let onsubmit = {
         let (username, password) = (username.clone(), password.clone());
@@ -55,6 +58,18 @@ pub fn LoginPage(props: &LoginPageProps) -> Html {
         })
     };
 
+    let open_forgot = {
+        let (forgot, username) = (forgot.clone(), username.clone());
+        Callback::from(move |e: MouseEvent| {
+            e.prevent_default();
+            forgot.set(Some(value_of(&username).trim().to_owned()));
+        })
+    };
+    let close_forgot = {
+        let forgot = forgot.clone();
+        Callback::from(move |()| forgot.set(None))
+    };
+
     let message = match (&*error, &*notice) {
         (Some(message), _) | (None, Some(Notice::Failed(message))) => html! {
             <p id="login-error" class="alert alert-error" role="alert">{ message }</p>
@@ -64,8 +79,27 @@ pub fn LoginPage(props: &LoginPageProps) -> Html {
                 { "Logout Successful." }
             </p>
         },
+        (None, Some(Notice::PasswordChanged)) => html! {
+            <p id="reset-message" class="alert alert-success" role="status">
+                { "Your password has been changed. Log in with the new password." }
+            </p>
+        },
         (None, None) => html! {},
     };
+
+    if let Some(email) = &*forgot {
+        return html! {
+            <main class="centered">
+                <section class="card login-card">
+                    <header class="brand">
+                        <h1 class="brand-name">{ "rcs" }</h1>
+                        <p class="brand-tagline">{ "Redirection and Configuration Service" }</p>
+                    </header>
+                    <ForgotPassword email={email.clone()} on_back={close_forgot} />
+                </section>
+            </main>
+        };
+    }
 
     html! {
         <main class="centered">
@@ -92,7 +126,9 @@ pub fn LoginPage(props: &LoginPageProps) -> Html {
                     </button>
                 </form>
                 <p class="form-footer">
-                    <a href="#forgot">{ "Forgot Password?" }</a>
+                    <a id="forgot-link" href="#forgot" onclick={open_forgot}>
+                        { "Forgot Password?" }
+                    </a>
                 </p>
             </section>
         </main>
@@ -100,7 +136,7 @@ pub fn LoginPage(props: &LoginPageProps) -> Html {
 }
 
 /// The current value of the input behind `node`, or "" if it is not mounted.
-fn value_of(node: &NodeRef) -> String {
+pub(super) fn value_of(node: &NodeRef) -> String {
     node.cast::<HtmlInputElement>()
         .map(|input| input.value())
         .unwrap_or_default()

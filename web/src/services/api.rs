@@ -12,7 +12,10 @@
 use std::fmt;
 
 use gloo_net::http::{Method, RequestBuilder};
-use rcs_shared::{ApiError, LoginRequest, LoginResponse, User};
+use rcs_shared::{
+    ApiError, LoginRequest, LoginResponse, PasswordResetAccepted, PasswordResetConfirm,
+    PasswordResetRequest, User,
+};
 use serde::de::{DeserializeOwned, IgnoredAny};
 use serde::Serialize;
 
@@ -118,6 +121,32 @@ pub async fn logout(token: &str) -> Result<(), Error> {
 /// GET /api/v1/me: the user the token belongs to.
 pub async fn me(token: &str) -> Result<User, Error> {
     request(Method::GET, "/api/v1/me", Some(token), NO_BODY).await
+}
+
+/// POST /api/v1/auth/password-reset: asks for a reset link by mail. The answer is the same
+/// whether or not the account exists.
+pub async fn request_password_reset(
+    body: &PasswordResetRequest,
+) -> Result<PasswordResetAccepted, Error> {
+    request(
+        Method::POST,
+        "/api/v1/auth/password-reset",
+        None,
+        Some(body),
+    )
+    .await
+}
+
+/// POST /api/v1/auth/password-reset/confirm: sets a new password with a link's token.
+pub async fn confirm_password_reset(body: &PasswordResetConfirm) -> Result<(), Error> {
+    request::<_, IgnoredAny>(
+        Method::POST,
+        "/api/v1/auth/password-reset/confirm",
+        None,
+        Some(body),
+    )
+    .await
+    .map(|_| ())
 }
 
 /// Writes the technical cause of `error` to the browser console and returns `error`.

@@ -1,0 +1,236 @@
+//! Password recovery by email: a single-use link to a page that sets a new password.
+//!
+//! Asking for a link answers the same, in about the same time, whether or not the address
+//! belongs to a user: the request path only validates the address and counts it against the
+//! throttles (work that is identical for every address), and everything that depends on the
+//! account existing (lookup, token, mail) runs in a task after the answer has gone.
+//!
+//! A token is 256 bits from the OS CSPRNG, sent only in the mail and stored only as its
+//! SHA-256 (a slow hash adds nothing for a random 256-bit secret). It expires after
+//! `reset_token_ttl_secs`, a newer request replaces it, and it is deleted by the transaction
+//! that uses it, which also ends every session of the user: whoever held the old password
+//! (or a stolen token) is logged out.
+
+use actix_web::web;
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+
+use crate::db::{self, password_resets, rate_limits, users};
+use crate::domain::Email;
+use crate::error::{Error, Result};
+use crate::mail::{escape_html, Mail};
+use crate::routes::users::hash_new_password;
+use crate::startup::AppState;
+
+/// The path of the web page the link opens.
+pub const RESET_PAGE: &str = "/reset-password";
+
+/// Bytes of randomness in a token (256 bits), sent as 64 hex digits.
+const TOKEN_BYTES: usize = 32;
+
+fn link_no_longer_valid() -> Error {
+    Error::bad_request(
+        "invalid_reset_link",
+        "This password reset link is no longer valid. Ask for a new one.",
+    )
+}
+
+/// A fresh token and the hash to store for it.
+pub fn new_token() -> (String, String) {
+    let mut bytes = [0u8; TOKEN_BYTES];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    let token = hex::encode(bytes);
+    let hash = hash_token(&token);
+    (token, hash)
+}
+
+/// The stored form of a token: its SHA-256, hex.
+pub fn hash_token(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+/// Handles a request for a link: validates and throttles now, issues the link afterwards.
+///
+/// Requests are counted per address and per client whether or not the address is known, so
+/// neither the answer nor the throttle tells the two apart.
+#[tracing::instrument(skip_all, fields(client = %client))]
+pub async fn request(state: web::Data<AppState>, email: &str, client: &str) -> Result<()> {
+    let email = Email::parse(email).map_err(|m| Error::unprocessable("invalid_email", m))?;
+    throttle(&state, &email, client).await?;
+    tokio::spawn(async move {
+        if let Err(e) = issue(&state, &email).await {
+            tracing::error!(error = ?e, "cannot issue a password reset link");
+        }
+    });
+    Ok(())
+}
+
+async fn throttle(state: &AppState, email: &Email, client: &str) -> Result<()> {
+    let s = &state.settings;
+    let window = i64::try_from(s.login_window_secs).unwrap_or(i64::MAX / 4);
+    let now = db::now();
+    let limits = [
+        (
+            format!("reset:email:{email}"),
+            s.reset_max_requests_per_email,
+        ),
+        (
+            format!("reset:client:{client}"),
+            s.reset_max_requests_per_client,
+        ),
+    ];
+    for (key, max) in &limits {
+        if let Some(retry_after) =
+            rate_limits::blocked_for(&state.db, key, *max, window, now).await?
+        {
+            tracing::warn!(key = %key, "password reset throttled");
+            return Err(Error::TooManyRequests { retry_after });
+        }
+    }
+    for (key, _) in &limits {
+        rate_limits::hit(&state.db, key, window, now).await?;
+    }
+    Ok(())
+}
+
+/// Stores a new link for the user of `email`, if there is one, and queues the mail.
+async fn issue(state: &AppState, email: &Email) -> anyhow::Result<()> {
+    let Some(user) = users::find_by_email(&state.db, email.as_str()).await? else {
+        tracing::info!("password reset asked for an address without a user");
+        return Ok(());
+    };
+    let (token, hash) = new_token();
+    let now = db::now();
+    let ttl = i64::try_from(state.settings.reset_token_ttl_secs).unwrap_or(i64::MAX / 4);
+    password_resets::replace(&state.db, user.id, &hash, now, now.saturating_add(ttl)).await?;
+    let link = format!("{}{RESET_PAGE}?token={token}", state.public_url);
+    state.mailer.send(reset_link_mail(&user.email, &link, ttl));
+    tracing::info!(user_id = user.id, "password reset link issued");
+    Ok(())
+}
+
+/// Sets a new password with a link's token and ends every session of its user.
+///
+/// The token is checked before the password is hashed, so junk tokens cost one indexed
+/// lookup, not argon2 work; a password that breaks the policy leaves the link usable.
+#[tracing::instrument(skip_all)]
+pub async fn confirm(state: &AppState, token: &str, new_password: &str) -> Result<()> {
+    let token = token.trim();
+    if token.len() != 2 * TOKEN_BYTES || !token.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(link_no_longer_valid());
+    }
+    let token_hash = hash_token(&token.to_ascii_lowercase());
+    if password_resets::find_user(&state.db, &token_hash, db::now())
+        .await?
+        .is_none()
+    {
+        return Err(link_no_longer_valid());
+    }
+    let hash = hash_new_password(new_password).await?;
+    let user = password_resets::complete(&state.db, &token_hash, &hash, db::now())
+        .await?
+        .ok_or_else(link_no_longer_valid)?;
+    state.mailer.send(password_changed_mail(&user.email));
+    tracing::info!(user_id = user.id, "password reset with an emailed link");
+    Ok(())
+}
+
+/// "30 minutes", "1 hour", "45 seconds": how long a link lasts, for the mail.
+fn describe(secs: i64) -> String {
+    let (n, unit) = match secs {
+        s if s >= 3600 && s % 3600 == 0 => (s / 3600, "hour"),
+        s if s >= 60 => (s / 60, "minute"),
+        s => (s, "second"),
+    };
+    format!("{n} {unit}{}", if n == 1 { "" } else { "s" })
+}
+
+fn reset_link_mail(to: &str, link: &str, ttl: i64) -> Mail {
+    let valid = describe(ttl);
+    let text = format!(
+        "Hello,\r\n\r\nsomeone asked to reset the password of the rcs user {to}.\r\n\
+         To choose a new password, open this link within {valid}:\r\n\r\n{link}\r\n\r\n\
+         The link works once. If you did not ask for it, ignore this mail: your password \
+         stays as it is.\r\n"
+    );
+    let (to_html, link_html) = (escape_html(to), escape_html(link));
+    let html = format!(
+        "<p>Hello,</p><p>someone asked to reset the password of the rcs user \
+         <strong>{to_html}</strong>. To choose a new password, open this link within {valid}:</p>\
+         <p><a href=\"{link_html}\">{link_html}</a></p>\
+         <p>The link works once. If you did not ask for it, ignore this mail: your password \
+         stays as it is.</p>"
+    );
+    Mail {
+        to: to.to_string(),
+        subject: "Reset your rcs password".into(),
+        text,
+        html,
+        kind: "password_reset",
+    }
+}
+
+fn password_changed_mail(to: &str) -> Mail {
+    let text = format!(
+        "Hello,\r\n\r\nthe password of the rcs user {to} was just changed with a password \
+         reset link, and every session of the user was logged out.\r\n\r\nIf this was not \
+         you, ask a Super User of your account to set a new password at once.\r\n"
+    );
+    let html = format!(
+        "<p>Hello,</p><p>the password of the rcs user <strong>{}</strong> was just changed \
+         with a password reset link, and every session of the user was logged out.</p>\
+         <p>If this was not you, ask a Super User of your account to set a new password at \
+         once.</p>",
+        escape_html(to)
+    );
+    Mail {
+        to: to.to_string(),
+        subject: "Your rcs password was changed".into(),
+        text,
+        html,
+        kind: "password_changed",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_are_256_random_bits_stored_as_their_sha256() {
+        let (token, hash) = new_token();
+        let (other, _) = new_token();
+        assert_eq!(token.len(), 64);
+        assert_ne!(token, other);
+        assert_eq!(hash, hash_token(&token));
+        assert_ne!(hash, token);
+        assert_eq!(
+            hash_token("abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+    }
+
+    #[test]
+    fn link_lifetimes_read_naturally() {
+        assert_eq!(describe(1800), "30 minutes");
+        assert_eq!(describe(3600), "1 hour");
+        assert_eq!(describe(90), "1 minute");
+        assert_eq!(describe(1), "1 second");
+    }
+
+    #[test]
+    fn the_mail_carries_the_link_in_both_parts() {
+        let mail = reset_link_mail(
+            "a@b.example",
+            "https://rcs.example/reset-password?token=ab",
+            1800,
+        );
+        assert!(mail
+            .text
+            .contains("https://rcs.example/reset-password?token=ab"));
+        assert!(mail
+            .html
+            .contains("href=\"https://rcs.example/reset-password?token=ab\""));
+        assert!(mail.text.contains("30 minutes"));
+    }
+}
