@@ -2,7 +2,9 @@
 //!
 //! The `rcs` binary is a thin wrapper over [`cli::run`]. [`startup::Application`] is the
 //! running service (API, device route, web UI); [`db`] is the one query layer over SQLite and
-//! PostgreSQL; [`domain`] holds values that are valid by construction.
+//! PostgreSQL; [`domain`] holds values that are valid by construction; [`registry`] is the
+//! write path for phones (lists, CSV files, bulk edits), where inputs are checked whole before
+//! one transaction writes them.
 #![forbid(unsafe_code)]
 
 pub mod auth;
@@ -11,9 +13,9 @@ pub mod config;
 pub mod db;
 pub mod domain;
 pub mod error;
-pub mod import;
 pub mod mail;
 pub mod openapi;
+pub mod registry;
 pub mod routes;
 pub mod startup;
 pub mod telemetry;

@@ -18,7 +18,7 @@ use crate::auth::AuthUser;
 use crate::db::phones::{self, Cursor, Filter, Page};
 use crate::domain::mac::Mac;
 use crate::error::{Error, Result};
-use crate::import::{self, ImportOptions, MAX_IMPORT_BYTES};
+use crate::registry::{self, ImportOptions, MAX_IMPORT_BYTES};
 use crate::startup::AppState;
 
 /// Rows per page of a streamed export.
@@ -93,7 +93,7 @@ pub async fn add_phones(
     body: web::Json<AddPhones>,
 ) -> Result<web::Json<AddPhonesResult>> {
     Ok(web::Json(
-        import::register(&state.db, &user, body.into_inner()).await?,
+        registry::register(&state.db, &user, body.into_inner()).await?,
     ))
 }
 
@@ -114,8 +114,8 @@ pub async fn bulk_edit(
     body: web::Json<BulkEdit>,
 ) -> Result<web::Json<Changed>> {
     let BulkEdit { macs, set } = body.into_inner();
-    let macs = import::parse_macs(&macs)?;
-    let count = import::edit(&state.db, &user, &macs, set).await?;
+    let macs = registry::parse_macs(&macs)?;
+    let count = registry::edit(&state.db, &user, &macs, set).await?;
     Ok(web::Json(Changed { count }))
 }
 
@@ -134,8 +134,8 @@ pub async fn bulk_delete(
     user: AuthUser,
     body: web::Json<MacList>,
 ) -> Result<web::Json<Changed>> {
-    let macs = import::parse_macs(&body.macs)?;
-    let count = import::remove(&state.db, &user, &macs).await?;
+    let macs = registry::parse_macs(&body.macs)?;
+    let count = registry::remove(&state.db, &user, &macs).await?;
     Ok(web::Json(Changed { count }))
 }
 
@@ -188,7 +188,7 @@ pub async fn update_phone(
     body: web::Json<PhoneChanges>,
 ) -> Result<web::Json<Phone>> {
     let mac = path_mac(&mac)?;
-    import::edit(
+    registry::edit(
         &state.db,
         &user,
         std::slice::from_ref(&mac),
@@ -213,7 +213,7 @@ pub async fn delete_phone(
     mac: web::Path<String>,
 ) -> Result<HttpResponse> {
     let mac = path_mac(&mac)?;
-    import::remove(&state.db, &user, std::slice::from_ref(&mac)).await?;
+    registry::remove(&state.db, &user, std::slice::from_ref(&mac)).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -247,7 +247,7 @@ pub async fn import_phones(
         dry_run: q.dry_run.unwrap_or(false),
     };
     Ok(web::Json(
-        import::import_csv(&state.db, &user, body, options).await?,
+        registry::import_csv(&state.db, &user, body, options).await?,
     ))
 }
 

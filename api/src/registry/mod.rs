@@ -1,4 +1,4 @@
-//! Writing phones: registration (JSON list or CSV file), bulk edits and bulk deletes.
+//! The phone registry: registering phones (a JSON list or a CSV file), bulk edits and deletes.
 //!
 //! Every operation is all-or-nothing: inputs are parsed and checked first (MAC spellings,
 //! server and branding ids of the account, MACs held by other accounts), then written in one
