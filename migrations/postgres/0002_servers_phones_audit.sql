@@ -47,7 +47,9 @@ CREATE INDEX phones_account_mac_idx ON phones (account_id, mac);
 CREATE INDEX phones_account_server_idx ON phones (account_id, server_id, mac);
 CREATE INDEX phones_account_branding_idx ON phones (account_id, branding_id, mac);
 CREATE INDEX phones_account_firmware_idx ON phones (account_id, firmware, mac);
-CREATE INDEX phones_account_seen_idx ON phones (account_id, last_seen_at, mac);
+-- NULLS FIRST: never-seen phones sort as the oldest (SQLite's native order), so both
+-- `last_seen ASC NULLS FIRST` and `DESC NULLS LAST` are a forward or backward walk of this index.
+CREATE INDEX phones_account_seen_idx ON phones (account_id, last_seen_at NULLS FIRST, mac);
 
 -- Who changed what, when, and how many things. user_id is not a foreign key: the trail
 -- outlives deleted users, and actor keeps the username as it was.
