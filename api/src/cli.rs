@@ -13,7 +13,9 @@ use clap::{Args, Parser, Subcommand};
 use crate::config::{Layer, Settings};
 use crate::db::{accounts, users, Db};
 use crate::domain::{Email, NewPassword};
+use crate::firmware::{self, Imported};
 use crate::startup::Application;
+use crate::storage::BlobStore;
 use crate::telemetry;
 use rcs_shared::Role;
 
@@ -55,8 +57,27 @@ enum Command {
     /// Manage the users of an account.
     #[command(subcommand)]
     User(UserCommand),
+    /// Manage the platform-wide firmware catalog.
+    #[command(subcommand)]
+    Firmware(FirmwareCommand),
     /// Print the OpenAPI document (YAML) generated from the code.
     Openapi,
+}
+
+#[derive(Subcommand, Debug)]
+enum FirmwareCommand {
+    /// Import a release from a folder holding manifest.toml and its images (see firmware/README.md).
+    Import {
+        /// The release folder, such as firmware/4.2.0.181.
+        dir: PathBuf,
+    },
+    /// List releases, newest first, with their models.
+    List,
+    /// Remove a release (refused while phones are pinned to it).
+    Remove {
+        /// The release, such as 4.2.0.181.
+        version: String,
+    },
 }
 
 #[derive(Args, Debug)]
@@ -148,6 +169,7 @@ async fn execute(cli: Cli) -> anyhow::Result<()> {
             role,
             password_stdin,
         }) => add_user(&settings, &account, &email, &role, password_stdin).await,
+        Command::Firmware(command) => firmware(&settings, command).await,
         Command::Openapi => {
             print!("{}", crate::openapi::yaml()?);
             Ok(())
@@ -264,6 +286,44 @@ async fn add_user(
     println!("Added {} {email} to {account:?}.", role.label());
     if let Some(pw) = generated {
         println!("One-time password: {pw}");
+    }
+    Ok(())
+}
+
+async fn firmware(settings: &Settings, command: FirmwareCommand) -> anyhow::Result<()> {
+    let db = connect(settings).await?;
+    match command {
+        FirmwareCommand::Import { dir } => {
+            let store = BlobStore::new(&settings.data_dir);
+            match firmware::import(&db, &store, &dir).await? {
+                Imported::Added { version, images } => {
+                    println!("Imported firmware {version} ({images} images).");
+                }
+                Imported::AlreadyImported { version } => {
+                    println!("Firmware {version} is already imported; nothing changed.");
+                }
+            }
+        }
+        FirmwareCommand::List => {
+            println!("{:<16}  {:<10}  MODELS", "VERSION", "RELEASED");
+            for release in firmware::list(&db).await? {
+                let models: Vec<String> = release
+                    .images
+                    .iter()
+                    .map(|i| format!("{} ({} bytes)", i.model, i.size))
+                    .collect();
+                println!(
+                    "{:<16}  {:<10}  {}",
+                    release.version,
+                    release.released,
+                    models.join(", ")
+                );
+            }
+        }
+        FirmwareCommand::Remove { version } => {
+            firmware::remove(&db, version.trim()).await?;
+            println!("Removed firmware {}.", version.trim());
+        }
     }
     Ok(())
 }

@@ -11,6 +11,7 @@
 pub mod audit;
 pub mod auth;
 pub mod error;
+pub mod firmware;
 pub mod health;
 pub mod password_reset;
 pub mod phones;
@@ -21,6 +22,7 @@ pub mod users;
 pub use audit::{AuditEntry, AuditPage};
 pub use auth::{LoginRequest, LoginResponse, Role, User};
 pub use error::ApiError;
+pub use firmware::{FirmwareImage, FirmwareRelease};
 pub use health::Health;
 pub use password_reset::{
     PasswordResetAccepted, PasswordResetConfirm, PasswordResetRequest, RESET_REQUESTED_MESSAGE,

@@ -10,7 +10,7 @@ use crate::on_both_engines;
 on_both_engines!(cli_creates_and_lists_accounts_on_either_database);
 
 /// The `rcs` binary with the test's data directory and database, and no stray RCS_* settings.
-fn rcs(env: &TestEnv) -> Command {
+pub fn rcs(env: &TestEnv) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_rcs"));
     for (key, _) in std::env::vars().filter(|(k, _)| k.starts_with("RCS_")) {
         cmd.env_remove(key);
@@ -20,7 +20,7 @@ fn rcs(env: &TestEnv) -> Command {
     cmd
 }
 
-fn run(mut cmd: Command, stdin: Option<&str>) -> (bool, String, String) {
+pub fn run(mut cmd: Command, stdin: Option<&str>) -> (bool, String, String) {
     cmd.stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());

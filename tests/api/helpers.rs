@@ -313,3 +313,28 @@ impl TestApp {
             .expect("request sent")
     }
 }
+
+/// The repository's sample firmware catalog (`firmware/`), one folder per release.
+pub fn sample_firmware_dirs() -> Vec<PathBuf> {
+    let root = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../firmware"));
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(&root)
+        .expect("firmware/ exists")
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.join(rcs::firmware::MANIFEST).is_file())
+        .collect();
+    dirs.sort();
+    dirs
+}
+
+impl TestApp {
+    /// Imports the sample catalog (3.3.1.4322 and 4.2.0.181) through the same library
+    /// function `rcs firmware import` uses, so phones can be pinned to those releases.
+    pub async fn load_sample_firmware(&self) {
+        let store = rcs::storage::BlobStore::new(&self.env.settings.data_dir);
+        for dir in sample_firmware_dirs() {
+            rcs::firmware::import(&self.db, &store, &dir)
+                .await
+                .unwrap_or_else(|e| panic!("sample release {} imports: {e}", dir.display()));
+        }
+    }
+}

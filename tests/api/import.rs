@@ -106,7 +106,7 @@ async fn header_columns_override_the_defaults_per_row(engine: Engine) {
     let ctx = Ctx::new(engine).await;
     let main = ctx.server(ctx.account_id, "Main Office").await;
     let backup = ctx.server(ctx.account_id, "backup").await;
-    let file = "mac,server,firmware\n00085D000001,,\n00085D000002,backup,\n00085D000003,\"Main Office\",3.3.1\n";
+    let file = "mac,server,firmware\n00085D000001,,\n00085D000002,backup,\n00085D000003,\"Main Office\",3.3.1.4322\n";
     let result = ctx
         .import_ok(&format!("server_id={main}&firmware=4.2.0.181"), file)
         .await;
@@ -125,7 +125,7 @@ async fn header_columns_override_the_defaults_per_row(engine: Engine) {
     let three = phone("00085D000003").await;
     assert_eq!(
         (three.server_id, three.firmware.as_deref()),
-        (Some(main), Some("3.3.1"))
+        (Some(main), Some("3.3.1.4322"))
     );
 
     for (query, code) in [

@@ -7,6 +7,7 @@ mod auth;
 mod browser;
 mod cli;
 mod contract;
+mod firmware;
 mod import;
 mod password_reset;
 mod phones;

@@ -29,6 +29,8 @@ pub struct Ctx {
 impl Ctx {
     pub async fn new(engine: Engine) -> Ctx {
         let app = spawn_app(engine).await;
+        // Phones can only be pinned to catalog releases: 3.3.1.4322 and 4.2.0.181.
+        app.load_sample_firmware().await;
         let (account_id, _) = app.create_account("Acme", "admin@acme.example").await;
         let token = app.token("admin@acme.example").await;
         Ctx {
@@ -247,7 +249,7 @@ async fn two_accounts_cannot_see_or_touch_each_others_phones(engine: Engine) {
         (
             Method::PATCH,
             "/api/v1/phones/00085D000001",
-            Some(json!({ "firmware": "1.2" })),
+            Some(json!({ "firmware": "3.3.1.4322" })),
         ),
         (Method::DELETE, "/api/v1/phones/00085D000001", None),
         (
@@ -348,7 +350,7 @@ async fn filters_sorting_and_pagination_walk_the_whole_set_without_gaps_or_dupli
     let b = ctx.server(ctx.account_id, "b").await;
     let all = macs(1, 230);
     ctx.add_ok(json!({ "macs": all[..100] })).await;
-    ctx.add_ok(json!({ "macs": all[100..180], "server_id": a, "firmware": "1.2.3" }))
+    ctx.add_ok(json!({ "macs": all[100..180], "server_id": a, "firmware": "3.3.1.4322" }))
         .await;
     ctx.add_ok(json!({ "macs": all[180..], "server_id": b }))
         .await;
@@ -388,7 +390,7 @@ async fn filters_sorting_and_pagination_walk_the_whole_set_without_gaps_or_dupli
         walk(&ctx, &format!("limit=13&server_id={a}")).await,
         all[100..180]
     );
-    assert_eq!(count("limit=13&firmware=1.2.3").await, 80);
+    assert_eq!(count("limit=13&firmware=3.3.1.4322").await, 80);
     assert_eq!(count("limit=13&seen=true").await, 77);
     assert_eq!(count("limit=13&seen=false").await, 153);
     assert_eq!(
@@ -499,7 +501,7 @@ async fn bulk_edit_and_bulk_delete_are_all_or_nothing(engine: Engine) {
             &ctx.token,
             Some(&json!({
                 "macs": ["00085D000001", "00085D000009"],
-                "set": { "firmware": "1.2" },
+                "set": { "firmware": "3.3.1.4322" },
             })),
         )
         .await;
@@ -559,7 +561,7 @@ async fn every_change_leaves_an_audit_entry(engine: Engine) {
         Method::PATCH,
         "/api/v1/phones/00085D000001",
         &ctx.token,
-        Some(&json!({ "firmware": "1.2" })),
+        Some(&json!({ "firmware": "3.3.1.4322" })),
     )
     .await;
     ctx.send(

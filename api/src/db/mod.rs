@@ -7,6 +7,7 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod firmware;
 pub mod password_resets;
 pub mod phones;
 pub mod rate_limits;

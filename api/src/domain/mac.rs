@@ -1,4 +1,4 @@
-//! MAC addresses, the identity of a phone, and firmware release names.
+//! MAC addresses, the identity of a phone.
 //!
 //! Staff paste MACs from labels, spreadsheets and switch tables, so every usual spelling is
 //! accepted; storage and the API use one canonical form (12 upper-case hex digits) so that a
@@ -80,40 +80,9 @@ impl fmt::Display for Mac {
     }
 }
 
-/// A firmware release name such as `4.2.0.181`: 2 to 5 dot-separated numbers, at most 32
-/// characters. Checked for shape only until the firmware catalog exists; then it must also
-/// name a release in the catalog. (Kept beside [`Mac`] because both are phone properties and
-/// the firmware feature will move it to its own module.)
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct FirmwareRelease(String);
-
-impl FirmwareRelease {
-    pub fn parse(input: &str) -> Result<FirmwareRelease, String> {
-        let s = input.trim();
-        let parts: Vec<&str> = s.split('.').collect();
-        let ok = s.len() <= 32
-            && (2..=5).contains(&parts.len())
-            && parts
-                .iter()
-                .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()));
-        if ok {
-            Ok(FirmwareRelease(s.to_string()))
-        } else {
-            let shown: String = s.chars().take(40).collect();
-            Err(format!(
-                "{shown:?} is not a firmware release (expected numbers and dots, such as 4.2.0.181)."
-            ))
-        }
-    }
-
-    pub fn into_string(self) -> String {
-        self.0
-    }
-}
-
 #[cfg(test)]
 mod tests {
-    use super::{FirmwareRelease, Mac};
+    use super::Mac;
 
     #[test]
     fn every_usual_spelling_gives_the_same_canonical_mac() {
@@ -186,23 +155,5 @@ mod tests {
         assert_eq!(Mac::fragment("5d:1a").as_deref(), Some("5D1A"));
         assert_eq!(Mac::fragment("1a-2b.3c").as_deref(), Some("1A2B3C"));
         assert_eq!(Mac::fragment("xyz"), None);
-    }
-
-    #[test]
-    fn firmware_releases_are_numbers_and_dots() {
-        for good in ["4.2.0.181", "3.3", "1.2.3.4.5"] {
-            assert!(FirmwareRelease::parse(good).is_ok(), "{good}");
-        }
-        for bad in [
-            "",
-            "4",
-            "4.2.0.181.1.2",
-            "4..2",
-            "4.2a",
-            "v4.2",
-            &"1.".repeat(20),
-        ] {
-            assert!(FirmwareRelease::parse(bad).is_err(), "{bad:?}");
-        }
     }
 }

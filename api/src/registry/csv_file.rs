@@ -2,17 +2,18 @@
 //!
 //! The first column is the MAC. A header row is optional: it is recognised when the first
 //! cell is the word `mac` (or `MAC address`) rather than a MAC, and then names further columns
-//! `server`, `branding` and `firmware` (by server/branding name and release) that override
-//! the defaults given for the whole file. Without a header, further columns are ignored.
-//! Parsing is pure: names are resolved through maps the caller read from the database, so
+//! `server`, `branding` and `firmware` (by server/branding name and catalog release) that
+//! override the defaults given for the whole file. Without a header, further columns are
+//! ignored. Parsing is pure: names are resolved through maps the caller read from the database, so
 //! every problem of every line is found in one pass and reported together.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use rcs_shared::LineProblem;
 
 use crate::db::phones::NewPhone;
-use crate::domain::mac::{FirmwareRelease, Mac};
+use crate::domain::firmware::FirmwareRelease;
+use crate::domain::mac::Mac;
 use crate::error::Error;
 
 /// Lines listed in a rejection at most; the message still gives the total.
@@ -28,11 +29,12 @@ pub struct Defaults {
     pub firmware: Option<String>,
 }
 
-/// The account's servers and brandings by name.
+/// The account's servers and brandings by name, and the catalog's firmware releases.
 #[derive(Debug, Clone, Default)]
 pub struct Names {
     pub servers: HashMap<String, i64>,
     pub brandings: HashMap<String, i64>,
+    pub releases: HashSet<String>,
 }
 
 /// The phones of a valid file: distinct MACs (the last line of a duplicate wins), each
@@ -232,7 +234,12 @@ pub fn parse(
                 .ok_or_else(|| format!("There is no branding named {name:?} in your account."))
         });
         let firmware = cell(&record, columns.firmware, &defaults.firmware, |v| {
-            FirmwareRelease::parse(v).map(FirmwareRelease::into_string)
+            let release = FirmwareRelease::parse(v)?.into_string();
+            if names.releases.contains(&release) {
+                Ok(release)
+            } else {
+                Err(format!("There is no firmware {release} in the catalog."))
+            }
         });
         let (mac, server_id, branding_id, firmware) = match (mac, server, branding, firmware) {
             (Ok(m), Ok(s), Ok(b), Ok(f)) => (m.into_string(), s, b, f),
@@ -282,6 +289,7 @@ mod tests {
         Names {
             servers: [("Main".to_string(), 7)].into(),
             brandings: HashMap::new(),
+            releases: ["4.2.0.181".to_string()].into(),
         }
     }
 

@@ -1,9 +1,9 @@
 //! The phone registry: registering phones (a JSON list or a CSV file), bulk edits and deletes.
 //!
 //! Every operation is all-or-nothing: inputs are parsed and checked first (MAC spellings,
-//! server and branding ids of the account, MACs held by other accounts), then written in one
-//! transaction with its audit entry, so a rejected or interrupted request leaves nothing
-//! behind. Writes go through multi-row statements ([`db::phones::upsert`]) because a
+//! server and branding ids of the account, firmware releases of the catalog, MACs held by
+//! other accounts), then written in one transaction with its audit entry, so a rejected or
+//! interrupted request leaves nothing behind. Writes go through multi-row statements ([`db::phones::upsert`]) because a
 //! provider's import is tens of thousands of phones.
 
 pub mod csv_file;
@@ -15,9 +15,11 @@ use sqlx::AnyConnection;
 
 use crate::auth::AuthUser;
 use crate::db::audit::{self, AuditEntry};
+use crate::db::firmware;
 use crate::db::phones::{self, Named, NewPhone};
 use crate::db::{now, Db};
-use crate::domain::mac::{FirmwareRelease, Mac};
+use crate::domain::firmware::FirmwareRelease;
+use crate::domain::mac::Mac;
 use crate::error::{Error, Result};
 
 use csv_file::{Defaults, Names, Problems};
@@ -59,6 +61,24 @@ pub fn parse_firmware(input: Option<&str>) -> Result<Option<String>> {
         .map(|f| FirmwareRelease::parse(f).map(FirmwareRelease::into_string))
         .transpose()
         .map_err(|m| Error::unprocessable("invalid_firmware", m))
+}
+
+/// 422 `unknown_firmware` unless `firmware` (when given) names a release in the catalog.
+async fn check_firmware(conn: &mut AnyConnection, firmware: Option<&str>) -> Result<()> {
+    match firmware {
+        Some(version) if !firmware::versions(conn).await?.contains(version) => {
+            Err(unknown_firmware(version))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// The answer for a release the catalog does not have; it names the release.
+pub fn unknown_firmware(version: &str) -> Error {
+    Error::unprocessable(
+        "unknown_firmware",
+        format!("There is no firmware {version} in the catalog (GET /api/v1/firmware lists it)."),
+    )
 }
 
 /// 422 unless the server and branding (when given) belong to the account.
@@ -140,6 +160,7 @@ pub async fn register(db: &Db, user: &AuthUser, req: AddPhones) -> Result<AddPho
     let firmware = parse_firmware(req.firmware.as_deref())?;
     let mut tx = db.begin_write().await?;
     check_refs(&mut tx, user.account_id, req.server_id, req.branding_id).await?;
+    check_firmware(&mut tx, firmware.as_deref()).await?;
     let rows: Vec<NewPhone> = macs
         .into_iter()
         .map(|mac| NewPhone {
@@ -184,9 +205,11 @@ pub async fn import_csv(
         options.branding_id,
     )
     .await?;
+    check_firmware(&mut tx, firmware.as_deref()).await?;
     let names = Names {
         servers: phones::names(&mut tx, Named::Servers, user.account_id).await?,
         brandings: phones::names(&mut tx, Named::Brandings, user.account_id).await?,
+        releases: firmware::versions(&mut tx).await?,
     };
     let defaults = Defaults {
         server_id: options.server_id,
@@ -287,6 +310,7 @@ pub async fn edit(
         changes.branding_id.flatten(),
     )
     .await?;
+    check_firmware(&mut tx, changes.firmware.clone().flatten().as_deref()).await?;
     ensure_own(&mut tx, user.account_id, &macs).await?;
     let count = phones::update(&mut tx, user.account_id, &macs, &changes, now()).await?;
     let detail = describe(&changes);

@@ -3,6 +3,7 @@
 
 pub mod audit;
 pub mod auth;
+pub mod firmware;
 pub mod health;
 pub mod me;
 pub mod phones;
@@ -25,6 +26,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .configure(servers::configure)
                 .configure(summary::configure)
                 .configure(audit::configure)
-                .configure(phones::configure),
+                .configure(phones::configure)
+                .configure(firmware::configure),
         );
 }

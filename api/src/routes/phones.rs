@@ -84,7 +84,7 @@ pub async fn list_phones(
     (status = 401, description = "Not logged in", body = ApiError),
     (status = 409, description = "A MAC is registered to another account (mac_owned_by_other_account)", body = ApiError),
     (status = 413, description = "The body is too large", body = ApiError),
-    (status = 422, description = "invalid_mac, no_macs, too_many_macs, invalid_firmware, unknown_server or unknown_branding", body = ApiError),
+    (status = 422, description = "invalid_mac, no_macs, too_many_macs, invalid_firmware, unknown_firmware (not in the catalog), unknown_server or unknown_branding", body = ApiError),
 ))]
 #[post("/phones")]
 pub async fn add_phones(
@@ -105,7 +105,7 @@ pub async fn add_phones(
     (status = 401, description = "Not logged in", body = ApiError),
     (status = 404, description = "A MAC is not in the account (phone_not_found); nothing changed", body = ApiError),
     (status = 413, description = "The body is too large", body = ApiError),
-    (status = 422, description = "invalid_mac, no_macs, too_many_macs, no_changes, invalid_firmware, unknown_server or unknown_branding", body = ApiError),
+    (status = 422, description = "invalid_mac, no_macs, too_many_macs, no_changes, invalid_firmware, unknown_firmware (not in the catalog), unknown_server or unknown_branding", body = ApiError),
 ))]
 #[patch("/phones")]
 pub async fn bulk_edit(
@@ -178,7 +178,7 @@ async fn find(state: &AppState, user: &AuthUser, mac: &Mac) -> Result<Phone> {
     (status = 401, description = "Not logged in", body = ApiError),
     (status = 404, description = "No such phone in the account", body = ApiError),
     (status = 413, description = "The body is too large", body = ApiError),
-    (status = 422, description = "invalid_mac, no_changes, invalid_firmware, unknown_server or unknown_branding", body = ApiError),
+    (status = 422, description = "invalid_mac, no_changes, invalid_firmware, unknown_firmware (not in the catalog), unknown_server or unknown_branding", body = ApiError),
 ))]
 #[patch("/phones/{mac}")]
 pub async fn update_phone(
@@ -228,7 +228,7 @@ pub async fn delete_phone(
     (status = 400, description = "Malformed query, unreadable body, or a form without a file field", body = ApiError),
     (status = 401, description = "Not logged in", body = ApiError),
     (status = 413, description = "The file is larger than 64 MiB", body = ApiError),
-    (status = 422, description = "invalid_csv with every bad line, or unknown_server, unknown_branding, invalid_firmware for the query", body = InvalidCsv),
+    (status = 422, description = "invalid_csv with every bad line, or unknown_server, unknown_branding, invalid_firmware, unknown_firmware for the query", body = InvalidCsv),
 ))]
 #[post("/phones/import")]
 pub async fn import_phones(

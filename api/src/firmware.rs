@@ -1,0 +1,334 @@
+//! The firmware catalog: importing a vendor release from a folder, listing, removing.
+//!
+//! A release folder holds `manifest.toml` and one image per phone model (layout in
+//! `firmware/README.md`). An import is all or nothing: the manifest is parsed, every image is
+//! read and checked against its listed size and SHA-256, and only then are the images put in
+//! the blob store and the rows written in one transaction. A bad manifest therefore stores
+//! nothing in the database; blobs already written are harmless (content-addressed, and
+//! identical bytes would land on the same path anyway). Re-importing an identical manifest
+//! succeeds without changes, so an operator's script can run it again; a different manifest
+//! under an existing version is refused rather than silently replacing what phones run.
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::db::firmware::{self as queries, ImageRow, ReleaseRow};
+use crate::db::{now, rfc3339, Db};
+use crate::domain::firmware::{compare, FirmwareRelease, MIN_RELEASE};
+use crate::error::{Error, Result, ResultExt};
+use crate::storage::{sha256_hex, BlobStore};
+
+/// The manifest's file name inside a release folder.
+pub const MANIFEST: &str = "manifest.toml";
+/// Largest image accepted (vendor images are a few MiB).
+pub const MAX_IMAGE_BYTES: u64 = 64 * 1024 * 1024;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Manifest {
+    version: String,
+    /// `YYYY-MM-DD` (a TOML date is turned into this text first).
+    released: String,
+    #[serde(default)]
+    notes: String,
+    images: Vec<ManifestImage>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ManifestImage {
+    model: String,
+    file: String,
+    size: u64,
+    sha256: String,
+}
+
+/// What an import did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Imported {
+    /// The release is new in the catalog.
+    Added { version: String, images: usize },
+    /// The identical release was already there; nothing changed.
+    AlreadyImported { version: String },
+}
+
+fn invalid(message: impl Into<String>) -> Error {
+    Error::unprocessable("invalid_firmware_manifest", message)
+}
+
+/// A checked manifest: the release row (without `created_at`) and its images by model.
+struct Checked {
+    release: ReleaseRow,
+    images: Vec<ImageRow>,
+    files: Vec<PathBuf>,
+}
+
+/// Reads and checks `dir/manifest.toml` and the images it lists (sizes and hashes).
+fn check(dir: &Path) -> Result<Checked> {
+    let path = dir.join(MANIFEST);
+    let text = std::fs::read_to_string(&path)
+        .map_err(|e| invalid(format!("Cannot read {}: {e}.", path.display())))?;
+    let not_valid =
+        |e: toml::de::Error| invalid(format!("{} is not a valid manifest: {e}", path.display()));
+    let mut table: toml::Table = text.parse().map_err(not_valid)?;
+    // Authors write the date quoted or as a bare TOML date; both mean the same day.
+    if let Some(toml::Value::Datetime(date)) = table.get("released") {
+        let text = date.to_string();
+        table.insert("released".into(), toml::Value::String(text));
+    }
+    let manifest: Manifest = table.try_into().map_err(not_valid)?;
+    let version = FirmwareRelease::parse(&manifest.version).map_err(invalid)?;
+    if !version.is_supported() {
+        return Err(Error::unprocessable(
+            "firmware_too_old",
+            format!(
+                "Firmware {} is older than {MIN_RELEASE}, the oldest release rcs accepts.",
+                version.as_str()
+            ),
+        ));
+    }
+    let released = parse_date(&manifest.released)?;
+    if manifest.images.is_empty() {
+        return Err(invalid("The manifest lists no images ([[images]])."));
+    }
+    let mut models = HashSet::new();
+    let mut images = Vec::new();
+    let mut files = Vec::new();
+    for image in &manifest.images {
+        check_names(image)?;
+        if !models.insert(image.model.as_str()) {
+            return Err(invalid(format!(
+                "Model {} is listed twice; a release has one image per model.",
+                image.model
+            )));
+        }
+        let file = dir.join(&image.file);
+        images.push(check_image(image, &file)?);
+        files.push(file);
+    }
+    images.sort_by(|a, b| a.model.cmp(&b.model));
+    let version = version.into_string();
+    for image in &mut images {
+        image.version.clone_from(&version);
+    }
+    let release = ReleaseRow {
+        version,
+        released,
+        notes: manifest.notes.trim().to_string(),
+        created_at: 0,
+    };
+    Ok(Checked {
+        release,
+        images,
+        files,
+    })
+}
+
+/// Unix seconds of midnight UTC of a `YYYY-MM-DD` date.
+fn parse_date(text: &str) -> Result<i64> {
+    let format = time::macros::format_description!("[year]-[month]-[day]");
+    time::Date::parse(text.trim(), format)
+        .map(|d| d.midnight().assume_utc().unix_timestamp())
+        .map_err(|_| invalid(format!("released = {text} is not a date (YYYY-MM-DD).")))
+}
+
+fn check_names(image: &ManifestImage) -> Result<()> {
+    let model_ok = (1..=32).contains(&image.model.len())
+        && image
+            .model
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b));
+    if !model_ok {
+        return Err(invalid(format!(
+            "{:?} is not a phone model (letters, digits, '-', '_', '.'; at most 32).",
+            image.model
+        )));
+    }
+    // A bare file name: a manifest must not reach outside its own folder.
+    let file_ok = (1..=100).contains(&image.file.len())
+        && !image.file.starts_with('.')
+        && image
+            .file
+            .bytes()
+            .all(|b| b.is_ascii_graphic() && b != b'/' && b != b'\\');
+    if !file_ok {
+        return Err(invalid(format!(
+            "{:?} is not a file name in the release folder.",
+            image.file
+        )));
+    }
+    Ok(())
+}
+
+/// Reads one image and checks it against the manifest.
+fn check_image(image: &ManifestImage, file: &Path) -> Result<ImageRow> {
+    let listed = image.sha256.trim().to_ascii_lowercase();
+    if listed.len() != 64 || !listed.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(invalid(format!(
+            "The sha256 of model {} is not 64 hex digits.",
+            image.model
+        )));
+    }
+    let meta = std::fs::metadata(file).map_err(|_| {
+        Error::unprocessable(
+            "firmware_file_missing",
+            format!(
+                "The image of model {} ({}) is missing.",
+                image.model,
+                file.display()
+            ),
+        )
+    })?;
+    if meta.len() > MAX_IMAGE_BYTES {
+        return Err(invalid(format!(
+            "{} is larger than 64 MiB.",
+            file.display()
+        )));
+    }
+    let bytes = std::fs::read(file)
+        .map_err(|e| anyhow::anyhow!(e).context(format!("cannot read {}", file.display())))?;
+    let mismatch = |what: String| {
+        Error::unprocessable(
+            "firmware_file_mismatch",
+            format!(
+                "{} (model {}) does not match the manifest: {what}. Nothing was imported.",
+                image.file, image.model
+            ),
+        )
+    };
+    if bytes.len() as u64 != image.size {
+        return Err(mismatch(format!(
+            "it has {} bytes, the manifest says {}",
+            bytes.len(),
+            image.size
+        )));
+    }
+    let actual = sha256_hex(&bytes);
+    if actual != listed {
+        return Err(mismatch(format!(
+            "its SHA-256 is {actual}, the manifest says {listed}"
+        )));
+    }
+    Ok(ImageRow {
+        version: String::new(),
+        model: image.model.clone(),
+        file: image.file.clone(),
+        sha256: actual,
+        size: image.size as i64,
+    })
+}
+
+/// Imports the release in `dir`: checks everything, stores the images, writes the rows.
+pub async fn import(db: &Db, store: &BlobStore, dir: &Path) -> Result<Imported> {
+    let dir = dir.to_path_buf();
+    let store = store.clone();
+    let checked = tokio::task::spawn_blocking(move || -> Result<Checked> {
+        let checked = check(&dir)?;
+        for file in &checked.files {
+            // Read again: what is stored is what was hashed, not what a racing writer left.
+            let bytes = std::fs::read(file).map_err(anyhow::Error::from)?;
+            let sha = store.put(&bytes)?;
+            if !checked.images.iter().any(|i| i.sha256 == sha) {
+                return Err(invalid(format!(
+                    "{} changed during the import.",
+                    file.display()
+                )));
+            }
+        }
+        Ok(checked)
+    })
+    .await
+    .map_err(|e| anyhow::anyhow!("firmware import panicked: {e}"))??;
+    let version = checked.release.version.clone();
+    if let Some(existing) = queries::find_release(db, &version).await? {
+        let images = queries::images(db, Some(&version)).await?;
+        let same = existing.released == checked.release.released
+            && existing.notes == checked.release.notes
+            && images == checked.images;
+        return if same {
+            Ok(Imported::AlreadyImported { version })
+        } else {
+            Err(different(&version))
+        };
+    }
+    let release = ReleaseRow {
+        created_at: now(),
+        ..checked.release
+    };
+    let mut tx = db.begin_write().await?;
+    queries::insert_release(&mut tx, &release, &checked.images)
+        .await
+        .on_unique_violation(|| different(&version))?;
+    tx.commit().await?;
+    Ok(Imported::Added {
+        version,
+        images: checked.images.len(),
+    })
+}
+
+fn different(version: &str) -> Error {
+    Error::conflict(
+        "firmware_exists",
+        format!(
+            "Firmware {version} is already in the catalog with a different manifest. \
+             Remove it first (rcs firmware remove {version}) to replace it."
+        ),
+    )
+}
+
+/// The catalog, newest release first (by version, numerically part by part).
+pub async fn list(db: &Db) -> Result<Vec<rcs_shared::FirmwareRelease>> {
+    let mut releases = queries::releases(db).await?;
+    releases.sort_by(|a, b| compare(&b.version, &a.version).then(b.version.cmp(&a.version)));
+    let images = queries::images(db, None).await?;
+    Ok(releases
+        .into_iter()
+        .map(|r| rcs_shared::FirmwareRelease {
+            images: images
+                .iter()
+                .filter(|i| i.version == r.version)
+                .map(|i| rcs_shared::FirmwareImage {
+                    model: i.model.clone(),
+                    file: i.file.clone(),
+                    size: i.size as u64,
+                    sha256: i.sha256.clone(),
+                })
+                .collect(),
+            released: rfc3339(r.released).chars().take(10).collect(),
+            imported_at: rfc3339(r.created_at),
+            version: r.version,
+            notes: r.notes,
+        })
+        .collect())
+}
+
+/// Removes a release from the catalog, refused while any phone is pinned to it. Its blobs
+/// stay in the store: another release may share them, and a later clean-up can collect
+/// unreferenced ones without racing an import.
+pub async fn remove(db: &Db, version: &str) -> Result<()> {
+    let mut tx = db.begin_write().await?;
+    let pinned = queries::pinned_phones(&mut tx, version).await?;
+    if pinned > 0 {
+        let phones = if pinned == 1 {
+            "phone is"
+        } else {
+            "phones are"
+        };
+        return Err(Error::conflict(
+            "firmware_in_use",
+            format!(
+                "{pinned} {phones} pinned to firmware {version}; move them to another release first."
+            ),
+        ));
+    }
+    if !queries::delete_release(&mut tx, version).await? {
+        return Err(Error::not_found(
+            "firmware_not_found",
+            format!("There is no firmware {version} in the catalog."),
+        ));
+    }
+    tx.commit().await?;
+    Ok(())
+}
