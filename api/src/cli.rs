@@ -66,10 +66,12 @@ enum Command {
 
 #[derive(Subcommand, Debug)]
 enum FirmwareCommand {
-    /// Import a release from a folder holding manifest.toml and its images (see firmware/README.md).
+    /// Import releases: a folder holding manifest.toml and its images (see firmware/README.md),
+    /// or a catalog folder whose subfolders are releases (`rcs firmware import firmware`).
     Import {
-        /// The release folder, such as firmware/4.2.0.181.
-        dir: PathBuf,
+        /// Release or catalog folders, such as firmware/4.2.0.181 or firmware.
+        #[arg(required = true)]
+        dirs: Vec<PathBuf>,
     },
     /// List releases, newest first, with their models.
     List,
@@ -293,14 +295,16 @@ async fn add_user(
 async fn firmware(settings: &Settings, command: FirmwareCommand) -> anyhow::Result<()> {
     let db = connect(settings).await?;
     match command {
-        FirmwareCommand::Import { dir } => {
+        FirmwareCommand::Import { dirs } => {
             let store = BlobStore::new(&settings.data_dir);
-            match firmware::import(&db, &store, &dir).await? {
-                Imported::Added { version, images } => {
-                    println!("Imported firmware {version} ({images} images).");
-                }
-                Imported::AlreadyImported { version } => {
-                    println!("Firmware {version} is already imported; nothing changed.");
+            for dir in release_dirs(&dirs)? {
+                match firmware::import(&db, &store, &dir).await? {
+                    Imported::Added { version, images } => {
+                        println!("Imported firmware {version} ({images} images).");
+                    }
+                    Imported::AlreadyImported { version } => {
+                        println!("Firmware {version} is already imported; nothing changed.");
+                    }
                 }
             }
         }
@@ -326,4 +330,31 @@ async fn firmware(settings: &Settings, command: FirmwareCommand) -> anyhow::Resu
         }
     }
     Ok(())
+}
+
+/// The release folders named by `dirs`: each one holding a manifest.toml, or the subfolders
+/// (in name order) of a catalog folder that holds none itself.
+fn release_dirs(dirs: &[PathBuf]) -> anyhow::Result<Vec<PathBuf>> {
+    let mut releases = Vec::new();
+    for dir in dirs {
+        if dir.join("manifest.toml").is_file() {
+            releases.push(dir.clone());
+            continue;
+        }
+        let entries =
+            std::fs::read_dir(dir).with_context(|| format!("cannot read {}", dir.display()))?;
+        let mut found: Vec<PathBuf> = entries
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.join("manifest.toml").is_file())
+            .collect();
+        if found.is_empty() {
+            anyhow::bail!(
+                "{} holds no manifest.toml and no release folders",
+                dir.display()
+            );
+        }
+        found.sort();
+        releases.extend(found);
+    }
+    Ok(releases)
 }

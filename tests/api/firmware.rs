@@ -183,7 +183,9 @@ async fn bad_manifests_are_rejected_and_nothing_is_stored(engine: Engine) {
     });
     refused(&escaping, "is not a file name in the release folder");
 
-    refused(scratch.path(), "Cannot read");
+    let no_manifest = scratch.path().join("no-manifest");
+    std::fs::create_dir_all(&no_manifest).unwrap();
+    refused(&no_manifest, "holds no manifest.toml");
 
     assert_eq!(blob_count(&env), 0, "a rejected release stores no image");
     let (_, stdout, _) = firmware(&env, &["list"]);
@@ -334,4 +336,23 @@ async fn phones_can_only_be_pinned_to_releases_in_the_catalog(engine: Engine) {
         )
         .await;
     assert_eq!(response.status(), 200);
+}
+
+on_both_engines!(the_sample_catalog_loads_with_one_command);
+
+async fn the_sample_catalog_loads_with_one_command(engine: Engine) {
+    let env = TestEnv::new(engine).await;
+    let catalog = concat!(env!("CARGO_MANIFEST_DIR"), "/../firmware");
+    let (ok, stdout, stderr) = firmware(&env, &["import", catalog]);
+    assert!(ok, "{stderr}");
+    assert!(stdout.contains("Imported firmware 3.3.1.4322"), "{stdout}");
+    assert!(stdout.contains("Imported firmware 4.2.0.181"), "{stdout}");
+    let (ok, stdout, stderr) = firmware(&env, &["import", catalog]);
+    assert!(ok, "{stderr}");
+    assert_eq!(stdout.matches("already imported").count(), 2, "{stdout}");
+
+    let empty = tempfile::tempdir().unwrap();
+    let (ok, _, stderr) = firmware(&env, &["import", empty.path().to_str().unwrap()]);
+    assert!(!ok);
+    assert!(stderr.contains("no manifest.toml"), "{stderr}");
 }
