@@ -114,6 +114,10 @@ settings_layer! {
     public_url: String,
     /// Take the client address from `X-Forwarded-For` (only behind a trusted proxy).
     trust_forwarded_for: bool,
+    /// Largest branding file, in bytes.
+    branding_max_file_bytes: u64,
+    /// Largest total of one branding's files, in bytes.
+    branding_max_total_bytes: u64,
     /// HTTP worker threads; default: one per CPU core.
     workers: usize,
     /// `human` or `json`.
@@ -147,6 +151,10 @@ pub struct Settings {
     /// Without a trailing slash. `None`: derived from the bound HTTPS port at start-up.
     pub public_url: Option<String>,
     pub trust_forwarded_for: bool,
+    /// Largest branding file, in bytes (at least 1).
+    pub branding_max_file_bytes: u64,
+    /// Largest total of one branding's files, in bytes (at least 1).
+    pub branding_max_total_bytes: u64,
     pub workers: usize,
     pub log_format: LogFormat,
     pub log_filter: String,
@@ -200,6 +208,8 @@ impl Settings {
             mail_from: layer.mail_from.unwrap_or_else(|| "rcs@localhost".into()),
             public_url,
             trust_forwarded_for: layer.trust_forwarded_for.unwrap_or(false),
+            branding_max_file_bytes: layer.branding_max_file_bytes.unwrap_or(1 << 20).max(1),
+            branding_max_total_bytes: layer.branding_max_total_bytes.unwrap_or(8 << 20).max(1),
             workers: layer.workers.unwrap_or(0),
             log_format: layer.log_format.unwrap_or(LogFormat::Human),
             log_filter: layer.log_filter.unwrap_or_else(|| "info".into()),

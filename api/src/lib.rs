@@ -8,6 +8,7 @@
 #![forbid(unsafe_code)]
 
 pub mod auth;
+pub mod branding;
 pub mod cli;
 pub mod config;
 pub mod db;

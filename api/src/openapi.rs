@@ -20,6 +20,7 @@ use utoipa_actix_web::AppExt;
         (name = "users", description = "An account's users (Super User only)"),
         (name = "servers", description = "Configuration servers phones are redirected to"),
         (name = "phones", description = "Phones by MAC address: registration, properties, CSV import and export"),
+        (name = "brandings", description = "Per-account sets of branding files for phones and their web UI (writes: Super User only)"),
         (name = "firmware", description = "The platform-wide firmware catalog phones are pinned to (curated with `rcs firmware`)"),
         (name = "summary", description = "Statistics of the account"),
         (name = "audit", description = "The audit trail (Super User only)"),

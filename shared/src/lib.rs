@@ -10,6 +10,7 @@
 
 pub mod audit;
 pub mod auth;
+pub mod brandings;
 pub mod error;
 pub mod firmware;
 pub mod health;
@@ -21,6 +22,7 @@ pub mod users;
 
 pub use audit::{AuditEntry, AuditPage};
 pub use auth::{LoginRequest, LoginResponse, Role, User};
+pub use brandings::{Branding, BrandingFile, BrandingPatch, NewBranding};
 pub use error::ApiError;
 pub use firmware::{FirmwareImage, FirmwareRelease};
 pub use health::Health;

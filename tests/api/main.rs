@@ -4,6 +4,7 @@ mod helpers;
 mod smtp;
 
 mod auth;
+mod brandings;
 mod browser;
 mod cli;
 mod contract;

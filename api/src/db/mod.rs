@@ -7,6 +7,7 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod brandings;
 pub mod firmware;
 pub mod password_resets;
 pub mod phones;

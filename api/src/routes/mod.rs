@@ -3,6 +3,8 @@
 
 pub mod audit;
 pub mod auth;
+pub mod body;
+pub mod brandings;
 pub mod firmware;
 pub mod health;
 pub mod me;
@@ -27,6 +29,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .configure(summary::configure)
                 .configure(audit::configure)
                 .configure(phones::configure)
-                .configure(firmware::configure),
+                .configure(firmware::configure)
+                .configure(brandings::configure),
         );
 }

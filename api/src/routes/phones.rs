@@ -21,6 +21,8 @@ use crate::error::{Error, Result};
 use crate::registry::{self, ImportOptions, MAX_IMPORT_BYTES};
 use crate::startup::AppState;
 
+use super::body;
+
 /// Rows per page of a streamed export.
 const EXPORT_PAGE: u32 = 1000;
 
@@ -238,7 +240,7 @@ pub async fn import_phones(
     query: web::Query<ImportQuery>,
     payload: web::Payload,
 ) -> Result<web::Json<ImportResult>> {
-    let body = read_limited(&req, payload, MAX_IMPORT_BYTES).await?;
+    let body = body::read_limited(&req, payload, MAX_IMPORT_BYTES).await?;
     let q = query.into_inner();
     let options = ImportOptions {
         server_id: q.server_id,
@@ -249,75 +251,6 @@ pub async fn import_phones(
     Ok(web::Json(
         registry::import_csv(&state.db, &user, body, options).await?,
     ))
-}
-
-/// The uploaded file: the raw body (`text/csv`), or the `file` field of a
-/// `multipart/form-data` form (what `curl -F file=@phones.csv` and browsers send). Either way
-/// at most `max` bytes are read; beyond that the answer is 413.
-async fn read_limited(req: &HttpRequest, payload: web::Payload, max: usize) -> Result<web::Bytes> {
-    let content_type = req
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .to_ascii_lowercase();
-    let declared = req
-        .headers()
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok()?.parse::<usize>().ok());
-    if declared.is_some_and(|len| len > max) {
-        return Err(too_large(max));
-    }
-    if !content_type.starts_with("multipart/") {
-        return collect(payload, max).await;
-    }
-    let mut form = actix_multipart::Multipart::new(req.headers(), payload);
-    while let Some(field) = form.next().await {
-        let field = field.map_err(unreadable)?;
-        let is_file = field.name() == Some("file")
-            || field
-                .content_disposition()
-                .is_some_and(|cd| cd.get_filename().is_some());
-        let bytes = collect(field, max).await?;
-        if is_file {
-            return Ok(bytes);
-        }
-    }
-    Err(Error::bad_request(
-        "missing_file",
-        "The form has no file: send it in a field named \"file\".",
-    ))
-}
-
-/// Reads a byte stream to its end, refusing more than `max` bytes.
-async fn collect<S, E>(mut stream: S, max: usize) -> Result<web::Bytes>
-where
-    S: futures_util::Stream<Item = std::result::Result<web::Bytes, E>> + Unpin,
-    E: std::fmt::Display,
-{
-    let mut body = web::BytesMut::new();
-    while let Some(chunk) = stream.next().await {
-        let chunk = chunk.map_err(unreadable)?;
-        if body.len() + chunk.len() > max {
-            return Err(too_large(max));
-        }
-        body.extend_from_slice(&chunk);
-    }
-    Ok(body.freeze())
-}
-
-fn too_large(max: usize) -> Error {
-    Error::PayloadTooLarge(format!(
-        "The file is larger than {} MiB.",
-        max / (1024 * 1024)
-    ))
-}
-
-fn unreadable(e: impl std::fmt::Display) -> Error {
-    Error::bad_request(
-        "invalid_body",
-        format!("The request body could not be read: {e}"),
-    )
 }
 
 /// The account's phones as CSV (`mac,server,branding,firmware`) that the import accepts,

@@ -1,0 +1,93 @@
+//! Reading request bodies with a size limit, for the routes that take files (CSV imports,
+//! branding files) rather than JSON.
+//!
+//! The limit is enforced while streaming, not after buffering: a client announcing or sending
+//! more than the route accepts gets a 413 once the limit is crossed, and the server never holds
+//! more than `max` bytes of it.
+
+use actix_web::http::header;
+use actix_web::{web, HttpRequest};
+use futures_util::StreamExt;
+
+use crate::error::{Error, Result};
+
+/// The uploaded file: the raw body (`text/csv`), or the `file` field of a
+/// `multipart/form-data` form (what `curl -F file=@phones.csv` and browsers send). Either way
+/// at most `max` bytes are read; beyond that the answer is 413.
+pub async fn read_limited(
+    req: &HttpRequest,
+    payload: web::Payload,
+    max: usize,
+) -> Result<web::Bytes> {
+    let content_type = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok()?.parse::<usize>().ok());
+    if declared.is_some_and(|len| len > max) {
+        return Err(too_large(max));
+    }
+    if !content_type.starts_with("multipart/") {
+        return collect(payload, max).await;
+    }
+    let mut form = actix_multipart::Multipart::new(req.headers(), payload);
+    while let Some(field) = form.next().await {
+        let field = field.map_err(unreadable)?;
+        let is_file = field.name() == Some("file")
+            || field
+                .content_disposition()
+                .is_some_and(|cd| cd.get_filename().is_some());
+        let bytes = collect(field, max).await?;
+        if is_file {
+            return Ok(bytes);
+        }
+    }
+    Err(Error::bad_request(
+        "missing_file",
+        "The form has no file: send it in a field named \"file\".",
+    ))
+}
+
+/// Reads a byte stream to its end, refusing more than `max` bytes.
+pub async fn collect<S, E>(mut stream: S, max: usize) -> Result<web::Bytes>
+where
+    S: futures_util::Stream<Item = std::result::Result<web::Bytes, E>> + Unpin,
+    E: std::fmt::Display,
+{
+    let mut body = web::BytesMut::new();
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.map_err(unreadable)?;
+        if body.len() + chunk.len() > max {
+            return Err(too_large(max));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body.freeze())
+}
+
+pub fn too_large(max: usize) -> Error {
+    Error::PayloadTooLarge(format!("The file is larger than {}.", human_size(max)))
+}
+
+/// `8 MiB`, `512 KiB` or `100 bytes`: the largest whole unit that states `bytes` exactly.
+pub fn human_size(bytes: usize) -> String {
+    const KIB: usize = 1024;
+    const MIB: usize = 1024 * KIB;
+    match bytes {
+        b if b >= MIB && b % MIB == 0 => format!("{} MiB", b / MIB),
+        b if b >= KIB && b % KIB == 0 => format!("{} KiB", b / KIB),
+        b => format!("{b} bytes"),
+    }
+}
+
+fn unreadable(e: impl std::fmt::Display) -> Error {
+    Error::bad_request(
+        "invalid_body",
+        format!("The request body could not be read: {e}"),
+    )
+}
