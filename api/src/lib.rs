@@ -8,7 +8,6 @@
 #![forbid(unsafe_code)]
 
 pub mod auth;
-pub mod branding;
 pub mod cli;
 pub mod config;
 pub mod db;

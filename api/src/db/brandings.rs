@@ -12,7 +12,7 @@ use sqlx::{Any, Executor, FromRow};
 use super::audit::{self, AuditEntry};
 use super::{now, rfc3339, Db};
 use crate::auth::AuthUser;
-use crate::branding::{BrandingName, FileName};
+use crate::domain::branding::{BrandingName, FileName};
 use crate::error::{Error, Result, ResultExt};
 
 #[derive(Debug, Clone, FromRow)]

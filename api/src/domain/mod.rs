@@ -1,5 +1,6 @@
 //! Domain values that parse on construction: once one exists, it is valid.
 
+pub mod branding;
 pub mod email;
 pub mod firmware;
 pub mod mac;

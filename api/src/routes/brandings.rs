@@ -15,8 +15,8 @@ use utoipa_actix_web::service_config::ServiceConfig;
 
 use super::body;
 use crate::auth::AuthUser;
-use crate::branding::{content_type_for, BrandingName, FileName};
 use crate::db::brandings::{self, StoredFile};
+use crate::domain::branding::{content_type_for, BrandingName, FileName};
 use crate::error::Result;
 use crate::startup::AppState;
 use crate::storage::BlobStore;
