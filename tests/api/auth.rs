@@ -68,12 +68,28 @@ async fn wrong_password_and_unknown_email_get_the_same_answer(engine: Engine) {
 }
 
 async fn a_token_stops_working_when_it_expires(engine: Engine) {
-    let app = spawn_app_with(engine, |s| s.token_ttl_secs = 1).await;
+    let app = spawn_app_with(engine, |s| s.token_ttl_secs = 3).await;
     app.create_account("Acme", "admin@acme.example").await;
-    let token = app.token("admin@acme.example").await;
-    assert_eq!(app.get("/api/v1/me", &token).await.status(), 200);
-    tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
-    let expired = app.get("/api/v1/me", &token).await;
+    let login: LoginResponse = app
+        .login("admin@acme.example", PASSWORD)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let expires_at = time::OffsetDateTime::parse(
+        &login.expires_at,
+        &time::format_description::well_known::Rfc3339,
+    )
+    .unwrap();
+    // Valid while the clock is before expires_at (checked with a second of margin, so a
+    // slow machine cannot make this step flaky)...
+    if time::OffsetDateTime::now_utc() < expires_at - time::Duration::seconds(1) {
+        assert_eq!(app.get("/api/v1/me", &login.token).await.status(), 200);
+    }
+    // ...and refused from the moment it has passed.
+    let wait = expires_at - time::OffsetDateTime::now_utc() + time::Duration::milliseconds(1100);
+    tokio::time::sleep(wait.try_into().unwrap_or_default()).await;
+    let expired = app.get("/api/v1/me", &login.token).await;
     assert_eq!(expired.status(), 401);
     assert_eq!(error_body(expired).await.code, "invalid_token");
 }
