@@ -181,7 +181,9 @@ async fn users_read_brandings_and_assign_them_to_phones_but_every_write_is_forbi
         assert_eq!(app.get(&read, &user).await.status(), 200, "{read}");
     }
 
-    let add = json!({"macs": ["00:15:65:00:00:01"], "branding_id": b.id});
+    // A User pins a catalog firmware release and the branding on phones.
+    app.load_sample_firmware().await;
+    let add = json!({"macs": ["00:15:65:00:00:01"], "branding_id": b.id, "firmware": "4.2.0.181"});
     let response = app.post("/api/v1/phones", &user, &add).await;
     assert_eq!(
         response.status(),
@@ -189,6 +191,14 @@ async fn users_read_brandings_and_assign_them_to_phones_but_every_write_is_forbi
         "a User assigns a branding to phones"
     );
     assert_eq!(branding(&app, &user, b.id).await.phone_count, 1);
+    let phone: rcs_shared::Phone = app
+        .get("/api/v1/phones/001565000001", &user)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(phone.branding_id, Some(b.id));
+    assert_eq!(phone.firmware.as_deref(), Some("4.2.0.181"));
     let unknown = json!({"macs": ["00:15:65:00:00:02"], "branding_id": b.id + 1000});
     let response = app.post("/api/v1/phones", &user, &unknown).await;
     assert_eq!(response.status(), 422);
