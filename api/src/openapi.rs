@@ -14,6 +14,8 @@ use utoipa_actix_web::AppExt;
             Errors are `{\"code\": ..., \"message\": ...}`.",
     ),
     modifiers(&SecuritySchemes),
+    // Enums only referenced from query parameters (IntoParams), which route collection misses.
+    components(schemas(rcs_shared::PhoneSort, rcs_shared::SortOrder)),
     tags(
         (name = "auth", description = "Login, logout, and password recovery by email"),
         (name = "me", description = "The signed-in user"),

@@ -106,6 +106,7 @@ impl Application {
                 .into_utoipa_app()
                 .configure(routes::configure)
                 .into_app()
+                .configure(routes::api_docs::configure)
                 .default_service(web::to(routes::web_ui::serve))
         })
         .shutdown_timeout(30)

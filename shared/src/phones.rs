@@ -206,14 +206,18 @@ pub struct LineProblem {
     pub message: String,
 }
 
-/// The 422 body of a rejected CSV file: the usual `{code, message}` plus every bad line
-/// (up to a cap; `message` says how many there were in all).
+/// The 422 body of a CSV import: the usual `{code, message}`; with code `invalid_csv` it adds
+/// every bad line (up to a cap; `message` says how many there were in all). Other codes
+/// (`unknown_server`, `invalid_firmware`, ...) concern the query and carry no `problems`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct InvalidCsv {
-    /// Always `invalid_csv`.
+    /// `invalid_csv` for bad lines, otherwise the code of the query problem.
     pub code: String,
     pub message: String,
+    /// Every bad line (code `invalid_csv` only).
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = false))]
     pub problems: Vec<LineProblem>,
 }
 

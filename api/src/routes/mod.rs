@@ -1,6 +1,7 @@
 //! HTTP routes. Each resource module exposes `configure`; this module assembles them so the
 //! running app and the OpenAPI document come from the same registration.
 
+pub mod api_docs;
 pub mod audit;
 pub mod auth;
 pub mod body;
