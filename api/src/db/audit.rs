@@ -14,6 +14,27 @@ pub struct AuditEntry<'a> {
     pub detail: &'a str,
 }
 
+impl<'a> AuditEntry<'a> {
+    /// A change to one thing (a server, a user, a branding, a file).
+    pub fn one(action: &'a str, target: &'a str, detail: &'a str) -> Self {
+        AuditEntry {
+            action,
+            target,
+            count: 1,
+            detail,
+        }
+    }
+}
+
+/// The `detail` of an update: its `field: old -> new` parts, or `no change`.
+pub fn describe(changes: Vec<String>) -> String {
+    if changes.is_empty() {
+        "no change".into()
+    } else {
+        changes.join("; ")
+    }
+}
+
 /// Records `entry` for `actor`'s account. Pass the transaction that makes the change, so the
 /// entry exists exactly when the change does.
 pub async fn record<'e>(

@@ -268,12 +268,7 @@ pub async fn update(
         set_default(&mut tx, actor.account_id, id, is_default).await?;
     }
     let detail = describe_changes(&old, new_name, is_default);
-    let entry = AuditEntry {
-        action: "branding.update",
-        target: new_name,
-        count: 1,
-        detail: &detail,
-    };
+    let entry = AuditEntry::one("branding.update", new_name, &detail);
     audit::record(&mut *tx, actor, entry).await?;
     let row = find(&mut *tx, actor.account_id, id)
         .await?
@@ -293,11 +288,7 @@ fn describe_changes(old: &BrandingRow, name: &str, is_default: Option<bool>) -> 
     if let Some(now) = is_default.filter(|d| *d != was) {
         changes.push(format!("default: {was} -> {now}"));
     }
-    if changes.is_empty() {
-        "no change".into()
-    } else {
-        changes.join("; ")
-    }
+    audit::describe(changes)
 }
 
 /// Deletes a branding and its file rows. While phones use it this is 409 `branding_in_use`
@@ -340,12 +331,7 @@ pub async fn delete(db: &Db, actor: &AuthUser, id: i64, force: bool) -> Result<(
             }
             _ => Error::from(e),
         })?;
-    let entry = AuditEntry {
-        action: "branding.delete",
-        target: &branding.name,
-        count: 1,
-        detail: &detail,
-    };
+    let entry = AuditEntry::one("branding.delete", &branding.name, &detail);
     audit::record(&mut *tx, actor, entry).await?;
     tx.commit().await?;
     Ok(())

@@ -113,12 +113,7 @@ pub async fn complete(
         session_id: String::new(),
     };
     let detail = format!("reset by emailed link; {ended} sessions ended");
-    let entry = AuditEntry {
-        action: "me.password_reset",
-        target: &user.email,
-        count: 1,
-        detail: &detail,
-    };
+    let entry = AuditEntry::one("me.password_reset", &user.email, &detail);
     audit::record(&mut *tx, &actor, entry).await?;
     tx.commit().await?;
     Ok(Some(user))

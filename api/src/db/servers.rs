@@ -107,12 +107,7 @@ pub async fn create(
     .fetch_one(&mut *tx)
     .await
     .on_unique_violation(|| name_taken(name.as_str()))?;
-    let entry = AuditEntry {
-        action: "server.create",
-        target: name.as_str(),
-        count: 1,
-        detail: url.as_str(),
-    };
+    let entry = AuditEntry::one("server.create", name.as_str(), url.as_str());
     audit::record(&mut *tx, actor, entry).await?;
     let row = find(&mut *tx, actor.account_id, id)
         .await?
@@ -148,12 +143,7 @@ pub async fn update(
     .await
     .on_unique_violation(|| name_taken(new_name))?;
     let detail = describe_changes(&old, new_name, new_url);
-    let entry = AuditEntry {
-        action: "server.update",
-        target: new_name,
-        count: 1,
-        detail: &detail,
-    };
+    let entry = AuditEntry::one("server.update", new_name, &detail);
     audit::record(&mut *tx, actor, entry).await?;
     let row = find(&mut *tx, actor.account_id, id)
         .await?
@@ -171,11 +161,7 @@ fn describe_changes(old: &ServerRow, name: &str, url: &str) -> String {
     if old.url != url {
         changes.push(format!("url: {:?} -> {:?}", old.url, url));
     }
-    if changes.is_empty() {
-        "no change".into()
-    } else {
-        changes.join("; ")
-    }
+    audit::describe(changes)
 }
 
 /// Deletes a server of the caller's account, first dealing with the phones assigned to it
@@ -226,12 +212,7 @@ pub async fn delete(db: &Db, actor: &AuthUser, id: i64, on_phones: OnAssignedPho
     if deleted.rows_affected() == 0 {
         return Err(server_not_found());
     }
-    let entry = AuditEntry {
-        action: "server.delete",
-        target: &server.name,
-        count: 1,
-        detail: &detail,
-    };
+    let entry = AuditEntry::one("server.delete", &server.name, &detail);
     audit::record(&mut *tx, actor, entry).await?;
     tx.commit().await?;
     Ok(())

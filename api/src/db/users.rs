@@ -192,12 +192,7 @@ pub async fn create(
         .bind(id)
         .execute(&mut *tx)
         .await?;
-    let entry = AuditEntry {
-        action: "user.create",
-        target: email.as_str(),
-        count: 1,
-        detail: role.label(),
-    };
+    let entry = AuditEntry::one("user.create", email.as_str(), role.label());
     audit::record(&mut *tx, actor, entry).await?;
     let row = find_in(&mut *tx, actor.account_id, id)
         .await?
@@ -269,12 +264,7 @@ pub async fn update(db: &Db, actor: &AuthUser, id: i64, changes: UserChanges) ->
         password_resets::delete_for_user(&mut *tx, id).await?;
     }
     let detail = detail.join("; ");
-    let entry = AuditEntry {
-        action: "user.update",
-        target: &old.email,
-        count: 1,
-        detail: &detail,
-    };
+    let entry = AuditEntry::one("user.update", &old.email, &detail);
     audit::record(&mut *tx, actor, entry).await?;
     let row = find_in(&mut *tx, actor.account_id, id)
         .await?
@@ -312,12 +302,7 @@ pub async fn delete(db: &Db, actor: &AuthUser, id: i64) -> Result<()> {
         .bind(id)
         .execute(&mut *tx)
         .await?;
-    let entry = AuditEntry {
-        action: "user.delete",
-        target: &user.email,
-        count: 1,
-        detail: user.role().label(),
-    };
+    let entry = AuditEntry::one("user.delete", &user.email, user.role().label());
     audit::record(&mut *tx, actor, entry).await?;
     tx.commit().await?;
     Ok(())
@@ -379,12 +364,7 @@ pub async fn update_profile(db: &Db, actor: &AuthUser, changes: ProfileChanges) 
     .map(|(field, _, _)| field)
     .collect();
     let detail = changed.join(", ");
-    let entry = AuditEntry {
-        action: "me.update",
-        target: &old.email,
-        count: 1,
-        detail: &detail,
-    };
+    let entry = AuditEntry::one("me.update", &old.email, &detail);
     audit::record(&mut *tx, actor, entry).await?;
     let row = find_in(&mut *tx, actor.account_id, actor.user_id)
         .await?
@@ -411,12 +391,7 @@ pub async fn set_own_password(db: &Db, actor: &AuthUser, hash: &PasswordHash) ->
         sessions::delete_for_user_except(&mut *tx, actor.user_id, &actor.session_id).await?;
     password_resets::delete_for_user(&mut *tx, actor.user_id).await?;
     let detail = format!("{ended} other sessions ended");
-    let entry = AuditEntry {
-        action: "me.password",
-        target: &actor.email,
-        count: 1,
-        detail: &detail,
-    };
+    let entry = AuditEntry::one("me.password", &actor.email, &detail);
     audit::record(&mut *tx, actor, entry).await?;
     tx.commit().await?;
     Ok(())
