@@ -60,8 +60,55 @@ enum Command {
     /// Manage the platform-wide firmware catalog.
     #[command(subcommand)]
     Firmware(FirmwareCommand),
+    /// Manage the CAs whose phone certificates rcs trusts (every node follows within seconds).
+    #[command(subcommand, name = "device-ca")]
+    DeviceCa(DeviceCaCommand),
+    /// What phones did: MACs that booted without being registered.
+    #[command(subcommand)]
+    Phones(PhonesCommand),
     /// Print the OpenAPI document (YAML) generated from the code.
     Openapi,
+}
+
+#[derive(Subcommand, Debug)]
+enum DeviceCaCommand {
+    /// Trust the CA certificates in a PEM file (one or more).
+    Add {
+        /// PEM file with CA certificates.
+        file: PathBuf,
+    },
+    /// List the trusted CAs (the configured `device_ca` bundle is listed by the service log).
+    List,
+    /// Stop trusting a CA.
+    Remove {
+        /// The id shown by `rcs device-ca list`.
+        id: i64,
+    },
+    /// Sign a test phone certificate with the development device CA in the data directory,
+    /// to play a phone with curl (`--cert MAC.crt --key MAC.key`).
+    Issue {
+        /// The phone's MAC, in any usual spelling.
+        mac: String,
+        /// Folder to write `<MAC>.crt` and `<MAC>.key` to.
+        #[arg(long, default_value = ".")]
+        out: PathBuf,
+        /// Days the certificate is valid.
+        #[arg(long, default_value_t = 365)]
+        days: i64,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum PhonesCommand {
+    /// MACs registered to no account that contacted rcs, most frequent first.
+    Unknown {
+        /// Look back this many days.
+        #[arg(long, default_value_t = 7)]
+        days: i64,
+        /// Show at most this many MACs.
+        #[arg(long, default_value_t = 100)]
+        limit: i64,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -172,6 +219,18 @@ async fn execute(cli: Cli) -> anyhow::Result<()> {
             password_stdin,
         }) => add_user(&settings, &account, &email, &role, password_stdin).await,
         Command::Firmware(command) => firmware(&settings, command).await,
+        Command::DeviceCa(command) => device_ca(&settings, command).await,
+        Command::Phones(PhonesCommand::Unknown { days, limit }) => {
+            let db = connect(&settings).await?;
+            let since = crate::db::now() - days.max(0) * crate::db::summary::DAY;
+            let rows =
+                crate::db::boot_events::unknown_macs(&db, since, limit.clamp(1, 10_000)).await?;
+            println!("{:<12}  {:>8}  LAST CONTACT", "MAC", "CONTACTS");
+            for (mac, contacts, last) in rows {
+                println!("{mac:<12}  {contacts:>8}  {}", crate::db::rfc3339(last));
+            }
+            Ok(())
+        }
         Command::Openapi => {
             print!("{}", crate::openapi::yaml()?);
             Ok(())
@@ -327,6 +386,73 @@ async fn firmware(settings: &Settings, command: FirmwareCommand) -> anyhow::Resu
         FirmwareCommand::Remove { version } => {
             firmware::remove(&db, version.trim()).await?;
             println!("Removed firmware {}.", version.trim());
+        }
+    }
+    Ok(())
+}
+
+async fn device_ca(settings: &Settings, command: DeviceCaCommand) -> anyhow::Result<()> {
+    match command {
+        DeviceCaCommand::Issue { mac, out, days } => {
+            let mac = crate::domain::Mac::parse(&mac).map_err(anyhow::Error::msg)?;
+            let (cert, key) = crate::tls::issue_phone_cert(
+                &settings.data_dir,
+                mac.as_str(),
+                days.clamp(1, 3650),
+            )?;
+            std::fs::create_dir_all(&out)
+                .with_context(|| format!("cannot create {}", out.display()))?;
+            let cert_path = out.join(format!("{mac}.crt"));
+            let key_path = out.join(format!("{mac}.key"));
+            std::fs::write(&cert_path, cert)
+                .with_context(|| format!("cannot write {}", cert_path.display()))?;
+            {
+                use std::io::Write;
+                use std::os::unix::fs::OpenOptionsExt;
+                let mut f = std::fs::OpenOptions::new()
+                    .write(true)
+                    .create(true)
+                    .truncate(true)
+                    .mode(0o600)
+                    .open(&key_path)
+                    .with_context(|| format!("cannot write {}", key_path.display()))?;
+                f.write_all(key.as_bytes())?;
+            }
+            println!("Wrote {} and {}.", cert_path.display(), key_path.display());
+        }
+        DeviceCaCommand::Add { file } => {
+            let db = connect(settings).await?;
+            let pem = std::fs::read_to_string(&file)
+                .with_context(|| format!("cannot read {}", file.display()))?;
+            let (added, existing) =
+                crate::device::ca::register(&db, &pem, &file.display().to_string()).await?;
+            for ca in &added {
+                println!("Trusting {} (sha256 {}).", ca.subject, ca.sha256);
+            }
+            if existing > 0 {
+                println!("{existing} certificate(s) already trusted; unchanged.");
+            }
+            println!("Running nodes pick the change up within seconds.");
+        }
+        DeviceCaCommand::List => {
+            let db = connect(settings).await?;
+            println!("{:>4}  {:<20}  {:<16}  SUBJECT", "ID", "EXPIRES", "SHA256");
+            for ca in crate::db::device_cas::list(&db).await? {
+                println!(
+                    "{:>4}  {:<20}  {:<16}  {}",
+                    ca.id,
+                    crate::db::rfc3339(ca.not_after),
+                    &ca.sha256[..16.min(ca.sha256.len())],
+                    ca.subject
+                );
+            }
+        }
+        DeviceCaCommand::Remove { id } => {
+            let db = connect(settings).await?;
+            if !crate::db::device_cas::remove(&db, id).await? {
+                anyhow::bail!("no trusted device CA with id {id}");
+            }
+            println!("Removed device CA {id}; running nodes stop trusting it within seconds.");
         }
     }
     Ok(())

@@ -120,6 +120,16 @@ settings_layer! {
     branding_max_total_bytes: u64,
     /// HTTP worker threads; default: one per CPU core.
     workers: usize,
+    /// TLS handshakes in progress at once, per worker; more connections wait in the kernel's
+    /// accept queue, so a boot storm cannot exhaust CPU or memory with half-open handshakes.
+    max_tls_handshakes: usize,
+    /// Open connections per worker; beyond it new connections wait to be accepted.
+    max_connections: usize,
+    /// Seconds a client has to complete the TLS handshake and, separately, to send a request's
+    /// headers: slow clients are cut off instead of holding a connection.
+    request_timeout_secs: u64,
+    /// Days boot events are kept; older ones are deleted. 0 keeps them forever.
+    boot_event_retention_days: u64,
     /// `human` or `json`.
     log_format: LogFormat,
     /// A tracing filter such as `info` or `rcs=debug,info`.
@@ -156,6 +166,10 @@ pub struct Settings {
     /// Largest total of one branding's files, in bytes (at least 1).
     pub branding_max_total_bytes: u64,
     pub workers: usize,
+    pub max_tls_handshakes: usize,
+    pub max_connections: usize,
+    pub request_timeout_secs: u64,
+    pub boot_event_retention_days: u64,
     pub log_format: LogFormat,
     pub log_filter: String,
 }
@@ -211,6 +225,10 @@ impl Settings {
             branding_max_file_bytes: layer.branding_max_file_bytes.unwrap_or(1 << 20).max(1),
             branding_max_total_bytes: layer.branding_max_total_bytes.unwrap_or(8 << 20).max(1),
             workers: layer.workers.unwrap_or(0),
+            max_tls_handshakes: layer.max_tls_handshakes.unwrap_or(256).max(1),
+            max_connections: layer.max_connections.unwrap_or(25_000).max(1),
+            request_timeout_secs: layer.request_timeout_secs.unwrap_or(10).max(1),
+            boot_event_retention_days: layer.boot_event_retention_days.unwrap_or(90),
             log_format: layer.log_format.unwrap_or(LogFormat::Human),
             log_filter: layer.log_filter.unwrap_or_else(|| "info".into()),
             data_dir,

@@ -11,6 +11,7 @@ pub mod auth;
 pub mod cli;
 pub mod config;
 pub mod db;
+pub mod device;
 pub mod domain;
 pub mod error;
 pub mod firmware;

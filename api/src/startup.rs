@@ -5,6 +5,7 @@
 //! can send requests at once without sleeping or retrying.
 
 use std::net::TcpListener;
+use std::sync::Arc;
 use std::time::Duration;
 
 use actix_web::dev::{Server, ServerHandle};
@@ -18,9 +19,11 @@ use utoipa_actix_web::AppExt;
 use crate::auth::{jwt, Tokens};
 use crate::config::Settings;
 use crate::db::{self, Db};
+use crate::device::trust::HandshakeVerifier;
+use crate::device::{BootRecorder, Counters, Device, PeerChain};
 use crate::error::Error;
 use crate::mail::Mailer;
-use crate::{routes, tls};
+use crate::{device, routes, tls};
 
 /// Shared, read-only state handed to every handler.
 pub struct AppState {
@@ -32,6 +35,8 @@ pub struct AppState {
     /// The base of links in mail, without a trailing slash: `public_url`, or
     /// `https://localhost:<bound HTTPS port>` when that is unset.
     pub public_url: String,
+    /// The device side: trusted CAs, the boot recorder, counters.
+    pub device: Device,
 }
 
 pub struct Application {
@@ -40,6 +45,7 @@ pub struct Application {
     http_port: Option<u16>,
     housekeeping: tokio::task::JoinHandle<()>,
     mail_worker: tokio::task::JoinHandle<()>,
+    boot_writer: tokio::task::JoinHandle<()>,
     state: web::Data<AppState>,
 }
 
@@ -57,6 +63,18 @@ impl Application {
         for note in &tls.generated {
             tracing::info!("{note}");
         }
+        if let Some(pem) = &tls.new_dev_ca {
+            device::ca::register(&db, pem, "generated development CA").await?;
+        }
+        let trust = Arc::new(device::ca::load_trust(&db, tls.configured_cas.clone()).await?);
+        if trust.anchors() == 0 {
+            tracing::warn!(
+                "no device CA is trusted: every phone will be refused (rcs device-ca add FILE)"
+            );
+        }
+        let handshake = Arc::new(HandshakeVerifier::new(tls::provider(), trust.hints()));
+        let tls_config = tls.server_config(handshake)?;
+        let (recorder, boot_writer) = BootRecorder::start(db.clone());
         let secret = match &settings.jwt_secret {
             Some(s) => s.clone(),
             None => SecretString::from(
@@ -87,12 +105,20 @@ impl Application {
         let (mailer, mail_worker) = Mailer::start(&settings)?;
 
         let workers = settings.workers;
+        let request_timeout = Duration::from_secs(settings.request_timeout_secs);
+        let (max_handshakes, max_connections) =
+            (settings.max_tls_handshakes, settings.max_connections);
         let state = web::Data::new(AppState {
             db,
             tokens,
             settings,
             mailer,
             public_url,
+            device: Device {
+                trust,
+                recorder,
+                counters: Counters::default(),
+            },
         });
         let app_state = state.clone();
         let mut server = HttpServer::new(move || {
@@ -109,10 +135,14 @@ impl Application {
                 .configure(routes::api_docs::configure)
                 .default_service(web::to(routes::web_ui::serve))
         })
+        .on_connect(attach_peer_chain)
         .shutdown_timeout(30)
-        .client_request_timeout(Duration::from_secs(10))
-        .tls_handshake_timeout(Duration::from_secs(10))
-        .listen_rustls_0_23(https, tls.config)?;
+        .client_request_timeout(request_timeout)
+        .client_disconnect_timeout(Duration::from_secs(5))
+        .tls_handshake_timeout(request_timeout)
+        .max_connection_rate(max_handshakes)
+        .max_connections(max_connections)
+        .listen_rustls_0_23(https, tls_config)?;
         if let Some(http) = http {
             server = server.listen(http)?;
         }
@@ -121,6 +151,7 @@ impl Application {
         }
         let server = server.run();
         let housekeeping = tokio::spawn(housekeeping(state.clone()));
+        tokio::spawn(device::ca::follow_trust(state.clone()));
 
         tracing::info!(
             https_port,
@@ -137,6 +168,7 @@ impl Application {
             http_port,
             housekeeping,
             mail_worker,
+            boot_writer,
             state,
         })
     }
@@ -163,9 +195,18 @@ impl Application {
         let result = self.server.await;
         self.housekeeping.abort();
         let _ = self.housekeeping.await;
-        // Mail already queued (a reset link, say) still goes out, within a bounded wait: the
-        // worker ends once the queue's last sender, held by the state, is gone.
+        // Mail already queued (a reset link, say) still goes out, and boot events already
+        // answered are written, within a bounded wait: each worker ends once its queue's last
+        // sender, held by the state, is gone.
         drop(self.state);
+        let mut boot_writer = self.boot_writer;
+        if tokio::time::timeout(Duration::from_secs(30), &mut boot_writer)
+            .await
+            .is_err()
+        {
+            tracing::error!("boot events not written before shutdown: the database is unavailable");
+            boot_writer.abort();
+        }
         let mut mail_worker = self.mail_worker;
         if tokio::time::timeout(Duration::from_secs(10), &mut mail_worker)
             .await
@@ -195,6 +236,39 @@ async fn housekeeping(state: web::Data<AppState>) {
         }
         if let Err(e) = db::password_resets::delete_expired(&state.db, now).await {
             tracing::warn!(error = %e, "cannot delete expired password reset links");
+        }
+        prune_boot_events(&state, now).await;
+    }
+}
+
+/// Deletes boot events past the retention, a bounded batch at a time.
+pub async fn prune_boot_events(state: &AppState, now: i64) {
+    let days = state.settings.boot_event_retention_days;
+    if days == 0 {
+        return;
+    }
+    let cutoff = now.saturating_sub(i64::try_from(days).unwrap_or(i64::MAX / 4) * db::summary::DAY);
+    loop {
+        match db::boot_events::prune(&state.db, cutoff, 10_000).await {
+            Ok(10_000) => continue,
+            Ok(_) => break,
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot prune old boot events");
+                break;
+            }
+        }
+    }
+}
+
+/// Keeps the certificate chain a client presented with its connection, for device routes.
+fn attach_peer_chain(conn: &dyn std::any::Any, ext: &mut actix_web::dev::Extensions) {
+    use actix_tls::accept::rustls_0_23::TlsStream;
+    if let Some(tls) = conn.downcast_ref::<TlsStream<actix_web::rt::net::TcpStream>>() {
+        let (_, session) = tls.get_ref();
+        if let Some(chain) = session.peer_certificates() {
+            ext.insert(PeerChain::new(
+                chain.iter().map(|c| c.clone().into_owned()).collect(),
+            ));
         }
     }
 }

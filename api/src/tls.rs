@@ -5,7 +5,7 @@
 //! reuse them), so a newcomer gets working HTTPS and can sign a test phone certificate.
 //!
 //! The listener asks every client for a certificate but lets browsers connect without one;
-//! a certificate that is offered must chain to the device CA. Device routes then insist on one.
+//! device routes then insist on one that chains to a trusted device CA (see `device::trust`).
 
 use std::io::Write;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
@@ -14,8 +14,7 @@ use std::sync::Arc;
 
 use anyhow::{anyhow, Context};
 use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, KeyPair, KeyUsagePurpose, SanType};
-use rustls::server::WebPkiClientVerifier;
-use rustls::{RootCertStore, ServerConfig};
+use rustls::ServerConfig;
 use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::{CertificateDer, PrivateKeyDer};
 use time::{Duration, OffsetDateTime};
@@ -41,11 +40,20 @@ impl TlsPaths {
     }
 }
 
-/// The rustls configuration and the files it was built from (for the start-up message).
+/// The server's certificate and key, the configured device CAs, and notes on what was
+/// generated. [`Tls::server_config`] turns it into the listener's rustls configuration.
 pub struct Tls {
-    pub config: ServerConfig,
+    chain: Vec<CertificateDer<'static>>,
+    key: PrivateKeyDer<'static>,
+    key_path: PathBuf,
     pub server_cert: PathBuf,
+    /// Where the configured device CA bundle, or the development CA, is.
     pub device_ca: PathBuf,
+    /// The configured device CA bundle (`device_ca`); empty when none is configured.
+    pub configured_cas: Vec<CertificateDer<'static>>,
+    /// The development device CA when this start generated it: the caller registers it with
+    /// the trusted CAs (visible in `rcs device-ca list`, removable like any other).
+    pub new_dev_ca: Option<String>,
     /// Human-readable notes about generated files.
     pub generated: Vec<String>,
 }
@@ -55,7 +63,7 @@ pub fn provider() -> Arc<rustls::crypto::CryptoProvider> {
     Arc::new(rustls::crypto::ring::default_provider())
 }
 
-/// Loads configured certificates or generates development ones, and builds the server config.
+/// Loads configured certificates or generates development ones.
 pub fn load_or_generate(settings: &Settings) -> anyhow::Result<Tls> {
     let paths = TlsPaths::in_data_dir(&settings.data_dir);
     let mut generated = Vec::new();
@@ -73,51 +81,98 @@ pub fn load_or_generate(settings: &Settings) -> anyhow::Result<Tls> {
             (paths.server_cert.clone(), paths.server_key.clone())
         }
     };
-    let ca_path = match &settings.device_ca {
-        Some(p) => p.clone(),
+    let mut new_dev_ca = None;
+    let (ca_path, configured_cas) = match &settings.device_ca {
+        Some(p) => (p.clone(), read_certs(p)?),
         None => {
             if !paths.device_ca_cert.exists() || !paths.device_ca_key.exists() {
                 generate_device_ca(&paths)?;
                 generated.push(format!(
-                    "generated a development device CA (sign test phone certificates with it): {} and {}",
+                    "generated a development device CA (sign test phone certificates with it: \
+                     rcs device-ca issue MAC): {} and {}",
                     paths.device_ca_cert.display(),
                     paths.device_ca_key.display()
                 ));
+                new_dev_ca = Some(std::fs::read_to_string(&paths.device_ca_cert)?);
             }
-            paths.device_ca_cert.clone()
+            (paths.device_ca_cert.clone(), Vec::new())
         }
     };
 
     let chain = read_certs(&cert_path)?;
     let key = PrivateKeyDer::from_pem_file(&key_path)
         .map_err(|e| anyhow!("cannot read the private key {}: {e}", key_path.display()))?;
-    let mut roots = RootCertStore::empty();
-    for ca in read_certs(&ca_path)? {
-        roots
-            .add(ca)
-            .with_context(|| format!("invalid device CA certificate in {}", ca_path.display()))?;
-    }
-    let provider = provider();
-    let verifier = WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider.clone())
-        .allow_unauthenticated()
-        .build()
-        .context("cannot build the device certificate verifier")?;
-    let config = ServerConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()?
-        .with_client_cert_verifier(verifier)
-        .with_single_cert(chain, key)
-        .with_context(|| {
-            format!(
-                "the key {} does not match the certificate",
-                key_path.display()
-            )
-        })?;
     Ok(Tls {
-        config,
+        chain,
+        key,
+        key_path,
         server_cert: cert_path,
         device_ca: ca_path,
+        configured_cas,
+        new_dev_ca,
         generated,
     })
+}
+
+impl Tls {
+    /// The listener's configuration: this certificate, and `verifier` for client certificates.
+    pub fn server_config(
+        &self,
+        verifier: Arc<dyn rustls::server::danger::ClientCertVerifier>,
+    ) -> anyhow::Result<ServerConfig> {
+        ServerConfig::builder_with_provider(provider())
+            .with_safe_default_protocol_versions()?
+            .with_client_cert_verifier(verifier)
+            .with_single_cert(self.chain.clone(), self.key.clone_key())
+            .with_context(|| {
+                format!(
+                    "the key {} does not match the certificate",
+                    self.key_path.display()
+                )
+            })
+    }
+}
+
+/// Signs a phone certificate for `mac` (in the CN and as a DNS SAN) with the development
+/// device CA of `data_dir`: PEM certificate and key. For trying rcs with curl as a phone.
+pub fn issue_phone_cert(data_dir: &Path, mac: &str, days: i64) -> anyhow::Result<(String, String)> {
+    let paths = TlsPaths::in_data_dir(data_dir);
+    let ca_pem = std::fs::read_to_string(&paths.device_ca_cert).with_context(|| {
+        format!(
+            "no development device CA at {} (start rcs once without device_ca to generate it)",
+            paths.device_ca_cert.display()
+        )
+    })?;
+    let ca_key_pem = std::fs::read_to_string(&paths.device_ca_key)
+        .with_context(|| format!("cannot read {}", paths.device_ca_key.display()))?;
+    let ca_key = KeyPair::from_pem(&ca_key_pem)?;
+    // The issuer is rebuilt from the CA's key and name (rcgen signs with those; the bytes of
+    // the name match because rcgen wrote the development CA too).
+    let ca_der = CertificateDer::from_pem_slice(ca_pem.as_bytes())
+        .map_err(|e| anyhow!("invalid PEM in {}: {e}", paths.device_ca_cert.display()))?;
+    let (_, parsed) = x509_parser::parse_x509_certificate(&ca_der)
+        .map_err(|e| anyhow!("unreadable device CA certificate: {e}"))?;
+    let ca_name = parsed
+        .subject()
+        .iter_common_name()
+        .next()
+        .and_then(|cn| cn.as_str().ok())
+        .unwrap_or("rcs development device CA")
+        .to_string();
+    let mut ca_params = CertificateParams::default();
+    ca_params
+        .distinguished_name
+        .push(DnType::CommonName, ca_name);
+    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    let ca = ca_params.self_signed(&ca_key)?;
+    let key = KeyPair::generate()?;
+    let mut params =
+        CertificateParams::new(vec![format!("{}.phone.invalid", mac.to_ascii_lowercase())])?;
+    params.distinguished_name.push(DnType::CommonName, mac);
+    params.extended_key_usages = vec![rcgen::ExtendedKeyUsagePurpose::ClientAuth];
+    validity(&mut params, days);
+    let cert = params.signed_by(&key, &ca, &ca_key)?;
+    Ok((cert.pem(), key.serialize_pem()))
 }
 
 fn read_certs(path: &Path) -> anyhow::Result<Vec<CertificateDer<'static>>> {

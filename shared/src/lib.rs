@@ -11,6 +11,7 @@
 pub mod audit;
 pub mod auth;
 pub mod brandings;
+pub mod device;
 pub mod error;
 pub mod firmware;
 pub mod health;
@@ -23,6 +24,7 @@ pub mod users;
 pub use audit::{AuditEntry, AuditPage};
 pub use auth::{LoginRequest, LoginResponse, Role, User};
 pub use brandings::{Branding, BrandingFile, BrandingPatch, NewBranding};
+pub use device::{BootEvent, BootEventPage, BootOutcome, DeviceAction, DeviceAnswer, DeviceFile};
 pub use error::ApiError;
 pub use firmware::{FirmwareImage, FirmwareRelease};
 pub use health::Health;

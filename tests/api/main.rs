@@ -8,6 +8,7 @@ mod brandings;
 mod browser;
 mod cli;
 mod contract;
+mod device;
 mod firmware;
 mod import;
 mod password_reset;

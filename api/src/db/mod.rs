@@ -7,7 +7,10 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod boot_events;
 pub mod brandings;
+pub mod device;
+pub mod device_cas;
 pub mod firmware;
 pub mod password_resets;
 pub mod phones;
@@ -70,11 +73,16 @@ impl Db {
                     if engine == Engine::Sqlite {
                         // WAL lets readers run beside the writer; busy_timeout makes a second
                         // writer wait instead of failing; SQLite leaves foreign keys off by default.
-                        conn.execute(
-                            "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
-                             PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;",
-                        )
-                        .await?;
+                        // The timeout goes first: switching the journal mode itself needs the
+                        // lock another process (a running node, say) may hold.
+                        for pragma in [
+                            "PRAGMA busy_timeout = 10000",
+                            "PRAGMA journal_mode = WAL",
+                            "PRAGMA synchronous = NORMAL",
+                            "PRAGMA foreign_keys = ON",
+                        ] {
+                            conn.execute(pragma).await?;
+                        }
                     }
                     Ok(())
                 })

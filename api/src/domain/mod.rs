@@ -10,6 +10,7 @@ pub mod server;
 
 pub use email::Email;
 pub use firmware::FirmwareRelease;
+pub use mac::Mac;
 pub use password::{NewPassword, PasswordHash};
 pub use profile::{Address, PersonName, PhoneNumber};
 pub use server::{ServerName, ServerUrl};

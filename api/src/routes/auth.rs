@@ -92,7 +92,8 @@ pub async fn confirm_password_reset(
 }
 
 /// The address failed logins and reset requests are counted against.
-fn client_address(req: &HttpRequest, trust_forwarded_for: bool) -> String {
+/// The client's address: the peer, or `X-Forwarded-For` behind a trusted proxy.
+pub(crate) fn client_address(req: &HttpRequest, trust_forwarded_for: bool) -> String {
     if trust_forwarded_for {
         if let Some(addr) = req.connection_info().realip_remote_addr() {
             return addr.to_string();

@@ -5,7 +5,9 @@ pub mod api_docs;
 pub mod audit;
 pub mod auth;
 pub mod body;
+pub mod boot_events;
 pub mod brandings;
+pub mod device;
 pub mod firmware;
 pub mod health;
 pub mod me;
@@ -21,6 +23,7 @@ use utoipa_actix_web::{scope, service_config::ServiceConfig};
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(health::healthz)
         .service(health::readyz)
+        .configure(device::configure)
         .service(
             scope::scope("/api/v1")
                 .configure(auth::configure)
@@ -29,6 +32,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .configure(servers::configure)
                 .configure(summary::configure)
                 .configure(audit::configure)
+                .configure(boot_events::configure)
                 .configure(phones::configure)
                 .configure(firmware::configure)
                 .configure(brandings::configure),

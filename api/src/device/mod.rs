@@ -1,0 +1,164 @@
+//! The device side: phones booting against `/phone/{mac}`.
+//!
+//! [`trust`] decides which certificates count, [`identity`] which MACs a certificate speaks
+//! for, [`user_agent`] what the phone says it runs, [`answer`] what it is told, and
+//! [`recorder`] writes every contact to the boot history without making the answer wait.
+
+pub mod answer;
+pub mod ca;
+pub mod identity;
+pub mod recorder;
+pub mod trust;
+pub mod user_agent;
+
+use std::fmt;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
+
+use actix_web::http::{header, StatusCode};
+use actix_web::{HttpResponse, ResponseError};
+use rcs_shared::ApiError;
+use rustls_pki_types::CertificateDer;
+
+use crate::domain::Mac;
+pub use recorder::BootRecorder;
+use trust::{ChainProblem, DeviceTrust};
+
+/// The device side's shared state.
+pub struct Device {
+    pub trust: Arc<DeviceTrust>,
+    pub recorder: BootRecorder,
+    pub counters: Counters,
+}
+
+/// The certificate chain a client presented in the TLS handshake (leaf first), attached to
+/// its connection. The MACs it names are read once per connection; the chain check is kept
+/// for the connection's later requests until the trusted CAs change (so a removed CA stops
+/// working on kept-alive connections too).
+pub struct PeerChain {
+    chain: Vec<CertificateDer<'static>>,
+    macs: OnceLock<Result<Vec<Mac>, ChainProblem>>,
+    /// The trust generation the chain was last checked against, and the result.
+    checked: Mutex<Option<(u64, Result<(), ChainProblem>)>>,
+}
+
+impl PeerChain {
+    pub fn new(chain: Vec<CertificateDer<'static>>) -> PeerChain {
+        PeerChain {
+            chain,
+            macs: OnceLock::new(),
+            checked: Mutex::new(None),
+        }
+    }
+
+    /// The MACs this chain's leaf identifies, once the chain is trusted.
+    pub fn identify(&self, trust: &DeviceTrust) -> Result<&[Mac], ChainProblem> {
+        let generation = trust.generation();
+        let mut checked = self.checked.lock().unwrap_or_else(|e| e.into_inner());
+        let verdict = match *checked {
+            Some((g, verdict)) if g == generation => verdict,
+            _ => {
+                let verdict = trust.verify(&self.chain);
+                *checked = Some((generation, verdict));
+                verdict
+            }
+        };
+        drop(checked);
+        verdict?;
+        self.macs
+            .get_or_init(|| {
+                let leaf = self.chain.first().ok_or(ChainProblem::Invalid)?;
+                let names = identity::names(leaf).map_err(|_| ChainProblem::Invalid)?;
+                Ok(identity::macs_of(&names))
+            })
+            .as_ref()
+            .map(Vec::as_slice)
+            .map_err(|p| *p)
+    }
+}
+
+/// Why a device request was refused. Each has its own code so a phone's history (and the
+/// logs) say exactly what to fix.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refusal {
+    /// The path does not hold a MAC.
+    InvalidMac,
+    /// No client certificate was presented: 401.
+    NoCertificate,
+    /// The chain is untrusted, expired, revoked or unusable: 401.
+    Certificate(ChainProblem),
+    /// The certificate is for other MACs: 403.
+    MacMismatch { found: Vec<String> },
+    /// The User-Agent names another MAC than the URL: 403.
+    UserAgentMismatch,
+    /// The User-Agent or a query parameter is malformed: 400.
+    Malformed(String),
+}
+
+impl Refusal {
+    pub fn code(&self) -> &'static str {
+        match self {
+            Refusal::InvalidMac => "invalid_mac",
+            Refusal::NoCertificate => "certificate_required",
+            Refusal::Certificate(p) => p.as_str(),
+            Refusal::MacMismatch { .. } => "certificate_mac_mismatch",
+            Refusal::UserAgentMismatch => "user_agent_mac_mismatch",
+            Refusal::Malformed(_) => "invalid_device_request",
+        }
+    }
+}
+
+impl fmt::Display for Refusal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Refusal::InvalidMac => f.write_str("The address does not name a valid MAC address."),
+            Refusal::NoCertificate => f.write_str(
+                "A device certificate is required: connect with the phone's certificate.",
+            ),
+            Refusal::Certificate(p) => f.write_str(p.message()),
+            Refusal::MacMismatch { found } if found.is_empty() => {
+                f.write_str("The device certificate does not name a MAC address.")
+            }
+            Refusal::MacMismatch { found } => write!(
+                f,
+                "The device certificate is for {}, not for this MAC address.",
+                found.join(", ")
+            ),
+            Refusal::UserAgentMismatch => {
+                f.write_str("The User-Agent names another MAC address than the request.")
+            }
+            Refusal::Malformed(why) => f.write_str(why),
+        }
+    }
+}
+
+impl ResponseError for Refusal {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            Refusal::InvalidMac | Refusal::Malformed(_) => StatusCode::BAD_REQUEST,
+            Refusal::NoCertificate | Refusal::Certificate(_) => StatusCode::UNAUTHORIZED,
+            Refusal::MacMismatch { .. } | Refusal::UserAgentMismatch => StatusCode::FORBIDDEN,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        HttpResponse::build(self.status_code())
+            .insert_header((header::CACHE_CONTROL, "no-store"))
+            .json(ApiError::new(self.code(), self.to_string()))
+    }
+}
+
+/// Counts of what the device side did since start, for logs and metrics.
+#[derive(Debug, Default)]
+pub struct Counters {
+    pub answered: AtomicU64,
+    pub unknown: AtomicU64,
+    pub refused: AtomicU64,
+    pub downloads: AtomicU64,
+}
+
+impl Counters {
+    pub fn add(counter: &AtomicU64) {
+        counter.fetch_add(1, Ordering::Relaxed);
+    }
+}

@@ -1,0 +1,592 @@
+//! `/phone/{mac}`: the device route phones call at boot, over mutual TLS, and the downloads
+//! it points them to. Not under `/api/v1`: the phones' firmware knows this path.
+
+use std::io::SeekFrom;
+
+use actix_web::http::header;
+use actix_web::{get, web, HttpRequest, HttpResponse};
+use rcs_shared::{ApiError, BootOutcome, DeviceAnswer};
+use serde::Deserialize;
+use tokio::io::{AsyncReadExt, AsyncSeekExt};
+use utoipa::IntoParams;
+use utoipa_actix_web::service_config::ServiceConfig;
+
+use crate::db::boot_events::NewBootEvent;
+use crate::db::device::{self, DevicePhone, StoredFile};
+use crate::device::answer::{self, Decision};
+use crate::device::user_agent::{self, Reported};
+use crate::device::{Counters, Device, PeerChain, Refusal};
+use crate::domain::Mac;
+use crate::error::Error;
+use crate::routes::auth::client_address;
+use crate::startup::AppState;
+use crate::storage::BlobStore;
+
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(boot)
+        .service(firmware_image)
+        .service(branding_file);
+}
+
+/// What a phone may add to its User-Agent in the query string (these win).
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct DeviceQuery {
+    /// The phone's model, e.g. `6757i` (`57i` is read as `6757i`).
+    pub model: Option<String>,
+    /// The firmware version the phone runs, e.g. `3.2.2.1136`.
+    pub firmware: Option<String>,
+}
+
+/// A checked device request: the phone's MAC, what it reported, and how to reach it.
+struct Contact {
+    mac: Mac,
+    reported: Reported,
+    addr: String,
+    user_agent: Option<String>,
+}
+
+impl Contact {
+    fn event(&self, account_id: Option<i64>, outcome: BootOutcome, detail: String) -> NewBootEvent {
+        NewBootEvent {
+            account_id,
+            mac: self.mac.to_string(),
+            at: crate::db::now(),
+            addr: Some(self.addr.clone()),
+            user_agent: self.user_agent.clone(),
+            model: self.reported.model.clone(),
+            firmware: self.reported.firmware.clone(),
+            outcome,
+            detail,
+        }
+    }
+}
+
+/// Tells a booting phone what to do: load branding, switch firmware, use its configuration
+/// server, in that order.
+///
+/// The client certificate must chain to a trusted device CA and name this MAC (in the
+/// subject CN or a SAN entry). With `Accept: text/plain`, or as `/phone/{mac}.cfg`, the
+/// redirect is answered in the phones' configuration syntax instead of JSON. Every contact is
+/// recorded in the phone's boot history.
+#[utoipa::path(
+    tag = "device",
+    security(("mutual_tls" = [])),
+    params(
+        ("mac" = String, Path, description = "The phone's MAC in any usual spelling; `.cfg` suffix for the text form", example = "00085D1A2B3C"),
+        ("User-Agent" = Option<String>, Header, description = "As the phones send it: `Aastra6757i MAC:00-08-5D-1A-2B-3C V:3.2.2.1136-SIP`"),
+        DeviceQuery,
+    ),
+    responses(
+        (status = 200, description = "What to do, in order", content(
+            (DeviceAnswer = "application/json"),
+            (String = "text/plain", example = "download protocol: HTTPS\nhttps server: \"pbx.example.net\"\nhttps path: \"cfg/\"\n"),
+        )),
+        (status = 400, description = "Not a MAC (`invalid_mac`), or a malformed User-Agent or query (`invalid_device_request`)", body = ApiError),
+        (status = 401, description = "No client certificate (`certificate_required`), or one that is untrusted, expired, not yet valid or revoked", body = ApiError),
+        (status = 403, description = "The certificate (`certificate_mac_mismatch`) or User-Agent (`user_agent_mac_mismatch`) names another MAC", body = ApiError),
+        (status = 404, description = "No account registered this MAC (`phone_not_registered`)", body = ApiError),
+        (status = 503, description = "The database is unavailable; retry after `Retry-After` seconds", body = ApiError),
+    )
+)]
+#[get("/phone/{mac}")]
+pub async fn boot(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    query: web::Query<DeviceQuery>,
+) -> actix_web::Result<HttpResponse> {
+    let segment = path.into_inner();
+    let (mac_text, text_form) = match segment.strip_suffix(".cfg") {
+        Some(mac) => (mac.to_string(), true),
+        None => (segment, wants_text(&req)),
+    };
+    let contact = check(&req, &state, &mac_text, &query).await?;
+    let device = &state.device;
+    let Some(phone) = device::lookup(
+        &state.db,
+        contact.mac.as_str(),
+        contact.reported.model.as_deref(),
+    )
+    .await
+    .map_err(Error::from)?
+    else {
+        return Err(unknown(&state, &contact).await.into());
+    };
+    let Decision {
+        answer,
+        outcome,
+        detail,
+    } = answer::decide(
+        &contact.mac,
+        &phone,
+        &contact.reported,
+        &base_url(&req, &state),
+    );
+    if detail.contains("warning:") {
+        tracing::warn!(mac = %contact.mac, %detail, "boot answered with a warning");
+    }
+    let detail = if text_form {
+        format!("{detail} (text form)")
+    } else {
+        detail
+    };
+    device
+        .recorder
+        .record(contact.event(Some(phone.account_id), outcome, detail))
+        .await;
+    Counters::add(&device.counters.answered);
+    let mut response = HttpResponse::Ok();
+    response.insert_header((header::CACHE_CONTROL, "no-store"));
+    Ok(if text_form {
+        response
+            .content_type("text/plain; charset=utf-8")
+            .body(answer::config_text(&contact.mac, &phone))
+    } else {
+        response.json(answer)
+    })
+}
+
+/// Streams the firmware image a boot answer pointed the phone to: the pinned release's image
+/// for the model the phone reports. Supports `Range` and `If-None-Match` (the ETag is the
+/// image's SHA-256).
+#[utoipa::path(
+    tag = "device",
+    security(("mutual_tls" = [])),
+    params(
+        ("mac" = String, Path, description = "The phone's MAC", example = "00085D1A2B3C"),
+        ("User-Agent" = Option<String>, Header, description = "Names the model the image is for"),
+        ("Range" = Option<String>, Header, description = "One byte range, e.g. `bytes=0-1023`"),
+        ("If-None-Match" = Option<String>, Header, description = "The image's SHA-256 in quotes"),
+        DeviceQuery,
+    ),
+    responses(
+        (status = 200, description = "The whole image", content_type = "application/octet-stream", body = Vec<u8>),
+        (status = 206, description = "The requested range", content_type = "application/octet-stream", body = Vec<u8>),
+        (status = 304, description = "The phone already has this image"),
+        (status = 400, description = "Malformed MAC, User-Agent or query", body = ApiError),
+        (status = 401, description = "No, or no valid, client certificate", body = ApiError),
+        (status = 403, description = "The certificate or User-Agent names another MAC", body = ApiError),
+        (status = 404, description = "Unknown MAC (`phone_not_registered`), or no image for this phone (`firmware_not_found`)", body = ApiError),
+        (status = 416, description = "The range lies outside the image", body = ApiError),
+        (status = 503, description = "The database is unavailable", body = ApiError),
+    )
+)]
+#[get("/phone/{mac}/firmware")]
+pub async fn firmware_image(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    query: web::Query<DeviceQuery>,
+) -> actix_web::Result<HttpResponse> {
+    let contact = check(&req, &state, &path, &query).await?;
+    let phone = registered(&state, &contact).await?;
+    let (Some(release), Some(image)) = (&phone.firmware, &phone.image) else {
+        let why = match (&phone.firmware, &contact.reported.model) {
+            (None, _) => "no firmware release is pinned for this phone".to_string(),
+            (Some(r), None) => {
+                format!("firmware {r} is pinned but the phone did not report its model")
+            }
+            (Some(r), Some(m)) => format!("firmware {r} has no image for model {m}"),
+        };
+        record(
+            &state,
+            &contact,
+            phone.account_id,
+            BootOutcome::Redirected,
+            format!("firmware download refused: {why}"),
+        )
+        .await;
+        return Err(Error::not_found(
+            "firmware_not_found",
+            format!("No firmware image for this phone: {why}."),
+        )
+        .into());
+    };
+    let detail = format!("firmware {release} image for {} downloaded", image.name);
+    send_blob(
+        &req,
+        &state,
+        &contact,
+        phone.account_id,
+        image,
+        BootOutcome::FirmwareSent,
+        detail,
+    )
+    .await
+}
+
+/// Streams one file of the phone's branding (its own or the account's default). Supports
+/// `Range` and `If-None-Match` (the ETag is the file's SHA-256).
+#[utoipa::path(
+    tag = "device",
+    security(("mutual_tls" = [])),
+    params(
+        ("mac" = String, Path, description = "The phone's MAC", example = "00085D1A2B3C"),
+        ("name" = String, Path, description = "The file's name in the branding", example = "logo.png"),
+        ("Range" = Option<String>, Header, description = "One byte range, e.g. `bytes=0-1023`"),
+        ("If-None-Match" = Option<String>, Header, description = "The file's SHA-256 in quotes"),
+    ),
+    responses(
+        (status = 200, description = "The whole file", content_type = "application/octet-stream", body = Vec<u8>),
+        (status = 206, description = "The requested range", content_type = "application/octet-stream", body = Vec<u8>),
+        (status = 304, description = "The phone already has this file"),
+        (status = 400, description = "Malformed MAC or User-Agent", body = ApiError),
+        (status = 401, description = "No, or no valid, client certificate", body = ApiError),
+        (status = 403, description = "The certificate or User-Agent names another MAC", body = ApiError),
+        (status = 404, description = "Unknown MAC (`phone_not_registered`), or no such file in the phone's branding (`branding_file_not_found`)", body = ApiError),
+        (status = 416, description = "The range lies outside the file", body = ApiError),
+        (status = 503, description = "The database is unavailable", body = ApiError),
+    )
+)]
+#[get("/phone/{mac}/branding/{name}")]
+pub async fn branding_file(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+) -> actix_web::Result<HttpResponse> {
+    let (mac, name) = path.into_inner();
+    let contact = check(&req, &state, &mac, &DeviceQuery::default()).await?;
+    let phone = registered(&state, &contact).await?;
+    let file = phone.branding.as_ref().and_then(|(branding, files)| {
+        files
+            .iter()
+            .find(|f| f.name == name)
+            .map(|f| (branding.clone(), f.clone()))
+    });
+    let Some((branding, file)) = file else {
+        return Err(Error::not_found(
+            "branding_file_not_found",
+            "The phone's branding has no file of that name.",
+        )
+        .into());
+    };
+    let detail = format!("branding {branding:?} file {:?} downloaded", file.name);
+    send_blob(
+        &req,
+        &state,
+        &contact,
+        phone.account_id,
+        &file,
+        BootOutcome::BrandingSent,
+        detail,
+    )
+    .await
+}
+
+/// Checks the certificate, the MAC and what the phone reports; records refusals.
+async fn check(
+    req: &HttpRequest,
+    state: &AppState,
+    mac_text: &str,
+    query: &DeviceQuery,
+) -> Result<Contact, Refusal> {
+    let device: &Device = &state.device;
+    let Ok(mac) = Mac::parse(mac_text) else {
+        Counters::add(&device.counters.refused);
+        tracing::info!(path = %req.path(), "device request refused: not a MAC");
+        return Err(Refusal::InvalidMac);
+    };
+    let user_agent = req
+        .headers()
+        .get(header::USER_AGENT)
+        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
+    let mut contact = Contact {
+        mac,
+        reported: Reported::default(),
+        addr: client_address(req, state.settings.trust_forwarded_for),
+        user_agent: user_agent
+            .as_deref()
+            .map(|ua| ua.chars().take(user_agent::MAX_USER_AGENT).collect()),
+    };
+    match identify(req, state, &contact, query, user_agent.as_deref()) {
+        Ok(reported) => {
+            contact.reported = reported;
+            Ok(contact)
+        }
+        Err(refusal) => {
+            Counters::add(&device.counters.refused);
+            tracing::info!(mac = %contact.mac, addr = %contact.addr, code = refusal.code(), "device request refused");
+            let account = device::account_of(&state.db, contact.mac.as_str())
+                .await
+                .ok()
+                .flatten();
+            device
+                .recorder
+                .record(contact.event(
+                    account,
+                    BootOutcome::Refused,
+                    format!("{}: {refusal}", refusal.code()),
+                ))
+                .await;
+            Err(refusal)
+        }
+    }
+}
+
+fn identify(
+    req: &HttpRequest,
+    state: &AppState,
+    contact: &Contact,
+    query: &DeviceQuery,
+    user_agent: Option<&str>,
+) -> Result<Reported, Refusal> {
+    let chain = req.conn_data::<PeerChain>().ok_or(Refusal::NoCertificate)?;
+    let macs = chain
+        .identify(&state.device.trust)
+        .map_err(Refusal::Certificate)?;
+    if !macs.contains(&contact.mac) {
+        return Err(Refusal::MacMismatch {
+            found: macs.iter().map(ToString::to_string).collect(),
+        });
+    }
+    let mut reported = match user_agent {
+        Some(ua) => user_agent::parse(ua).map_err(|e| Refusal::Malformed(e.0))?,
+        None => Reported::default(),
+    };
+    if reported.mac.as_ref().is_some_and(|m| *m != contact.mac) {
+        return Err(Refusal::UserAgentMismatch);
+    }
+    if let Some(model) = &query.model {
+        reported.model =
+            Some(user_agent::normalise_model(model).map_err(|e| Refusal::Malformed(e.0))?);
+    }
+    if let Some(firmware) = &query.firmware {
+        reported.firmware =
+            Some(user_agent::firmware(firmware).map_err(|e| Refusal::Malformed(e.0))?);
+    }
+    Ok(reported)
+}
+
+/// The registered phone, or a 404 recorded as an unknown contact.
+async fn registered(state: &AppState, contact: &Contact) -> actix_web::Result<DevicePhone> {
+    match device::lookup(
+        &state.db,
+        contact.mac.as_str(),
+        contact.reported.model.as_deref(),
+    )
+    .await
+    .map_err(Error::from)?
+    {
+        Some(phone) => Ok(phone),
+        None => Err(unknown(state, contact).await.into()),
+    }
+}
+
+async fn unknown(state: &AppState, contact: &Contact) -> Error {
+    Counters::add(&state.device.counters.unknown);
+    tracing::info!(mac = %contact.mac, addr = %contact.addr, "boot from an unregistered MAC");
+    state
+        .device
+        .recorder
+        .record(contact.event(None, BootOutcome::Unknown, "MAC not registered".into()))
+        .await;
+    Error::not_found(
+        "phone_not_registered",
+        "This phone is not registered with any service provider.",
+    )
+}
+
+async fn record(
+    state: &AppState,
+    contact: &Contact,
+    account_id: i64,
+    outcome: BootOutcome,
+    detail: String,
+) {
+    state
+        .device
+        .recorder
+        .record(contact.event(Some(account_id), outcome, detail))
+        .await;
+}
+
+/// JSON unless the client prefers plain text.
+fn wants_text(req: &HttpRequest) -> bool {
+    let accept = req
+        .headers()
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    accept.contains("text/plain") && !accept.contains("application/json")
+}
+
+/// Where phones reach rcs: `public_url` when configured, else the address the phone used.
+fn base_url(req: &HttpRequest, state: &AppState) -> String {
+    if let Some(url) = &state.settings.public_url {
+        return url.trim_end_matches('/').to_string();
+    }
+    let info = req.connection_info();
+    format!("{}://{}", info.scheme(), info.host())
+}
+
+/// Streams a blob with `Content-Length`, an ETag, `If-None-Match` and one `Range`, and
+/// records the download.
+async fn send_blob(
+    req: &HttpRequest,
+    state: &AppState,
+    contact: &Contact,
+    account_id: i64,
+    file: &StoredFile,
+    outcome: BootOutcome,
+    detail: String,
+) -> actix_web::Result<HttpResponse> {
+    let etag = format!("\"{}\"", file.sha256);
+    let not_modified = req
+        .headers()
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.split(',').any(|t| {
+                let t = t.trim().trim_start_matches("W/");
+                t == etag || t == "*"
+            })
+        });
+    if not_modified {
+        record(
+            state,
+            contact,
+            account_id,
+            outcome,
+            format!("{detail}: not modified"),
+        )
+        .await;
+        return Ok(HttpResponse::NotModified()
+            .insert_header((header::ETAG, etag))
+            .finish());
+    }
+    let if_range_ok = req
+        .headers()
+        .get(header::IF_RANGE)
+        .and_then(|v| v.to_str().ok())
+        .is_none_or(|v| v.trim() == etag);
+    let range = match req
+        .headers()
+        .get(header::RANGE)
+        .and_then(|v| v.to_str().ok())
+    {
+        Some(r) if if_range_ok => match ByteRange::parse(r, file.size) {
+            Ok(range) => range,
+            Err(()) => {
+                return Ok(HttpResponse::RangeNotSatisfiable()
+                    .insert_header((header::CONTENT_RANGE, format!("bytes */{}", file.size)))
+                    .json(ApiError::new(
+                        "range_not_satisfiable",
+                        "The range lies outside the file.",
+                    )));
+            }
+        },
+        _ => None,
+    };
+    let path = BlobStore::new(&state.settings.data_dir).path(&file.sha256);
+    let mut blob = tokio::fs::File::open(&path).await.map_err(|e| {
+        Error::Internal(anyhow::Error::new(e).context(format!("cannot open {}", path.display())))
+    })?;
+    let (status, start, len) = match range {
+        Some(ByteRange { start, end }) => (
+            actix_web::http::StatusCode::PARTIAL_CONTENT,
+            start,
+            end - start + 1,
+        ),
+        None => (actix_web::http::StatusCode::OK, 0, file.size),
+    };
+    if start > 0 {
+        blob.seek(SeekFrom::Start(start))
+            .await
+            .map_err(|e| Error::Internal(e.into()))?;
+    }
+    let detail = match range {
+        Some(ByteRange { start, end }) => format!("{detail} (bytes {start}-{end})"),
+        None => detail,
+    };
+    record(state, contact, account_id, outcome, detail).await;
+    Counters::add(&state.device.counters.downloads);
+    let stream = tokio_util::io::ReaderStream::with_capacity(blob.take(len), 64 * 1024);
+    let mut response = HttpResponse::build(status);
+    response
+        .insert_header((header::ETAG, etag))
+        .insert_header((header::ACCEPT_RANGES, "bytes"))
+        .insert_header((header::CACHE_CONTROL, "no-cache"))
+        .content_type("application/octet-stream");
+    if let Some(ByteRange { start, end }) = range {
+        response.insert_header((
+            header::CONTENT_RANGE,
+            format!("bytes {start}-{end}/{}", file.size),
+        ));
+    }
+    Ok(response.no_chunking(len).streaming(stream))
+}
+
+/// One satisfiable byte range, inclusive at both ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct ByteRange {
+    start: u64,
+    end: u64,
+}
+
+impl ByteRange {
+    /// `Ok(None)`: serve the whole file (several ranges, or a header that is not a byte range,
+    /// which RFC 9110 lets a server ignore). `Err`: a byte range outside the file (416).
+    fn parse(header: &str, size: u64) -> Result<Option<ByteRange>, ()> {
+        let Some(spec) = header.trim().strip_prefix("bytes=") else {
+            return Ok(None);
+        };
+        if spec.contains(',') {
+            return Ok(None);
+        }
+        let Some((first, last)) = spec.trim().split_once('-') else {
+            return Ok(None);
+        };
+        let (first, last) = (first.trim(), last.trim());
+        let range = if first.is_empty() {
+            // The last `n` bytes.
+            let n: u64 = last.parse().map_err(|_| ())?;
+            if n == 0 || size == 0 {
+                return Err(());
+            }
+            ByteRange {
+                start: size.saturating_sub(n),
+                end: size - 1,
+            }
+        } else {
+            let start: u64 = first.parse().map_err(|_| ())?;
+            let end = if last.is_empty() {
+                size.saturating_sub(1)
+            } else {
+                last.parse::<u64>()
+                    .map_err(|_| ())?
+                    .min(size.saturating_sub(1))
+            };
+            if start >= size || end < start {
+                return Err(());
+            }
+            ByteRange { start, end }
+        };
+        Ok(Some(range))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ByteRange;
+
+    #[test]
+    fn byte_ranges() {
+        let r = |h| ByteRange::parse(h, 100);
+        assert_eq!(r("bytes=0-9"), Ok(Some(ByteRange { start: 0, end: 9 })));
+        assert_eq!(r("bytes=90-"), Ok(Some(ByteRange { start: 90, end: 99 })));
+        assert_eq!(r("bytes=-10"), Ok(Some(ByteRange { start: 90, end: 99 })));
+        assert_eq!(r("bytes=-1000"), Ok(Some(ByteRange { start: 0, end: 99 })));
+        assert_eq!(
+            r("bytes=50-1000"),
+            Ok(Some(ByteRange { start: 50, end: 99 }))
+        );
+        assert_eq!(r("bytes=100-"), Err(()));
+        assert_eq!(r("bytes=9-5"), Err(()));
+        assert_eq!(r("bytes=x-5"), Err(()));
+        assert_eq!(r("bytes=0-1,5-6"), Ok(None));
+        assert_eq!(r("items=0-1"), Ok(None));
+        assert_eq!(ByteRange::parse("bytes=0-0", 0), Err(()));
+    }
+}

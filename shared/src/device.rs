@@ -1,0 +1,154 @@
+//! Contract of the device side: what a booting phone is told, and its boot history.
+//!
+//! `GET /phone/{mac}` answers a [`DeviceAnswer`]: the ordered actions of the original boot
+//! process (branding, then firmware, then redirect). Every contact is kept as a
+//! [`BootEvent`], listed to account users by `GET /api/v1/phones/{mac}/events`.
+
+use serde::{Deserialize, Serialize};
+
+/// Response body of `GET /phone/{mac}` (JSON form).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(
+    feature = "openapi",
+    schema(example = json!({
+        "mac": "00085D1A2B3C",
+        "actions": [
+            {"type": "branding", "name": "Acme", "files": [{"name": "logo.png",
+             "url": "https://rcs.example.net/phone/00085D1A2B3C/branding/logo.png",
+             "size": 5120, "sha256": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"}]},
+            {"type": "firmware", "release": "4.2.0.181", "model": "6757i",
+             "url": "https://rcs.example.net/phone/00085D1A2B3C/firmware",
+             "size": 16777216, "sha256": "60303ae22b998861bce3b28f33eec1be758a213c86c93c076dbe9f558c11c752"},
+            {"type": "redirect", "server": "Main PBX", "url": "https://pbx.example.net/cfg/"}
+        ]
+    }))
+)]
+pub struct DeviceAnswer {
+    /// Canonical MAC of the phone.
+    pub mac: String,
+    /// What to do, in order. Empty: nothing to do (unaffiliated, nothing pinned).
+    pub actions: Vec<DeviceAction>,
+}
+
+/// One step of the boot process.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum DeviceAction {
+    /// Load these branding files (the phone's branding, or the account's default).
+    Branding {
+        /// The branding's name.
+        name: String,
+        files: Vec<DeviceFile>,
+    },
+    /// Switch to this firmware image (up- or downgrade), reboot, and ask again.
+    Firmware {
+        /// The pinned release.
+        release: String,
+        /// The model the image is for.
+        model: String,
+        url: String,
+        size: u64,
+        /// Lower-case hex; also the download's ETag.
+        sha256: String,
+    },
+    /// Fetch the configuration from this server.
+    Redirect {
+        /// The configuration server's name.
+        server: String,
+        url: String,
+    },
+}
+
+/// A file the phone downloads from rcs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DeviceFile {
+    pub name: String,
+    pub url: String,
+    pub size: u64,
+    /// Lower-case hex; also the download's ETag.
+    pub sha256: String,
+}
+
+/// What came of a phone's contact.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum BootOutcome {
+    /// Answered with (at most) a configuration server: nothing to download first.
+    Redirected,
+    /// Told to switch firmware, or the firmware image was downloaded.
+    FirmwareSent,
+    /// Told to load branding, or a branding file was downloaded.
+    BrandingSent,
+    /// The MAC is not registered with any account.
+    Unknown,
+    /// The phone was refused (certificate missing, untrusted, expired, or of another MAC).
+    Refused,
+}
+
+impl BootOutcome {
+    /// The stored (and serialised) name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BootOutcome::Redirected => "redirected",
+            BootOutcome::FirmwareSent => "firmware_sent",
+            BootOutcome::BrandingSent => "branding_sent",
+            BootOutcome::Unknown => "unknown",
+            BootOutcome::Refused => "refused",
+        }
+    }
+
+    /// Parses a stored name.
+    pub fn parse(s: &str) -> Option<BootOutcome> {
+        Some(match s {
+            "redirected" => BootOutcome::Redirected,
+            "firmware_sent" => BootOutcome::FirmwareSent,
+            "branding_sent" => BootOutcome::BrandingSent,
+            "unknown" => BootOutcome::Unknown,
+            "refused" => BootOutcome::Refused,
+            _ => return None,
+        })
+    }
+}
+
+/// One contact of a phone with rcs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(
+    feature = "openapi",
+    schema(example = json!({
+        "id": 42, "mac": "00085D1A2B3C", "at": "2026-11-21T09:30:00Z", "addr": "198.51.100.7",
+        "user_agent": "Aastra6757i MAC:00-08-5D-1A-2B-3C V:3.2.2.1136-SIP",
+        "model": "6757i", "firmware": "3.2.2.1136", "outcome": "firmware_sent",
+        "detail": "firmware 3.2.2.1136 -> 4.2.0.181"
+    }))
+)]
+pub struct BootEvent {
+    pub id: i64,
+    pub mac: String,
+    /// RFC 3339.
+    pub at: String,
+    /// The client's address as rcs saw it.
+    pub addr: Option<String>,
+    pub user_agent: Option<String>,
+    /// Model the phone reported (normalised, e.g. `6757i`).
+    pub model: Option<String>,
+    /// Firmware version the phone reported running.
+    pub firmware: Option<String>,
+    pub outcome: BootOutcome,
+    /// What rcs answered or why it refused; warnings (a release without an image for the
+    /// model, say) are here too.
+    pub detail: String,
+}
+
+/// Response body of `GET /api/v1/phones/{mac}/events`: newest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct BootEventPage {
+    pub items: Vec<BootEvent>,
+    /// Pass as `cursor` to get the next (older) page; `null` on the last page.
+    pub next_cursor: Option<String>,
+}

@@ -1,0 +1,1172 @@
+//! The phone boot service: `/phone/{mac}` over mutual TLS, downloads, and the boot history.
+//!
+//! Every certificate is generated here: a device CA the service trusts (configured as its
+//! `device_ca` bundle), a foreign CA it does not, and per-phone certificates with the MAC in
+//! the CN or only in a SAN, one expired, one not yet valid.
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use rcgen::{
+    BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, KeyPair,
+    KeyUsagePurpose, SanType,
+};
+use rcs_shared::{BootEventPage, BootOutcome, DeviceAction, DeviceAnswer};
+use serde_json::{json, Value};
+use time::OffsetDateTime;
+
+use crate::helpers::{error_body, spawn_app_with, Engine, TestApp};
+use crate::on_both_engines;
+
+on_both_engines!(
+    a_registered_phone_is_told_branding_then_firmware_then_its_server,
+    the_redirect_is_also_served_in_the_phones_configuration_syntax,
+    firmware_goes_up_and_down_but_never_to_a_phone_already_running_it,
+    certificates_must_be_trusted_current_and_for_the_mac_asked_about,
+    downloads_honour_range_and_etag_with_the_right_length,
+    every_contact_is_in_the_history_of_its_own_account_only,
+);
+
+const MAC: &str = "00085D1A2B3C";
+const UA_OLD: &str = "Aastra6757i MAC:00-08-5D-1A-2B-3C V:3.3.1.4322-SIP";
+const UA_NEW: &str = "Aastra6757i MAC:00-08-5D-1A-2B-3C V:4.2.0.181-SIP";
+/// The sample catalog's 4.2.0.181 image for the 6757i (firmware/4.2.0.181/manifest.toml).
+const IMAGE_SHA: &str = "3fc5fd09cc8ae6c0cd99365c3e514c5ef4ee1b9242d26c79213fc0ace36d5d3c";
+const IMAGE_SIZE: u64 = 480;
+const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR-acme-logo";
+
+/// A certificate authority made for the test.
+pub struct TestCa {
+    cert: rcgen::Certificate,
+    key: KeyPair,
+}
+
+/// A phone's certificate and key, PEM.
+pub struct PhoneCert {
+    pub cert: String,
+    pub key: String,
+}
+
+impl TestCa {
+    pub fn new(name: &str) -> TestCa {
+        let key = KeyPair::generate().unwrap();
+        let mut params = CertificateParams::default();
+        params.distinguished_name.push(DnType::CommonName, name);
+        params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
+        let cert = params.self_signed(&key).unwrap();
+        TestCa { cert, key }
+    }
+
+    pub fn pem(&self) -> String {
+        self.cert.pem()
+    }
+
+    /// A phone certificate valid from `from_days` to `to_days` around now.
+    pub fn issue_between(
+        &self,
+        cn: Option<&str>,
+        dns_sans: &[&str],
+        from_days: i64,
+        to_days: i64,
+    ) -> PhoneCert {
+        let key = KeyPair::generate().unwrap();
+        let mut params = CertificateParams::default();
+        if let Some(cn) = cn {
+            params.distinguished_name.push(DnType::CommonName, cn);
+        }
+        params.subject_alt_names = dns_sans
+            .iter()
+            .map(|s| SanType::DnsName((*s).try_into().unwrap()))
+            .collect();
+        params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ClientAuth];
+        let now = OffsetDateTime::now_utc();
+        params.not_before = now + time::Duration::days(from_days);
+        params.not_after = now + time::Duration::days(to_days);
+        let cert = params.signed_by(&key, &self.cert, &self.key).unwrap();
+        PhoneCert {
+            cert: cert.pem(),
+            key: key.serialize_pem(),
+        }
+    }
+
+    /// A phone certificate valid now, for a year.
+    pub fn issue(&self, cn: Option<&str>, dns_sans: &[&str]) -> PhoneCert {
+        self.issue_between(cn, dns_sans, -1, 365)
+    }
+}
+
+/// The service with the test's device CA configured, and the CA.
+struct Booth {
+    app: TestApp,
+    ca: TestCa,
+    _ca_dir: tempfile::TempDir,
+}
+
+async fn booth(engine: Engine) -> Booth {
+    let ca = TestCa::new("Test Phone Vendor CA");
+    let dir = tempfile::tempdir().unwrap();
+    let path: PathBuf = dir.path().join("device-ca.pem");
+    std::fs::write(&path, ca.pem()).unwrap();
+    let app = spawn_app_with(engine, |s| s.device_ca = Some(path)).await;
+    Booth {
+        app,
+        ca,
+        _ca_dir: dir,
+    }
+}
+
+impl Booth {
+    /// A client presenting `cert` (none: a browser or a phone without one).
+    fn phone(&self, cert: Option<&PhoneCert>) -> reqwest::Client {
+        let server = std::fs::read(self.app.env.data_dir().join("tls/server.crt")).unwrap();
+        let mut builder = reqwest::Client::builder()
+            .add_root_certificate(reqwest::Certificate::from_pem(&server).unwrap());
+        if let Some(c) = cert {
+            let pem = format!("{}{}", c.cert, c.key);
+            builder = builder.identity(reqwest::Identity::from_pem(pem.as_bytes()).unwrap());
+        }
+        builder.build().unwrap()
+    }
+
+    fn phone_for(&self, mac: &str) -> reqwest::Client {
+        self.phone(Some(&self.ca.issue(Some(mac), &[])))
+    }
+
+    async fn boot(&self, client: &reqwest::Client, path: &str, ua: &str) -> reqwest::Response {
+        client
+            .get(self.app.url(path))
+            .header("user-agent", ua)
+            .send()
+            .await
+            .expect("request sent")
+    }
+}
+
+/// An account with a server, a branding with a file, the sample catalog, and one phone.
+struct Provisioned {
+    account_id: i64,
+    token: String,
+    server_id: i64,
+    branding_id: i64,
+}
+
+async fn provision(app: &TestApp, account: &str, mac: &str, firmware: Option<&str>) -> Provisioned {
+    let email = format!("admin@{}.example", account.to_lowercase());
+    let (account_id, _) = app.create_account(account, &email).await;
+    let token = app.token(&email).await;
+    let server: Value = app
+        .post(
+            "/api/v1/servers",
+            &token,
+            &json!({"name": "Main PBX", "url": "https://pbx.example.net:8443/cfg/"}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let server_id = server["id"].as_i64().unwrap();
+    let branding: Value = app
+        .post(
+            "/api/v1/brandings",
+            &token,
+            &json!({"name": format!("{account} brand"), "is_default": false}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let branding_id = branding["id"].as_i64().unwrap();
+    let put = app
+        .client
+        .put(app.url(&format!("/api/v1/brandings/{branding_id}/files/logo.png")))
+        .bearer_auth(&token)
+        .body(PNG.to_vec())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(put.status(), 200);
+    if rcs::db::firmware::releases(&app.db)
+        .await
+        .unwrap()
+        .is_empty()
+    {
+        app.load_sample_firmware().await;
+    }
+    let added = app
+        .post(
+            "/api/v1/phones",
+            &token,
+            &json!({"macs": [mac], "server_id": server_id, "branding_id": branding_id, "firmware": firmware}),
+        )
+        .await;
+    assert!(
+        added.status().is_success(),
+        "{}",
+        added.text().await.unwrap()
+    );
+    Provisioned {
+        account_id,
+        token,
+        server_id,
+        branding_id,
+    }
+}
+
+fn kinds(answer: &DeviceAnswer) -> Vec<&'static str> {
+    answer
+        .actions
+        .iter()
+        .map(|a| match a {
+            DeviceAction::Branding { .. } => "branding",
+            DeviceAction::Firmware { .. } => "firmware",
+            DeviceAction::Redirect { .. } => "redirect",
+        })
+        .collect()
+}
+
+/// Waits (bounded) until the phone's history holds `count` events, and returns them.
+async fn events(app: &TestApp, token: &str, mac: &str, count: usize) -> BootEventPage {
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let response = app
+            .get(&format!("/api/v1/phones/{mac}/events?limit=500"), token)
+            .await;
+        assert_eq!(response.status(), 200);
+        let page: BootEventPage = response.json().await.unwrap();
+        if page.items.len() >= count {
+            return page;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "expected {count} events, have {:?}",
+            page.items
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+async fn a_registered_phone_is_told_branding_then_firmware_then_its_server(engine: Engine) {
+    let b = booth(engine).await;
+    let p = provision(&b.app, "Acme", MAC, Some("4.2.0.181")).await;
+    let phone = b.phone_for(MAC);
+
+    let response = b.boot(&phone, &format!("/phone/{MAC}"), UA_OLD).await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["cache-control"], "no-store");
+    let answer: DeviceAnswer = response.json().await.unwrap();
+    assert_eq!(answer.mac, MAC);
+    assert_eq!(kinds(&answer), ["branding", "firmware", "redirect"]);
+    match &answer.actions[0] {
+        DeviceAction::Branding { name, files } => {
+            assert_eq!(name, "Acme brand");
+            assert_eq!(files.len(), 1);
+            assert_eq!(files[0].name, "logo.png");
+            assert_eq!(files[0].size, PNG.len() as u64);
+            assert_eq!(files[0].sha256, rcs::storage::sha256_hex(PNG));
+            assert_eq!(
+                files[0].url,
+                b.app.url(&format!("/phone/{MAC}/branding/logo.png"))
+            );
+        }
+        other => panic!("branding first, got {other:?}"),
+    }
+    match &answer.actions[1] {
+        DeviceAction::Firmware {
+            release,
+            model,
+            url,
+            size,
+            sha256,
+        } => {
+            assert_eq!((release.as_str(), model.as_str()), ("4.2.0.181", "6757i"));
+            assert_eq!((*size, sha256.as_str()), (IMAGE_SIZE, IMAGE_SHA));
+            assert_eq!(url, &b.app.url(&format!("/phone/{MAC}/firmware")));
+        }
+        other => panic!("firmware second, got {other:?}"),
+    }
+    assert_eq!(
+        answer.actions[2],
+        DeviceAction::Redirect {
+            server: "Main PBX".into(),
+            url: "https://pbx.example.net:8443/cfg/".into()
+        }
+    );
+
+    // Any spelling of the MAC in the path; the old short model name reads as the 6757i.
+    let response = b
+        .boot(
+            &phone,
+            "/phone/00:08:5d:1a:2b:3c",
+            "Aastra57i MAC:00-08-5D-1A-2B-3C V:3.3.1.4322-SIP",
+        )
+        .await;
+    let answer: DeviceAnswer = response.json().await.unwrap();
+    assert_eq!(kinds(&answer), ["branding", "firmware", "redirect"]);
+
+    // Without a branding of its own the phone gets the account's default; without a server
+    // and a release, nothing at all.
+    let token = &p.token;
+    let phone_path = format!("/api/v1/phones/{MAC}");
+    let cleared = b
+        .app
+        .patch(
+            &phone_path,
+            token,
+            &json!({"branding_id": null, "firmware": null}),
+        )
+        .await;
+    assert_eq!(cleared.status(), 200);
+    let answer: DeviceAnswer = b
+        .boot(&phone, &format!("/phone/{MAC}"), UA_OLD)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        kinds(&answer),
+        ["redirect"],
+        "no branding and no default yet"
+    );
+    let made_default = b
+        .app
+        .patch(
+            &format!("/api/v1/brandings/{}", p.branding_id),
+            token,
+            &json!({"is_default": true}),
+        )
+        .await;
+    assert_eq!(made_default.status(), 200);
+    let answer: DeviceAnswer = b
+        .boot(&phone, &format!("/phone/{MAC}"), UA_OLD)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        kinds(&answer),
+        ["branding", "redirect"],
+        "the default branding"
+    );
+    let unaffiliated = b
+        .app
+        .patch(
+            &format!("/api/v1/brandings/{}", p.branding_id),
+            token,
+            &json!({"is_default": false}),
+        )
+        .await;
+    assert_eq!(unaffiliated.status(), 200);
+    let no_server = b
+        .app
+        .patch(&phone_path, token, &json!({"server_id": null}))
+        .await;
+    assert_eq!(no_server.status(), 200);
+    let response = b.boot(&phone, &format!("/phone/{MAC}"), UA_OLD).await;
+    assert_eq!(response.status(), 200);
+    let answer: DeviceAnswer = response.json().await.unwrap();
+    assert!(answer.actions.is_empty(), "{answer:?}");
+    let _ = p.server_id;
+}
+
+async fn the_redirect_is_also_served_in_the_phones_configuration_syntax(engine: Engine) {
+    let b = booth(engine).await;
+    provision(&b.app, "Acme", MAC, None).await;
+    let phone = b.phone_for(MAC);
+    let expected = "download protocol: HTTPS\nhttps server: \"pbx.example.net\"\nhttps path: \"cfg/\"\nhttps port: 8443\n";
+
+    let response = phone
+        .get(b.app.url(&format!("/phone/{MAC}")))
+        .header("accept", "text/plain")
+        .header("user-agent", UA_NEW)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert!(response.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/plain"));
+    let text = response.text().await.unwrap();
+    assert!(text.contains(expected), "{text}");
+
+    let response = b.boot(&phone, &format!("/phone/{MAC}.cfg"), UA_NEW).await;
+    assert_eq!(response.status(), 200);
+    let cfg = response.text().await.unwrap();
+    assert_eq!(cfg, text, "the .cfg form is the same text");
+
+    // JSON stays the default, and wins when both are acceptable.
+    let response = phone
+        .get(b.app.url(&format!("/phone/{MAC}")))
+        .header("accept", "application/json, text/plain")
+        .send()
+        .await
+        .unwrap();
+    let answer: DeviceAnswer = response.json().await.unwrap();
+    assert_eq!(kinds(&answer), ["branding", "redirect"]);
+}
+
+async fn firmware_goes_up_and_down_but_never_to_a_phone_already_running_it(engine: Engine) {
+    let b = booth(engine).await;
+    let p = provision(&b.app, "Acme", MAC, Some("4.2.0.181")).await;
+    let phone = b.phone_for(MAC);
+    let firmware_of = |answer: &DeviceAnswer| {
+        answer.actions.iter().find_map(|a| match a {
+            DeviceAction::Firmware { release, .. } => Some(release.clone()),
+            _ => None,
+        })
+    };
+    let ask = |ua: &'static str| {
+        let (b, phone) = (&b, &phone);
+        async move {
+            let r = b.boot(phone, &format!("/phone/{MAC}"), ua).await;
+            assert_eq!(r.status(), 200);
+            r.json::<DeviceAnswer>().await.unwrap()
+        }
+    };
+    // Upgrade from 3.3.1.4322; nothing when already on 4.2.0.181.
+    assert_eq!(
+        firmware_of(&ask(UA_OLD).await).as_deref(),
+        Some("4.2.0.181")
+    );
+    assert_eq!(firmware_of(&ask(UA_NEW).await), None);
+    // Downgrade: pin 3.3.1.4322 to a phone running 4.2.0.181.
+    let pinned = b
+        .app
+        .patch(
+            &format!("/api/v1/phones/{MAC}"),
+            &p.token,
+            &json!({"firmware": "3.3.1.4322"}),
+        )
+        .await;
+    assert_eq!(pinned.status(), 200);
+    assert_eq!(
+        firmware_of(&ask(UA_NEW).await).as_deref(),
+        Some("3.3.1.4322")
+    );
+    assert_eq!(firmware_of(&ask(UA_OLD).await), None);
+    // A model the release has no image for: no firmware action, a warning in the history.
+    let answer = ask("Aastra6867i MAC:00-08-5D-1A-2B-3C V:4.2.0.181-SIP").await;
+    assert_eq!(kinds(&answer), ["branding", "redirect"]);
+    // The query parameters speak for a phone whose User-Agent does not.
+    let r = phone
+        .get(
+            b.app
+                .url(&format!("/phone/{MAC}?model=6757i&firmware=4.2.0.181")),
+        )
+        .send()
+        .await
+        .unwrap();
+    let answer: DeviceAnswer = r.json().await.unwrap();
+    assert_eq!(firmware_of(&answer).as_deref(), Some("3.3.1.4322"));
+
+    let history = events(&b.app, &p.token, MAC, 6).await;
+    let warning = history
+        .items
+        .iter()
+        .find(|e| e.model.as_deref() == Some("6867i"))
+        .expect("the 6867i contact");
+    assert!(
+        warning
+            .detail
+            .contains("warning: firmware 3.3.1.4322 has no image for model 6867i"),
+        "{warning:?}"
+    );
+    assert_eq!(warning.outcome, BootOutcome::BrandingSent);
+    let upgrades = history
+        .items
+        .iter()
+        .filter(|e| e.outcome == BootOutcome::FirmwareSent)
+        .count();
+    assert_eq!(upgrades, 3);
+}
+
+async fn certificates_must_be_trusted_current_and_for_the_mac_asked_about(engine: Engine) {
+    let b = booth(engine).await;
+    let p = provision(&b.app, "Acme", MAC, None).await;
+    let path = format!("/phone/{MAC}");
+    let refused = |response: reqwest::Response, status: u16, code: &'static str| async move {
+        assert_eq!(response.status(), status, "{code}");
+        assert_eq!(error_body(response).await.code, code);
+    };
+
+    // No certificate at all: the UI and API still work over the same listener.
+    let browser = b.phone(None);
+    refused(
+        b.boot(&browser, &path, UA_NEW).await,
+        401,
+        "certificate_required",
+    )
+    .await;
+    assert_eq!(
+        browser
+            .get(b.app.url("/healthz"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    // A foreign CA, an expired and a not-yet-valid certificate.
+    let foreign = TestCa::new("Someone Else CA").issue(Some(MAC), &[]);
+    refused(
+        b.boot(&b.phone(Some(&foreign)), &path, UA_NEW).await,
+        401,
+        "certificate_untrusted",
+    )
+    .await;
+    let expired = b.ca.issue_between(Some(MAC), &[], -30, -1);
+    refused(
+        b.boot(&b.phone(Some(&expired)), &path, UA_NEW).await,
+        401,
+        "certificate_expired",
+    )
+    .await;
+    let early = b.ca.issue_between(Some(MAC), &[], 2, 30);
+    refused(
+        b.boot(&b.phone(Some(&early)), &path, UA_NEW).await,
+        401,
+        "certificate_not_yet_valid",
+    )
+    .await;
+    // Another phone's certificate, or one without any MAC.
+    let other = b.phone_for("00085D000001");
+    refused(
+        b.boot(&other, &path, UA_NEW).await,
+        403,
+        "certificate_mac_mismatch",
+    )
+    .await;
+    let nameless = b.phone(Some(&b.ca.issue(Some("Aastra phone"), &[])));
+    refused(
+        b.boot(&nameless, &path, UA_NEW).await,
+        403,
+        "certificate_mac_mismatch",
+    )
+    .await;
+    // The right certificate, but a User-Agent naming another MAC.
+    let phone = b.phone_for(MAC);
+    refused(
+        b.boot(
+            &phone,
+            &path,
+            "Aastra6757i MAC:00-08-5D-00-00-01 V:4.2.0.181-SIP",
+        )
+        .await,
+        403,
+        "user_agent_mac_mismatch",
+    )
+    .await;
+    // Malformed inputs are 400s, not guesses.
+    refused(
+        b.boot(&phone, "/phone/not-a-mac", UA_NEW).await,
+        400,
+        "invalid_mac",
+    )
+    .await;
+    refused(
+        b.boot(&phone, "/phone/..%2F..%2Fetc%2Fpasswd", UA_NEW)
+            .await,
+        400,
+        "invalid_mac",
+    )
+    .await;
+    refused(
+        b.boot(&phone, &path, &format!("Aastra6757i {}", "x".repeat(600)))
+            .await,
+        400,
+        "invalid_device_request",
+    )
+    .await;
+    refused(
+        b.boot(&phone, &format!("{path}?firmware=latest"), UA_NEW)
+            .await,
+        400,
+        "invalid_device_request",
+    )
+    .await;
+
+    // The MAC in a SAN only, in other spellings, is as good as the CN.
+    for san in [
+        "00085d1a2b3c.phones.example.net",
+        "mac-00-08-5d-1a-2b-3c.example.net",
+    ] {
+        let san_only = b.phone(Some(&b.ca.issue(Some("Aastra 6757i"), &[san])));
+        let response = b.boot(&san_only, &path, UA_NEW).await;
+        assert_eq!(response.status(), 200, "SAN {san}");
+    }
+    let spelled = b.phone(Some(
+        &b.ca.issue(Some("Aastra 6757i 00:08:5D:1A:2B:3C"), &[]),
+    ));
+    assert_eq!(b.boot(&spelled, &path, UA_NEW).await.status(), 200);
+
+    // A trusted phone that nobody registered.
+    let stranger = b.phone_for("00085D0000FF");
+    refused(
+        b.boot(&stranger, "/phone/00085D0000FF", "").await,
+        404,
+        "phone_not_registered",
+    )
+    .await;
+
+    // Refusals of the account's phone are in its history; the stranger is counted for the
+    // operator, in no account.
+    let history = events(&b.app, &p.token, MAC, 12).await;
+    let refusals: Vec<&str> = history
+        .items
+        .iter()
+        .filter(|e| e.outcome == BootOutcome::Refused)
+        .map(|e| e.detail.split(':').next().unwrap())
+        .collect();
+    for code in [
+        "certificate_required",
+        "certificate_untrusted",
+        "certificate_expired",
+        "certificate_not_yet_valid",
+        "certificate_mac_mismatch",
+        "user_agent_mac_mismatch",
+        "invalid_device_request",
+    ] {
+        assert!(refusals.contains(&code), "{code} in {refusals:?}");
+    }
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let unknown = rcs::db::boot_events::unknown_macs(&b.app.db, 0, 10)
+            .await
+            .unwrap();
+        if unknown
+            .iter()
+            .any(|(mac, n, _)| mac == "00085D0000FF" && *n == 1)
+        {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "unknown MAC counted: {unknown:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let _ = p.account_id;
+}
+
+async fn downloads_honour_range_and_etag_with_the_right_length(engine: Engine) {
+    let b = booth(engine).await;
+    provision(&b.app, "Acme", MAC, Some("4.2.0.181")).await;
+    let phone = b.phone_for(MAC);
+    let image = std::fs::read(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../firmware/4.2.0.181/6757i.st"),
+    )
+    .unwrap();
+    let url = b.app.url(&format!("/phone/{MAC}/firmware"));
+    let get = |headers: Vec<(&'static str, String)>| {
+        let mut request = phone.get(&url).header("user-agent", UA_OLD);
+        for (k, v) in headers {
+            request = request.header(k, v);
+        }
+        request.send()
+    };
+
+    let whole = get(vec![]).await.unwrap();
+    assert_eq!(whole.status(), 200);
+    assert_eq!(whole.headers()["etag"], format!("\"{IMAGE_SHA}\""));
+    assert_eq!(whole.headers()["content-length"], IMAGE_SIZE.to_string());
+    assert_eq!(whole.headers()["accept-ranges"], "bytes");
+    let bytes = whole.bytes().await.unwrap();
+    assert_eq!(bytes.as_ref(), image.as_slice());
+    assert_eq!(rcs::storage::sha256_hex(&bytes), IMAGE_SHA);
+
+    let part = get(vec![("range", "bytes=10-19".into())]).await.unwrap();
+    assert_eq!(part.status(), 206);
+    assert_eq!(
+        part.headers()["content-range"],
+        format!("bytes 10-19/{IMAGE_SIZE}")
+    );
+    assert_eq!(part.headers()["content-length"], "10");
+    assert_eq!(part.bytes().await.unwrap().as_ref(), &image[10..20]);
+    let tail = get(vec![("range", "bytes=-8".into())]).await.unwrap();
+    assert_eq!(tail.status(), 206);
+    assert_eq!(
+        tail.bytes().await.unwrap().as_ref(),
+        &image[image.len() - 8..]
+    );
+    let outside = get(vec![("range", format!("bytes={IMAGE_SIZE}-"))])
+        .await
+        .unwrap();
+    assert_eq!(outside.status(), 416);
+    assert_eq!(
+        outside.headers()["content-range"],
+        format!("bytes */{IMAGE_SIZE}")
+    );
+    // A stale If-Range gets the whole image, not a piece of another one.
+    let stale = get(vec![
+        ("range", "bytes=0-9".into()),
+        ("if-range", "\"0000\"".into()),
+    ])
+    .await
+    .unwrap();
+    assert_eq!(stale.status(), 200);
+    assert_eq!(stale.bytes().await.unwrap().len() as u64, IMAGE_SIZE);
+
+    let cached = get(vec![("if-none-match", format!("\"{IMAGE_SHA}\""))])
+        .await
+        .unwrap();
+    assert_eq!(cached.status(), 304);
+    assert!(cached.bytes().await.unwrap().is_empty());
+    let changed = get(vec![("if-none-match", "\"abc\"".into())])
+        .await
+        .unwrap();
+    assert_eq!(changed.status(), 200);
+
+    // A model the release has no image for: 404, not some other model's image.
+    let none = phone
+        .get(&url)
+        .header(
+            "user-agent",
+            "Aastra9480i MAC:00-08-5D-1A-2B-3C V:3.3.1.4322-SIP",
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(none.status(), 404);
+    assert_eq!(error_body(none).await.code, "firmware_not_found");
+
+    // Branding files the same way; names that are not in the branding are 404s.
+    let logo = b.app.url(&format!("/phone/{MAC}/branding/logo.png"));
+    let response = phone.get(&logo).send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["content-length"], PNG.len().to_string());
+    let etag = response.headers()["etag"].to_str().unwrap().to_string();
+    assert_eq!(etag, format!("\"{}\"", rcs::storage::sha256_hex(PNG)));
+    assert_eq!(response.bytes().await.unwrap().as_ref(), PNG);
+    let part = phone
+        .get(&logo)
+        .header("range", "bytes=0-7")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(part.status(), 206);
+    assert_eq!(part.bytes().await.unwrap().as_ref(), &PNG[..8]);
+    let cached = phone
+        .get(&logo)
+        .header("if-none-match", &etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(cached.status(), 304);
+    for name in ["nope.png", "..%2F..%2Fdata%2Frcs.db", "%2e%2e"] {
+        let response = phone
+            .get(b.app.url(&format!("/phone/{MAC}/branding/{name}")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 404, "{name}");
+        let code = error_body(response).await.code;
+        assert!(
+            code == "branding_file_not_found" || code == "not_found",
+            "{name}: {code}"
+        );
+    }
+    // Downloads need the phone's own certificate like the boot answer does.
+    let other = b.phone_for("00085D000001");
+    assert_eq!(other.get(&url).send().await.unwrap().status(), 403);
+    assert_eq!(b.phone(None).get(&logo).send().await.unwrap().status(), 401);
+}
+
+async fn every_contact_is_in_the_history_of_its_own_account_only(engine: Engine) {
+    let b = booth(engine).await;
+    let acme = provision(&b.app, "Acme", MAC, Some("4.2.0.181")).await;
+    let other = provision(&b.app, "Other", "00085D000002", None).await;
+    let phone = b.phone_for(MAC);
+    assert_eq!(
+        b.boot(&phone, &format!("/phone/{MAC}"), UA_OLD)
+            .await
+            .status(),
+        200
+    );
+    let download = phone
+        .get(b.app.url(&format!("/phone/{MAC}/firmware")))
+        .header("user-agent", UA_OLD)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(download.bytes().await.unwrap().len() as u64, IMAGE_SIZE);
+    assert_eq!(
+        b.boot(&phone, &format!("/phone/{MAC}"), UA_NEW)
+            .await
+            .status(),
+        200
+    );
+
+    let history = events(&b.app, &acme.token, MAC, 3).await;
+    let outcomes: Vec<BootOutcome> = history.items.iter().map(|e| e.outcome).collect();
+    assert_eq!(
+        outcomes,
+        [
+            BootOutcome::BrandingSent,
+            BootOutcome::FirmwareSent,
+            BootOutcome::FirmwareSent
+        ],
+        "newest first"
+    );
+    let newest = &history.items[0];
+    assert_eq!(newest.mac, MAC);
+    assert_eq!(newest.user_agent.as_deref(), Some(UA_NEW));
+    assert_eq!(newest.model.as_deref(), Some("6757i"));
+    assert_eq!(newest.firmware.as_deref(), Some("4.2.0.181"));
+    assert_eq!(newest.addr.as_deref(), Some("127.0.0.1"));
+    assert!(
+        newest.detail.contains("firmware 4.2.0.181 already running"),
+        "{newest:?}"
+    );
+    assert!(history.items[1]
+        .detail
+        .contains("image for 6757i downloaded"));
+
+    // Pages, newest first, with a cursor.
+    let first: BootEventPage = b
+        .app
+        .get(&format!("/api/v1/phones/{MAC}/events?limit=2"), &acme.token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(first.items.len(), 2);
+    let cursor = first.next_cursor.clone().expect("an older page");
+    let second: BootEventPage = b
+        .app
+        .get(
+            &format!("/api/v1/phones/{MAC}/events?limit=2&cursor={cursor}"),
+            &acme.token,
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(second.items.len(), 1);
+    assert_eq!(second.next_cursor, None);
+    assert_eq!(second.items[0].id, history.items[2].id);
+    for bad in ["limit=0", "limit=501", "cursor=x", "cursor=-1"] {
+        let r = b
+            .app
+            .get(&format!("/api/v1/phones/{MAC}/events?{bad}"), &acme.token)
+            .await;
+        assert!(
+            r.status() == 400 || r.status() == 422,
+            "{bad}: {}",
+            r.status()
+        );
+    }
+
+    // The phone's last-seen facts and the summary count the contacts.
+    let phone_row: Value = b
+        .app
+        .get(&format!("/api/v1/phones/{MAC}"), &acme.token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(phone_row["model"], "6757i");
+    assert_eq!(phone_row["reported_firmware"], "4.2.0.181");
+    assert_eq!(phone_row["last_seen_addr"], "127.0.0.1");
+    assert!(phone_row["last_seen_at"].is_string());
+    let summary: Value = b
+        .app
+        .get("/api/v1/summary", &acme.token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(summary["seen_last_24h"], 1);
+    let today = summary["contacts_per_day"]
+        .as_array()
+        .unwrap()
+        .last()
+        .unwrap()
+        .clone();
+    assert_eq!(today["contacts"], 3);
+
+    // Another account sees none of it: not the history, not the phone.
+    let r = b
+        .app
+        .get(&format!("/api/v1/phones/{MAC}/events"), &other.token)
+        .await;
+    assert_eq!(r.status(), 404);
+    assert_eq!(error_body(r).await.code, "phone_not_found");
+    let theirs = events(&b.app, &other.token, "00085D000002", 0).await;
+    assert!(theirs.items.is_empty());
+    let summary: Value = b
+        .app
+        .get("/api/v1/summary", &other.token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(summary["seen_last_24h"], 0);
+
+    // Retention: events older than the configured days are pruned.
+    sqlx::query("UPDATE boot_events SET at = at - 200 * 86400 WHERE id = $1")
+        .bind(history.items[2].id)
+        .execute(&b.app.db.pool)
+        .await
+        .unwrap();
+    let pruned = rcs::db::boot_events::prune(&b.app.db, rcs::db::now() - 90 * 86400, 1000)
+        .await
+        .unwrap();
+    assert_eq!(pruned, 1);
+    let after: BootEventPage = b
+        .app
+        .get(&format!("/api/v1/phones/{MAC}/events"), &acme.token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(after.items.len(), 2);
+    let _ = (acme.account_id, acme.server_id, other.branding_id);
+}
+
+on_both_engines!(device_cas_added_on_the_command_line_are_followed_by_running_nodes);
+
+async fn device_cas_added_on_the_command_line_are_followed_by_running_nodes(engine: Engine) {
+    use crate::cli::{rcs, run};
+    // No configured bundle: the service generated a development CA and trusts it.
+    let app = spawn_app_with(engine, |_| {}).await;
+    let (ok, listed, _) = run(
+        {
+            let mut c = rcs(&app.env);
+            c.args(["device-ca", "list"]);
+            c
+        },
+        None,
+    );
+    assert!(ok);
+    assert!(listed.contains("rcs development device CA"), "{listed}");
+
+    let p = provision(&app, "Acme", MAC, None).await;
+    let vendor = TestCa::new("Vendor Phone CA");
+    let cert = vendor.issue(Some(MAC), &[]);
+    let server = std::fs::read(app.env.data_dir().join("tls/server.crt")).unwrap();
+    let phone = reqwest::Client::builder()
+        .add_root_certificate(reqwest::Certificate::from_pem(&server).unwrap())
+        .identity(
+            reqwest::Identity::from_pem(format!("{}{}", cert.cert, cert.key).as_bytes()).unwrap(),
+        )
+        .build()
+        .unwrap();
+    let status = || async {
+        phone
+            .get(app.url(&format!("/phone/{MAC}")))
+            .send()
+            .await
+            .unwrap()
+            .status()
+    };
+    assert_eq!(status().await, 401, "the vendor CA is not trusted yet");
+
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("vendor.pem");
+    std::fs::write(&file, vendor.pem()).unwrap();
+    let cmd = |args: &[&str]| {
+        let mut c = rcs(&app.env);
+        c.args(args);
+        run(c, None)
+    };
+    let (ok, out, err) = cmd(&["device-ca", "add", file.to_str().unwrap()]);
+    assert!(ok, "{out}{err}");
+    assert!(out.contains("Trusting CN=Vendor Phone CA"), "{out}");
+    let (ok, out, _) = cmd(&["device-ca", "add", file.to_str().unwrap()]);
+    assert!(ok && out.contains("already trusted"), "{out}");
+    // A leaf certificate is not a CA.
+    std::fs::write(&file, &cert.cert).unwrap();
+    let (ok, _, err) = cmd(&["device-ca", "add", file.to_str().unwrap()]);
+    assert!(!ok && err.contains("not a CA certificate"), "{err}");
+
+    // The running node follows within seconds, without a restart.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while status().await != 200 {
+        assert!(Instant::now() < deadline, "the new CA is followed");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let (_, listed, _) = cmd(&["device-ca", "list"]);
+    let id = listed
+        .lines()
+        .find(|l| l.contains("Vendor Phone CA"))
+        .and_then(|l| l.split_whitespace().next())
+        .unwrap()
+        .to_string();
+    let (ok, out, err) = cmd(&["device-ca", "remove", &id]);
+    assert!(ok, "{out}{err}");
+    let (ok, _, err) = cmd(&["device-ca", "remove", &id]);
+    assert!(!ok && err.contains("no trusted device CA"), "{err}");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while status().await != 401 {
+        assert!(Instant::now() < deadline, "the removed CA is dropped");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let _ = p.account_id;
+}
+
+/// The README's newcomer flow against the real binary: `rcs device-ca issue` signs a phone
+/// certificate with the development CA, and curl plays the phone.
+#[tokio::test]
+async fn curl_plays_a_phone_against_the_running_binary() {
+    use std::io::{BufRead, BufReader};
+    use std::process::{Command, Stdio};
+
+    use crate::cli::{rcs, run};
+    use crate::helpers::TestEnv;
+
+    if Command::new("curl").arg("--version").output().is_err() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "curl is required for this test"
+        );
+        eprintln!("curl not installed: skipped");
+        return;
+    }
+    let env = TestEnv::new(Engine::Sqlite).await;
+    let mut serve = Command::new(env!("CARGO_BIN_EXE_rcs"));
+    for (key, _) in std::env::vars().filter(|(k, _)| k.starts_with("RCS_")) {
+        serve.env_remove(key);
+    }
+    serve
+        .env("RCS_DATA_DIR", env.data_dir())
+        .args(["serve", "--https-addr", "127.0.0.1:0"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
+    let mut child = serve.spawn().unwrap();
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let port: u16 = loop {
+        let line = lines.next().expect("rcs logs until ready").unwrap();
+        if let Some(rest) = line.split("https_port=").nth(1) {
+            break rest
+                .split(|c: char| !c.is_ascii_digit())
+                .next()
+                .unwrap()
+                .parse()
+                .unwrap();
+        }
+    };
+    std::thread::spawn(move || for _ in lines {});
+
+    // An account with a server and the phone, through the operator CLI and the API.
+    let mut create = rcs(&env);
+    create.args([
+        "account",
+        "create",
+        "--name",
+        "Acme",
+        "--super-user",
+        "admin@acme.example",
+        "--password-stdin",
+    ]);
+    assert!(run(create, Some(crate::helpers::PASSWORD)).0);
+    let dir = tempfile::tempdir().unwrap();
+    let mut issue = rcs(&env);
+    issue.args(["device-ca", "issue", "00:08:5d:1a:2b:3c", "--out"]);
+    issue.arg(dir.path());
+    let (ok, out, err) = run(issue, None);
+    assert!(ok, "{out}{err}");
+
+    let base = format!("https://localhost:{port}");
+    let cacert = env.data_dir().join("tls/server.crt");
+    let curl = |args: &[&str]| {
+        let out = Command::new("curl")
+            .args(["-sS", "--cacert"])
+            .arg(&cacert)
+            .args(args)
+            .output()
+            .unwrap();
+        (
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            out.status.success(),
+        )
+    };
+    let (login, ok) = curl(&[
+        "-H",
+        "content-type: application/json",
+        "-d",
+        &format!(
+            "{{\"email\":\"admin@acme.example\",\"password\":\"{}\"}}",
+            crate::helpers::PASSWORD
+        ),
+        &format!("{base}/api/v1/auth/login"),
+    ]);
+    assert!(ok, "{login}");
+    let token = serde_json::from_str::<Value>(&login).unwrap()["token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let auth = format!("authorization: Bearer {token}");
+    let (server, _) = curl(&[
+        "-H",
+        &auth,
+        "-H",
+        "content-type: application/json",
+        "-d",
+        "{\"name\":\"Main PBX\",\"url\":\"https://pbx.example.net/cfg/\"}",
+        &format!("{base}/api/v1/servers"),
+    ]);
+    let server_id = serde_json::from_str::<Value>(&server).unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    let (_, ok) = curl(&[
+        "-f",
+        "-H",
+        &auth,
+        "-H",
+        "content-type: application/json",
+        "-d",
+        &format!("{{\"macs\":[\"00085D1A2B3C\"],\"server_id\":{server_id}}}"),
+        &format!("{base}/api/v1/phones"),
+    ]);
+    assert!(ok);
+
+    let cert = dir.path().join("00085D1A2B3C.crt");
+    let key = dir.path().join("00085D1A2B3C.key");
+    let (cert, key) = (cert.to_str().unwrap(), key.to_str().unwrap());
+    let ua = "Aastra6757i MAC:00-08-5D-1A-2B-3C V:4.2.0.181-SIP";
+    let (answer, ok) = curl(&[
+        "--cert",
+        cert,
+        "--key",
+        key,
+        "-A",
+        ua,
+        &format!("{base}/phone/00085D1A2B3C"),
+    ]);
+    assert!(ok, "{answer}");
+    let answer: DeviceAnswer = serde_json::from_str(&answer).unwrap();
+    assert_eq!(kinds(&answer), ["redirect"]);
+    let (text, _) = curl(&[
+        "--cert",
+        cert,
+        "--key",
+        key,
+        "-A",
+        ua,
+        &format!("{base}/phone/00085D1A2B3C.cfg"),
+    ]);
+    assert!(text.contains("https server: \"pbx.example.net\""), "{text}");
+    // Without the certificate: refused.
+    let (refused, _) = curl(&["-A", ua, &format!("{base}/phone/00085D1A2B3C")]);
+    assert!(refused.contains("certificate_required"), "{refused}");
+
+    let _ = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status();
+    let status = tokio::task::spawn_blocking(move || child.wait())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(status.success());
+    // The answered contacts were written before the process exited.
+    let db = rcs::db::Db::connect(&env.settings.database_url, 1)
+        .await
+        .unwrap();
+    let contacts: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM boot_events WHERE mac = '00085D1A2B3C'")
+            .fetch_one(&db.pool)
+            .await
+            .unwrap();
+    assert_eq!(contacts, 3);
+}
