@@ -2,6 +2,13 @@
 //!
 //! Needs `chromium` and `chromium-driver` (Debian packages; `.ci/run` installs them). Without
 //! chromedriver the test says so and passes, unless `RCS_REQUIRE_BROWSER` is set (CI sets it).
+//!
+//! This file holds the WebDriver client and the login stories; the screens' stories are in
+//! `browser/` (phones, administration). Every wait is a bounded poll. Screenshots of the main
+//! screens go to `target/screenshots/<name>.png` for reviewers.
+
+mod admin;
+mod phones;
 
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -14,15 +21,17 @@ use crate::password_reset::spawn_app_with_mail;
 const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
 
 /// A chromedriver process with one browser session.
-struct Browser {
+pub(crate) struct Browser {
     http: reqwest::Client,
     session: String,
     driver: Child,
     _profile: tempfile::TempDir,
+    /// Where the browser saves downloads (the CSV export).
+    pub(crate) downloads: tempfile::TempDir,
 }
 
 impl Browser {
-    async fn start() -> Option<Browser> {
+    pub(crate) async fn start() -> Option<Browser> {
         let driver_path = ["/usr/bin/chromedriver", "/usr/lib/chromium/chromedriver"]
             .into_iter()
             .find(|p| std::path::Path::new(p).exists());
@@ -54,6 +63,7 @@ impl Browser {
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
         let profile = tempfile::tempdir().unwrap();
+        let downloads = tempfile::tempdir().unwrap();
         let capabilities = json!({"capabilities": {"alwaysMatch": {
             "browserName": "chrome",
             "acceptInsecureCerts": true,
@@ -62,7 +72,11 @@ impl Browser {
                 "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                          "--disable-background-networking", "--disable-component-update", "--disable-sync",
                          "--no-first-run", "--disable-quic",
-                         format!("--user-data-dir={}", profile.path().display())]
+                         format!("--user-data-dir={}", profile.path().display())],
+                "prefs": {
+                    "download.default_directory": downloads.path(),
+                    "download.prompt_for_download": false
+                }
             }
         }}});
         let created: Value = http
@@ -82,10 +96,11 @@ impl Browser {
             http,
             driver,
             _profile: profile,
+            downloads,
         })
     }
 
-    async fn call(&self, method: reqwest::Method, path: &str, body: Value) -> Value {
+    pub(crate) async fn call(&self, method: reqwest::Method, path: &str, body: Value) -> Value {
         let mut request = self.http.request(method, format!("{}{path}", self.session));
         if !body.is_null() {
             request = request.json(&body);
@@ -94,13 +109,13 @@ impl Browser {
         response["value"].clone()
     }
 
-    async fn goto(&self, url: &str) {
+    pub(crate) async fn goto(&self, url: &str) {
         self.call(reqwest::Method::POST, "/url", json!({ "url": url }))
             .await;
     }
 
     /// The element matching `css`, waiting up to ten seconds for the app to render it.
-    async fn find(&self, css: &str) -> String {
+    pub(crate) async fn find(&self, css: &str) -> String {
         let deadline = Instant::now() + Duration::from_secs(10);
         loop {
             let found = self
@@ -118,7 +133,7 @@ impl Browser {
         }
     }
 
-    async fn type_into(&self, css: &str, text: &str) {
+    pub(crate) async fn type_into(&self, css: &str, text: &str) {
         let el = self.find(css).await;
         self.call(
             reqwest::Method::POST,
@@ -128,7 +143,7 @@ impl Browser {
         .await;
     }
 
-    async fn click(&self, css: &str) {
+    pub(crate) async fn click(&self, css: &str) {
         let el = self.find(css).await;
         self.call(
             reqwest::Method::POST,
@@ -138,7 +153,7 @@ impl Browser {
         .await;
     }
 
-    async fn text(&self, css: &str) -> String {
+    pub(crate) async fn text(&self, css: &str) -> String {
         let el = self.find(css).await;
         let text = self
             .call(
@@ -153,7 +168,7 @@ impl Browser {
     }
 
     /// Waits (up to ten seconds) until the text of `css` satisfies `check`; returns it.
-    async fn wait_text(&self, css: &str, check: impl Fn(&str) -> bool) -> String {
+    pub(crate) async fn wait_text(&self, css: &str, check: impl Fn(&str) -> bool) -> String {
         let deadline = Instant::now() + Duration::from_secs(10);
         loop {
             let text = self.text(css).await;
@@ -166,6 +181,189 @@ impl Browser {
     }
 }
 
+/// The rest of the client: what the screens' stories need beyond typing and clicking.
+impl Browser {
+    /// Every element matching `css` right now (no waiting).
+    pub(crate) async fn find_all(&self, css: &str) -> Vec<String> {
+        let found = self
+            .call(
+                reqwest::Method::POST,
+                "/elements",
+                json!({"using": "css selector", "value": css}),
+            )
+            .await;
+        found
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|e| e[ELEMENT].as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// Waits (up to ten seconds) until `css` matches exactly `n` elements.
+    pub(crate) async fn wait_count(&self, css: &str, n: usize) {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let found = self.find_all(css).await.len();
+            if found == n {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{css}: {found} elements, not {n}"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Waits (up to ten seconds) until nothing matches `css`.
+    pub(crate) async fn wait_gone(&self, css: &str) {
+        self.wait_count(css, 0).await;
+    }
+
+    /// Empties an input.
+    pub(crate) async fn clear(&self, css: &str) {
+        let el = self.find(css).await;
+        self.call(
+            reqwest::Method::POST,
+            &format!("/element/{el}/clear"),
+            json!({}),
+        )
+        .await;
+    }
+
+    /// Picks the option of the `<select>` at `css` whose label contains `label`, as a user
+    /// would (a click on the option, which fires `change`).
+    pub(crate) async fn choose(&self, css: &str, label: &str) {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            for option in self.find_all(&format!("{css} option")).await {
+                let text = self
+                    .call(
+                        reqwest::Method::GET,
+                        &format!("/element/{option}/text"),
+                        Value::Null,
+                    )
+                    .await;
+                if text.as_str().is_some_and(|t| t.contains(label)) {
+                    self.call(
+                        reqwest::Method::POST,
+                        &format!("/element/{option}/click"),
+                        json!({}),
+                    )
+                    .await;
+                    return;
+                }
+            }
+            assert!(Instant::now() < deadline, "{css} has no option {label:?}");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// The `value` property of the control at `css`.
+    pub(crate) async fn value(&self, css: &str) -> String {
+        let el = self.find(css).await;
+        let value = self
+            .call(
+                reqwest::Method::GET,
+                &format!("/element/{el}/property/value"),
+                Value::Null,
+            )
+            .await;
+        value.as_str().unwrap_or_default().to_string()
+    }
+
+    /// Sizes the window (CSS pixels), to look at phone and desktop layouts.
+    pub(crate) async fn resize(&self, width: u32, height: u32) {
+        self.call(
+            reqwest::Method::POST,
+            "/window/rect",
+            json!({ "width": width, "height": height }),
+        )
+        .await;
+    }
+
+    /// A PNG of the page as it is now.
+    pub(crate) async fn png(&self) -> Vec<u8> {
+        let shot = self
+            .call(reqwest::Method::GET, "/screenshot", Value::Null)
+            .await;
+        base64_decode(shot.as_str().expect("a base64 screenshot"))
+    }
+
+    /// Saves a PNG of the page to `target/screenshots/<name>.png`.
+    pub(crate) async fn screenshot(&self, name: &str) {
+        let png = self.png().await;
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/screenshots");
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join(format!("{name}.png")), png).unwrap();
+    }
+
+    /// Logs in through the login page and waits for the account name on top.
+    pub(crate) async fn log_in(&self, app: &crate::helpers::TestApp, email: &str, password: &str) {
+        self.goto(&app.url("/")).await;
+        self.type_into("#username", email).await;
+        self.type_into("#password", password).await;
+        self.click("#login-button").await;
+        self.find("#account-name").await;
+    }
+
+    /// Logs out with the menu's button and checks the original's message.
+    pub(crate) async fn log_out(&self) {
+        self.click("#logout-button").await;
+        self.wait_text("#logout-message", |t| t == "Logout Successful.")
+            .await;
+    }
+
+    /// Waits (up to ten seconds) for a finished download named `name`; returns its text.
+    pub(crate) async fn downloaded(&self, name: &str) -> String {
+        let path = self.downloads.path().join(name);
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            // Chromium writes `<name>.crdownload` and renames it when complete.
+            if let Ok(text) = std::fs::read_to_string(&path) {
+                return text;
+            }
+            assert!(Instant::now() < deadline, "no download {name}");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Ends the browser session (the driver process ends on drop).
+    pub(crate) async fn quit(&self) {
+        let _ = self.call(reqwest::Method::DELETE, "", Value::Null).await;
+    }
+}
+
+/// Standard base64 (the WebDriver screenshot encoding), without a crate for twenty lines.
+pub(crate) fn base64_decode(text: &str) -> Vec<u8> {
+    let value = |c: u8| match c {
+        b'A'..=b'Z' => c - b'A',
+        b'a'..=b'z' => c - b'a' + 26,
+        b'0'..=b'9' => c - b'0' + 52,
+        b'+' => 62,
+        b'/' => 63,
+        _ => panic!("not base64: {c}"),
+    };
+    let digits: Vec<u8> = text
+        .bytes()
+        .filter(|c| !c.is_ascii_whitespace() && *c != b'=')
+        .map(value)
+        .collect();
+    let mut out = Vec::with_capacity(digits.len() * 3 / 4);
+    for chunk in digits.chunks(4) {
+        let n = chunk
+            .iter()
+            .enumerate()
+            .fold(0u32, |n, (i, d)| n | (u32::from(*d) << (18 - 6 * i)));
+        let bytes = n.to_be_bytes();
+        out.extend_from_slice(&bytes[1..chunk.len()]);
+    }
+    out
+}
+
 impl Drop for Browser {
     fn drop(&mut self) {
         let _ = self.driver.kill();
@@ -173,7 +371,7 @@ impl Drop for Browser {
     }
 }
 
-fn assert_web_ui_built() {
+pub(crate) fn assert_web_ui_built() {
     assert!(
         std::path::Path::new(concat!(
             env!("CARGO_MANIFEST_DIR"),

@@ -1,13 +1,21 @@
 //! The root component: provides the session and picks the page to show.
 //!
-//! There is no router library: the one address with a page of its own is the emailed
-//! password-reset link (`/reset-password?token=...`, read from `window.location`); every
-//! other page follows from the session state alone (checking, signed out, signed in), so a
-//! reload or an expired token can never leave the user on a page they may not see.
+//! There is no router library: the emailed password-reset link (`/reset-password?token=...`)
+//! is read from `window.location`; signed out, the login page shows whatever the address;
+//! signed in, a tiny hash router ([`crate::route`]) picks the screen. A reload or an expired
+//! token can therefore never leave the user on a page they may not see.
 
 use yew::prelude::*;
 
-use crate::pages::{reset_link_token, HomePage, LoginPage, ResetPasswordPage};
+use rcs_shared::{Role, User};
+
+use crate::components::layout::Layout;
+use crate::pages::{reset_link_token, LoginPage, ResetPasswordPage};
+use crate::pages::{
+    BrandingsPage, FirmwarePage, NotFoundPage, PasswordPage, PhonePage, PhonesPage,
+    PreferencesPage, ServersPage, SummaryPage, UsersPage,
+};
+use crate::route::{use_route, Route};
 use crate::session::{use_session, Notice, SessionProvider, SessionState};
 
 /// The whole app.
@@ -45,7 +53,37 @@ fn Shell() -> Html {
             </main>
         },
         SessionState::SignedOut(notice) => html! { <LoginPage notice={notice.clone()} /> },
-        SessionState::SignedIn { user, .. } => html! { <HomePage user={user.clone()} /> },
+        SessionState::SignedIn { user, .. } => html! { <SignedIn user={user.clone()} /> },
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct SignedInProps {
+    user: User,
+}
+
+/// The frame and the screen the address names.
+#[function_component]
+fn SignedIn(props: &SignedInProps) -> Html {
+    let route = use_route();
+    let super_user = props.user.role == Role::SuperUser;
+    let page = match &route {
+        Route::Summary => html! { <SummaryPage /> },
+        // Keyed by the route, so following "Set Unaffiliated Phones" again resets the filters.
+        Route::Phones { unaffiliated } => html! {
+            <PhonesPage key={route.href()} unaffiliated={*unaffiliated} />
+        },
+        Route::Phone(mac) => html! { <PhonePage key={mac.clone()} mac={mac.clone()} /> },
+        Route::Servers => html! { <ServersPage /> },
+        Route::Brandings => html! { <BrandingsPage can_edit={super_user} /> },
+        Route::Firmware => html! { <FirmwarePage /> },
+        Route::Users if super_user => html! { <UsersPage me={props.user.id} /> },
+        Route::Preferences => html! { <PreferencesPage user={props.user.clone()} /> },
+        Route::Password => html! { <PasswordPage /> },
+        Route::Users | Route::NotFound => html! { <NotFoundPage /> },
+    };
+    html! {
+        <Layout user={props.user.clone()} route={route.clone()}>{ page }</Layout>
     }
 }
 

@@ -4,7 +4,11 @@
 //! page by page without this entry point changing.
 
 mod app;
+mod components;
+mod hooks;
+mod mac;
 mod pages;
+mod route;
 mod services;
 mod session;
 

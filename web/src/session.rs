@@ -38,6 +38,9 @@ pub enum Notice {
     Failed(String),
     /// The password was just reset with an emailed link.
     PasswordChanged,
+    /// An API call answered 401: the token expired or was revoked (e.g. by a password or
+    /// role change made elsewhere).
+    Expired,
 }
 
 /// Handle to the session, from [`use_session`].
@@ -48,6 +51,37 @@ impl Session {
     /// The current state.
     pub fn state(&self) -> &SessionState {
         &self.0
+    }
+
+    /// The bearer token, or "" when signed out (a call with it then fails with 401, which
+    /// [`Session::check`] turns into the login page).
+    pub fn token(&self) -> String {
+        match self.state() {
+            SessionState::SignedIn { token, .. } => token.clone(),
+            _ => String::new(),
+        }
+    }
+
+    /// Replaces the signed-in user's record, e.g. after their preferences changed, so the top
+    /// bar shows the new name without another request.
+    pub fn set_user(&self, user: User) {
+        if let SessionState::SignedIn { token, .. } = self.state() {
+            self.0.set(SessionState::SignedIn {
+                token: token.clone(),
+                user,
+            });
+        }
+    }
+
+    /// Passes an API result through, ending the session on a 401 so a lost session always
+    /// returns to the login page instead of leaving a page of errors behind.
+    pub fn check<T>(&self, result: Result<T, api::Error>) -> Result<T, api::Error> {
+        if let Err(e) = &result {
+            if e.is_unauthorized() {
+                self.sign_out(Some(Notice::Expired));
+            }
+        }
+        result
     }
 
     /// Logs in; on success the state becomes [`SessionState::SignedIn`] and the token is stored.

@@ -79,6 +79,11 @@ pub fn LoginPage(props: &LoginPageProps) -> Html {
                 { "Logout Successful." }
             </p>
         },
+        (None, Some(Notice::Expired)) => html! {
+            <p id="expired-message" class="alert alert-error" role="alert">
+                { "Your session has ended. Please log in again." }
+            </p>
+        },
         (None, Some(Notice::PasswordChanged)) => html! {
             <p id="reset-message" class="alert alert-success" role="status">
                 { "Your password has been changed. Log in with the new password." }

@@ -1,10 +1,26 @@
 //! One module per screen; each page is a component that [`crate::app`] picks.
 
+mod brandings;
+mod firmware;
 mod forgot;
-mod home;
 mod login;
+mod not_found;
+mod password;
+mod phones;
+mod preferences;
 mod reset;
+mod servers;
+mod summary;
+mod users;
 
-pub use home::HomePage;
+pub use brandings::BrandingsPage;
+pub use firmware::FirmwarePage;
 pub use login::LoginPage;
+pub use not_found::NotFoundPage;
+pub use password::PasswordPage;
+pub use phones::{PhonePage, PhonesPage};
+pub use preferences::PreferencesPage;
 pub use reset::{reset_link_token, ResetPasswordPage};
+pub use servers::ServersPage;
+pub use summary::SummaryPage;
+pub use users::UsersPage;

@@ -36,6 +36,22 @@ impl Error {
     pub fn is_unauthorized(&self) -> bool {
         matches!(self, Error::Server { status: 401, .. })
     }
+
+    /// The HTTP status of a server answer, 0 when none arrived.
+    pub fn status(&self) -> u16 {
+        match self {
+            Error::Server { status, .. } => *status,
+            _ => 0,
+        }
+    }
+
+    /// The contract's `code` (`invalid_mac`, `server_in_use`, ...), "" when no answer arrived.
+    pub fn code(&self) -> &str {
+        match self {
+            Error::Server { body, .. } => &body.code,
+            _ => "",
+        }
+    }
 }
 
 impl fmt::Display for Error {
@@ -75,9 +91,40 @@ where
     let request = match body {
         Some(body) => builder.json(body),
         None => builder.build(),
-    }
-    .map_err(|e| log(Error::Unexpected, path, &e))?;
+    };
+    finish(request, path).await
+}
 
+/// Sends `body` (a `File` or `Blob`) as the raw request body with its content type: branding
+/// files are stored byte for byte, and the browser streams the file instead of the app
+/// copying it into wasm memory.
+pub async fn request_raw<T: DeserializeOwned>(
+    method: Method,
+    path: &str,
+    token: &str,
+    body: &wasm_bindgen::JsValue,
+    content_type: &str,
+) -> Result<T, Error> {
+    let content_type = if content_type.is_empty() {
+        "application/octet-stream"
+    } else {
+        content_type
+    };
+    let request = RequestBuilder::new(path)
+        .method(method)
+        .header("Accept", "application/json")
+        .header("Authorization", &format!("Bearer {token}"))
+        .header("Content-Type", content_type)
+        .body(body.clone());
+    finish(request, path).await
+}
+
+/// Sends a built request and decodes the answer (see [`request`]).
+async fn finish<T: DeserializeOwned>(
+    request: Result<gloo_net::http::Request, gloo_net::Error>,
+    path: &str,
+) -> Result<T, Error> {
+    let request = request.map_err(|e| log(Error::Unexpected, path, &e))?;
     let response = request
         .send()
         .await
@@ -88,22 +135,59 @@ where
         .await
         .map_err(|e| log(Error::Network, path, &e))?;
 
-    if response.ok() {
-        let json = if text.trim().is_empty() {
-            "null"
-        } else {
-            &text
-        };
+    decode(status, &response.status_text(), &text, path)
+}
+
+/// Turns a status and body into the decoded answer or an [`Error`]; shared with the
+/// XMLHttpRequest upload, which receives its answer the same way.
+pub fn decode<T: DeserializeOwned>(
+    status: u16,
+    status_text: &str,
+    text: &str,
+    path: &str,
+) -> Result<T, Error> {
+    if (200..300).contains(&status) {
+        let json = if text.trim().is_empty() { "null" } else { text };
         serde_json::from_str(json).map_err(|e| log(Error::Unexpected, path, &e))
     } else {
-        let body = serde_json::from_str::<ApiError>(&text).unwrap_or_else(|_| {
+        let body = serde_json::from_str::<ApiError>(text).unwrap_or_else(|_| {
             ApiError::new(
                 format!("http_{status}"),
-                format!("The server answered {status} {}.", response.status_text()),
+                format!("The server answered {status} {status_text}."),
             )
         });
         Err(Error::Server { status, body })
     }
+}
+
+/// `path?query` from name/value pairs, skipping absent values and encoding the rest.
+pub fn with_query(path: &str, pairs: &[(&str, Option<String>)]) -> String {
+    let Ok(params) = web_sys::UrlSearchParams::new() else {
+        return path.to_string();
+    };
+    for (name, value) in pairs {
+        if let Some(value) = value {
+            params.append(name, value);
+        }
+    }
+    let query = String::from(params.to_string());
+    if query.is_empty() {
+        path.to_string()
+    } else {
+        format!("{path}?{query}")
+    }
+}
+
+/// Sends a call whose success body is empty or ignored (204 No Content and the like).
+pub async fn request_empty<B: Serialize + ?Sized>(
+    method: Method,
+    path: &str,
+    token: &str,
+    body: Option<&B>,
+) -> Result<(), Error> {
+    request::<B, IgnoredAny>(method, path, Some(token), body)
+        .await
+        .map(|_| ())
 }
 
 /// POST /api/v1/auth/login.
@@ -150,7 +234,7 @@ pub async fn confirm_password_reset(body: &PasswordResetConfirm) -> Result<(), E
 }
 
 /// Writes the technical cause of `error` to the browser console and returns `error`.
-fn log(error: Error, path: &str, cause: &dyn fmt::Display) -> Error {
+pub fn log(error: Error, path: &str, cause: &dyn fmt::Display) -> Error {
     web_sys::console::error_1(&format!("rcs: {path}: {error}: {cause}").into());
     error
 }

@@ -1,0 +1,147 @@
+//! The account screens in a real browser: brandings (created by a Super User, read-only for
+//! a User), users, preferences, password change, the role-dependent menu, and a lost
+//! session returning to the login page.
+
+use super::{assert_web_ui_built, Browser};
+use crate::helpers::{spawn_app, Engine, PASSWORD};
+
+#[tokio::test]
+async fn a_super_user_manages_brandings_and_users_that_a_user_only_sees() {
+    assert_web_ui_built();
+    let Some(browser) = Browser::start().await else {
+        return;
+    };
+    let app = spawn_app(Engine::Sqlite).await;
+    app.create_account("Acme Telecom", "admin@acme.example")
+        .await;
+    browser.resize(1280, 900).await;
+    browser.log_in(&app, "admin@acme.example", PASSWORD).await;
+    browser.find("#nav-users").await;
+
+    // Create a branding, upload a logo with a preview, and see it in the list. The logo is
+    // a picture of the page: any real PNG does, and this one is big enough to see.
+    browser.resize(480, 320).await;
+    let dir = tempfile::tempdir().unwrap();
+    let logo = dir.path().join("logo.png");
+    std::fs::write(&logo, browser.png().await).unwrap();
+    browser.resize(1280, 900).await;
+    browser.click("#nav-brandings").await;
+    browser.click("#branding-create").await;
+    browser.type_into("#branding-name", "Acme Blue").await;
+    browser.click("#branding-default").await;
+    browser.click("#branding-create-submit").await;
+    browser.find("#branding-editor").await;
+    browser
+        .type_into("#branding-file", logo.to_str().unwrap())
+        .await;
+    browser.find("#branding-file-preview").await;
+    assert_eq!(browser.value("#branding-file-name").await, "logo.png");
+    browser.screenshot("branding-editor").await;
+    browser.click("#branding-upload").await;
+    browser
+        .wait_text("#branding-files", |t| t.contains("logo.png"))
+        .await;
+    browser.find("#branding-files img.thumb").await;
+    browser.click("#branding-editor-done").await;
+    browser
+        .wait_text("#brandings-table", |t| {
+            t.contains("Acme Blue") && t.contains("Default") && t.contains("logo.png")
+        })
+        .await;
+    browser.screenshot("brandings").await;
+
+    // Add a User with a password.
+    browser.click("#nav-users").await;
+    browser.click("#user-add").await;
+    browser.type_into("#user-email", "staff@acme.example").await;
+    browser.type_into("#user-name", "Sam Staff").await;
+    browser
+        .type_into("#user-password", "staff password 1")
+        .await;
+    browser.choose("#user-role", "User").await;
+    browser.click("#user-save").await;
+    browser
+        .wait_text("#users-table", |t| {
+            t.contains("staff@acme.example") && t.contains("Sam Staff")
+        })
+        .await;
+    browser.screenshot("users").await;
+
+    // Preferences: a bad phone number is shown at its field; a good one is saved.
+    browser.click("#nav-preferences").await;
+    browser.clear("#pref-name").await;
+    browser.type_into("#pref-name", "Ada Admin").await;
+    browser.type_into("#pref-phone1", "call me").await;
+    browser.click("#preferences-save").await;
+    browser
+        .wait_text("#pref-phone1-error", |t| !t.is_empty())
+        .await;
+    browser.clear("#pref-phone1").await;
+    browser.type_into("#pref-phone1", "+1 555 010 0000").await;
+    browser
+        .type_into("#pref-address", "1 Main St, Springfield")
+        .await;
+    browser.click("#preferences-save").await;
+    browser
+        .wait_text("#preferences-saved", |t| t.contains("saved"))
+        .await;
+    let token = app.token("admin@acme.example").await;
+    let me: rcs_shared::User = app.get("/api/v1/me", &token).await.json().await.unwrap();
+    assert_eq!(
+        (me.name.as_str(), me.phone1.as_str(), me.address.as_str()),
+        ("Ada Admin", "+1 555 010 0000", "1 Main St, Springfield")
+    );
+    browser.screenshot("preferences").await;
+
+    // Change Password: a wrong current password is reported at that field.
+    browser.click("#nav-password").await;
+    browser
+        .type_into("#current-password", "not my password")
+        .await;
+    browser
+        .type_into("#new-password", "another passphrase")
+        .await;
+    browser
+        .type_into("#confirm-password", "another passphrase")
+        .await;
+    browser.click("#password-save").await;
+    browser
+        .wait_text("#current-password-error", |t| t.contains("not correct"))
+        .await;
+    browser.log_out().await;
+
+    // The User: no Users menu, brandings listed read-only.
+    browser
+        .log_in(&app, "staff@acme.example", "staff password 1")
+        .await;
+    browser.find("#nav-brandings").await;
+    browser.wait_gone("#nav-users").await;
+    browser.click("#nav-brandings").await;
+    browser
+        .wait_text("#brandings-table", |t| t.contains("Acme Blue"))
+        .await;
+    browser.find("#brandings-read-only").await;
+    browser.wait_gone("#branding-create").await;
+    browser.wait_gone("#brandings-table button").await;
+    browser.screenshot("brandings-as-user").await;
+    browser.goto(&app.url("/#/users")).await;
+    browser
+        .wait_text("main h2", |t| t == "Page not found")
+        .await;
+
+    // A session ended elsewhere (here: every session row deleted) returns to the login page.
+    sqlx::query("DELETE FROM sessions")
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+    browser.click("#nav-servers").await;
+    browser
+        .wait_text("#expired-message", |t| t.contains("log in again"))
+        .await;
+
+    browser
+        .log_in(&app, "staff@acme.example", "staff password 1")
+        .await;
+    browser.log_out().await;
+    browser.quit().await;
+}

@@ -1,0 +1,7 @@
+//! Pieces shared by several pages.
+
+pub mod contacts_chart;
+pub mod dialog;
+pub mod errors;
+pub mod layout;
+pub mod options;

@@ -1,0 +1,190 @@
+//! One phone: its properties and its boot history (GET /api/v1/phones/{mac}/events, newest
+//! first, older pages on demand). A server without the history endpoint answers 404, which
+//! is shown as "not available" rather than as a failure of the page.
+
+use rcs_shared::{BootEvent, BootOutcome, Phone};
+use wasm_bindgen_futures::spawn_local;
+use yew::prelude::*;
+
+use super::table::when;
+use crate::components::errors::ErrorAlert;
+use crate::hooks::use_resource;
+use crate::mac::pretty;
+use crate::route::Route;
+use crate::services::{api, phones};
+use crate::session::use_session;
+
+#[derive(Properties, PartialEq)]
+pub struct PhonePageProps {
+    pub mac: String,
+}
+
+/// The phone detail page.
+#[function_component]
+pub fn PhonePage(props: &PhonePageProps) -> Html {
+    let (phone, _) = use_resource(props.mac.clone(), phones::get);
+    html! {
+        <>
+            <div class="page-header">
+                <h2>{ format!("Phone {}", pretty(&props.mac)) }</h2>
+                <a href={Route::Phones { unaffiliated: false }.href()}>{ "‹ Back to Phones" }</a>
+            </div>
+            <ErrorAlert id="phone-error" error={phone.error.clone()} />
+            if let Some(p) = &phone.data {
+                <Properties phone={(**p).clone()} />
+                <BootHistory mac={p.mac.clone()} />
+            }
+        </>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct PropertiesProps {
+    phone: Phone,
+}
+
+#[function_component]
+fn Properties(props: &PropertiesProps) -> Html {
+    let p = &props.phone;
+    let or = |v: &Option<String>, none: &str| v.clone().unwrap_or_else(|| none.to_string());
+    let rows = [
+        ("Server", or(&p.server_name, "Unaffiliated")),
+        ("Branding", or(&p.branding_name, "None (account default)")),
+        ("Firmware", or(&p.firmware, "None")),
+        ("Model", or(&p.model, "—")),
+        ("Reported firmware", or(&p.reported_firmware, "—")),
+        (
+            "Last seen",
+            p.last_seen_at
+                .as_deref()
+                .map(when)
+                .unwrap_or_else(|| "Never".into()),
+        ),
+        ("Last address", or(&p.last_seen_addr, "—")),
+        ("Added", when(&p.created_at)),
+    ];
+    html! {
+        <section class="card" aria-labelledby="phone-properties">
+            <h3 id="phone-properties">{ "Properties" }</h3>
+            <dl id="phone-facts" class="facts">
+                { for rows.into_iter().map(|(k, v)| html! { <><dt>{ k }</dt><dd>{ v }</dd></> }) }
+            </dl>
+        </section>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct BootHistoryProps {
+    mac: String,
+}
+
+/// Boot events, newest first, with "Load older".
+#[function_component]
+fn BootHistory(props: &BootHistoryProps) -> Html {
+    let session = use_session();
+    let events = use_state(Vec::<BootEvent>::new);
+    let next = use_state(|| None::<String>);
+    let error = use_state(|| None::<api::Error>);
+    let unavailable = use_state(|| false);
+    let loading = use_state(|| true);
+
+    let load = {
+        let (events, next, error, unavailable, loading) = (
+            events.clone(),
+            next.clone(),
+            error.clone(),
+            unavailable.clone(),
+            loading.clone(),
+        );
+        let mac = props.mac.clone();
+        Callback::from(move |cursor: Option<String>| {
+            loading.set(true);
+            let (session, events, next, error, unavailable, loading, mac) = (
+                session.clone(),
+                events.clone(),
+                next.clone(),
+                error.clone(),
+                unavailable.clone(),
+                loading.clone(),
+                mac.clone(),
+            );
+            spawn_local(async move {
+                let more = cursor.is_some();
+                match session.check(phones::events(session.token(), mac, cursor).await) {
+                    Ok(page) => {
+                        let mut all = if more { (*events).clone() } else { Vec::new() };
+                        all.extend(page.items);
+                        events.set(all);
+                        next.set(page.next_cursor);
+                        error.set(None);
+                    }
+                    // The route is missing on this server: no history to show, not a failure.
+                    Err(e) if e.status() == 404 && e.code() != "phone_not_found" => {
+                        unavailable.set(true)
+                    }
+                    Err(e) => error.set(Some(e)),
+                }
+                loading.set(false);
+            });
+        })
+    };
+    {
+        let load = load.clone();
+        use_effect_with(props.mac.clone(), move |_| load.emit(None));
+    }
+    let older = {
+        let (load, next) = (load.clone(), next.clone());
+        Callback::from(move |_: MouseEvent| load.emit((*next).clone()))
+    };
+
+    html! {
+        <section class="card" aria-labelledby="boot-history">
+            <h3 id="boot-history">{ "Boot History" }</h3>
+            <ErrorAlert id="events-error" error={(*error).clone()} />
+            if *unavailable {
+                <p id="events-unavailable" class="muted">{ "Boot history is not available on this server." }</p>
+            } else if events.is_empty() && !*loading {
+                <p id="events-empty" class="muted">{ "This phone has not contacted rcs yet." }</p>
+            } else if !events.is_empty() {
+                <div class="table-wrap">
+                    <table id="events-table" class="table compact">
+                        <thead><tr>
+                            <th scope="col">{ "When" }</th>
+                            <th scope="col">{ "Outcome" }</th>
+                            <th scope="col">{ "Model" }</th>
+                            <th scope="col">{ "Firmware" }</th>
+                            <th scope="col">{ "Address" }</th>
+                            <th scope="col">{ "Detail" }</th>
+                        </tr></thead>
+                        <tbody>{ for events.iter().map(event_row) }</tbody>
+                    </table>
+                </div>
+            }
+            if next.is_some() {
+                <button id="events-older" type="button" class="button button-secondary" onclick={older}
+                    disabled={*loading}>{ "Load older" }</button>
+            }
+        </section>
+    }
+}
+
+fn event_row(e: &BootEvent) -> Html {
+    let (label, class) = match e.outcome {
+        BootOutcome::Redirected => ("Redirected", "badge badge-ok"),
+        BootOutcome::FirmwareSent => ("Firmware sent", "badge badge-info"),
+        BootOutcome::BrandingSent => ("Branding sent", "badge badge-info"),
+        BootOutcome::Unknown => ("Unknown MAC", "badge badge-warn"),
+        BootOutcome::Refused => ("Refused", "badge badge-error"),
+    };
+    let dash = |v: &Option<String>| v.clone().unwrap_or_else(|| "—".into());
+    html! {
+        <tr>
+            <td>{ when(&e.at) }</td>
+            <td><span class={class}>{ label }</span></td>
+            <td>{ dash(&e.model) }</td>
+            <td>{ dash(&e.firmware) }</td>
+            <td>{ dash(&e.addr) }</td>
+            <td class="break">{ &e.detail }</td>
+        </tr>
+    }
+}

@@ -1,0 +1,152 @@
+//! Edit Properties of the selected phones (PATCH /api/v1/phones): each property is left
+//! "Unchanged" unless picked, "None" clears it; and the Server/Branding/Firmware selects the
+//! add and upload dialogs share.
+
+use rcs_shared::{BulkEdit, PhoneChanges};
+use wasm_bindgen_futures::spawn_local;
+use yew::prelude::*;
+
+use crate::components::dialog::Dialog;
+use crate::components::errors::ErrorAlert;
+use crate::components::options::{
+    bind, branding_options, firmware_options, parse_id, server_options, Choices,
+};
+use crate::services::{api, phones};
+use crate::session::use_session;
+
+/// The value of the "Unchanged" option.
+pub const UNCHANGED: &str = "unchanged";
+
+#[derive(Properties, PartialEq)]
+pub struct PropertySelectsProps {
+    /// Prefix of the controls' ids (`add-server`, `edit-firmware`, ...).
+    pub prefix: AttrValue,
+    pub choices: Choices,
+    /// Offer "Unchanged" (bulk edit) in addition to "None".
+    pub unchanged: bool,
+    pub server: UseStateHandle<String>,
+    pub branding: UseStateHandle<String>,
+    pub firmware: UseStateHandle<String>,
+}
+
+/// Server, Branding and Firmware selects. "" is None (no server: unaffiliated; no branding:
+/// the account default; no firmware: leave the phone's alone).
+#[function_component]
+pub fn PropertySelects(props: &PropertySelectsProps) -> Html {
+    let c = &props.choices;
+    let id = |name: &str| format!("{}-{name}", props.prefix);
+    let unchanged = |value: &str| {
+        props.unchanged.then(|| {
+            html! {
+                <option value={UNCHANGED} selected={value == UNCHANGED}>{ "Unchanged" }</option>
+            }
+        })
+    };
+    html! {
+        <div class="field-row three">
+            <div class="field">
+                <label for={id("server")}>{ "Server" }</label>
+                <select id={id("server")} onchange={bind(&props.server)}>
+                    { for unchanged(&props.server) }
+                    <option value="" selected={props.server.is_empty()}>{ "None (unaffiliated)" }</option>
+                    { server_options(c, &props.server) }
+                </select>
+            </div>
+            <div class="field">
+                <label for={id("branding")}>{ "Branding" }</label>
+                <select id={id("branding")} onchange={bind(&props.branding)}>
+                    { for unchanged(&props.branding) }
+                    <option value="" selected={props.branding.is_empty()}>{ "None (account default)" }</option>
+                    { branding_options(c, &props.branding) }
+                </select>
+            </div>
+            <div class="field">
+                <label for={id("firmware")}>{ "Firmware" }</label>
+                <select id={id("firmware")} onchange={bind(&props.firmware)}>
+                    { for unchanged(&props.firmware) }
+                    <option value="" selected={props.firmware.is_empty()}>{ "None" }</option>
+                    { firmware_options(c, &props.firmware) }
+                </select>
+            </div>
+        </div>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+pub struct EditPropertiesProps {
+    pub macs: Vec<String>,
+    pub choices: Choices,
+    pub on_close: Callback<()>,
+    pub on_done: Callback<(String, bool)>,
+}
+
+/// The Edit Properties dialog.
+#[function_component]
+pub fn EditPropertiesDialog(props: &EditPropertiesProps) -> Html {
+    let session = use_session();
+    let server = use_state(|| UNCHANGED.to_string());
+    let branding = use_state(|| UNCHANGED.to_string());
+    let firmware = use_state(|| UNCHANGED.to_string());
+    let busy = use_state(|| false);
+    let error = use_state(|| None::<api::Error>);
+
+    let onsubmit = {
+        let (server, branding, firmware) = (server.clone(), branding.clone(), firmware.clone());
+        let (busy, error, on_done, macs) = (
+            busy.clone(),
+            error.clone(),
+            props.on_done.clone(),
+            props.macs.clone(),
+        );
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            let change_id = |v: &str| (v != UNCHANGED).then(|| parse_id(v));
+            let body = BulkEdit {
+                macs: macs.clone(),
+                set: PhoneChanges {
+                    server_id: change_id(&server),
+                    branding_id: change_id(&branding),
+                    firmware: (*firmware != UNCHANGED)
+                        .then(|| Some((*firmware).clone()).filter(|f| !f.is_empty())),
+                },
+            };
+            busy.set(true);
+            error.set(None);
+            let (session, busy, error, on_done) = (
+                session.clone(),
+                busy.clone(),
+                error.clone(),
+                on_done.clone(),
+            );
+            spawn_local(async move {
+                match session.check(phones::bulk_edit(&session.token(), &body).await) {
+                    Ok(c) => on_done.emit((format!("Changed {} phone(s).", c.count), false)),
+                    Err(e) => {
+                        error.set(Some(e));
+                        busy.set(false);
+                    }
+                }
+            });
+        })
+    };
+    let cancel = {
+        let on_close = props.on_close.clone();
+        Callback::from(move |_: MouseEvent| on_close.emit(()))
+    };
+    html! {
+        <Dialog id="edit-phones-dialog" title="Edit Properties" wide=true on_close={props.on_close.clone()}>
+            <form class="form" {onsubmit}>
+                <p>{ format!("{} phone(s) selected. Properties left \"Unchanged\" keep their value.", props.macs.len()) }</p>
+                <PropertySelects prefix="edit" choices={props.choices.clone()} unchanged=true
+                    server={server.clone()} branding={branding.clone()} firmware={firmware.clone()} />
+                <ErrorAlert id="edit-phones-error" error={(*error).clone()} />
+                <div class="form-actions">
+                    <button type="button" class="button button-secondary" onclick={cancel}>{ "Cancel" }</button>
+                    <button id="edit-phones-submit" type="submit" class="button button-primary" disabled={*busy}>
+                        { if *busy { "Saving…" } else { "Save" } }
+                    </button>
+                </div>
+            </form>
+        </Dialog>
+    }
+}

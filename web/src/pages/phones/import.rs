@@ -1,0 +1,205 @@
+//! Upload CSV: a file whose first column is the MAC (an optional header names `server`,
+//! `branding` and `firmware` columns), the Server/Branding/Firmware for every row, a dry run
+//! that lists the bad lines without writing, and a progress bar while the file goes up.
+
+use rcs_shared::{ImportQuery, ImportResult, InvalidCsv};
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::spawn_local;
+use web_sys::{File, HtmlInputElement};
+use yew::prelude::*;
+
+use super::edit::PropertySelects;
+use crate::components::dialog::Dialog;
+use crate::components::errors::{ErrorAlert, ErrorText};
+use crate::components::options::{parse_id, Choices};
+use crate::services::upload::{self, ImportError};
+use crate::session::use_session;
+
+#[derive(Properties, PartialEq)]
+pub struct ImportProps {
+    pub choices: Choices,
+    pub on_close: Callback<()>,
+    pub on_done: Callback<(String, bool)>,
+}
+
+/// Where the upload stands.
+#[derive(Debug, Clone, PartialEq)]
+enum Stage {
+    Idle,
+    /// Sending; the share of the file sent so far.
+    Sending {
+        dry_run: bool,
+        sent: f64,
+    },
+    /// A dry run found the file good.
+    Checked(ImportResult),
+    Failed(ImportError),
+}
+
+/// The Upload CSV dialog.
+#[function_component]
+pub fn ImportDialog(props: &ImportProps) -> Html {
+    let session = use_session();
+    let file = use_state(|| None::<File>);
+    let server = use_state(String::new);
+    let branding = use_state(String::new);
+    let firmware = use_state(String::new);
+    let stage = use_state(|| Stage::Idle);
+    let missing_file = use_state(|| false);
+
+    let onchange = {
+        let (file, stage, missing_file) = (file.clone(), stage.clone(), missing_file.clone());
+        Callback::from(move |e: Event| {
+            let picked = e
+                .target()
+                .and_then(|t| t.dyn_into::<HtmlInputElement>().ok())
+                .and_then(|i| i.files())
+                .and_then(|f| f.get(0));
+            missing_file.set(false);
+            stage.set(Stage::Idle);
+            file.set(picked);
+        })
+    };
+    let send = {
+        let (file, server, branding, firmware) = (
+            file.clone(),
+            server.clone(),
+            branding.clone(),
+            firmware.clone(),
+        );
+        let (stage, missing_file, on_done) =
+            (stage.clone(), missing_file.clone(), props.on_done.clone());
+        move |dry_run: bool| {
+            let (file, server, branding, firmware) = (
+                file.clone(),
+                server.clone(),
+                branding.clone(),
+                firmware.clone(),
+            );
+            let (stage, missing_file, on_done, session) = (
+                stage.clone(),
+                missing_file.clone(),
+                on_done.clone(),
+                session.clone(),
+            );
+            Callback::from(move |_: MouseEvent| {
+                let Some(f) = (*file).clone() else {
+                    missing_file.set(true);
+                    return;
+                };
+                let query = ImportQuery {
+                    server_id: parse_id(&server),
+                    branding_id: parse_id(&branding),
+                    firmware: (!firmware.is_empty()).then(|| (*firmware).clone()),
+                    dry_run: Some(dry_run),
+                };
+                stage.set(Stage::Sending { dry_run, sent: 0.0 });
+                let progress = {
+                    let stage = stage.clone();
+                    Callback::from(move |sent: f64| stage.set(Stage::Sending { dry_run, sent }))
+                };
+                let (stage, on_done, session) = (stage.clone(), on_done.clone(), session.clone());
+                spawn_local(async move {
+                    let result = upload::import(&session.token(), &f, &query, progress).await;
+                    if let Err(ImportError::Other(e)) = &result {
+                        let _ = session.check(Err::<(), _>(e.clone()));
+                    }
+                    match result {
+                        Ok(r) if r.dry_run => stage.set(Stage::Checked(r)),
+                        Ok(r) => on_done.emit((
+                            format!("Imported {} new phone(s), updated {}.", r.added, r.updated),
+                            false,
+                        )),
+                        Err(e) => stage.set(Stage::Failed(e)),
+                    }
+                });
+            })
+        }
+    };
+    let cancel = {
+        let on_close = props.on_close.clone();
+        Callback::from(move |_: MouseEvent| on_close.emit(()))
+    };
+    let sending = matches!(*stage, Stage::Sending { .. });
+
+    html! {
+        <Dialog id="import-dialog" title="Upload CSV" wide=true on_close={props.on_close.clone()}>
+            <p class="muted small">
+                { "First column: the MAC address. An optional header row may name server, branding and firmware columns, which override the choices below for their rows." }
+            </p>
+            <div class="field">
+                <label for="import-file">{ "File to Upload" }</label>
+                <input id="import-file" type="file" accept=".csv,text/csv,text/plain" {onchange}
+                    aria-describedby="import-file-error" />
+                <ErrorText id="import-file-error"
+                    error={missing_file.then(|| "Choose a CSV file first.".to_string())} />
+            </div>
+            <PropertySelects prefix="import" choices={props.choices.clone()} unchanged=false
+                server={server.clone()} branding={branding.clone()} firmware={firmware.clone()} />
+            <Outcome stage={(*stage).clone()} />
+            <div class="form-actions">
+                <button type="button" class="button button-secondary" onclick={cancel}>{ "Cancel" }</button>
+                <button id="import-check" type="button" class="button button-secondary" disabled={sending}
+                    onclick={send(true)}>{ "Check File" }</button>
+                <button id="import-submit" type="button" class="button button-primary" disabled={sending}
+                    onclick={send(false)}>{ "Upload" }</button>
+            </div>
+        </Dialog>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct OutcomeProps {
+    stage: Stage,
+}
+
+/// Progress, the dry run's verdict, or what went wrong (bad lines by line number).
+#[function_component]
+fn Outcome(props: &OutcomeProps) -> Html {
+    match &props.stage {
+        Stage::Idle => html! {},
+        Stage::Sending { dry_run, sent } => {
+            let percent = (sent * 100.0).round().clamp(0.0, 100.0);
+            let label = match (dry_run, percent >= 100.0) {
+                (_, false) => format!("Uploading… {percent}%"),
+                (true, true) => "Checking…".to_string(),
+                (false, true) => "Importing…".to_string(),
+            };
+            html! {
+                <div class="progress-block" role="status">
+                    <label for="import-progress">{ label }</label>
+                    <progress id="import-progress" max="100" value={percent.to_string()}>
+                        { format!("{percent}%") }
+                    </progress>
+                </div>
+            }
+        }
+        Stage::Checked(r) => html! {
+            <p id="import-checked" class="alert alert-success" role="status">
+                { format!("The file is valid: {} phone(s) would be added and {} updated. Press Upload to import it.", r.added, r.updated) }
+            </p>
+        },
+        Stage::Failed(ImportError::Lines(invalid)) => problems(invalid),
+        Stage::Failed(ImportError::Other(e)) => html! {
+            <ErrorAlert id="import-error" error={Some(e.clone())} />
+        },
+    }
+}
+
+fn problems(invalid: &InvalidCsv) -> Html {
+    html! {
+        <div id="import-problems" class="problems" role="alert">
+            <p class="alert alert-error">{ &invalid.message }</p>
+            <div class="table-wrap problems-table">
+                <table class="table compact">
+                    <thead><tr><th scope="col" class="num">{ "Line" }</th><th scope="col">{ "Problem" }</th></tr></thead>
+                    <tbody>
+                        { for invalid.problems.iter().map(|p| html! {
+                            <tr><td class="num">{ p.line }</td><td>{ &p.message }</td></tr>
+                        }) }
+                    </tbody>
+                </table>
+            </div>
+        </div>
+    }
+}

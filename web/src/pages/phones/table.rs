@@ -1,0 +1,177 @@
+//! The phone table: a checkbox per MAC and one to select the whole page, sortable MAC and
+//! Last Seen columns, and the properties and boot facts of each phone.
+
+use std::collections::BTreeSet;
+
+use rcs_shared::{Phone, PhoneSort, SortOrder};
+use web_sys::HtmlInputElement;
+use yew::prelude::*;
+
+use crate::mac::pretty;
+use crate::route::Route;
+
+#[derive(Properties, PartialEq)]
+pub struct PhoneTableProps {
+    pub phones: Vec<Phone>,
+    pub loading: bool,
+    pub selected: BTreeSet<String>,
+    pub on_select: Callback<BTreeSet<String>>,
+    pub sort: (PhoneSort, SortOrder),
+    pub on_sort: Callback<(PhoneSort, SortOrder)>,
+}
+
+/// The table of one page of phones.
+#[function_component]
+pub fn PhoneTable(props: &PhoneTableProps) -> Html {
+    let all = use_node_ref();
+    let on_page = props
+        .phones
+        .iter()
+        .filter(|p| props.selected.contains(&p.mac))
+        .count();
+    let every = on_page > 0 && on_page == props.phones.len();
+    let some = on_page > 0 && !every;
+    {
+        // `indeterminate` is a property only, not an attribute.
+        let all = all.clone();
+        use_effect_with(some, move |some| {
+            if let Some(input) = all.cast::<HtmlInputElement>() {
+                input.set_indeterminate(*some);
+            }
+        });
+    }
+    let toggle_all = {
+        let (phones, selected, on_select) = (
+            props.phones.clone(),
+            props.selected.clone(),
+            props.on_select.clone(),
+        );
+        Callback::from(move |_: Event| {
+            let mut next = selected.clone();
+            for p in &phones {
+                if every {
+                    next.remove(&p.mac);
+                } else {
+                    next.insert(p.mac.clone());
+                }
+            }
+            on_select.emit(next);
+        })
+    };
+
+    if props.phones.is_empty() {
+        return html! {
+            <p id="phones-empty" class="card muted" role="status">
+                { if props.loading { "Loading…" } else { "No phones match." } }
+            </p>
+        };
+    }
+    html! {
+        <div class={classes!("table-wrap", "card", props.loading.then_some("loading"))}
+            aria-busy={props.loading.to_string()}>
+            <table id="phones-table" class="table phones">
+                <thead><tr>
+                    <th scope="col" class="check-cell">
+                        <input id="select-all" type="checkbox" ref={all} checked={every}
+                            onchange={toggle_all} aria-label="Select all phones on this page" />
+                    </th>
+                    <SortHeader label="MAC Address" key_={PhoneSort::Mac} sort={props.sort} on_sort={props.on_sort.clone()} />
+                    <th scope="col">{ "Server" }</th>
+                    <th scope="col">{ "Branding" }</th>
+                    <th scope="col">{ "Firmware" }</th>
+                    <th scope="col">{ "Model" }</th>
+                    <th scope="col">{ "Reported Firmware" }</th>
+                    <SortHeader label="Last Seen" key_={PhoneSort::LastSeen} sort={props.sort} on_sort={props.on_sort.clone()} />
+                </tr></thead>
+                <tbody>
+                    { for props.phones.iter().map(|p| row(p, &props.selected, &props.on_select)) }
+                </tbody>
+            </table>
+        </div>
+    }
+}
+
+fn row(p: &Phone, selected: &BTreeSet<String>, on_select: &Callback<BTreeSet<String>>) -> Html {
+    let checked = selected.contains(&p.mac);
+    let toggle = {
+        let (mac, selected, on_select) = (p.mac.clone(), selected.clone(), on_select.clone());
+        Callback::from(move |_: Event| {
+            let mut next = selected.clone();
+            if !next.remove(&mac) {
+                next.insert(mac.clone());
+            }
+            on_select.emit(next);
+        })
+    };
+    let dash = || html! { <span class="muted">{ "—" }</span> };
+    let text = |v: &Option<String>| v.as_ref().map(|s| html! { { s } }).unwrap_or_else(dash);
+    html! {
+        <tr class={classes!(checked.then_some("selected"))}>
+            <td class="check-cell">
+                <input type="checkbox" class="row-check" id={format!("select-{}", p.mac)}
+                    checked={checked} onchange={toggle} aria-label={format!("Select {}", pretty(&p.mac))} />
+            </td>
+            <th scope="row" class="mono">
+                <a href={Route::Phone(p.mac.clone()).href()}>{ pretty(&p.mac) }</a>
+            </th>
+            <td class="cell-server">{ p.server_name.as_ref().map(|s| html! { { s } })
+                .unwrap_or_else(|| html! { <span class="badge">{ "Unaffiliated" }</span> }) }</td>
+            <td>{ text(&p.branding_name) }</td>
+            <td>{ p.firmware.as_ref().map(|s| html! { { s } }).unwrap_or_else(|| html! { <span class="muted">{ "None" }</span> }) }</td>
+            <td>{ text(&p.model) }</td>
+            <td>{ text(&p.reported_firmware) }</td>
+            <td>{ p.last_seen_at.as_deref().map(when).map(|s| html! { { s } })
+                .unwrap_or_else(|| html! { <span class="muted">{ "Never" }</span> }) }</td>
+        </tr>
+    }
+}
+
+/// An RFC 3339 time as `2026-11-21 09:30 UTC`.
+pub fn when(rfc3339: &str) -> String {
+    match (rfc3339.get(..10), rfc3339.get(11..16)) {
+        (Some(date), Some(time)) => format!("{date} {time} UTC"),
+        _ => rfc3339.to_string(),
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct SortHeaderProps {
+    label: AttrValue,
+    key_: PhoneSort,
+    sort: (PhoneSort, SortOrder),
+    on_sort: Callback<(PhoneSort, SortOrder)>,
+}
+
+/// A column header that sorts by its column; a second click reverses the order.
+#[function_component]
+fn SortHeader(props: &SortHeaderProps) -> Html {
+    let active = props.sort.0 == props.key_;
+    let order = props.sort.1;
+    let onclick = {
+        let (key, on_sort) = (props.key_, props.on_sort.clone());
+        Callback::from(move |_: MouseEvent| {
+            let next = match (active, order) {
+                (true, SortOrder::Asc) => SortOrder::Desc,
+                (true, SortOrder::Desc) => SortOrder::Asc,
+                // Newest first is what one wants from Last Seen.
+                (false, _) if key == PhoneSort::LastSeen => SortOrder::Desc,
+                (false, _) => SortOrder::Asc,
+            };
+            on_sort.emit((key, next));
+        })
+    };
+    let (aria, arrow) = match (active, order) {
+        (false, _) => ("none", ""),
+        (true, SortOrder::Asc) => ("ascending", " ▲"),
+        (true, SortOrder::Desc) => ("descending", " ▼"),
+    };
+    let id = match props.key_ {
+        PhoneSort::Mac => "sort-mac",
+        PhoneSort::LastSeen => "sort-last-seen",
+    };
+    html! {
+        <th scope="col" aria-sort={aria}>
+            <button {id} type="button" class="sort" {onclick}>{ props.label.clone() }{ arrow }</button>
+        </th>
+    }
+}

@@ -1,0 +1,107 @@
+//! Where in the signed-in app the user is: a tiny hash router.
+//!
+//! Addresses are `#/phones`, `#/phones?unaffiliated=true`, `#/phones/00085D1A2B3C`,
+//! `#/servers`, ... A hash keeps every address on the one page the server sends (`/`), makes
+//! back/forward and bookmarks work, and costs a few dozen lines instead of a router crate.
+//! Links are plain `<a href="#/...">`, so they are keyboard-usable and open in new tabs.
+
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::JsCast;
+use yew::prelude::*;
+
+/// A screen of the signed-in app.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Route {
+    Summary,
+    /// The phone list; `unaffiliated` opens it filtered to phones without a server.
+    Phones {
+        unaffiliated: bool,
+    },
+    /// One phone and its boot history.
+    Phone(String),
+    Servers,
+    Brandings,
+    Firmware,
+    Users,
+    Preferences,
+    Password,
+    /// An address that names no screen.
+    NotFound,
+}
+
+impl Route {
+    /// Reads a `location.hash` value (`#/phones?unaffiliated=true`).
+    pub fn parse(hash: &str) -> Route {
+        let hash = hash.trim_start_matches('#').trim_start_matches('/');
+        let (path, query) = hash.split_once('?').unwrap_or((hash, ""));
+        let mut parts = path.split('/').filter(|p| !p.is_empty());
+        match (parts.next(), parts.next(), parts.next()) {
+            (None | Some("summary"), None, None) => Route::Summary,
+            (Some("phones"), None, None) => Route::Phones {
+                unaffiliated: query.split('&').any(|p| p == "unaffiliated=true"),
+            },
+            (Some("phones"), Some(mac), None) => Route::Phone(mac.to_string()),
+            (Some("servers"), None, None) => Route::Servers,
+            (Some("brandings"), None, None) => Route::Brandings,
+            (Some("firmware"), None, None) => Route::Firmware,
+            (Some("users"), None, None) => Route::Users,
+            (Some("preferences"), None, None) => Route::Preferences,
+            (Some("password"), None, None) => Route::Password,
+            _ => Route::NotFound,
+        }
+    }
+
+    /// The `href` of a link to this screen.
+    pub fn href(&self) -> String {
+        match self {
+            Route::Summary => "#/summary".into(),
+            Route::Phones { unaffiliated: true } => "#/phones?unaffiliated=true".into(),
+            Route::Phones {
+                unaffiliated: false,
+            } => "#/phones".into(),
+            Route::Phone(mac) => format!("#/phones/{mac}"),
+            Route::Servers => "#/servers".into(),
+            Route::Brandings => "#/brandings".into(),
+            Route::Firmware => "#/firmware".into(),
+            Route::Users => "#/users".into(),
+            Route::Preferences => "#/preferences".into(),
+            Route::Password => "#/password".into(),
+            Route::NotFound => "#/".into(),
+        }
+    }
+}
+
+fn current() -> Route {
+    let hash = web_sys::window()
+        .and_then(|w| w.location().hash().ok())
+        .unwrap_or_default();
+    Route::parse(&hash)
+}
+
+/// The current route, updated on every `hashchange` (links, back, forward, typed address).
+#[hook]
+pub fn use_route() -> Route {
+    let route = use_state(current);
+    {
+        let route = route.clone();
+        use_effect_with((), move |_| {
+            let listener = Closure::<dyn Fn()>::new(move || route.set(current()));
+            let window = web_sys::window();
+            if let Some(w) = &window {
+                let _ = w.add_event_listener_with_callback(
+                    "hashchange",
+                    listener.as_ref().unchecked_ref(),
+                );
+            }
+            move || {
+                if let Some(w) = &window {
+                    let _ = w.remove_event_listener_with_callback(
+                        "hashchange",
+                        listener.as_ref().unchecked_ref(),
+                    );
+                }
+            }
+        });
+    }
+    (*route).clone()
+}
