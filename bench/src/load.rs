@@ -1,0 +1,279 @@
+//! The load generators: the boot storm (one fresh mutual-TLS connection per phone), repeat
+//! lookups on kept-alive connections, and firmware downloads. Each runs identically against
+//! nginx and rcs, so the two numbers of a run can be compared directly.
+
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Instant;
+
+use anyhow::bail;
+use serde::Serialize;
+
+use crate::http::{self, Conn};
+use crate::pki::Phone;
+
+/// The firmware version the simulated phones report (older than any benchmark release).
+pub const REPORTED_VERSION: &str = "3.2.2.1136";
+
+/// Latency percentiles in milliseconds.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Latency {
+    pub count: usize,
+    pub mean_ms: f64,
+    pub p50_ms: f64,
+    pub p90_ms: f64,
+    pub p99_ms: f64,
+    pub max_ms: f64,
+}
+
+impl Latency {
+    /// Percentiles (nearest rank) of durations in microseconds.
+    pub fn of(mut micros: Vec<u64>) -> Latency {
+        if micros.is_empty() {
+            return Latency::default();
+        }
+        micros.sort_unstable();
+        let at = |p: f64| {
+            let rank = ((p / 100.0) * micros.len() as f64).ceil() as usize;
+            micros[rank.clamp(1, micros.len()) - 1] as f64 / 1000.0
+        };
+        Latency {
+            count: micros.len(),
+            mean_ms: micros.iter().sum::<u64>() as f64 / micros.len() as f64 / 1000.0,
+            p50_ms: at(50.0),
+            p90_ms: at(90.0),
+            p99_ms: at(99.0),
+            max_ms: *micros.last().unwrap_or(&0) as f64 / 1000.0,
+        }
+    }
+}
+
+/// Outcome of one load phase.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Run {
+    pub requests: usize,
+    pub concurrency: usize,
+    pub seconds: f64,
+    /// Successful requests per second (phones per second for the boot storm).
+    pub per_second: f64,
+    /// Megabytes (10^6 bytes) per second of response bodies; set for downloads.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mb_per_second: Option<f64>,
+    pub latency: Latency,
+    pub errors: usize,
+    /// The first few distinct errors, for the report.
+    pub error_samples: Vec<String>,
+}
+
+/// What every worker of a phase collects.
+#[derive(Default)]
+struct Tally {
+    micros: Vec<u64>,
+    errors: usize,
+    samples: Vec<String>,
+    bytes: u64,
+}
+
+impl Tally {
+    fn error(&mut self, message: String) {
+        self.errors += 1;
+        if self.samples.len() < 5 && !self.samples.contains(&message) {
+            self.samples.push(message);
+        }
+    }
+
+    fn merge(&mut self, other: Tally) {
+        self.micros.extend(other.micros);
+        self.errors += other.errors;
+        for s in other.samples {
+            if self.samples.len() < 5 && !self.samples.contains(&s) {
+                self.samples.push(s);
+            }
+        }
+        self.bytes += other.bytes;
+    }
+
+    fn into_run(self, requests: usize, concurrency: usize, started: Instant) -> Run {
+        let seconds = started.elapsed().as_secs_f64();
+        let ok = self.micros.len();
+        Run {
+            requests,
+            concurrency,
+            seconds,
+            per_second: ok as f64 / seconds,
+            mb_per_second: (self.bytes > 0).then(|| self.bytes as f64 / 1e6 / seconds),
+            latency: Latency::of(self.micros),
+            errors: self.errors,
+            error_samples: self.samples,
+        }
+    }
+}
+
+/// One phone's boot: connect with its certificate, `GET /phone/<mac>`, read the answer.
+async fn boot(addr: SocketAddr, phone: &Phone) -> anyhow::Result<()> {
+    let mut conn = http::connect(addr, phone.tls.clone()).await?;
+    let ua = phone.user_agent(REPORTED_VERSION);
+    let head = http::head(
+        "GET",
+        &format!("/phone/{}", phone.mac),
+        &[("User-Agent", &ua), ("Connection", "close")],
+        0,
+    );
+    let response = conn.request(&head, &[], true).await?;
+    if response.status != 200 {
+        bail!("HTTP {}: {}", response.status, response.text());
+    }
+    conn.wait_for_close().await;
+    Ok(())
+}
+
+/// The boot storm: every phone once, `concurrency` at a time, each on a fresh connection.
+pub async fn boot_storm(addr: SocketAddr, phones: Arc<Vec<Phone>>, concurrency: usize) -> Run {
+    let next = Arc::new(AtomicUsize::new(0));
+    let started = Instant::now();
+    let workers: Vec<_> = (0..concurrency)
+        .map(|_| {
+            let (next, phones) = (next.clone(), phones.clone());
+            tokio::spawn(async move {
+                let mut tally = Tally::default();
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(phone) = phones.get(i) else { break };
+                    let t = Instant::now();
+                    match boot(addr, phone).await {
+                        Ok(()) => tally.micros.push(t.elapsed().as_micros() as u64),
+                        Err(e) => tally.error(format!("{e:#}")),
+                    }
+                }
+                tally
+            })
+        })
+        .collect();
+    collect(workers, phones.len(), concurrency, started).await
+}
+
+async fn collect(
+    workers: Vec<tokio::task::JoinHandle<Tally>>,
+    requests: usize,
+    concurrency: usize,
+    started: Instant,
+) -> Run {
+    let mut total = Tally::default();
+    for worker in workers {
+        match worker.await {
+            Ok(tally) => total.merge(tally),
+            Err(e) => total.error(format!("worker failed: {e}")),
+        }
+    }
+    total.into_run(requests, concurrency, started)
+}
+
+/// Repeat lookups: `connections` phones each keep one connection open and ask again and
+/// again until `requests` answers have been received in all.
+pub async fn keep_alive(
+    addr: SocketAddr,
+    phones: Arc<Vec<Phone>>,
+    connections: usize,
+    requests: usize,
+) -> Run {
+    let next = Arc::new(AtomicUsize::new(0));
+    let started = Instant::now();
+    let workers: Vec<_> = (0..connections.min(phones.len()))
+        .map(|w| {
+            let (next, phone) = (next.clone(), phones[w].clone());
+            tokio::spawn(async move {
+                let mut tally = Tally::default();
+                let ua = phone.user_agent(REPORTED_VERSION);
+                let path = format!("/phone/{}", phone.mac);
+                let head = http::head("GET", &path, &[("User-Agent", &ua)], 0);
+                let mut conn: Option<Conn> = None;
+                while next.fetch_add(1, Ordering::Relaxed) < requests {
+                    let t = Instant::now();
+                    let result = async {
+                        if conn.is_none() {
+                            conn = Some(http::connect(addr, phone.tls.clone()).await?);
+                        }
+                        let c = conn.as_mut().expect("connected above");
+                        let response = c.request(&head, &[], false).await?;
+                        if response.close {
+                            conn = None;
+                        }
+                        if response.status != 200 {
+                            bail!("HTTP {}", response.status);
+                        }
+                        Ok(())
+                    }
+                    .await;
+                    match result {
+                        Ok(()) => tally.micros.push(t.elapsed().as_micros() as u64),
+                        Err(e) => {
+                            conn = None;
+                            tally.error(format!("{e:#}"));
+                        }
+                    }
+                }
+                tally
+            })
+        })
+        .collect();
+    collect(workers, requests, connections, started).await
+}
+
+/// Firmware delivery: `downloads` fetches of `/phone/<mac>/firmware`, `concurrency` at a time,
+/// each on a fresh connection; every body must be `size` bytes.
+pub async fn downloads(
+    addr: SocketAddr,
+    phones: Arc<Vec<Phone>>,
+    concurrency: usize,
+    downloads: usize,
+    size: u64,
+) -> Run {
+    let next = Arc::new(AtomicUsize::new(0));
+    let started = Instant::now();
+    let workers: Vec<_> = (0..concurrency)
+        .map(|_| {
+            let (next, phones) = (next.clone(), phones.clone());
+            tokio::spawn(async move {
+                let mut tally = Tally::default();
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    if i >= downloads {
+                        break;
+                    }
+                    let phone = &phones[i % phones.len()];
+                    let t = Instant::now();
+                    match download(addr, phone, size).await {
+                        Ok(()) => {
+                            tally.micros.push(t.elapsed().as_micros() as u64);
+                            tally.bytes += size;
+                        }
+                        Err(e) => tally.error(format!("{e:#}")),
+                    }
+                }
+                tally
+            })
+        })
+        .collect();
+    collect(workers, downloads, concurrency, started).await
+}
+
+async fn download(addr: SocketAddr, phone: &Phone, size: u64) -> anyhow::Result<()> {
+    let mut conn = http::connect(addr, phone.tls.clone()).await?;
+    let ua = phone.user_agent(REPORTED_VERSION);
+    let head = http::head(
+        "GET",
+        &format!("/phone/{}/firmware", phone.mac),
+        &[("User-Agent", &ua), ("Connection", "close")],
+        0,
+    );
+    let response = conn.request(&head, &[], false).await?;
+    if response.status != 200 {
+        bail!("HTTP {}", response.status);
+    }
+    if response.body_len != size {
+        bail!("{} bytes instead of {size}", response.body_len);
+    }
+    conn.wait_for_close().await;
+    Ok(())
+}

@@ -1,0 +1,469 @@
+//! The measurements in order: nginx first, then rcs on each engine (device traffic, CSV
+//! imports, the phone list), then the web UI's size. A phase that fails is recorded and the
+//! run goes on, so a missing piece never hides the numbers of the others.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context as _};
+
+use crate::config::{Config, Engine};
+use crate::fixtures;
+use crate::load::{self, Latency};
+use crate::nginx::Nginx;
+use crate::pki::{Phone, Pki};
+use crate::procs::{self, Memory};
+use crate::rcs::{self, Api, Instance};
+use crate::report::{Import, ImportRun, List, ListQuery, Peer, PeerMemory, Results, Web, WebFile};
+
+const PASSWORD: &str = "rcs-bench-password";
+
+/// Progress lines on stderr, stamped with the time since the start.
+pub struct Log(Instant);
+
+impl Log {
+    pub fn new(start: Instant) -> Log {
+        Log(start)
+    }
+
+    pub fn say(&self, what: &str) {
+        eprintln!("[{:7.1}s] {what}", self.0.elapsed().as_secs_f64());
+    }
+}
+
+/// What every phase shares.
+pub struct Context {
+    pub config: Config,
+    pub pki: Pki,
+    pub storm: Arc<Vec<Phone>>,
+    pub fw: Arc<Vec<Phone>>,
+    pub release: PathBuf,
+    pub image: PathBuf,
+    /// TLS for staff API calls (no client certificate).
+    pub api_tls: Arc<rustls::ClientConfig>,
+    pub log: Log,
+}
+
+/// Boot storm, kept-alive lookups and firmware downloads against one server.
+async fn device_traffic(
+    ctx: &Context,
+    name: &str,
+    addr: std::net::SocketAddr,
+    memory: &Memory,
+    peer: &mut Peer,
+) {
+    let c = &ctx.config;
+    ctx.log.say(&format!(
+        "{name}: boot storm, {} phones, {} at a time",
+        c.phones, c.concurrency
+    ));
+    peer.memory.peak_reset = memory.reset_peak();
+    let storm = load::boot_storm(addr, ctx.storm.clone(), c.concurrency).await;
+    peer.memory.boot_storm_peak_mb = memory.peak_mb();
+    ctx.log.say(&format!(
+        "{name}: {:.0} phones/s, p50 {:.1} ms, p99 {:.1} ms, {} errors {:?}",
+        storm.per_second,
+        storm.latency.p50_ms,
+        storm.latency.p99_ms,
+        storm.errors,
+        storm.error_samples
+    ));
+    peer.boot_storm = Some(storm);
+
+    if c.keepalive_requests > 0 {
+        let ka = load::keep_alive(
+            addr,
+            ctx.storm.clone(),
+            c.keepalive_connections,
+            c.keepalive_requests,
+        )
+        .await;
+        ctx.log.say(&format!(
+            "{name}: kept-alive {:.0} req/s, p50 {:.2} ms, {} errors {:?}",
+            ka.per_second, ka.latency.p50_ms, ka.errors, ka.error_samples
+        ));
+        peer.keep_alive = Some(ka);
+    }
+    if c.firmware_downloads > 0 {
+        let size = c.firmware_bytes() as u64;
+        let fw = load::downloads(
+            addr,
+            ctx.fw.clone(),
+            c.firmware_concurrency,
+            c.firmware_downloads,
+            size,
+        )
+        .await;
+        ctx.log.say(&format!(
+            "{name}: firmware {:.0} MB/s, {} errors {:?}",
+            fw.mb_per_second.unwrap_or(0.0),
+            fw.errors,
+            fw.error_samples
+        ));
+        peer.firmware = Some(fw);
+    }
+}
+
+pub async fn nginx(ctx: &Context) -> anyhow::Result<Peer> {
+    ctx.log.say("nginx: writing the site and starting it");
+    let mut phones: Vec<Phone> = ctx.storm.iter().cloned().collect();
+    phones.extend(ctx.fw.iter().cloned());
+    let dir = ctx.config.work_dir.join("nginx");
+    std::fs::create_dir_all(dir.join("temp"))?;
+    let probe = ctx.storm[0].tls.clone();
+    let server = Nginx::start(
+        &ctx.config.nginx_bin,
+        &dir,
+        &ctx.pki,
+        &phones,
+        &ctx.image,
+        probe,
+    )
+    .await?;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let mut peer = Peer {
+        name: "nginx".into(),
+        engine: None,
+        boot_storm: None,
+        keep_alive: None,
+        firmware: None,
+        memory: PeerMemory {
+            idle_mb: server.memory.rss_mb(),
+            ..PeerMemory::default()
+        },
+    };
+    device_traffic(ctx, "nginx", server.addr, &server.memory.clone(), &mut peer).await;
+    server.stop().await;
+    Ok(peer)
+}
+
+/// A fresh database for one engine: a SQLite file, or a new PostgreSQL database.
+async fn database(
+    ctx: &Context,
+    engine: Engine,
+    dir: &Path,
+) -> anyhow::Result<(String, Option<String>)> {
+    match engine {
+        Engine::Sqlite => Ok((format!("sqlite://{}", dir.join("rcs.db").display()), None)),
+        Engine::Postgres => {
+            let name = format!("rcs_bench_{}", std::process::id());
+            let url = &ctx.config.postgres_url;
+            procs::output(tokio::process::Command::new("psql").args([
+                url.as_str(),
+                "-v",
+                "ON_ERROR_STOP=1",
+                "-q",
+                "-c",
+                &format!("DROP DATABASE IF EXISTS {name}"),
+                "-c",
+                &format!("CREATE DATABASE {name}"),
+            ]))
+            .await
+            .context(
+                "cannot create the PostgreSQL database (is psql installed and the server up?)",
+            )?;
+            let (base, query) = url
+                .split_once('?')
+                .map_or((url.as_str(), ""), |(b, q)| (b, q));
+            let scheme_end = base.find("://").map_or(0, |i| i + 3);
+            let host_end = base[scheme_end..]
+                .find('/')
+                .map_or(base.len(), |i| scheme_end + i);
+            let mut db_url = format!("{}/{name}", &base[..host_end]);
+            if !query.is_empty() {
+                db_url = format!("{db_url}?{query}");
+            }
+            Ok((db_url, Some(name)))
+        }
+    }
+}
+
+async fn drop_database(ctx: &Context, name: &str) {
+    let _ = procs::output(tokio::process::Command::new("psql").args([
+        ctx.config.postgres_url.as_str(),
+        "-qc",
+        &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
+    ]))
+    .await;
+}
+
+/// Everything measured on rcs with one engine.
+pub async fn rcs(ctx: &Context, engine: Engine, results: &mut Results) -> anyhow::Result<()> {
+    let dir = ctx.config.work_dir.join(format!("rcs-{}", engine.key()));
+    std::fs::create_dir_all(&dir)?;
+    let (url, pg_name) = database(ctx, engine, &dir).await?;
+    let outcome = rcs_on(ctx, engine, dir, url, results).await;
+    if let Some(name) = pg_name {
+        drop_database(ctx, &name).await;
+    }
+    outcome
+}
+
+async fn rcs_on(
+    ctx: &Context,
+    engine: Engine,
+    dir: PathBuf,
+    url: String,
+    results: &mut Results,
+) -> anyhow::Result<()> {
+    let name = format!("rcs ({})", engine.label());
+    let c = &ctx.config;
+    ctx.log
+        .say(&format!("{name}: account, firmware catalog, start"));
+    let instance = Instance::new(&c.rcs_bin, dir, url, &ctx.pki, c.rcs_workers)?;
+    instance
+        .create_account("Bench", "bench@example.com", PASSWORD)
+        .await?;
+    instance
+        .cli(
+            &["firmware", "import", &ctx.release.display().to_string()],
+            None,
+        )
+        .await?;
+    let api_tls = ctx.api_tls.clone();
+    let server = instance.serve(api_tls.clone()).await?;
+    let outcome = async {
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        let mut peer = Peer {
+            name: name.clone(),
+            engine: Some(engine),
+            boot_storm: None,
+            keep_alive: None,
+            firmware: None,
+            memory: PeerMemory { idle_mb: server.memory.rss_mb(), ..PeerMemory::default() },
+        };
+        ctx.log.say(&format!("{name}: idle RSS {:.1} MB; registering phones", peer.memory.idle_mb));
+        let mut api = Api::new(instance.addr, api_tls.clone());
+        api.login("bench@example.com", PASSWORD).await?;
+        let server_id = api.create_server("Main PBX", "https://pbx.example.net/cfg/").await?;
+        let macs: Vec<String> = ctx.storm.iter().map(|p| p.mac.clone()).collect();
+        api.add_phones(&macs, server_id, None).await?;
+        let fw_macs: Vec<String> = ctx.fw.iter().map(|p| p.mac.clone()).collect();
+        api.add_phones(&fw_macs, server_id, Some(fixtures::RELEASE)).await?;
+        device_traffic(ctx, &name, instance.addr, &server.memory, &mut peer).await;
+        results.peers.push(peer);
+
+        let mut list_account = None;
+        for (set, &rows) in c.import_sizes.iter().enumerate() {
+            let (import, session) = import(ctx, &instance, engine, &server.memory, set as u8, rows).await?;
+            ctx.log.say(&format!(
+                "{name}: import {rows} rows: new {:.2} s (peak {:.0} MB), update {:.2} s (peak {:.0} MB)",
+                import.new.seconds, import.new.peak_mb, import.update.seconds, import.update.peak_mb
+            ));
+            results.imports.push(import);
+            if rows == c.list_phones {
+                list_account = Some(session);
+            }
+        }
+        if c.list_phones > 0 {
+            let session = match list_account {
+                Some(s) => s,
+                None => {
+                    ctx.log.say(&format!("{name}: filling an account with {} phones for the list", c.list_phones));
+                    let set = c.import_sizes.len() as u8;
+                    let mut s = account(ctx, &instance, set).await?;
+                    post_csv(&mut s.0, &fixtures::import_csv(set, c.list_phones)).await?;
+                    s
+                }
+            };
+            let list = phone_list(ctx, engine, session).await?;
+            for q in &list.queries {
+                ctx.log.say(&format!(
+                    "{name}: list {}: p50 {:.2} ms, p99 {:.2} ms, {} errors",
+                    q.name, q.latency.p50_ms, q.latency.p99_ms, q.errors
+                ));
+            }
+            results.lists.push(list);
+        }
+        anyhow::Ok(())
+    }
+    .await;
+    server.stop().await;
+    outcome
+}
+
+/// A logged-in Super User of a new account `Import <set>` with servers `PBX 0`..`PBX 6`;
+/// answers the session and the id of `PBX 0`.
+async fn account(ctx: &Context, instance: &Instance, set: u8) -> anyhow::Result<(Api, i64)> {
+    let email = format!("import{set}@example.com");
+    instance
+        .create_account(&format!("Import {set}"), &email, PASSWORD)
+        .await?;
+    let mut api = Api::new(instance.addr, ctx.api_tls.clone());
+    api.login(&email, PASSWORD).await?;
+    let mut first = None;
+    for (i, server) in fixtures::server_names().iter().enumerate() {
+        let id = api
+            .create_server(server, &format!("https://pbx{i}.example.net/cfg/"))
+            .await?;
+        first.get_or_insert(id);
+    }
+    Ok((api, first.context("no server created")?))
+}
+
+/// Posts a CSV file; answers (added, updated).
+async fn post_csv(api: &mut Api, csv: &[u8]) -> anyhow::Result<(u64, u64)> {
+    let path = "/api/v1/phones/import";
+    let response = api.call("POST", path, "text/csv", csv).await?;
+    rcs::ok(&response, "POST", path)?;
+    let answer = response.json()?;
+    Ok((
+        answer["added"].as_u64().unwrap_or(0),
+        answer["updated"].as_u64().unwrap_or(0),
+    ))
+}
+
+async fn import(
+    ctx: &Context,
+    instance: &Instance,
+    engine: Engine,
+    memory: &Memory,
+    set: u8,
+    rows: usize,
+) -> anyhow::Result<(Import, (Api, i64))> {
+    ctx.log
+        .say(&format!("rcs ({}): importing {rows} rows", engine.label()));
+    let mut session = account(ctx, instance, set).await?;
+    let csv = fixtures::import_csv(set, rows);
+    let mut runs = Vec::new();
+    for _ in 0..2 {
+        memory.reset_peak();
+        let t = Instant::now();
+        let (added, updated) = post_csv(&mut session.0, &csv).await?;
+        let seconds = t.elapsed().as_secs_f64();
+        if added + updated != rows as u64 {
+            bail!("import of {rows} rows answered {added} added and {updated} updated");
+        }
+        runs.push(ImportRun {
+            seconds,
+            rows_per_second: rows as f64 / seconds,
+            peak_mb: memory.peak_mb(),
+            added,
+            updated,
+        });
+    }
+    let update = runs.pop().unwrap_or_default();
+    let new = runs.pop().unwrap_or_default();
+    Ok((
+        Import {
+            engine,
+            rows,
+            new,
+            update,
+        },
+        session,
+    ))
+}
+
+/// Percent-encodes a query value (cursors may hold `+`, `/` or `=`).
+fn encode(value: &str) -> String {
+    value
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+async fn phone_list(
+    ctx: &Context,
+    engine: Engine,
+    (mut api, server_id): (Api, i64),
+) -> anyhow::Result<List> {
+    let first = format!("server_id={server_id}&sort=last_seen&order=desc&limit=50");
+    let page = api
+        .json(
+            "GET",
+            &format!("/api/v1/phones?{first}"),
+            &serde_json::Value::Null,
+        )
+        .await?;
+    let cursor = page["next_cursor"].as_str().map(encode).unwrap_or_default();
+    let queries = [
+        ("one server, by last contact, newest first", first.clone()),
+        ("the same, next page", format!("{first}&cursor={cursor}")),
+        ("all, by MAC", "limit=50".to_string()),
+        (
+            "unaffiliated, by MAC descending",
+            "unaffiliated=true&order=desc&limit=50".to_string(),
+        ),
+        (
+            "never seen, by last contact",
+            "seen=false&sort=last_seen&limit=50".to_string(),
+        ),
+        ("MAC search", "q=3A7&limit=50".to_string()),
+    ];
+    let mut out = Vec::new();
+    for (name, query) in queries {
+        let path = format!("/api/v1/phones?{query}");
+        let (mut micros, mut errors) = (Vec::new(), 0);
+        for _ in 0..ctx.config.list_requests {
+            let t = Instant::now();
+            match api.call("GET", &path, "application/json", &[]).await {
+                Ok(r) if r.status == 200 => micros.push(t.elapsed().as_micros() as u64),
+                _ => errors += 1,
+            }
+        }
+        out.push(ListQuery {
+            name: name.into(),
+            query,
+            latency: Latency::of(micros),
+            errors,
+        });
+    }
+    Ok(List {
+        engine,
+        phones: ctx.config.list_phones,
+        queries: out,
+    })
+}
+
+/// gzip -9 sizes of the wasm and JS files of web/dist.
+pub fn web_sizes(dist: &Path) -> anyhow::Result<Web> {
+    let entries = std::fs::read_dir(dist).with_context(|| {
+        format!(
+            "{} is missing (run scripts/build-web first)",
+            dist.display()
+        )
+    })?;
+    let mut files = Vec::new();
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if !(name.ends_with(".wasm") || name.ends_with(".js")) {
+            continue;
+        }
+        let out = std::process::Command::new("gzip")
+            .args(["-9", "-c"])
+            .arg(&path)
+            .output()?;
+        if !out.status.success() {
+            bail!("gzip failed on {}", path.display());
+        }
+        files.push(WebFile {
+            name,
+            bytes: entry.metadata()?.len(),
+            gzip_bytes: out.stdout.len() as u64,
+        });
+    }
+    if files.is_empty() {
+        bail!("no .wasm or .js file in {}", dist.display());
+    }
+    files.sort_by(|a, b| a.name.cmp(&b.name));
+    let sum = |ext: &str| {
+        files
+            .iter()
+            .filter(|f| f.name.ends_with(ext))
+            .map(|f| f.gzip_bytes)
+            .sum()
+    };
+    Ok(Web {
+        wasm_gzip_bytes: sum(".wasm"),
+        js_gzip_bytes: sum(".js"),
+        files,
+    })
+}
