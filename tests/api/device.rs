@@ -1170,3 +1170,147 @@ async fn curl_plays_a_phone_against_the_running_binary() {
             .unwrap();
     assert_eq!(contacts, 3);
 }
+
+/// A loopback TCP proxy in front of PostgreSQL that the test can take down (listener closed,
+/// every open connection cut, as when the server stops) and bring back on the same port.
+struct DbProxy {
+    port: u16,
+    upstream: String,
+    running: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl DbProxy {
+    async fn start(upstream: String) -> DbProxy {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let mut proxy = DbProxy {
+            port,
+            upstream,
+            running: None,
+        };
+        proxy.serve(listener);
+        proxy
+    }
+
+    fn serve(&mut self, listener: tokio::net::TcpListener) {
+        let upstream = self.upstream.clone();
+        self.running = Some(tokio::spawn(async move {
+            let mut connections = tokio::task::JoinSet::new();
+            while let Ok((mut client, _)) = listener.accept().await {
+                let upstream = upstream.clone();
+                connections.spawn(async move {
+                    if let Ok(mut server) = tokio::net::TcpStream::connect(&upstream).await {
+                        let _ = tokio::io::copy_bidirectional(&mut client, &mut server).await;
+                    }
+                });
+            }
+            // Dropping the set when this task is aborted cuts every connection.
+        }));
+    }
+
+    /// The database is gone: nothing listens, open connections are reset.
+    async fn down(&mut self) {
+        if let Some(task) = self.running.take() {
+            task.abort();
+            let _ = task.await;
+        }
+    }
+
+    /// The database is back, at the same address.
+    async fn up(&mut self) {
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", self.port))
+            .await
+            .unwrap();
+        self.serve(listener);
+    }
+}
+
+impl Drop for DbProxy {
+    fn drop(&mut self) {
+        if let Some(task) = self.running.take() {
+            task.abort();
+        }
+    }
+}
+
+/// `postgres://user@host:port/db?q` with its host and port replaced.
+fn via_port(url: &str, port: u16) -> (String, String) {
+    let (scheme, rest) = url.split_once("://").unwrap();
+    let (userinfo, rest) = match rest.rsplit_once('@') {
+        Some((u, r)) => (format!("{u}@"), r),
+        None => (String::new(), rest),
+    };
+    let slash = rest.find('/').unwrap_or(rest.len());
+    let hostport = &rest[..slash];
+    let upstream = if hostport.contains(':') {
+        hostport.to_string()
+    } else {
+        format!("{hostport}:5432")
+    };
+    (
+        format!("{scheme}://{userinfo}127.0.0.1:{port}{}", &rest[slash..]),
+        upstream,
+    )
+}
+
+#[tokio::test]
+async fn while_postgres_is_down_phones_get_503_with_retry_after_and_service_resumes_by_itself() {
+    if crate::helpers::postgres_admin_url().is_none() {
+        eprintln!("RCS_TEST_POSTGRES_URL is not set: PostgreSQL run skipped");
+        return;
+    }
+    let ca = TestCa::new("Test Phone Vendor CA");
+    let dir = tempfile::tempdir().unwrap();
+    let ca_path = dir.path().join("device-ca.pem");
+    std::fs::write(&ca_path, ca.pem()).unwrap();
+    let mut env = crate::helpers::TestEnv::new(Engine::Postgres).await;
+    let (_, upstream) = via_port(&env.settings.database_url, 0);
+    let mut proxy = DbProxy::start(upstream).await;
+    let (proxied, _) = via_port(&env.settings.database_url, proxy.port);
+    env.settings.database_url = proxied;
+    env.settings.device_ca = Some(ca_path);
+    let app = crate::helpers::start(env).await;
+    let b = Booth {
+        app,
+        ca,
+        _ca_dir: dir,
+    };
+    let p = provision(&b.app, "Acme", MAC, None).await;
+    let phone = b.phone_for(MAC);
+    let path = format!("/phone/{MAC}");
+    assert_eq!(b.boot(&phone, &path, UA_NEW).await.status(), 200);
+    events(&b.app, &p.token, MAC, 1).await;
+
+    proxy.down().await;
+    // The first request may find a pooled connection that was just cut, later ones find no
+    // database at all: every one is a 503 with Retry-After, never a 500 or a hang.
+    for _ in 0..3 {
+        let response = b.boot(&phone, &path, UA_NEW).await;
+        assert_eq!(response.status(), 503, "{}", response.text().await.unwrap());
+        assert!(response.headers().contains_key("retry-after"));
+        let body: rcs_shared::ApiError = response.json().await.unwrap();
+        assert_eq!(body.code, "unavailable");
+    }
+    let ready = b.app.client.get(b.app.url("/readyz")).send().await.unwrap();
+    assert_eq!(ready.status(), 503);
+
+    proxy.up().await;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let status = b.boot(&phone, &path, UA_NEW).await.status();
+        if status == 200 {
+            break;
+        }
+        assert_eq!(status, 503);
+        assert!(Instant::now() < deadline, "rcs did not recover");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    // Both answered boots are in the history; the refused-for-outage ones left nothing.
+    let history = events(&b.app, &p.token, MAC, 2).await;
+    let answered = history
+        .items
+        .iter()
+        .filter(|e| !matches!(e.outcome, BootOutcome::Refused | BootOutcome::Unknown))
+        .count();
+    assert_eq!(answered, 2, "{:?}", history.items);
+}
