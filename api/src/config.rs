@@ -82,6 +82,9 @@ settings_layer! {
     https_addr: String,
     /// An optional plain-HTTP listener, for running behind a TLS-terminating reverse proxy.
     http_addr: String,
+    /// Address of the plain-HTTP Prometheus `/metrics` listener (keep it private); off when
+    /// unset.
+    metrics_addr: String,
     /// PEM server certificate chain; with `tls_key`. Default: generated self-signed.
     tls_cert: PathBuf,
     /// PEM private key for `tls_cert`.
@@ -144,6 +147,7 @@ pub struct Settings {
     pub database_max_connections: u32,
     pub https_addr: String,
     pub http_addr: Option<String>,
+    pub metrics_addr: Option<String>,
     pub tls_cert: Option<PathBuf>,
     pub tls_key: Option<PathBuf>,
     pub device_ca: Option<PathBuf>,
@@ -207,6 +211,7 @@ impl Settings {
             database_max_connections: layer.database_max_connections.unwrap_or(16).max(1),
             https_addr: layer.https_addr.unwrap_or_else(|| "0.0.0.0:8443".into()),
             http_addr: layer.http_addr,
+            metrics_addr: layer.metrics_addr,
             tls_cert: layer.tls_cert,
             tls_key: layer.tls_key,
             device_ca: layer.device_ca,

@@ -16,6 +16,7 @@ pub mod domain;
 pub mod error;
 pub mod firmware;
 pub mod mail;
+pub mod metrics;
 pub mod openapi;
 pub mod registry;
 pub mod routes;

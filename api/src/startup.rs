@@ -20,9 +20,10 @@ use crate::auth::{jwt, Tokens};
 use crate::config::Settings;
 use crate::db::{self, Db};
 use crate::device::trust::HandshakeVerifier;
-use crate::device::{BootRecorder, Counters, Device, PeerChain};
+use crate::device::{BootRecorder, Device, PeerChain};
 use crate::error::Error;
 use crate::mail::Mailer;
+use crate::metrics::{self, Metrics};
 use crate::{device, routes, tls};
 
 /// Shared, read-only state handed to every handler.
@@ -35,12 +36,17 @@ pub struct AppState {
     /// The base of links in mail, without a trailing slash: `public_url`, or
     /// `https://localhost:<bound HTTPS port>` when that is unset.
     pub public_url: String,
-    /// The device side: trusted CAs, the boot recorder, counters.
+    /// The device side: trusted CAs and the boot recorder.
     pub device: Device,
+    /// This node's counters, served on the metrics listener.
+    pub metrics: Metrics,
 }
 
 pub struct Application {
     server: Server,
+    /// The plain-HTTP `/metrics` listener, when `metrics_addr` is set; stops with `server`.
+    metrics_server: Option<Server>,
+    metrics_port: Option<u16>,
     https_port: u16,
     http_port: Option<u16>,
     housekeeping: tokio::task::JoinHandle<()>,
@@ -92,6 +98,13 @@ impl Application {
             }
             None => None,
         };
+        let metrics_listener = match &settings.metrics_addr {
+            Some(addr) => Some(
+                TcpListener::bind(addr)
+                    .with_context(|| format!("cannot listen on {addr} (metrics_addr)"))?,
+            ),
+            None => None,
+        };
         let http_port = http
             .as_ref()
             .map(|l| l.local_addr())
@@ -114,15 +127,13 @@ impl Application {
             settings,
             mailer,
             public_url,
-            device: Device {
-                trust,
-                recorder,
-                counters: Counters::default(),
-            },
+            device: Device { trust, recorder },
+            metrics: Metrics::default(),
         });
         let app_state = state.clone();
         let mut server = HttpServer::new(move || {
             App::new()
+                .wrap(actix_web::middleware::from_fn(metrics::track))
                 .wrap(security_headers())
                 .wrap(TracingLogger::default())
                 .app_data(app_state.clone())
@@ -150,12 +161,31 @@ impl Application {
             server = server.workers(workers);
         }
         let server = server.run();
+        let (metrics_server, metrics_port) = match metrics_listener {
+            Some(listener) => {
+                let port = listener.local_addr()?.port();
+                let metrics_state = state.clone();
+                let server = HttpServer::new(move || {
+                    App::new()
+                        .app_data(metrics_state.clone())
+                        .route("/metrics", web::get().to(metrics::serve))
+                })
+                .workers(1)
+                .disable_signals()
+                .shutdown_timeout(1)
+                .listen(listener)?
+                .run();
+                (Some(server), Some(port))
+            }
+            None => (None, None),
+        };
         let housekeeping = tokio::spawn(housekeeping(state.clone()));
         tokio::spawn(device::ca::follow_trust(state.clone()));
 
         tracing::info!(
             https_port,
             http_port,
+            metrics_port,
             engine = ?state.db.engine,
             server_cert = %tls.server_cert.display(),
             device_ca = %tls.device_ca.display(),
@@ -164,6 +194,8 @@ impl Application {
         );
         Ok(Application {
             server,
+            metrics_server,
+            metrics_port,
             https_port,
             http_port,
             housekeeping,
@@ -181,6 +213,10 @@ impl Application {
         self.http_port
     }
 
+    pub fn metrics_port(&self) -> Option<u16> {
+        self.metrics_port
+    }
+
     pub fn db(&self) -> &Db {
         &self.state.db
     }
@@ -192,7 +228,15 @@ impl Application {
 
     /// Serves until SIGINT/SIGTERM or [`ServerHandle::stop`]; in-flight requests finish first.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let metrics = self.metrics_server.map(|server| {
+            let handle = server.handle();
+            (handle, tokio::spawn(server))
+        });
         let result = self.server.await;
+        if let Some((handle, task)) = metrics {
+            handle.stop(true).await;
+            let _ = task.await;
+        }
         self.housekeeping.abort();
         let _ = self.housekeeping.await;
         // Mail already queued (a reset link, say) still goes out, and boot events already

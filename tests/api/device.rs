@@ -1314,3 +1314,141 @@ async fn while_postgres_is_down_phones_get_503_with_retry_after_and_service_resu
         .count();
     assert_eq!(answered, 2, "{:?}", history.items);
 }
+
+on_both_engines!(boots_refusals_and_downloads_are_counted_on_the_private_metrics_listener);
+
+/// The value of the sample `name` (with its labels, exactly as rendered) in a scrape.
+fn sample(scrape: &str, name: &str) -> Option<f64> {
+    scrape
+        .lines()
+        .find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.parse().ok())
+}
+
+async fn boots_refusals_and_downloads_are_counted_on_the_private_metrics_listener(engine: Engine) {
+    let ca = TestCa::new("Test Phone Vendor CA");
+    let dir = tempfile::tempdir().unwrap();
+    let path: PathBuf = dir.path().join("device-ca.pem");
+    std::fs::write(&path, ca.pem()).unwrap();
+    let app = spawn_app_with(engine, |s| {
+        s.device_ca = Some(path);
+        s.metrics_addr = Some("127.0.0.1:0".into());
+    })
+    .await;
+    let b = Booth {
+        app,
+        ca,
+        _ca_dir: dir,
+    };
+    provision(&b.app, "Acme", MAC, Some("4.2.0.181")).await;
+    let phone = b.phone_for(MAC);
+    let boot = format!("/phone/{MAC}");
+    assert_eq!(b.boot(&phone, &boot, UA_OLD).await.status(), 200);
+    assert_eq!(b.boot(&phone, &boot, UA_OLD).await.status(), 200);
+    let firmware = b
+        .boot(&phone, &format!("/phone/{MAC}/firmware"), UA_OLD)
+        .await;
+    assert_eq!(firmware.status(), 200);
+    assert_eq!(firmware.bytes().await.unwrap().len() as u64, IMAGE_SIZE);
+    let stranger = b.phone_for("00085D0000AA");
+    assert_eq!(
+        b.boot(
+            &stranger,
+            "/phone/00085D0000AA",
+            "Aastra6757i MAC:00-08-5D-00-00-AA V:3.3.1.4322-SIP"
+        )
+        .await
+        .status(),
+        404
+    );
+    assert_eq!(b.boot(&b.phone(None), &boot, UA_OLD).await.status(), 401);
+    assert_eq!(b.boot(&stranger, &boot, UA_OLD).await.status(), 403);
+    let expired = b.ca.issue_between(Some(MAC), &[], -30, -1);
+    assert_eq!(
+        b.boot(&b.phone(Some(&expired)), &boot, UA_OLD)
+            .await
+            .status(),
+        401
+    );
+
+    let port = b.app.metrics_port.expect("metrics listener");
+    let scrape = reqwest::get(format!("http://127.0.0.1:{port}/metrics"))
+        .await
+        .unwrap();
+    assert_eq!(scrape.status(), 200);
+    assert!(scrape.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/plain; version=0.0.4"));
+    let text = scrape.text().await.unwrap();
+    let value = |name: &str| sample(&text, name).unwrap_or_else(|| panic!("no {name} in\n{text}"));
+    assert_eq!(
+        value("rcs_device_boots_total{outcome=\"firmware_sent\"}"),
+        2.0
+    );
+    assert_eq!(value("rcs_device_boots_total{outcome=\"unknown\"}"), 1.0);
+    assert_eq!(
+        value("rcs_device_refusals_total{reason=\"certificate_required\"}"),
+        1.0
+    );
+    assert_eq!(
+        value("rcs_device_refusals_total{reason=\"certificate_mac_mismatch\"}"),
+        1.0
+    );
+    assert_eq!(
+        value("rcs_device_refusals_total{reason=\"certificate_expired\"}"),
+        1.0
+    );
+    assert_eq!(value("rcs_device_downloads_total{kind=\"firmware\"}"), 1.0);
+    // Requests by route template, never by raw path (the MAC is not a label).
+    assert_eq!(
+        value("rcs_http_requests_total{route=\"/phone/{mac}\",status=\"200\"}"),
+        2.0
+    );
+    assert_eq!(
+        value("rcs_http_requests_total{route=\"/phone/{mac}\",status=\"401\"}"),
+        2.0
+    );
+    assert!(value("rcs_http_request_duration_seconds_count{route=\"/phone/{mac}\"}") >= 6.0);
+    assert!(!text.contains(MAC), "a MAC leaked into the labels");
+    assert!(value("rcs_db_pool_max_connections") >= 1.0);
+    assert!(sample(&text, "rcs_boot_events_queued").is_some());
+    // CSV rows written by imports.
+    let token = provision(&b.app, "Beta", "00085D0000BB", None).await.token;
+    let csv = "mac\n00085D0000C1\n00085D0000C2\n";
+    let imported = b
+        .app
+        .client
+        .post(b.app.url("/api/v1/phones/import"))
+        .bearer_auth(&token)
+        .header("content-type", "text/csv")
+        .body(csv)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(imported.status(), 200);
+    let text = reqwest::get(format!("http://127.0.0.1:{port}/metrics"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(sample(&text, "rcs_import_rows_total"), Some(2.0));
+
+    // The metrics listener serves only /metrics; the public listener does not serve metrics.
+    let api = reqwest::get(format!("http://127.0.0.1:{port}/api/v1/me"))
+        .await
+        .unwrap();
+    assert_eq!(api.status(), 404);
+    let public = b
+        .app
+        .client
+        .get(b.app.url("/metrics"))
+        .send()
+        .await
+        .unwrap();
+    assert!(!public
+        .text()
+        .await
+        .unwrap()
+        .contains("rcs_device_boots_total"));
+}

@@ -154,6 +154,7 @@ impl TestEnv {
 pub struct TestApp {
     pub base: String,
     pub http_port: Option<u16>,
+    pub metrics_port: Option<u16>,
     pub client: reqwest::Client,
     pub db: Db,
     pub handle: actix_web::dev::ServerHandle,
@@ -179,6 +180,7 @@ pub async fn start(env: TestEnv) -> TestApp {
         .expect("application builds");
     let base = format!("https://127.0.0.1:{}", app.https_port());
     let http_port = app.http_port();
+    let metrics_port = app.metrics_port();
     let db = app.db().clone();
     let handle = app.handle();
     let server = tokio::spawn(app.run_until_stopped());
@@ -191,6 +193,7 @@ pub async fn start(env: TestEnv) -> TestApp {
     TestApp {
         base,
         http_port,
+        metrics_port,
         client,
         db,
         handle,

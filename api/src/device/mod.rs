@@ -12,7 +12,6 @@ pub mod trust;
 pub mod user_agent;
 
 use std::fmt;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
 use actix_web::http::{header, StatusCode};
@@ -28,7 +27,6 @@ use trust::{ChainProblem, DeviceTrust};
 pub struct Device {
     pub trust: Arc<DeviceTrust>,
     pub recorder: BootRecorder,
-    pub counters: Counters,
 }
 
 /// The certificate chain a client presented in the TLS handshake (leaf first), attached to
@@ -145,20 +143,5 @@ impl ResponseError for Refusal {
         HttpResponse::build(self.status_code())
             .insert_header((header::CACHE_CONTROL, "no-store"))
             .json(ApiError::new(self.code(), self.to_string()))
-    }
-}
-
-/// Counts of what the device side did since start, for logs and metrics.
-#[derive(Debug, Default)]
-pub struct Counters {
-    pub answered: AtomicU64,
-    pub unknown: AtomicU64,
-    pub refused: AtomicU64,
-    pub downloads: AtomicU64,
-}
-
-impl Counters {
-    pub fn add(counter: &AtomicU64) {
-        counter.fetch_add(1, Ordering::Relaxed);
     }
 }

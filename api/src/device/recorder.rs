@@ -35,6 +35,11 @@ impl BootRecorder {
         (BootRecorder { tx }, worker)
     }
 
+    /// Events queued and not yet taken by the writer.
+    pub fn queued(&self) -> usize {
+        self.tx.max_capacity() - self.tx.capacity()
+    }
+
     /// Queues an event; waits only while the queue is full.
     pub async fn record(&self, event: NewBootEvent) {
         if self.tx.send(event).await.is_err() {

@@ -15,7 +15,7 @@ use crate::db::boot_events::NewBootEvent;
 use crate::db::device::{self, DevicePhone, StoredFile};
 use crate::device::answer::{self, Decision};
 use crate::device::user_agent::{self, Reported};
-use crate::device::{Counters, Device, PeerChain, Refusal};
+use crate::device::{Device, PeerChain, Refusal};
 use crate::domain::Mac;
 use crate::error::Error;
 use crate::routes::auth::client_address;
@@ -135,7 +135,7 @@ pub async fn boot(
         .recorder
         .record(contact.event(Some(phone.account_id), outcome, detail))
         .await;
-    Counters::add(&device.counters.answered);
+    state.metrics.boot(outcome);
     let mut response = HttpResponse::Ok();
     response.insert_header((header::CACHE_CONTROL, "no-store"));
     Ok(if text_form {
@@ -283,7 +283,7 @@ async fn check(
 ) -> Result<Contact, Refusal> {
     let device: &Device = &state.device;
     let Ok(mac) = Mac::parse(mac_text) else {
-        Counters::add(&device.counters.refused);
+        state.metrics.refusal(Refusal::InvalidMac.code());
         tracing::info!(path = %req.path(), "device request refused: not a MAC");
         return Err(Refusal::InvalidMac);
     };
@@ -305,7 +305,7 @@ async fn check(
             Ok(contact)
         }
         Err(refusal) => {
-            Counters::add(&device.counters.refused);
+            state.metrics.refusal(refusal.code());
             tracing::info!(mac = %contact.mac, addr = %contact.addr, code = refusal.code(), "device request refused");
             let account = device::account_of(&state.db, contact.mac.as_str())
                 .await
@@ -374,7 +374,7 @@ async fn registered(state: &AppState, contact: &Contact) -> actix_web::Result<De
 }
 
 async fn unknown(state: &AppState, contact: &Contact) -> Error {
-    Counters::add(&state.device.counters.unknown);
+    state.metrics.boot(BootOutcome::Unknown);
     tracing::info!(mac = %contact.mac, addr = %contact.addr, "boot from an unregistered MAC");
     state
         .device
@@ -501,7 +501,10 @@ async fn send_blob(
         None => detail,
     };
     record(state, contact, account_id, outcome, detail).await;
-    Counters::add(&state.device.counters.downloads);
+    state.metrics.download(match outcome {
+        BootOutcome::FirmwareSent => "firmware",
+        _ => "branding",
+    });
     let stream = tokio_util::io::ReaderStream::with_capacity(blob.take(len), 64 * 1024);
     let mut response = HttpResponse::build(status);
     response

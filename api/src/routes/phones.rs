@@ -248,9 +248,11 @@ pub async fn import_phones(
         firmware: q.firmware,
         dry_run: q.dry_run.unwrap_or(false),
     };
-    Ok(web::Json(
-        registry::import_csv(&state.db, &user, body, options).await?,
-    ))
+    let result = registry::import_csv(&state.db, &user, body, options).await?;
+    if !result.dry_run {
+        state.metrics.imported(result.added + result.updated);
+    }
+    Ok(web::Json(result))
 }
 
 /// The account's phones as CSV (`mac,server,branding,firmware`) that the import accepts,

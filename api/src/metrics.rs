@@ -1,0 +1,261 @@
+//! Prometheus metrics, served on their own listener (`metrics_addr`, off by default).
+//!
+//! A separate plain-HTTP listener keeps the numbers off the public HTTPS port: operators bind
+//! it to a private address their Prometheus scrapes. Everything here is per node (counters
+//! since this process started), as Prometheus expects; sum them across nodes in queries.
+//!
+//! The registry is a handful of atomics and small maps keyed by low-cardinality labels
+//! (route templates, outcomes, refusal codes), rendered by hand in the text exposition
+//! format: no metrics crate is needed for that.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Mutex;
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::middleware::Next;
+use actix_web::{web, HttpResponse};
+use rcs_shared::BootOutcome;
+
+use crate::startup::AppState;
+
+/// Upper bounds (seconds) of the request latency histogram's buckets.
+const BUCKETS: [f64; 10] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0, 5.0];
+
+/// Every counter rcs keeps. One per process, in the application state.
+#[derive(Default)]
+pub struct Metrics {
+    boots: Mutex<BTreeMap<&'static str, u64>>,
+    refusals: Mutex<BTreeMap<&'static str, u64>>,
+    downloads: Mutex<BTreeMap<&'static str, u64>>,
+    requests: Mutex<BTreeMap<(String, u16), u64>>,
+    latency: Mutex<BTreeMap<String, Histogram>>,
+    import_rows: AtomicU64,
+}
+
+#[derive(Default, Clone)]
+struct Histogram {
+    buckets: [u64; BUCKETS.len()],
+    count: u64,
+    sum: f64,
+}
+
+fn bump<K: Ord>(map: &Mutex<BTreeMap<K, u64>>, key: K) {
+    *map.lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .entry(key)
+        .or_default() += 1;
+}
+
+impl Metrics {
+    /// A phone contact that was answered (or found unregistered), by outcome.
+    pub fn boot(&self, outcome: BootOutcome) {
+        bump(&self.boots, outcome.as_str());
+    }
+
+    /// A device request refused, by its error code (`certificate_expired`, ...).
+    pub fn refusal(&self, code: &'static str) {
+        bump(&self.refusals, code);
+    }
+
+    /// A download started: `firmware` or `branding`.
+    pub fn download(&self, kind: &'static str) {
+        bump(&self.downloads, kind);
+    }
+
+    /// Rows written by CSV imports.
+    pub fn imported(&self, rows: u64) {
+        self.import_rows.fetch_add(rows, Ordering::Relaxed);
+    }
+
+    /// One finished request: its route template (never the raw path), status and duration.
+    pub fn request(&self, route: &str, status: u16, seconds: f64) {
+        bump(&self.requests, (route.to_string(), status));
+        let mut latency = self.latency.lock().unwrap_or_else(|e| e.into_inner());
+        let h = latency.entry(route.to_string()).or_default();
+        for (slot, bound) in h.buckets.iter_mut().zip(BUCKETS) {
+            if seconds <= bound {
+                *slot += 1;
+            }
+        }
+        h.count += 1;
+        h.sum += seconds;
+    }
+
+    /// How many contacts of `outcome` were counted (for tests and logs).
+    pub fn boots_of(&self, outcome: BootOutcome) -> u64 {
+        let boots = self.boots.lock().unwrap_or_else(|e| e.into_inner());
+        boots.get(outcome.as_str()).copied().unwrap_or(0)
+    }
+
+    /// The text exposition of everything, with the pool and queue gauges of `state`.
+    pub fn render(&self, state: &AppState) -> String {
+        let mut out = String::new();
+        counter_family(
+            &mut out,
+            "rcs_device_boots_total",
+            "Phone contacts answered by GET /phone/{mac}, by outcome (unknown: not registered).",
+            "outcome",
+            &self.boots.lock().unwrap_or_else(|e| e.into_inner()),
+        );
+        counter_family(
+            &mut out,
+            "rcs_device_refusals_total",
+            "Device requests refused, by reason (the error code the phone got).",
+            "reason",
+            &self.refusals.lock().unwrap_or_else(|e| e.into_inner()),
+        );
+        counter_family(
+            &mut out,
+            "rcs_device_downloads_total",
+            "Firmware images and branding files sent to phones.",
+            "kind",
+            &self.downloads.lock().unwrap_or_else(|e| e.into_inner()),
+        );
+        let _ = writeln!(
+            out,
+            "# HELP rcs_import_rows_total Phone rows written by CSV imports.\n\
+             # TYPE rcs_import_rows_total counter\n\
+             rcs_import_rows_total {}",
+            self.import_rows.load(Ordering::Relaxed)
+        );
+        let _ = writeln!(
+            out,
+            "# HELP rcs_http_requests_total HTTP requests by route template and status.\n\
+             # TYPE rcs_http_requests_total counter"
+        );
+        for ((route, status), n) in self
+            .requests
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+        {
+            let _ = writeln!(
+                out,
+                "rcs_http_requests_total{{route=\"{}\",status=\"{status}\"}} {n}",
+                escape(route)
+            );
+        }
+        let _ = writeln!(
+            out,
+            "# HELP rcs_http_request_duration_seconds Time to answer HTTP requests, by route template.\n\
+             # TYPE rcs_http_request_duration_seconds histogram"
+        );
+        for (route, h) in self
+            .latency
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+        {
+            let route = escape(route);
+            for (n, bound) in h.buckets.iter().zip(BUCKETS) {
+                let _ = writeln!(
+                    out,
+                    "rcs_http_request_duration_seconds_bucket{{route=\"{route}\",le=\"{bound}\"}} {n}"
+                );
+            }
+            let _ = writeln!(
+                out,
+                "rcs_http_request_duration_seconds_bucket{{route=\"{route}\",le=\"+Inf\"}} {}\n\
+                 rcs_http_request_duration_seconds_sum{{route=\"{route}\"}} {}\n\
+                 rcs_http_request_duration_seconds_count{{route=\"{route}\"}} {}",
+                h.count, h.sum, h.count
+            );
+        }
+        let pool = &state.db.pool;
+        let (size, idle) = (u64::from(pool.size()), pool.num_idle() as u64);
+        let _ = writeln!(
+            out,
+            "# HELP rcs_db_pool_connections Database connections of this node's pool, by state.\n\
+             # TYPE rcs_db_pool_connections gauge\n\
+             rcs_db_pool_connections{{state=\"idle\"}} {idle}\n\
+             rcs_db_pool_connections{{state=\"in_use\"}} {}\n\
+             # HELP rcs_db_pool_max_connections The pool's size limit.\n\
+             # TYPE rcs_db_pool_max_connections gauge\n\
+             rcs_db_pool_max_connections {}\n\
+             # HELP rcs_boot_events_queued Boot events answered but not yet written to the database.\n\
+             # TYPE rcs_boot_events_queued gauge\n\
+             rcs_boot_events_queued {}",
+            size.saturating_sub(idle),
+            state.settings.database_max_connections,
+            state.device.recorder.queued()
+        );
+        out
+    }
+}
+
+fn counter_family(
+    out: &mut String,
+    name: &str,
+    help: &str,
+    label: &str,
+    values: &BTreeMap<&'static str, u64>,
+) {
+    let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} counter");
+    for (value, n) in values {
+        let _ = writeln!(out, "{name}{{{label}=\"{}\"}} {n}", escape(value));
+    }
+}
+
+/// A label value in the exposition format: backslash, quote and newline escaped.
+fn escape(value: &str) -> String {
+    value
+        .replace('\\', "\\\\")
+        .replace('"', "\\\"")
+        .replace('\n', "\\n")
+}
+
+/// Middleware: counts every request by its matched route template (`unmatched` for the web
+/// UI's fallback and unknown paths, so raw paths never become labels).
+pub async fn track(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let started = std::time::Instant::now();
+    let route = req.match_pattern();
+    let state = req.app_data::<web::Data<AppState>>().cloned();
+    let response = next.call(req).await?;
+    if let Some(state) = state {
+        let route = route.unwrap_or_else(|| "unmatched".to_string());
+        state.metrics.request(
+            &route,
+            response.status().as_u16(),
+            started.elapsed().as_secs_f64(),
+        );
+    }
+    Ok(response)
+}
+
+/// `GET /metrics` on the metrics listener.
+pub async fn serve(state: web::Data<AppState>) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/plain; version=0.0.4; charset=utf-8")
+        .body(state.metrics.render(&state))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn latency_lands_in_every_bucket_at_or_above_it() {
+        let m = Metrics::default();
+        m.request("/phone/{mac}", 200, 0.003);
+        m.request("/phone/{mac}", 401, 2.0);
+        let latency = m.latency.lock().unwrap();
+        let h = &latency["/phone/{mac}"];
+        assert_eq!(h.count, 2);
+        assert_eq!(h.buckets, [0, 0, 1, 1, 1, 1, 1, 1, 1, 2]);
+        assert_eq!(
+            m.requests.lock().unwrap()[&("/phone/{mac}".to_string(), 401)],
+            1
+        );
+    }
+
+    #[test]
+    fn label_values_are_escaped() {
+        assert_eq!(escape("a\"b\\c\nd"), "a\\\"b\\\\c\\nd");
+    }
+}
