@@ -166,3 +166,63 @@ async fn start_without_client(env: TestEnv) -> Bare {
     tokio::spawn(app.run_until_stopped());
     Bare { port, _env: env }
 }
+
+/// Slow clients cannot hold a connection: one that never starts its TLS handshake, and one
+/// that completes it but never finishes its request headers, are both cut off after
+/// `request_timeout_secs`, while other clients are served meanwhile.
+#[tokio::test]
+async fn slow_clients_are_cut_off_after_the_request_timeout() {
+    use std::time::{Duration, Instant};
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    let app = spawn_app_with(Engine::Sqlite, |s| s.request_timeout_secs = 1).await;
+    let addr = app.base.trim_start_matches("https://").to_string();
+
+    // Silent after connecting: no ClientHello at all.
+    let started = Instant::now();
+    let mut silent = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    let mut buf = [0u8; 64];
+    let read = tokio::time::timeout(Duration::from_secs(10), silent.read(&mut buf)).await;
+    assert!(
+        matches!(read, Ok(Ok(0)) | Ok(Err(_))),
+        "the silent connection was not closed: {read:?}"
+    );
+    assert!(started.elapsed() < Duration::from_secs(5));
+
+    // A TLS session that sends half a request line and then nothing.
+    let cert = std::fs::read(app.env.data_dir().join("tls/server.crt")).unwrap();
+    let mut roots = rustls::RootCertStore::empty();
+    use rustls_pki_types::pem::PemObject;
+    for c in rustls_pki_types::CertificateDer::pem_slice_iter(&cert) {
+        roots.add(c.unwrap()).unwrap();
+    }
+    let config = std::sync::Arc::new(
+        rustls::ClientConfig::builder_with_provider(rcs::tls::provider())
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_root_certificates(roots)
+            .with_no_client_auth(),
+    );
+    let tcp = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    let name = rustls_pki_types::ServerName::try_from("localhost").unwrap();
+    let mut tls = tokio_rustls::TlsConnector::from(config)
+        .connect(name, tcp)
+        .await
+        .expect("TLS handshake");
+    tls.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
+        .await
+        .unwrap();
+    let started = Instant::now();
+    // Meanwhile another client is served at once.
+    let ok = app.client.get(app.url("/healthz")).send().await.unwrap();
+    assert_eq!(ok.status(), 200);
+    let mut answer = Vec::new();
+    let read = tokio::time::timeout(Duration::from_secs(10), tls.read_to_end(&mut answer)).await;
+    assert!(read.is_ok(), "the slow request was not cut off");
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(
+        answer.is_empty() || answer.starts_with("HTTP/1.1 408"),
+        "unexpected answer to a slow request: {answer}"
+    );
+    assert!(started.elapsed() < Duration::from_secs(5));
+}
