@@ -575,3 +575,18 @@ pub async fn list(
         .fetch_all(&db.pool)
         .await
 }
+
+/// Refreshes the planner's statistics of `phones` after a bulk write, on PostgreSQL.
+///
+/// A table that was filled by one large import has no statistics until autovacuum gets to it
+/// (a minute or more later), and without them PostgreSQL plans "one server's phones by last
+/// contact" as a sort of every phone of that server (30 ms at 100,000 phones) instead of a
+/// walk of the last-seen index (0.2 ms). `ANALYZE` samples a fixed number of rows, so it stays
+/// cheap at any size. SQLite's planner does well without statistics, and its `ANALYZE` reads
+/// the whole table under the write lock, so it is left alone there.
+pub async fn refresh_statistics(db: &Db) -> sqlx::Result<()> {
+    if db.engine == super::Engine::Postgres {
+        sqlx::query("ANALYZE phones").execute(&db.pool).await?;
+    }
+    Ok(())
+}

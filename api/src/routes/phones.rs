@@ -94,9 +94,26 @@ pub async fn add_phones(
     user: AuthUser,
     body: web::Json<AddPhones>,
 ) -> Result<web::Json<AddPhonesResult>> {
-    Ok(web::Json(
-        registry::register(&state.db, &user, body.into_inner()).await?,
-    ))
+    let result = registry::register(&state.db, &user, body.into_inner()).await?;
+    after_bulk_write(&state, result.added + result.updated);
+    Ok(web::Json(result))
+}
+
+/// Writes of at least this many phones refresh the planner's statistics afterwards.
+const BULK_WRITE_ROWS: u64 = 10_000;
+
+/// After a large write, refreshes the database's statistics in the background (the answer
+/// does not wait for it); see [`phones::refresh_statistics`].
+fn after_bulk_write(state: &web::Data<AppState>, rows: u64) {
+    if rows < BULK_WRITE_ROWS {
+        return;
+    }
+    let state = state.clone();
+    tokio::spawn(async move {
+        if let Err(e) = phones::refresh_statistics(&state.db).await {
+            tracing::warn!(error = %e, "cannot refresh the phone table's statistics");
+        }
+    });
 }
 
 /// Sets the same properties on every listed phone; an absent field is unchanged, `null`
@@ -118,6 +135,7 @@ pub async fn bulk_edit(
     let BulkEdit { macs, set } = body.into_inner();
     let macs = registry::parse_macs(&macs)?;
     let count = registry::edit(&state.db, &user, &macs, set).await?;
+    after_bulk_write(&state, count);
     Ok(web::Json(Changed { count }))
 }
 
@@ -251,6 +269,7 @@ pub async fn import_phones(
     let result = registry::import_csv(&state.db, &user, body, options).await?;
     if !result.dry_run {
         state.metrics.imported(result.added + result.updated);
+        after_bulk_write(&state, result.added + result.updated);
     }
     Ok(web::Json(result))
 }
