@@ -27,6 +27,7 @@ use utoipa_actix_web::AppExt;
         (name = "summary", description = "Statistics of the account"),
         (name = "audit", description = "The audit trail (Super User only)"),
         (name = "health", description = "Liveness and readiness probes"),
+        (name = "device", description = "What booting phones call, over mutual TLS with their device certificate (not under /api/v1: the phones' firmware knows these paths)"),
     )
 )]
 struct ApiDoc;
@@ -44,6 +45,17 @@ impl Modify for SecuritySchemes {
                     .bearer_format("JWT")
                     .build(),
             ),
+        );
+        components.add_security_scheme(
+            "mutual_tls",
+            SecurityScheme::MutualTls {
+                description: Some(
+                    "The phone's device certificate, chained to a trusted device CA and naming \
+                     the MAC of the request (subject CN or a SAN entry)."
+                        .to_string(),
+                ),
+                extensions: None,
+            },
         );
     }
 }

@@ -8,6 +8,10 @@ use serde::{Deserialize, Serialize};
 /// also manage the account's users and create or edit branding files.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(
+    feature = "openapi",
+    schema(example = json!("super_user"))
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     User,
@@ -57,6 +61,19 @@ pub struct LoginRequest {
 /// Response body for POST /api/v1/auth/login.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(
+    feature = "openapi",
+    schema(example = json!({
+        "token": "eyJ0eXAiOiJKV1QiLCJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIiwiYWNjIjoxLCJyb2xlIjoic3VwZXJfdXNlciIsImlhdCI6MTc5NjAyNjUwMCwibmJmIjoxNzk2MDI2NTAwLCJleHAiOjE3OTYwMzAxMDAsImF1ZCI6InJjcy1hcGkiLCJpc3MiOiJyY3MiLCJqdGkiOiIzZjljMmE3ZTViMWQ0YzhhOWUwZjZiMmQ3YTFjNWU5MyJ9.F5aSvZjdIweTrMB5XD7uzu-nKBz4kaCJj69QLDg5pVk",
+        "expires_at": "2026-11-30T09:15:00Z",
+        "user": {
+            "id": 1, "email": "admin@acme.example", "role": "super_user", "name": "Alex Morgan",
+            "address": "12 Harbour Road, Springfield", "phone1": "+1 (555) 010-0100", "phone2": "",
+            "account_id": 1, "account_name": "Acme Telecom",
+            "created_at": "2026-11-02T10:00:00Z", "updated_at": "2026-11-02T10:12:40Z"
+        }
+    }))
+)]
 pub struct LoginResponse {
     /// A JWT to send as `Authorization: Bearer <token>` on every other call.
     pub token: String,
@@ -68,6 +85,15 @@ pub struct LoginResponse {
 /// A user of an account, as returned by GET /api/v1/me and the login call.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(
+    feature = "openapi",
+    schema(example = json!({
+        "id": 1, "email": "admin@acme.example", "role": "super_user", "name": "Alex Morgan",
+        "address": "12 Harbour Road, Springfield", "phone1": "+1 (555) 010-0100", "phone2": "",
+        "account_id": 1, "account_name": "Acme Telecom",
+        "created_at": "2026-11-02T10:00:00Z", "updated_at": "2026-11-02T10:12:40Z"
+    }))
+)]
 pub struct User {
     pub id: i64,
     /// The username. It is an email address and never changes.

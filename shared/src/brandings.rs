@@ -6,6 +6,13 @@ use serde::{Deserialize, Serialize};
 /// One file of a branding. The bytes are at GET /api/v1/brandings/{id}/files/{name}.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(
+    feature = "openapi",
+    schema(example = json!({
+        "name": "logo.png", "size": 5120, "content_type": "image/png",
+        "sha256": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
+    }))
+)]
 pub struct BrandingFile {
     /// A single path segment, 1 to 100 characters, unique within the branding.
     pub name: String,
@@ -20,6 +27,20 @@ pub struct BrandingFile {
 /// A branding, as returned by GET/POST/PATCH /api/v1/brandings.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(
+    feature = "openapi",
+    schema(example = json!({
+        "id": 1, "name": "Acme", "is_default": true,
+        "files": [
+            {
+                "name": "logo.png", "size": 5120, "content_type": "image/png",
+                "sha256": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
+            }
+        ],
+        "phone_count": 1150,
+        "created_at": "2026-11-02T10:31:00Z", "updated_at": "2026-11-02T10:34:18Z"
+    }))
+)]
 pub struct Branding {
     pub id: i64,
     /// 1 to 40 characters, unique within the account.
@@ -53,6 +74,10 @@ pub struct NewBranding {
 /// Request body for PATCH /api/v1/brandings/{id}: absent fields stay as they are.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(
+    feature = "openapi",
+    schema(example = json!({"name": "Acme classic"}))
+)]
 pub struct BrandingPatch {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,

@@ -19,8 +19,8 @@ use serde::{Deserialize, Serialize};
              "size": 5120, "sha256": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"}]},
             {"type": "firmware", "release": "4.2.0.181", "model": "6757i",
              "url": "https://rcs.example.net/phone/00085D1A2B3C/firmware",
-             "size": 16777216, "sha256": "60303ae22b998861bce3b28f33eec1be758a213c86c93c076dbe9f558c11c752"},
-            {"type": "redirect", "server": "Main PBX", "url": "https://pbx.example.net/cfg/"}
+             "size": 480, "sha256": "3fc5fd09cc8ae6c0cd99365c3e514c5ef4ee1b9242d26c79213fc0ace36d5d3c"},
+            {"type": "redirect", "server": "Main PBX", "url": "https://pbx.example.net:8443/cfg/"}
         ]
     }))
 )]
@@ -34,6 +34,12 @@ pub struct DeviceAnswer {
 /// One step of the boot process.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(
+    feature = "openapi",
+    schema(example = json!({
+        "type": "redirect", "server": "Main PBX", "url": "https://pbx.example.net:8443/cfg/"
+    }))
+)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum DeviceAction {
     /// Load these branding files (the phone's branding, or the account's default).
@@ -64,6 +70,13 @@ pub enum DeviceAction {
 /// A file the phone downloads from rcs.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(
+    feature = "openapi",
+    schema(example = json!({
+        "name": "logo.png", "url": "https://rcs.example.net/phone/00085D1A2B3C/branding/logo.png",
+        "size": 5120, "sha256": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
+    }))
+)]
 pub struct DeviceFile {
     pub name: String,
     pub url: String,
@@ -75,6 +88,10 @@ pub struct DeviceFile {
 /// What came of a phone's contact.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(
+    feature = "openapi",
+    schema(example = json!("firmware_sent"))
+)]
 #[serde(rename_all = "snake_case")]
 pub enum BootOutcome {
     /// Answered with (at most) a configuration server: nothing to download first.
@@ -147,6 +164,32 @@ pub struct BootEvent {
 /// Response body of `GET /api/v1/phones/{mac}/events`: newest first.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(
+    feature = "openapi",
+    schema(example = json!({
+        "items": [
+            {
+                "id": 47, "mac": "00085D1A2B3C", "at": "2026-11-21T09:32:10Z", "addr": "198.51.100.7",
+                "user_agent": "Aastra6757i MAC:00-08-5D-1A-2B-3C V:4.2.0.181-SIP",
+                "model": "6757i", "firmware": "4.2.0.181", "outcome": "branding_sent",
+                "detail": "branding \"Acme\" (1 files); firmware 4.2.0.181 already running; redirect to \"Main PBX\""
+            },
+            {
+                "id": 45, "mac": "00085D1A2B3C", "at": "2026-11-21T09:30:03Z", "addr": "198.51.100.7",
+                "user_agent": "Aastra6757i MAC:00-08-5D-1A-2B-3C V:3.2.2.1136-SIP",
+                "model": "6757i", "firmware": "3.2.2.1136", "outcome": "firmware_sent",
+                "detail": "firmware 4.2.0.181 image for 6757i downloaded"
+            },
+            {
+                "id": 42, "mac": "00085D1A2B3C", "at": "2026-11-21T09:30:00Z", "addr": "198.51.100.7",
+                "user_agent": "Aastra6757i MAC:00-08-5D-1A-2B-3C V:3.2.2.1136-SIP",
+                "model": "6757i", "firmware": "3.2.2.1136", "outcome": "firmware_sent",
+                "detail": "firmware 3.2.2.1136 -> 4.2.0.181"
+            }
+        ],
+        "next_cursor": "42"
+    }))
+)]
 pub struct BootEventPage {
     pub items: Vec<BootEvent>,
     /// Pass as `cursor` to get the next (older) page; `null` on the last page.

@@ -5,6 +5,22 @@ use serde::{Deserialize, Serialize};
 /// A firmware release, as listed by GET /api/v1/firmware (newest first).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(
+    feature = "openapi",
+    schema(example = json!({
+        "version": "4.2.0.181", "released": "2019-06-12",
+        "notes": "TLS 1.2 and new provisioning options.",
+        "images": [
+            {"model": "6731i", "file": "6731i.st", "size": 360,
+             "sha256": "55425933df04b4651d759e5a763a3aafb1b9fa696dc575025bc34532207b9e2f"},
+            {"model": "6757i", "file": "6757i.st", "size": 480,
+             "sha256": "3fc5fd09cc8ae6c0cd99365c3e514c5ef4ee1b9242d26c79213fc0ace36d5d3c"},
+            {"model": "6867i", "file": "6867i.st", "size": 512,
+             "sha256": "35c77486aed118ffc0064f660ac9422a696b87d7086cd6c07206107ace1a0984"}
+        ],
+        "imported_at": "2026-11-02T09:40:00Z"
+    }))
+)]
 pub struct FirmwareRelease {
     /// Numbers and dots, such as `4.2.0.181`; what a phone's `firmware` names.
     pub version: String,
@@ -20,6 +36,13 @@ pub struct FirmwareRelease {
 /// The image of one phone model in a release.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(
+    feature = "openapi",
+    schema(example = json!({
+        "model": "6757i", "file": "6757i.st", "size": 480,
+        "sha256": "3fc5fd09cc8ae6c0cd99365c3e514c5ef4ee1b9242d26c79213fc0ace36d5d3c"
+    }))
+)]
 pub struct FirmwareImage {
     /// Phone model, such as `6757i`.
     pub model: String,

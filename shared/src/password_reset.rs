@@ -22,6 +22,12 @@ pub struct PasswordResetRequest {
 /// the answer does not tell whether an account exists.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(
+    feature = "openapi",
+    schema(example = json!({
+        "message": "If the account exists, an email with a link has been sent."
+    }))
+)]
 pub struct PasswordResetAccepted {
     /// Always [`RESET_REQUESTED_MESSAGE`].
     pub message: String,

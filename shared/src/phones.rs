@@ -8,6 +8,17 @@ use serde::{Deserialize, Serialize};
 /// A phone of the caller's account.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(
+    feature = "openapi",
+    schema(example = json!({
+        "mac": "00085D1A2B3C", "server_id": 1, "server_name": "Main PBX",
+        "branding_id": 1, "branding_name": "Acme", "firmware": "4.2.0.181",
+        "model": "6757i", "reported_firmware": "4.2.0.181",
+        "last_seen_at": "2026-11-21T09:32:10Z", "last_seen_addr": "198.51.100.7",
+        "state": "branding_sent",
+        "created_at": "2026-11-20T14:05:00Z", "updated_at": "2026-11-20T14:05:00Z"
+    }))
+)]
 pub struct Phone {
     /// Canonical MAC: 12 upper-case hex digits.
     pub mac: String,
@@ -54,6 +65,10 @@ pub struct AddPhones {
 /// How many phones a registration or import created and how many it changed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(
+    feature = "openapi",
+    schema(example = json!({"added": 1, "updated": 0}))
+)]
 pub struct AddPhonesResult {
     pub added: u64,
     pub updated: u64,
@@ -62,6 +77,10 @@ pub struct AddPhonesResult {
 /// Answer of POST /api/v1/phones/import.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(
+    feature = "openapi",
+    schema(example = json!({"added": 2, "updated": 0, "dry_run": false}))
+)]
 pub struct ImportResult {
     /// Phones created (or that would be, with `dry_run`).
     pub added: u64,
@@ -74,6 +93,29 @@ pub struct ImportResult {
 /// One page of GET /api/v1/phones.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(
+    feature = "openapi",
+    schema(example = json!({
+        "items": [
+            {
+                "mac": "00085D1A2B3C", "server_id": 1, "server_name": "Main PBX",
+                "branding_id": 1, "branding_name": "Acme", "firmware": "4.2.0.181",
+                "model": "6757i", "reported_firmware": "4.2.0.181",
+                "last_seen_at": "2026-11-21T09:32:10Z", "last_seen_addr": "198.51.100.7",
+                "state": "branding_sent",
+                "created_at": "2026-11-20T14:05:00Z", "updated_at": "2026-11-20T14:05:00Z"
+            },
+            {
+                "mac": "00085D1A2B3D", "server_id": 1, "server_name": "Main PBX",
+                "branding_id": null, "branding_name": null, "firmware": "4.2.0.181",
+                "model": null, "reported_firmware": null,
+                "last_seen_at": null, "last_seen_addr": null, "state": null,
+                "created_at": "2026-11-30T08:20:41Z", "updated_at": "2026-11-30T08:20:41Z"
+            }
+        ],
+        "next_cursor": "6d7c617c303030383544314132423344"
+    }))
+)]
 pub struct PhonePage {
     pub items: Vec<Phone>,
     /// Pass as `cursor` to get the next page; `null` on the last page.
@@ -83,6 +125,10 @@ pub struct PhonePage {
 /// Sort key of the phone list.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(
+    feature = "openapi",
+    schema(example = json!("last_seen"))
+)]
 #[serde(rename_all = "snake_case")]
 pub enum PhoneSort {
     #[default]
@@ -94,6 +140,10 @@ pub enum PhoneSort {
 /// Sort direction.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(
+    feature = "openapi",
+    schema(example = json!("desc"))
+)]
 #[serde(rename_all = "snake_case")]
 pub enum SortOrder {
     #[default]
@@ -144,6 +194,10 @@ pub struct ImportQuery {
 /// clears it (so `{"server_id": null}` makes phones unaffiliated).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(
+    feature = "openapi",
+    schema(example = json!({"server_id": 1, "firmware": "4.2.0.181"}))
+)]
 pub struct PhoneChanges {
     #[serde(
         default,
@@ -178,6 +232,13 @@ impl PhoneChanges {
 /// Body of PATCH /api/v1/phones: the same changes for every listed phone.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(
+    feature = "openapi",
+    schema(example = json!({
+        "macs": ["00085D1A2B3C", "00085D1A2B3D"],
+        "set": {"firmware": "4.2.0.181", "branding_id": null}
+    }))
+)]
 pub struct BulkEdit {
     pub macs: Vec<String>,
     pub set: PhoneChanges,
@@ -186,6 +247,10 @@ pub struct BulkEdit {
 /// Body of POST /api/v1/phones/delete.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(
+    feature = "openapi",
+    schema(example = json!({"macs": ["00085D1A2B3C", "00085D1A2B3D"]}))
+)]
 pub struct MacList {
     pub macs: Vec<String>,
 }
@@ -193,6 +258,10 @@ pub struct MacList {
 /// How many phones a bulk operation changed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(
+    feature = "openapi",
+    schema(example = json!({"count": 2}))
+)]
 pub struct Changed {
     pub count: u64,
 }
@@ -200,6 +269,13 @@ pub struct Changed {
 /// One bad line of an imported file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(
+    feature = "openapi",
+    schema(example = json!({
+        "line": 3,
+        "message": "\"00085D1A2B\" is not a valid MAC address. Reenter a valid MAC address (12 hex digits such as 00:08:5D:1A:2B:3C)."
+    }))
+)]
 pub struct LineProblem {
     /// 1-based line number in the file.
     pub line: u64,
@@ -211,6 +287,17 @@ pub struct LineProblem {
 /// (`unknown_server`, `invalid_firmware`, ...) concern the query and carry no `problems`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(
+    feature = "openapi",
+    schema(example = json!({
+        "code": "invalid_csv",
+        "message": "The file has 2 invalid line(s); nothing was imported.",
+        "problems": [
+            {"line": 3, "message": "\"00085D1A2B\" is not a valid MAC address. Reenter a valid MAC address (12 hex digits such as 00:08:5D:1A:2B:3C)."},
+            {"line": 5, "message": "There is no server named \"Backup PBX\" in your account."}
+        ]
+    }))
+)]
 pub struct InvalidCsv {
     /// `invalid_csv` for bad lines, otherwise the code of the query problem.
     pub code: String,

@@ -27,6 +27,10 @@ pub struct NewUser {
 /// Changing the password or the role ends the user's sessions.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(
+    feature = "openapi",
+    schema(example = json!({"role": "super_user", "name": "Sam Staff"}))
+)]
 pub struct UserPatch {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub role: Option<Role>,
@@ -67,6 +71,13 @@ pub struct ProfilePatch {
 /// Request body for PUT /api/v1/me/password.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(
+    feature = "openapi",
+    schema(example = json!({
+        "current_password": "correct horse battery",
+        "new_password": "staple battery horse correct"
+    }))
+)]
 pub struct PasswordChange {
     pub current_password: String,
     /// At least 10 characters.

@@ -39,6 +39,85 @@ fn every_documented_operation_lists_its_error_body() {
     }
 }
 
+/// Operations name only security schemes and tags the document defines, every operation has
+/// a tag and a security requirement or is one of the few public ones, and the device routes
+/// are described with mutual TLS.
+#[test]
+fn every_operation_names_defined_schemes_and_tags() {
+    let doc = serde_json::to_value(rcs::openapi::document()).unwrap();
+    let schemes = doc["components"]["securitySchemes"].as_object().unwrap();
+    assert_eq!(schemes["mutual_tls"]["type"], "mutualTLS");
+    let tags: Vec<&str> = doc["tags"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["name"].as_str().unwrap())
+        .collect();
+    let public = [
+        "/healthz",
+        "/readyz",
+        "/api/v1/auth/login",
+        "/api/v1/auth/password-reset",
+        "/api/v1/auth/password-reset/confirm",
+    ];
+    let mut device_routes = 0;
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            let op_tags = op["tags"].as_array().map(Vec::as_slice).unwrap_or(&[]);
+            assert!(!op_tags.is_empty(), "{method} {path} has no tag");
+            for tag in op_tags {
+                assert!(
+                    tags.contains(&tag.as_str().unwrap()),
+                    "{method} {path}: tag {tag} is not defined"
+                );
+            }
+            let security = op["security"].as_array().map(Vec::as_slice).unwrap_or(&[]);
+            if !public.contains(&path.as_str()) {
+                assert!(
+                    !security.is_empty(),
+                    "{method} {path} names no security scheme"
+                );
+            }
+            for requirement in security {
+                for name in requirement.as_object().unwrap().keys() {
+                    assert!(
+                        schemes.contains_key(name),
+                        "{method} {path}: security scheme {name} is not defined"
+                    );
+                }
+            }
+            if path.starts_with("/phone/") {
+                device_routes += 1;
+                assert!(
+                    security.iter().any(|r| r.get("mutual_tls").is_some()),
+                    "{method} {path} is a device route without mutual TLS"
+                );
+            }
+        }
+    }
+    assert_eq!(
+        device_routes, 3,
+        "GET /phone/{{mac}}, its firmware and branding files"
+    );
+}
+
+/// Every schema carries an example, so generated clients and the reference page show real
+/// values (the shared DTOs hold them, next to the fields they illustrate).
+#[test]
+fn every_schema_has_an_example() {
+    let doc = serde_json::to_value(rcs::openapi::document()).unwrap();
+    let schemas = doc["components"]["schemas"].as_object().unwrap();
+    let missing: Vec<&String> = schemas
+        .iter()
+        .filter(|(_, s)| s.get("example").is_none() && s.get("examples").is_none())
+        .map(|(name, _)| name)
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "schemas without an example: {missing:?}"
+    );
+}
+
 mod served {
     use crate::helpers::{spawn_app, Engine};
 
