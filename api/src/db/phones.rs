@@ -228,19 +228,18 @@ async fn select_macs(
     account_id: i64,
     macs: &[&str],
 ) -> sqlx::Result<Vec<String>> {
-    let set = if is_sqlite(conn) {
-        "SELECT value FROM json_each($1)"
-    } else {
-        "SELECT json_array_elements_text(CAST($1 AS json))"
-    };
-    let sql = format!("SELECT mac, account_id FROM phones WHERE mac IN ({set})");
     let mut found = Vec::new();
-    for chunk in macs.chunks(JSON_CHUNK_ROWS) {
-        let list = serde_json::to_string(chunk).expect("strings serialize");
+    for chunk in macs.chunks(chunk_rows(conn)) {
+        let sql = format!(
+            "SELECT mac, account_id FROM phones WHERE mac IN ({})",
+            mac_set(conn, 1, chunk.len())
+        );
+        let mut q = sqlx::query_as::<_, (String, i64)>(&sql);
+        for mac in chunk {
+            q = q.bind(*mac);
+        }
         found.extend(
-            sqlx::query_as::<_, (String, i64)>(&sql)
-                .bind(list)
-                .fetch_all(&mut *conn)
+            q.fetch_all(&mut *conn)
                 .await?
                 .into_iter()
                 .filter(|(_, owner)| (*owner == account_id) == own)
@@ -250,19 +249,7 @@ async fn select_macs(
     Ok(found)
 }
 
-/// Rows sent in one JSON parameter by the bulk statements ([`upsert`], [`select_macs`]).
-///
-/// Bulk writes pass their rows as one JSON text that the engine unpacks (`json_each` on
-/// SQLite, `json_array_elements` on PostgreSQL) instead of four bound parameters a row:
-/// profiling a 100,000-row import showed binding dominating (sqlx looks every `$n` up by name,
-/// which SQLite answers with a linear scan, so a statement's binding cost grows with the square
-/// of its parameters), and one parameter per 10,000 rows makes that vanish on both engines.
-const JSON_CHUNK_ROWS: usize = 10_000;
-
-/// One row of [`upsert`]'s JSON: `[mac, server_id, branding_id, firmware]`.
-type JsonPhone<'a> = (&'a str, Option<i64>, Option<i64>, Option<&'a str>);
-
-/// Inserts or updates `rows` (distinct MACs) for the account, [`JSON_CHUNK_ROWS`] a statement.
+/// Inserts or updates `rows` (distinct MACs) for the account with multi-row statements.
 /// A MAC held by another account is left alone by the `WHERE` of the upsert; the returned
 /// count of written rows then falls short, which callers treat as a lost race.
 pub async fn upsert(
@@ -271,42 +258,27 @@ pub async fn upsert(
     rows: &[NewPhone],
     now: i64,
 ) -> sqlx::Result<u64> {
-    // Each row is `[mac, server_id, branding_id, firmware]`, JSON nulls for absent values.
-    let source = if is_sqlite(conn) {
-        "SELECT $1, $2, $2, json_extract(value, '$[0]'), json_extract(value, '$[1]'), \
-         json_extract(value, '$[2]'), json_extract(value, '$[3]') FROM json_each($3) WHERE true"
-    } else {
-        "SELECT CAST($1 AS BIGINT), CAST($2 AS BIGINT), CAST($2 AS BIGINT), e->>0, \
-         CAST(e->>1 AS BIGINT), CAST(e->>2 AS BIGINT), e->>3 \
-         FROM json_array_elements(CAST($3 AS json)) AS e"
-    };
-    let sql = format!(
-        "INSERT INTO phones (account_id, created_at, updated_at, mac, server_id, branding_id, firmware) \
-         {source} ON CONFLICT (mac) DO UPDATE SET server_id = excluded.server_id, \
-         branding_id = excluded.branding_id, firmware = excluded.firmware, \
-         updated_at = excluded.updated_at WHERE phones.account_id = excluded.account_id"
-    );
     let mut written = 0;
-    for chunk in rows.chunks(JSON_CHUNK_ROWS) {
-        let list: Vec<JsonPhone> = chunk
-            .iter()
-            .map(|r| {
-                (
-                    r.mac.as_str(),
-                    r.server_id,
-                    r.branding_id,
-                    r.firmware.as_deref(),
-                )
-            })
+    for chunk in rows.chunks(chunk_rows(conn)) {
+        let values: Vec<String> = (0..chunk.len())
+            .map(|i| format!("($1, $2, $2, {})", placeholders(3 + 4 * i, 4)))
             .collect();
-        let json = serde_json::to_string(&list).expect("rows serialize");
-        written += sqlx::query(&sql)
-            .bind(account_id)
-            .bind(now)
-            .bind(json)
-            .execute(&mut *conn)
-            .await?
-            .rows_affected();
+        let sql = format!(
+            "INSERT INTO phones (account_id, created_at, updated_at, mac, server_id, branding_id, firmware) \
+             VALUES {} ON CONFLICT (mac) DO UPDATE SET server_id = excluded.server_id, \
+             branding_id = excluded.branding_id, firmware = excluded.firmware, \
+             updated_at = excluded.updated_at WHERE phones.account_id = excluded.account_id",
+            values.join(", ")
+        );
+        let mut q = sqlx::query(&sql).bind(account_id).bind(now);
+        for row in chunk {
+            q = q
+                .bind(row.mac.as_str())
+                .bind(row.server_id)
+                .bind(row.branding_id)
+                .bind(row.firmware.as_deref());
+        }
+        written += q.execute(&mut *conn).await?.rows_affected();
     }
     Ok(written)
 }
