@@ -51,7 +51,10 @@ pub async fn add(
     if existing.is_some() {
         return Ok(None);
     }
-    let id: i64 = sqlx::query_scalar(
+    // fetch_all, not fetch_one: on SQLite an autocommit INSERT ... RETURNING whose statement
+    // is not stepped to the end keeps its write lock until the cached statement is reused,
+    // which locked every other process (`rcs device-ca remove`) out of the database.
+    let ids: Vec<i64> = sqlx::query_scalar(
         "INSERT INTO device_cas (subject, sha256, pem, not_after, added_at) \
          VALUES ($1, $2, $3, $4, $5) RETURNING id",
     )
@@ -60,9 +63,9 @@ pub async fn add(
     .bind(pem)
     .bind(not_after)
     .bind(now)
-    .fetch_one(&db.pool)
+    .fetch_all(&db.pool)
     .await?;
-    Ok(Some(id))
+    Ok(ids.first().copied())
 }
 
 /// Removes a CA; false when there was none with that id.

@@ -145,3 +145,130 @@ async fn a_super_user_manages_brandings_and_users_that_a_user_only_sees() {
     browser.log_out().await;
     browser.quit().await;
 }
+
+/// Servers and users are edited and deleted through their dialogs: renaming a server, deleting
+/// one that phones use with the reassign choice, promoting a User and setting their password,
+/// and deleting them.
+#[tokio::test]
+async fn a_super_user_edits_and_deletes_servers_and_users() {
+    use serde_json::{json, Value};
+    assert_web_ui_built();
+    let Some(browser) = Browser::start().await else {
+        return;
+    };
+    let app = spawn_app(Engine::Sqlite).await;
+    app.create_account("Acme Telecom", "admin@acme.example")
+        .await;
+    let token = app.token("admin@acme.example").await;
+    for (name, url) in [
+        ("Main PBX", "https://pbx.acme.example/cfg/"),
+        ("Backup PBX", "https://backup.acme.example/cfg/"),
+    ] {
+        let r = app
+            .post(
+                "/api/v1/servers",
+                &token,
+                &json!({"name": name, "url": url}),
+            )
+            .await;
+        assert_eq!(r.status(), 201);
+    }
+    let servers: Vec<Value> = app
+        .get("/api/v1/servers", &token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let main = servers.iter().find(|s| s["name"] == "Main PBX").unwrap()["id"].clone();
+    let added = app
+        .post(
+            "/api/v1/phones",
+            &token,
+            &json!({"macs": ["00085D1A2B3C", "00085D1A2B3D"], "server_id": main}),
+        )
+        .await;
+    assert!(added.status().is_success());
+    let added = app
+        .post(
+            "/api/v1/users",
+            &token,
+            &json!({"email": "staff@acme.example", "password": "staff password 1", "role": "user"}),
+        )
+        .await;
+    assert_eq!(added.status(), 201);
+
+    browser.resize(1280, 900).await;
+    browser.log_in(&app, "admin@acme.example", PASSWORD).await;
+
+    // Rename a server in its dialog.
+    browser.click("#nav-servers").await;
+    browser.click("button[aria-label='Edit Main PBX']").await;
+    browser.clear("#server-name").await;
+    browser.type_into("#server-name", "Primary PBX").await;
+    browser.click("#server-save").await;
+    browser
+        .wait_text("#servers-table", |t| {
+            t.contains("Primary PBX") && !t.contains("Main PBX")
+        })
+        .await;
+
+    // Delete it while two phones use it, moving them to the backup server.
+    browser
+        .click("button[aria-label='Delete Primary PBX']")
+        .await;
+    browser.find("#server-reassign").await;
+    browser.choose("#server-reassign", "Backup PBX").await;
+    browser.screenshot("server-delete").await;
+    browser.click("#server-delete-confirm").await;
+    browser
+        .wait_text("#servers-table", |t| !t.contains("Primary PBX"))
+        .await;
+    let phones: rcs_shared::PhonePage = app
+        .get("/api/v1/phones", &token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(phones.items.len(), 2);
+    assert!(phones
+        .items
+        .iter()
+        .all(|p| p.server_name.as_deref() == Some("Backup PBX")));
+
+    // Promote the User and give them a new password, then delete them.
+    browser.click("#nav-users").await;
+    browser
+        .click("button[aria-label='Edit staff@acme.example']")
+        .await;
+    browser.choose("#user-role", "Super User").await;
+    browser
+        .type_into("#user-password", "a new staff password")
+        .await;
+    browser.click("#user-save").await;
+    browser
+        .wait_text("#users-table", |t| {
+            t.lines()
+                .any(|l| l.contains("staff@acme.example") && l.contains("Super User"))
+        })
+        .await;
+    let staff = app
+        .token_with("staff@acme.example", "a new staff password")
+        .await;
+    let me: rcs_shared::User = app.get("/api/v1/me", &staff).await.json().await.unwrap();
+    assert_eq!(me.role, rcs_shared::Role::SuperUser);
+    browser
+        .click("button[aria-label='Delete staff@acme.example']")
+        .await;
+    browser.click("#user-delete-confirm").await;
+    browser
+        .wait_text("#users-table", |t| !t.contains("staff@acme.example"))
+        .await;
+    assert_eq!(
+        app.login("staff@acme.example", "a new staff password")
+            .await
+            .status(),
+        401
+    );
+    browser.log_out().await;
+    browser.quit().await;
+}
