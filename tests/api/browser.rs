@@ -290,7 +290,12 @@ impl Browser {
         let shot = self
             .call(reqwest::Method::GET, "/screenshot", Value::Null)
             .await;
-        base64_decode(shot.as_str().expect("a base64 screenshot"))
+        {
+            use base64::Engine as _;
+            base64::engine::general_purpose::STANDARD
+                .decode(shot.as_str().expect("a base64 screenshot"))
+                .expect("base64")
+        }
     }
 
     /// Saves a PNG of the page to `target/screenshots/<name>.png`.
@@ -335,33 +340,6 @@ impl Browser {
     pub(crate) async fn quit(&self) {
         let _ = self.call(reqwest::Method::DELETE, "", Value::Null).await;
     }
-}
-
-/// Standard base64 (the WebDriver screenshot encoding), without a crate for twenty lines.
-pub(crate) fn base64_decode(text: &str) -> Vec<u8> {
-    let value = |c: u8| match c {
-        b'A'..=b'Z' => c - b'A',
-        b'a'..=b'z' => c - b'a' + 26,
-        b'0'..=b'9' => c - b'0' + 52,
-        b'+' => 62,
-        b'/' => 63,
-        _ => panic!("not base64: {c}"),
-    };
-    let digits: Vec<u8> = text
-        .bytes()
-        .filter(|c| !c.is_ascii_whitespace() && *c != b'=')
-        .map(value)
-        .collect();
-    let mut out = Vec::with_capacity(digits.len() * 3 / 4);
-    for chunk in digits.chunks(4) {
-        let n = chunk
-            .iter()
-            .enumerate()
-            .fold(0u32, |n, (i, d)| n | (u32::from(*d) << (18 - 6 * i)));
-        let bytes = n.to_be_bytes();
-        out.extend_from_slice(&bytes[1..chunk.len()]);
-    }
-    out
 }
 
 impl Drop for Browser {

@@ -103,16 +103,7 @@ pub async fn boot(
     };
     let contact = check(&req, &state, &mac_text, &query).await?;
     let device = &state.device;
-    let Some(phone) = device::lookup(
-        &state.db,
-        contact.mac.as_str(),
-        contact.reported.model.as_deref(),
-    )
-    .await
-    .map_err(Error::from)?
-    else {
-        return Err(unknown(&state, &contact).await.into());
-    };
+    let phone = registered(&state, &contact).await?;
     let Decision {
         answer,
         outcome,
