@@ -20,7 +20,20 @@ pub fn rcs(env: &TestEnv) -> Command {
     cmd
 }
 
-pub fn run(mut cmd: Command, stdin: Option<&str>) -> (bool, String, String) {
+/// Runs `cmd` to the end; returns success, stdout and stderr.
+///
+/// The waiting happens on tokio's blocking pool, not on the test's own thread: the test
+/// runtime is single-threaded and also drives the in-process service, which must keep
+/// running meanwhile. (Waiting on the runtime thread froze a node in the middle of a write
+/// transaction, and the command then timed out on SQLite's write lock.)
+pub async fn run(cmd: Command, stdin: Option<&str>) -> (bool, String, String) {
+    let stdin = stdin.map(str::to_owned);
+    tokio::task::spawn_blocking(move || run_blocking(cmd, stdin.as_deref()))
+        .await
+        .expect("the command runner does not panic")
+}
+
+fn run_blocking(mut cmd: Command, stdin: Option<&str>) -> (bool, String, String) {
     cmd.stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
@@ -51,7 +64,7 @@ async fn cli_creates_and_lists_accounts_on_either_database(engine: Engine) {
         "admin@acme.example",
         "--password-stdin",
     ]);
-    let (ok, stdout, stderr) = run(create, Some(&format!("{PASSWORD}\n")));
+    let (ok, stdout, stderr) = run(create, Some(&format!("{PASSWORD}\n"))).await;
     assert!(ok, "{stderr}");
     assert!(
         stdout.contains("Created account \"Acme Telecom\""),
@@ -71,7 +84,7 @@ async fn cli_creates_and_lists_accounts_on_either_database(engine: Engine) {
         "--super-user",
         "boss@globex.example",
     ]);
-    let (ok, stdout, stderr) = run(generated, None);
+    let (ok, stdout, stderr) = run(generated, None).await;
     assert!(ok, "{stderr}");
     let one_time = stdout
         .lines()
@@ -89,7 +102,7 @@ async fn cli_creates_and_lists_accounts_on_either_database(engine: Engine) {
         "--super-user",
         "other@acme.example",
     ]);
-    let (ok, _, stderr) = run(duplicate, None);
+    let (ok, _, stderr) = run(duplicate, None).await;
     assert!(!ok);
     assert!(stderr.contains("already exists"), "{stderr}");
 
@@ -103,7 +116,7 @@ async fn cli_creates_and_lists_accounts_on_either_database(engine: Engine) {
         "weak@weak.example",
         "--password-stdin",
     ]);
-    let (ok, _, stderr) = run(weak, Some("short"));
+    let (ok, _, stderr) = run(weak, Some("short")).await;
     assert!(!ok);
     assert!(stderr.contains("at least 10 characters"), "{stderr}");
 
@@ -118,13 +131,13 @@ async fn cli_creates_and_lists_accounts_on_either_database(engine: Engine) {
         "--role",
         "user",
     ]);
-    let (ok, stdout, stderr) = run(user, None);
+    let (ok, stdout, stderr) = run(user, None).await;
     assert!(ok, "{stderr}");
     assert!(stdout.contains("Added User staff@acme.example"), "{stdout}");
 
     let mut list = rcs(&env);
     list.args(["account", "list"]);
-    let (ok, stdout, stderr) = run(list, None);
+    let (ok, stdout, stderr) = run(list, None).await;
     assert!(ok, "{stderr}");
     let acme = stdout
         .lines()
@@ -167,7 +180,7 @@ async fn serve_starts_with_defaults_and_shuts_down_gracefully() {
         "admin@acme.example",
         "--password-stdin",
     ]);
-    assert!(run(create, Some(PASSWORD)).0);
+    assert!(run(create, Some(PASSWORD)).await.0);
 
     let mut serve = Command::new(env!("CARGO_BIN_EXE_rcs"));
     for (key, _) in std::env::vars().filter(|(k, _)| k.starts_with("RCS_")) {

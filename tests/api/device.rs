@@ -924,19 +924,7 @@ async fn every_contact_is_in_the_history_of_its_own_account_only(engine: Engine)
     let _ = (acme.account_id, acme.server_id, other.branding_id);
 }
 
-// PostgreSQL only for now: on SQLite the running node keeps SQLite's write lock after this
-// story's first steps, so the operator's `rcs device-ca remove` (another process) gets
-// "database is locked" until the node stops. Found at the end of a session and not yet
-// explained (not the INSERT ... RETURNING of device_cas::add, now stepped to the end); kept
-// open on issue 5. The story runs on PostgreSQL, where it passes.
-#[tokio::test]
-async fn device_cas_added_on_the_command_line_are_followed_by_running_nodes_on_postgres() {
-    if crate::helpers::postgres_admin_url().is_none() {
-        eprintln!("RCS_TEST_POSTGRES_URL is not set: PostgreSQL run skipped");
-        return;
-    }
-    device_cas_added_on_the_command_line_are_followed_by_running_nodes(Engine::Postgres).await
-}
+on_both_engines!(device_cas_added_on_the_command_line_are_followed_by_running_nodes);
 
 async fn device_cas_added_on_the_command_line_are_followed_by_running_nodes(engine: Engine) {
     use crate::cli::{rcs, run};
@@ -949,7 +937,8 @@ async fn device_cas_added_on_the_command_line_are_followed_by_running_nodes(engi
             c
         },
         None,
-    );
+    )
+    .await;
     assert!(ok);
     assert!(listed.contains("rcs development device CA"), "{listed}");
 
@@ -982,14 +971,14 @@ async fn device_cas_added_on_the_command_line_are_followed_by_running_nodes(engi
         c.args(args);
         run(c, None)
     };
-    let (ok, out, err) = cmd(&["device-ca", "add", file.to_str().unwrap()]);
+    let (ok, out, err) = cmd(&["device-ca", "add", file.to_str().unwrap()]).await;
     assert!(ok, "{out}{err}");
     assert!(out.contains("Trusting CN=Vendor Phone CA"), "{out}");
-    let (ok, out, _) = cmd(&["device-ca", "add", file.to_str().unwrap()]);
+    let (ok, out, _) = cmd(&["device-ca", "add", file.to_str().unwrap()]).await;
     assert!(ok && out.contains("already trusted"), "{out}");
     // A leaf certificate is not a CA.
     std::fs::write(&file, &cert.cert).unwrap();
-    let (ok, _, err) = cmd(&["device-ca", "add", file.to_str().unwrap()]);
+    let (ok, _, err) = cmd(&["device-ca", "add", file.to_str().unwrap()]).await;
     assert!(!ok && err.contains("not a CA certificate"), "{err}");
 
     // The running node follows within seconds, without a restart.
@@ -998,16 +987,16 @@ async fn device_cas_added_on_the_command_line_are_followed_by_running_nodes(engi
         assert!(Instant::now() < deadline, "the new CA is followed");
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
-    let (_, listed, _) = cmd(&["device-ca", "list"]);
+    let (_, listed, _) = cmd(&["device-ca", "list"]).await;
     let id = listed
         .lines()
         .find(|l| l.contains("Vendor Phone CA"))
         .and_then(|l| l.split_whitespace().next())
         .unwrap()
         .to_string();
-    let (ok, out, err) = cmd(&["device-ca", "remove", &id]);
+    let (ok, out, err) = cmd(&["device-ca", "remove", &id]).await;
     assert!(ok, "{out}{err}");
-    let (ok, _, err) = cmd(&["device-ca", "remove", &id]);
+    let (ok, _, err) = cmd(&["device-ca", "remove", &id]).await;
     assert!(!ok && err.contains("no trusted device CA"), "{err}");
     let deadline = Instant::now() + Duration::from_secs(20);
     while status().await != 401 {
@@ -1071,12 +1060,12 @@ async fn curl_plays_a_phone_against_the_running_binary() {
         "admin@acme.example",
         "--password-stdin",
     ]);
-    assert!(run(create, Some(crate::helpers::PASSWORD)).0);
+    assert!(run(create, Some(crate::helpers::PASSWORD)).await.0);
     let dir = tempfile::tempdir().unwrap();
     let mut issue = rcs(&env);
     issue.args(["device-ca", "issue", "00:08:5d:1a:2b:3c", "--out"]);
     issue.arg(dir.path());
-    let (ok, out, err) = run(issue, None);
+    let (ok, out, err) = run(issue, None).await;
     assert!(ok, "{out}{err}");
 
     let base = format!("https://localhost:{port}");

@@ -11,14 +11,14 @@ on_both_engines!(
     bad_manifests_are_rejected_and_nothing_is_stored,
 );
 
-fn firmware(env: &TestEnv, args: &[&str]) -> (bool, String, String) {
+async fn firmware(env: &TestEnv, args: &[&str]) -> (bool, String, String) {
     let mut cmd = rcs(env);
     cmd.arg("firmware").args(args);
-    run(cmd, None)
+    run(cmd, None).await
 }
 
-fn import(env: &TestEnv, dir: &Path) -> (bool, String, String) {
-    firmware(env, &["import", dir.to_str().unwrap()])
+async fn import(env: &TestEnv, dir: &Path) -> (bool, String, String) {
+    firmware(env, &["import", dir.to_str().unwrap()]).await
 }
 
 fn sample(version: &str) -> PathBuf {
@@ -57,13 +57,13 @@ fn blob_count(env: &TestEnv) -> usize {
 
 async fn the_operator_imports_lists_and_removes_releases_from_the_command_line(engine: Engine) {
     let env = TestEnv::new(engine).await;
-    let (ok, stdout, stderr) = import(&env, &sample("4.2.0.181"));
+    let (ok, stdout, stderr) = import(&env, &sample("4.2.0.181")).await;
     assert!(ok, "{stderr}");
     assert!(
         stdout.contains("Imported firmware 4.2.0.181 (3 images)"),
         "{stdout}"
     );
-    let (ok, _, stderr) = import(&env, &sample("3.3.1.4322"));
+    let (ok, _, stderr) = import(&env, &sample("3.3.1.4322")).await;
     assert!(ok, "{stderr}");
     assert_eq!(blob_count(&env), 5, "one blob per distinct image");
 
@@ -78,13 +78,13 @@ async fn the_operator_imports_lists_and_removes_releases_from_the_command_line(e
     assert_eq!(std::fs::read(stored).unwrap(), bytes);
 
     // Importing the same release again changes nothing.
-    let (ok, stdout, stderr) = import(&env, &sample("4.2.0.181"));
+    let (ok, stdout, stderr) = import(&env, &sample("4.2.0.181")).await;
     assert!(ok, "{stderr}");
     assert!(stdout.contains("already imported"), "{stdout}");
     assert_eq!(blob_count(&env), 5);
 
     // Newest first, compared numerically.
-    let (ok, stdout, stderr) = firmware(&env, &["list"]);
+    let (ok, stdout, stderr) = firmware(&env, &["list"]).await;
     assert!(ok, "{stderr}");
     let newer = stdout.find("4.2.0.181").expect("4.2.0.181 listed");
     let older = stdout.find("3.3.1.4322").expect("3.3.1.4322 listed");
@@ -102,7 +102,7 @@ async fn the_operator_imports_lists_and_removes_releases_from_the_command_line(e
         "admin@acme.example",
         "--password-stdin",
     ]);
-    assert!(run(create, Some(PASSWORD)).0);
+    assert!(run(create, Some(PASSWORD)).await.0);
     let db = rcs::db::Db::connect(&env.settings.database_url, 1)
         .await
         .unwrap();
@@ -116,7 +116,7 @@ async fn the_operator_imports_lists_and_removes_releases_from_the_command_line(e
         .await
         .unwrap();
     }
-    let (ok, _, stderr) = firmware(&env, &["remove", "3.3.1.4322"]);
+    let (ok, _, stderr) = firmware(&env, &["remove", "3.3.1.4322"]).await;
     assert!(!ok);
     assert!(
         stderr.contains("2 phones are pinned to firmware 3.3.1.4322"),
@@ -126,13 +126,13 @@ async fn the_operator_imports_lists_and_removes_releases_from_the_command_line(e
         .execute(&db.pool)
         .await
         .unwrap();
-    let (ok, stdout, stderr) = firmware(&env, &["remove", "3.3.1.4322"]);
+    let (ok, stdout, stderr) = firmware(&env, &["remove", "3.3.1.4322"]).await;
     assert!(ok, "{stderr}");
     assert!(stdout.contains("Removed firmware 3.3.1.4322"), "{stdout}");
-    let (ok, _, stderr) = firmware(&env, &["remove", "3.3.1.4322"]);
+    let (ok, _, stderr) = firmware(&env, &["remove", "3.3.1.4322"]).await;
     assert!(!ok);
     assert!(stderr.contains("no firmware 3.3.1.4322"), "{stderr}");
-    let (_, stdout, _) = firmware(&env, &["list"]);
+    let (_, stdout, _) = firmware(&env, &["list"]).await;
     assert!(!stdout.contains("3.3.1.4322"), "{stdout}");
     assert!(stdout.contains("4.2.0.181"), "{stdout}");
     db.pool.close().await;
@@ -141,8 +141,8 @@ async fn the_operator_imports_lists_and_removes_releases_from_the_command_line(e
 async fn bad_manifests_are_rejected_and_nothing_is_stored(engine: Engine) {
     let env = TestEnv::new(engine).await;
     let scratch = tempfile::tempdir().unwrap();
-    let refused = |dir: &Path, expected: &str| {
-        let (ok, stdout, stderr) = import(&env, dir);
+    let refused = async |dir: &Path, expected: &str| {
+        let (ok, stdout, stderr) = import(&env, dir).await;
         assert!(!ok, "{} was accepted: {stdout}", dir.display());
         assert!(stderr.contains(expected), "{stderr}");
     };
@@ -154,45 +154,47 @@ async fn bad_manifests_are_rejected_and_nothing_is_stored(engine: Engine) {
     refused(
         &mismatch,
         "6757i.st (model 6757i) does not match the manifest: its SHA-256 is",
-    );
+    )
+    .await;
 
     let short = copy_of("4.2.0.181", &scratch.path().join("short"));
     std::fs::write(short.join("6731i.st"), b"truncated").unwrap();
-    refused(&short, "it has 9 bytes, the manifest says 360");
+    refused(&short, "it has 9 bytes, the manifest says 360").await;
 
     let old = copy_of("4.2.0.181", &scratch.path().join("old"));
     edit_manifest(&old, |m| m.replace("4.2.0.181", "2.3.9.1"));
     refused(
         &old,
         "Firmware 2.3.9.1 is older than 2.4.0, the oldest release rcs accepts",
-    );
+    )
+    .await;
 
     let missing = copy_of("4.2.0.181", &scratch.path().join("missing"));
     std::fs::remove_file(missing.join("6867i.st")).unwrap();
-    refused(&missing, "The image of model 6867i");
+    refused(&missing, "The image of model 6867i").await;
 
     let duplicate = copy_of("4.2.0.181", &scratch.path().join("duplicate"));
     edit_manifest(&duplicate, |m| {
         m.replace("model = \"6867i\"", "model = \"6757i\"")
     });
-    refused(&duplicate, "Model 6757i is listed twice");
+    refused(&duplicate, "Model 6757i is listed twice").await;
 
     let escaping = copy_of("4.2.0.181", &scratch.path().join("escaping"));
     edit_manifest(&escaping, |m| {
         m.replace("file = \"6731i.st\"", "file = \"../6731i.st\"")
     });
-    refused(&escaping, "is not a file name in the release folder");
+    refused(&escaping, "is not a file name in the release folder").await;
 
     let no_manifest = scratch.path().join("no-manifest");
     std::fs::create_dir_all(&no_manifest).unwrap();
-    refused(&no_manifest, "holds no manifest.toml");
+    refused(&no_manifest, "holds no manifest.toml").await;
 
     assert_eq!(blob_count(&env), 0, "a rejected release stores no image");
-    let (_, stdout, _) = firmware(&env, &["list"]);
+    let (_, stdout, _) = firmware(&env, &["list"]).await;
     assert_eq!(stdout.lines().count(), 1, "only the heading: {stdout}");
 
     // A different manifest under a version already in the catalog is a conflict.
-    assert!(import(&env, &sample("4.2.0.181")).0);
+    assert!(import(&env, &sample("4.2.0.181")).await.0);
     let changed = copy_of("4.2.0.181", &scratch.path().join("changed"));
     edit_manifest(&changed, |m| {
         m.replace("Sample release: TLS", "Changed: TLS")
@@ -200,11 +202,12 @@ async fn bad_manifests_are_rejected_and_nothing_is_stored(engine: Engine) {
     refused(
         &changed,
         "Firmware 4.2.0.181 is already in the catalog with a different manifest",
-    );
+    )
+    .await;
     // An unquoted TOML date is read the same as the quoted one: identical, not different.
     let dated = copy_of("4.2.0.181", &scratch.path().join("dated"));
     edit_manifest(&dated, |m| m.replace("\"2019-06-12\"", "2019-06-12"));
-    let (ok, stdout, stderr) = import(&env, &dated);
+    let (ok, stdout, stderr) = import(&env, &dated).await;
     assert!(ok, "{stderr}");
     assert!(stdout.contains("already imported"), "{stdout}");
 }
@@ -343,16 +346,16 @@ on_both_engines!(the_sample_catalog_loads_with_one_command);
 async fn the_sample_catalog_loads_with_one_command(engine: Engine) {
     let env = TestEnv::new(engine).await;
     let catalog = concat!(env!("CARGO_MANIFEST_DIR"), "/../firmware");
-    let (ok, stdout, stderr) = firmware(&env, &["import", catalog]);
+    let (ok, stdout, stderr) = firmware(&env, &["import", catalog]).await;
     assert!(ok, "{stderr}");
     assert!(stdout.contains("Imported firmware 3.3.1.4322"), "{stdout}");
     assert!(stdout.contains("Imported firmware 4.2.0.181"), "{stdout}");
-    let (ok, stdout, stderr) = firmware(&env, &["import", catalog]);
+    let (ok, stdout, stderr) = firmware(&env, &["import", catalog]).await;
     assert!(ok, "{stderr}");
     assert_eq!(stdout.matches("already imported").count(), 2, "{stdout}");
 
     let empty = tempfile::tempdir().unwrap();
-    let (ok, _, stderr) = firmware(&env, &["import", empty.path().to_str().unwrap()]);
+    let (ok, _, stderr) = firmware(&env, &["import", empty.path().to_str().unwrap()]).await;
     assert!(!ok);
     assert!(stderr.contains("no manifest.toml"), "{stderr}");
 }

@@ -32,10 +32,43 @@ impl ReceivedMail {
             .to_string()
     }
 
-    /// The text of the message with quoted-printable soft breaks and escapes undone, so
-    /// links and sentences can be searched for whatever transfer encoding lettre picked.
+    /// The text of the message with the quoted-printable parts decoded (soft breaks and
+    /// escapes undone) and the others as they are, so links and sentences can be searched
+    /// for whatever transfer encoding lettre picked for each part.
+    ///
+    /// Only parts that declare quoted-printable are decoded: decoding a 7bit part would turn
+    /// the `=3d` of a link whose token starts with `3d` into `=`, and one reset test in 256
+    /// then read a token two characters short.
     pub fn decoded(&self) -> String {
-        decode_quoted_printable(&self.data)
+        let mut out = String::new();
+        let mut part = String::new();
+        let mut quoted_printable = false;
+        let finish = |part: &str, qp: bool| {
+            if qp {
+                decode_quoted_printable(part)
+            } else {
+                part.to_string()
+            }
+        };
+        for line in self.data.split("\r\n") {
+            let boundary =
+                line.len() > 2 && line.starts_with("--") && !line.contains(char::is_whitespace);
+            if boundary {
+                out.push_str(&finish(&part, quoted_printable));
+                part.clear();
+                quoted_printable = false;
+                out.push_str(line);
+                out.push_str("\r\n");
+                continue;
+            }
+            if line.eq_ignore_ascii_case("content-transfer-encoding: quoted-printable") {
+                quoted_printable = true;
+            }
+            part.push_str(line);
+            part.push_str("\r\n");
+        }
+        out.push_str(&finish(&part, quoted_printable));
+        out
     }
 
     /// The token of the first `/reset-password?token=` link in the message.
@@ -240,4 +273,27 @@ fn address_in(command: &str) -> String {
         .and_then(|(_, rest)| rest.split_once('>'))
         .map(|(addr, _)| addr.to_string())
         .unwrap_or_default()
+}
+
+/// The reading of received mail itself: a 7bit link whose token starts with `3d` (which a
+/// quoted-printable decoder would read as an escaped `=`) keeps all 64 characters.
+#[test]
+fn a_seven_bit_link_is_read_whole_whatever_its_token_starts_with() {
+    let token = format!("3d{}", "a".repeat(62));
+    let data = format!(
+        "Subject: Reset\r\nContent-Type: multipart/alternative; boundary=\"XYZ\"\r\n\r\n--XYZ\r\n\
+         Content-Type: text/plain\r\nContent-Transfer-Encoding: 7bit\r\n\r\n\
+         https://rcs.example/reset-password?token={token}\r\n--XYZ\r\n\
+         Content-Type: text/html\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n\
+         <a href=3D\"https://rcs.example/reset-password?token=3D{token}\">Reset</a>\r\n--XYZ--\r\n"
+    );
+    let mail = ReceivedMail {
+        from: String::new(),
+        to: Vec::new(),
+        data,
+    };
+    assert_eq!(mail.reset_token().as_deref(), Some(token.as_str()));
+    assert!(mail.decoded().contains(&format!(
+        "href=\"https://rcs.example/reset-password?token={token}\""
+    )));
 }

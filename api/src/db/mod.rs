@@ -71,18 +71,7 @@ impl Db {
             .after_connect(move |conn, _meta| {
                 Box::pin(async move {
                     if engine == Engine::Sqlite {
-                        // WAL lets readers run beside the writer; busy_timeout makes a second
-                        // writer wait instead of failing; SQLite leaves foreign keys off by default.
-                        // The timeout goes first: switching the journal mode itself needs the
-                        // lock another process (a running node, say) may hold.
-                        for pragma in [
-                            "PRAGMA busy_timeout = 10000",
-                            "PRAGMA journal_mode = WAL",
-                            "PRAGMA synchronous = NORMAL",
-                            "PRAGMA foreign_keys = ON",
-                        ] {
-                            conn.execute(pragma).await?;
-                        }
+                        prepare_sqlite_connection(conn).await?;
                     }
                     Ok(())
                 })
@@ -101,15 +90,38 @@ impl Db {
         Ok(db)
     }
 
-    pub async fn migrate(&self) -> anyhow::Result<()> {
-        let migrator = match self.engine {
+    fn migrator(&self) -> &'static sqlx::migrate::Migrator {
+        match self.engine {
             Engine::Sqlite => &SQLITE_MIGRATIONS,
             Engine::Postgres => &POSTGRES_MIGRATIONS,
-        };
-        migrator
+        }
+    }
+
+    pub async fn migrate(&self) -> anyhow::Result<()> {
+        self.migrator()
             .run(&self.pool)
             .await
             .context("cannot apply database migrations")
+    }
+
+    /// How many of this build's migrations the database has not applied yet (all of them
+    /// for an empty database).
+    pub async fn pending_migrations(&self) -> anyhow::Result<usize> {
+        let applied: Vec<i64> =
+            sqlx::query_scalar("SELECT version FROM _sqlx_migrations WHERE success = TRUE")
+                .fetch_all(&self.pool)
+                .await
+                .unwrap_or_default();
+        Ok(self
+            .migrator()
+            .iter()
+            .filter(|m| !m.migration_type.is_down_migration() && !applied.contains(&m.version))
+            .count())
+    }
+
+    /// The newest migration this build knows: the schema version an export was taken at.
+    pub fn schema_version(&self) -> i64 {
+        self.migrator().iter().map(|m| m.version).max().unwrap_or(0)
     }
 
     /// Starts a transaction that will write. On SQLite it takes the write lock up front
@@ -124,6 +136,21 @@ impl Db {
         }
     }
 
+    /// Starts a read-only transaction that sees one snapshot of the whole database (for an
+    /// export taken while the service runs). SQLite's deferred transaction takes no write
+    /// lock; PostgreSQL's repeatable read keeps every statement on the first one's snapshot.
+    #[allow(clippy::disallowed_methods)] // read-only: no write lock to take up front
+    pub async fn begin_read(&self) -> sqlx::Result<sqlx::Transaction<'static, sqlx::Any>> {
+        match self.engine {
+            Engine::Sqlite => self.pool.begin_with("BEGIN DEFERRED").await,
+            Engine::Postgres => {
+                self.pool
+                    .begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+                    .await
+            }
+        }
+    }
+
     /// True when the database answers a trivial query within two seconds.
     pub async fn is_ready(&self) -> bool {
         let ping = sqlx::query("SELECT 1").execute(&self.pool);
@@ -132,6 +159,48 @@ impl Db {
             Ok(Ok(_))
         )
     }
+}
+
+/// Readies a new SQLite connection: busy timeout, WAL, `synchronous = NORMAL`, foreign keys.
+///
+/// The timeout goes first so every later lock waits instead of failing. WAL is a property
+/// of the file, so the mode is only switched when the file is not in WAL yet: switching needs
+/// an exclusive lock that SQLite does not wait for through the busy handler (sqlx's own
+/// options say as much), so asking on every new connection could fail beside another process
+/// that is writing. The switch itself, needed once per file, is retried for as long as the
+/// busy timeout.
+async fn prepare_sqlite_connection(conn: &mut sqlx::AnyConnection) -> sqlx::Result<()> {
+    conn.execute("PRAGMA busy_timeout = 10000").await?;
+    // A read opens the file, so the journal mode reported next is the file's own.
+    sqlx::query("SELECT COUNT(*) FROM sqlite_master")
+        .fetch_all(&mut *conn)
+        .await?;
+    let mode: String = sqlx::query_scalar("PRAGMA journal_mode")
+        .fetch_one(&mut *conn)
+        .await?;
+    if !mode.eq_ignore_ascii_case("wal") {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        loop {
+            match conn.execute("PRAGMA journal_mode = WAL").await {
+                Ok(_) => break,
+                Err(e) if is_busy(&e) && tokio::time::Instant::now() < deadline => {
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
+    conn.execute("PRAGMA synchronous = NORMAL").await?;
+    conn.execute("PRAGMA foreign_keys = ON").await?;
+    Ok(())
+}
+
+/// SQLite's SQLITE_BUSY (5) and its extended codes (`5 + 256 * n`).
+fn is_busy(e: &sqlx::Error) -> bool {
+    e.as_database_error()
+        .and_then(|d| d.code())
+        .and_then(|c| c.parse::<i32>().ok())
+        .is_some_and(|c| c & 0xff == 5)
 }
 
 /// Makes sure the folder of a `sqlite://` file exists and asks sqlx to create the file.
