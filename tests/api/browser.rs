@@ -8,6 +8,7 @@
 //! screens go to `target/screenshots/<name>.png` for reviewers.
 
 mod admin;
+mod keyboard;
 mod phones;
 
 use std::process::{Child, Command, Stdio};
@@ -273,6 +274,90 @@ impl Browser {
             )
             .await;
         value.as_str().unwrap_or_default().to_string()
+    }
+
+    /// An attribute of the element at `css` ("" when it has none).
+    pub(crate) async fn attribute(&self, css: &str, name: &str) -> String {
+        let el = self.find(css).await;
+        let value = self
+            .call(
+                reqwest::Method::GET,
+                &format!("/element/{el}/attribute/{name}"),
+                Value::Null,
+            )
+            .await;
+        value.as_str().unwrap_or_default().to_string()
+    }
+
+    /// Presses `keys` one after the other on whatever has the focus, as a keyboard does
+    /// (WebDriver key actions; `\u{E004}` is Tab, `\u{E007}` Enter, `\u{E00C}` Escape,
+    /// `\u{E00D}` Space).
+    pub(crate) async fn keys(&self, keys: &str) {
+        let strokes: Vec<Value> = keys
+            .chars()
+            .flat_map(|c| {
+                let c = c.to_string();
+                [
+                    json!({"type": "keyDown", "value": c}),
+                    json!({"type": "keyUp", "value": c}),
+                ]
+            })
+            .collect();
+        self.call(
+            reqwest::Method::POST,
+            "/actions",
+            json!({"actions": [{"type": "key", "id": "keyboard", "actions": strokes}]}),
+        )
+        .await;
+    }
+
+    /// The `id` of the element that has the focus ("" when it has none).
+    pub(crate) async fn focused_id(&self) -> String {
+        let active = self
+            .call(reqwest::Method::GET, "/element/active", Value::Null)
+            .await;
+        let Some(el) = active[ELEMENT].as_str() else {
+            return String::new();
+        };
+        let id = self
+            .call(
+                reqwest::Method::GET,
+                &format!("/element/{el}/attribute/id"),
+                Value::Null,
+            )
+            .await;
+        id.as_str().unwrap_or_default().to_string()
+    }
+
+    /// Waits (up to ten seconds) until the element with `id` has the focus.
+    pub(crate) async fn wait_focus(&self, id: &str) {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let focused = self.focused_id().await;
+            if focused == id {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the focus is on {focused:?}, not {id:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Presses Tab until the element with `id` has the focus: proves it can be reached from
+    /// the keyboard, in the page's tab order. Fails after 60 presses.
+    pub(crate) async fn tab_to(&self, id: &str) {
+        let mut seen = Vec::new();
+        for _ in 0..60 {
+            let focused = self.focused_id().await;
+            if focused == id {
+                return;
+            }
+            seen.push(focused);
+            self.keys("\u{E004}").await;
+        }
+        panic!("Tab never reached #{id}; the focus went through {seen:?}");
     }
 
     /// Sizes the window (CSS pixels), to look at phone and desktop layouts.

@@ -96,10 +96,32 @@ async fn a_super_user_registers_phones_by_typing_and_by_csv_and_edits_them() {
     std::fs::write(&bad, "mac\n00085D0000A1\nnot-a-mac\n00085D0000A2\n").unwrap();
     let good = dir.path().join("phones.csv");
     std::fs::write(&good, "mac\n00085D0000A1\n00085D0000A2\n").unwrap();
+    let empty = dir.path().join("empty.csv");
+    std::fs::write(&empty, "mac\n").unwrap();
     browser.click("#phones-import").await;
+    // Errors about the file show under the file field.
+    browser.click("#import-check").await;
+    browser
+        .wait_text("#import-file-error", |t| t == "Choose a CSV file first.")
+        .await;
+    browser
+        .type_into("#import-file", empty.to_str().unwrap())
+        .await;
+    browser.wait_gone("#import-file-error").await;
+    browser.click("#import-check").await;
+    browser
+        .wait_text("#import-file-error", |t| {
+            t == "The file contains no MAC addresses."
+        })
+        .await;
+    assert_eq!(
+        browser.attribute("#import-file", "aria-invalid").await,
+        "true"
+    );
     browser
         .type_into("#import-file", bad.to_str().unwrap())
         .await;
+    browser.wait_gone("#import-file-error").await;
     browser.click("#import-check").await;
     let problems = browser
         .wait_text("#import-problems", |t| t.contains("invalid line"))
@@ -166,14 +188,12 @@ async fn a_super_user_registers_phones_by_typing_and_by_csv_and_edits_them() {
             t.contains("Main PBX") && t.contains("4.2.0.181")
         })
         .await;
-    browser.find("#events-table, #events-unavailable").await;
-    if !browser.find_all("#events-table").await.is_empty() {
-        browser
-            .wait_text("#events-table tbody tr:first-child", |t| {
-                t.contains("Firmware sent")
-            })
-            .await;
-    }
+    browser
+        .wait_text("#events-table tbody tr:first-child", |t| {
+            t.contains("Firmware sent")
+        })
+        .await;
+    browser.wait_count("#events-table tbody tr", 40).await;
     browser.screenshot("phone-detail").await;
 
     // Summary, then "Set Unaffiliated Phones" opens the list filtered to them.
@@ -253,7 +273,11 @@ async fn a_super_user_registers_phones_by_typing_and_by_csv_and_edits_them() {
     browser
         .wait_text("#phone-facts", |t| t.contains("Unaffiliated"))
         .await;
-    browser.find("#events-empty, #events-unavailable").await;
+    browser
+        .wait_text("#events-empty", |t| {
+            t == "This phone has not contacted rcs yet."
+        })
+        .await;
 
     // The same list at a phone's width.
     browser.resize(390, 844).await;

@@ -1,8 +1,10 @@
-//! A modal dialog on the native `<dialog>` element: the browser traps focus inside it,
-//! closes it with Escape and restores focus afterwards, which a hand-made overlay would have
-//! to re-implement.
+//! A modal dialog on the native `<dialog>` element: the browser traps focus inside it and
+//! closes it with Escape, which a hand-made overlay would have to re-implement. Opening puts
+//! the focus on the first field; closing gives it back to the control that opened the dialog
+//! (the browser would only do that for `close()`, and this dialog is unmounted instead).
 
-use web_sys::HtmlDialogElement;
+use wasm_bindgen::JsCast;
+use web_sys::{HtmlDialogElement, HtmlElement};
 use yew::prelude::*;
 
 #[derive(Properties, PartialEq)]
@@ -24,9 +26,29 @@ pub fn Dialog(props: &DialogProps) -> Html {
     {
         let node = node.clone();
         use_effect_with((), move |_| {
-            if let Some(dialog) = node.cast::<HtmlDialogElement>() {
+            let opener = focused();
+            let shown = node.cast::<HtmlDialogElement>();
+            if let Some(dialog) = &shown {
                 if !dialog.open() {
                     let _ = dialog.show_modal();
+                }
+                let first_field = dialog
+                    .query_selector(".dialog-body input:not([type=hidden]), .dialog-body select, .dialog-body textarea")
+                    .ok()
+                    .flatten()
+                    .and_then(|e| e.dyn_into::<HtmlElement>().ok());
+                if let Some(field) = first_field {
+                    let _ = field.focus();
+                }
+            }
+            move || {
+                // Close first: while the modal dialog is open everything outside it is inert
+                // and cannot take the focus.
+                if let Some(dialog) = shown.filter(|d| d.open()) {
+                    dialog.close();
+                }
+                if let Some(opener) = opener.filter(|o| o.is_connected()) {
+                    let _ = opener.focus();
                 }
             }
         });
@@ -56,4 +78,13 @@ pub fn Dialog(props: &DialogProps) -> Html {
             <div class="dialog-body">{ props.children.clone() }</div>
         </dialog>
     }
+}
+
+/// The element that has the keyboard focus, if any.
+fn focused() -> Option<HtmlElement> {
+    web_sys::window()?
+        .document()?
+        .active_element()?
+        .dyn_into::<HtmlElement>()
+        .ok()
 }

@@ -31,6 +31,17 @@ pub fn LoginPage(props: &LoginPageProps) -> Html {
     let notice = use_state(|| props.notice.clone());
     // `Some(username typed so far)` while the "Forgot Password?" form is shown.
     let forgot = use_state(|| None::<String>);
+    {
+        // The cursor starts in the username field, so the page works from the keyboard alone.
+        let username = username.clone();
+        use_effect_with(forgot.is_none(), move |&shown| {
+            if shown {
+                if let Some(input) = username.cast::<web_sys::HtmlElement>() {
+                    let _ = input.focus();
+                }
+            }
+        });
+    }
 
     let onsubmit = {
         let (username, password) = (username.clone(), password.clone());

@@ -37,14 +37,6 @@ impl Error {
         matches!(self, Error::Server { status: 401, .. })
     }
 
-    /// The HTTP status of a server answer, 0 when none arrived.
-    pub fn status(&self) -> u16 {
-        match self {
-            Error::Server { status, .. } => *status,
-            _ => 0,
-        }
-    }
-
     /// The contract's `code` (`invalid_mac`, `server_in_use`, ...), "" when no answer arrived.
     pub fn code(&self) -> &str {
         match self {

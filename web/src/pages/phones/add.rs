@@ -7,9 +7,9 @@ use wasm_bindgen_futures::spawn_local;
 use web_sys::{HtmlOptionElement, HtmlSelectElement};
 use yew::prelude::*;
 
-use super::edit::PropertySelects;
+use super::edit::{PropertySelects, PROPERTY_CODES};
 use crate::components::dialog::Dialog;
-use crate::components::errors::{ErrorAlert, ErrorText};
+use crate::components::errors::{except_codes, ErrorAlert, ErrorText};
 use crate::components::options::{event_value, parse_id, Choices};
 use crate::mac::{self, pretty, MacCheck};
 use crate::services::{api, phones};
@@ -194,8 +194,9 @@ pub fn AddPhonesDialog(props: &AddPhonesProps) -> Html {
                 </div>
             </div>
             <PropertySelects prefix="add" choices={props.choices.clone()} unchanged=false
-                server={server.clone()} branding={branding.clone()} firmware={firmware.clone()} />
-            <ErrorAlert id="add-phones-error" error={(*error).clone()} />
+                server={server.clone()} branding={branding.clone()} firmware={firmware.clone()}
+                error={(*error).clone()} />
+            <ErrorAlert id="add-phones-error" error={except_codes(&error, PROPERTY_CODES)} />
             <div class="form-actions">
                 <button type="button" class="button button-secondary" onclick={cancel}>{ "Cancel" }</button>
                 <button id="add-phones-submit" type="button" class="button button-primary"

@@ -85,26 +85,19 @@ fn BootHistory(props: &BootHistoryProps) -> Html {
     let events = use_state(Vec::<BootEvent>::new);
     let next = use_state(|| None::<String>);
     let error = use_state(|| None::<api::Error>);
-    let unavailable = use_state(|| false);
     let loading = use_state(|| true);
 
     let load = {
-        let (events, next, error, unavailable, loading) = (
-            events.clone(),
-            next.clone(),
-            error.clone(),
-            unavailable.clone(),
-            loading.clone(),
-        );
+        let (events, next, error, loading) =
+            (events.clone(), next.clone(), error.clone(), loading.clone());
         let mac = props.mac.clone();
         Callback::from(move |cursor: Option<String>| {
             loading.set(true);
-            let (session, events, next, error, unavailable, loading, mac) = (
+            let (session, events, next, error, loading, mac) = (
                 session.clone(),
                 events.clone(),
                 next.clone(),
                 error.clone(),
-                unavailable.clone(),
                 loading.clone(),
                 mac.clone(),
             );
@@ -117,10 +110,6 @@ fn BootHistory(props: &BootHistoryProps) -> Html {
                         events.set(all);
                         next.set(page.next_cursor);
                         error.set(None);
-                    }
-                    // The route is missing on this server: no history to show, not a failure.
-                    Err(e) if e.status() == 404 && e.code() != "phone_not_found" => {
-                        unavailable.set(true)
                     }
                     Err(e) => error.set(Some(e)),
                 }
@@ -141,9 +130,7 @@ fn BootHistory(props: &BootHistoryProps) -> Html {
         <section class="card" aria-labelledby="boot-history">
             <h3 id="boot-history">{ "Boot History" }</h3>
             <ErrorAlert id="events-error" error={(*error).clone()} />
-            if *unavailable {
-                <p id="events-unavailable" class="muted">{ "Boot history is not available on this server." }</p>
-            } else if events.is_empty() && !*loading {
+            if events.is_empty() && !*loading {
                 <p id="events-empty" class="muted">{ "This phone has not contacted rcs yet." }</p>
             } else if !events.is_empty() {
                 <div class="table-wrap">

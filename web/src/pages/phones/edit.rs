@@ -7,7 +7,7 @@ use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
 
 use crate::components::dialog::Dialog;
-use crate::components::errors::ErrorAlert;
+use crate::components::errors::{except_codes, for_codes, ErrorAlert, ErrorText};
 use crate::components::options::{
     bind, branding_options, firmware_options, parse_id, server_options, Choices,
 };
@@ -27,7 +27,18 @@ pub struct PropertySelectsProps {
     pub server: UseStateHandle<String>,
     pub branding: UseStateHandle<String>,
     pub firmware: UseStateHandle<String>,
+    /// The dialog's last API error: one about a property shows under its select.
+    #[prop_or_default]
+    pub error: Option<api::Error>,
 }
+
+/// The codes [`PropertySelects`] shows at its fields; a dialog shows every other one itself.
+pub const PROPERTY_CODES: &[&str] = &[
+    "unknown_server",
+    "unknown_branding",
+    "invalid_firmware",
+    "unknown_firmware",
+];
 
 /// Server, Branding and Firmware selects. "" is None (no server: unaffiliated; no branding:
 /// the account default; no firmware: leave the phone's alone).
@@ -35,6 +46,9 @@ pub struct PropertySelectsProps {
 pub fn PropertySelects(props: &PropertySelectsProps) -> Html {
     let c = &props.choices;
     let id = |name: &str| format!("{}-{name}", props.prefix);
+    let server_error = for_codes(&props.error, &["unknown_server"]);
+    let branding_error = for_codes(&props.error, &["unknown_branding"]);
+    let firmware_error = for_codes(&props.error, &["invalid_firmware", "unknown_firmware"]);
     let unchanged = |value: &str| {
         props.unchanged.then(|| {
             html! {
@@ -46,27 +60,33 @@ pub fn PropertySelects(props: &PropertySelectsProps) -> Html {
         <div class="field-row three">
             <div class="field">
                 <label for={id("server")}>{ "Server" }</label>
-                <select id={id("server")} onchange={bind(&props.server)}>
+                <select id={id("server")} onchange={bind(&props.server)}
+                    aria-invalid={server_error.is_some().to_string()} aria-describedby={id("server-error")}>
                     { for unchanged(&props.server) }
                     <option value="" selected={props.server.is_empty()}>{ "None (unaffiliated)" }</option>
                     { server_options(c, &props.server) }
                 </select>
+                <ErrorText id={id("server-error")} error={server_error} />
             </div>
             <div class="field">
                 <label for={id("branding")}>{ "Branding" }</label>
-                <select id={id("branding")} onchange={bind(&props.branding)}>
+                <select id={id("branding")} onchange={bind(&props.branding)}
+                    aria-invalid={branding_error.is_some().to_string()} aria-describedby={id("branding-error")}>
                     { for unchanged(&props.branding) }
                     <option value="" selected={props.branding.is_empty()}>{ "None (account default)" }</option>
                     { branding_options(c, &props.branding) }
                 </select>
+                <ErrorText id={id("branding-error")} error={branding_error} />
             </div>
             <div class="field">
                 <label for={id("firmware")}>{ "Firmware" }</label>
-                <select id={id("firmware")} onchange={bind(&props.firmware)}>
+                <select id={id("firmware")} onchange={bind(&props.firmware)}
+                    aria-invalid={firmware_error.is_some().to_string()} aria-describedby={id("firmware-error")}>
                     { for unchanged(&props.firmware) }
                     <option value="" selected={props.firmware.is_empty()}>{ "None" }</option>
                     { firmware_options(c, &props.firmware) }
                 </select>
+                <ErrorText id={id("firmware-error")} error={firmware_error} />
             </div>
         </div>
     }
@@ -138,8 +158,9 @@ pub fn EditPropertiesDialog(props: &EditPropertiesProps) -> Html {
             <form class="form" {onsubmit}>
                 <p>{ format!("{} phone(s) selected. Properties left \"Unchanged\" keep their value.", props.macs.len()) }</p>
                 <PropertySelects prefix="edit" choices={props.choices.clone()} unchanged=true
-                    server={server.clone()} branding={branding.clone()} firmware={firmware.clone()} />
-                <ErrorAlert id="edit-phones-error" error={(*error).clone()} />
+                    server={server.clone()} branding={branding.clone()} firmware={firmware.clone()}
+                    error={(*error).clone()} />
+                <ErrorAlert id="edit-phones-error" error={except_codes(&error, PROPERTY_CODES)} />
                 <div class="form-actions">
                     <button type="button" class="button button-secondary" onclick={cancel}>{ "Cancel" }</button>
                     <button id="edit-phones-submit" type="submit" class="button button-primary" disabled={*busy}>

@@ -8,9 +8,9 @@ use wasm_bindgen_futures::spawn_local;
 use web_sys::{File, HtmlInputElement};
 use yew::prelude::*;
 
-use super::edit::PropertySelects;
+use super::edit::{PropertySelects, PROPERTY_CODES};
 use crate::components::dialog::Dialog;
-use crate::components::errors::{ErrorAlert, ErrorText};
+use crate::components::errors::{except_codes, for_codes, ErrorAlert, ErrorText};
 use crate::components::options::{parse_id, Choices};
 use crate::services::upload::{self, ImportError};
 use crate::session::use_session;
@@ -121,6 +121,17 @@ pub fn ImportDialog(props: &ImportProps) -> Html {
         Callback::from(move |_: MouseEvent| on_close.emit(()))
     };
     let sending = matches!(*stage, Stage::Sending { .. });
+    // An error about the file shows under the file field, one about a property under its
+    // select, anything else (and the list of bad lines) below them.
+    let api_error = match &*stage {
+        Stage::Failed(ImportError::Other(e)) => Some(e.clone()),
+        _ => None,
+    };
+    let file_error = if *missing_file {
+        Some("Choose a CSV file first.".to_string())
+    } else {
+        for_codes(&api_error, FILE_CODES)
+    };
 
     html! {
         <Dialog id="import-dialog" title="Upload CSV" wide=true on_close={props.on_close.clone()}>
@@ -130,12 +141,12 @@ pub fn ImportDialog(props: &ImportProps) -> Html {
             <div class="field">
                 <label for="import-file">{ "File to Upload" }</label>
                 <input id="import-file" type="file" accept=".csv,text/csv,text/plain" {onchange}
-                    aria-describedby="import-file-error" />
-                <ErrorText id="import-file-error"
-                    error={missing_file.then(|| "Choose a CSV file first.".to_string())} />
+                    aria-invalid={file_error.is_some().to_string()} aria-describedby="import-file-error" />
+                <ErrorText id="import-file-error" error={file_error} />
             </div>
             <PropertySelects prefix="import" choices={props.choices.clone()} unchanged=false
-                server={server.clone()} branding={branding.clone()} firmware={firmware.clone()} />
+                server={server.clone()} branding={branding.clone()} firmware={firmware.clone()}
+                error={api_error} />
             <Outcome stage={(*stage).clone()} />
             <div class="form-actions">
                 <button type="button" class="button button-secondary" onclick={cancel}>{ "Cancel" }</button>
@@ -147,6 +158,14 @@ pub fn ImportDialog(props: &ImportProps) -> Html {
         </Dialog>
     }
 }
+
+/// The codes of errors about the uploaded file itself (too large, empty, not text, absent).
+const FILE_CODES: &[&str] = &[
+    "payload_too_large",
+    "invalid_csv",
+    "missing_file",
+    "invalid_body",
+];
 
 #[derive(Properties, PartialEq)]
 struct OutcomeProps {
@@ -181,7 +200,8 @@ fn Outcome(props: &OutcomeProps) -> Html {
         },
         Stage::Failed(ImportError::Lines(invalid)) => problems(invalid),
         Stage::Failed(ImportError::Other(e)) => html! {
-            <ErrorAlert id="import-error" error={Some(e.clone())} />
+            <ErrorAlert id="import-error"
+                error={except_codes(&Some(e.clone()), &[FILE_CODES, PROPERTY_CODES].concat())} />
         },
     }
 }

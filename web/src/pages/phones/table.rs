@@ -112,7 +112,7 @@ fn row(p: &Phone, selected: &BTreeSet<String>, on_select: &Callback<BTreeSet<Str
                     checked={checked} onchange={toggle} aria-label={format!("Select {}", pretty(&p.mac))} />
             </td>
             <th scope="row" class="mono">
-                <a href={Route::Phone(p.mac.clone()).href()}>{ pretty(&p.mac) }</a>
+                <a id={format!("phone-link-{}", p.mac)} href={Route::Phone(p.mac.clone()).href()}>{ pretty(&p.mac) }</a>
             </th>
             <td class="cell-server">{ p.server_name.as_ref().map(|s| html! { { s } })
                 .unwrap_or_else(|| html! { <span class="badge">{ "Unaffiliated" }</span> }) }</td>
