@@ -14,6 +14,7 @@ use crate::config::{Layer, Settings};
 use crate::db::{accounts, users, Db};
 use crate::domain::{Email, NewPassword};
 use crate::firmware::{self, Imported};
+use crate::operations;
 use crate::startup::Application;
 use crate::storage::BlobStore;
 use crate::telemetry;
@@ -68,6 +69,30 @@ enum Command {
     Phones(PhonesCommand),
     /// Print the OpenAPI document (YAML) generated from the code.
     Openapi,
+    /// Check the configuration (settings, certificates, database, mail) without serving.
+    #[command(subcommand)]
+    Config(ConfigCommand),
+    /// Write an online, consistent copy of the SQLite database (PostgreSQL: use pg_dump).
+    Backup {
+        /// The copy to write; must not exist.
+        file: PathBuf,
+    },
+    /// Write every table to a file (JSON lines), to move the installation to another database.
+    Export {
+        /// The file to write; must not exist.
+        file: PathBuf,
+    },
+    /// Load a file written by `rcs export` into this (new, empty) database, all or nothing.
+    Import {
+        /// A file written by `rcs export`.
+        file: PathBuf,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum ConfigCommand {
+    /// Say what is right and what is wrong with the configuration; exits 1 on any error.
+    Check,
 }
 
 #[derive(Subcommand, Debug)]
@@ -198,7 +223,14 @@ async fn execute(cli: Cli) -> anyhow::Result<()> {
         flags.https_addr = args.https_addr.clone();
         flags.http_addr = args.http_addr.clone();
     }
-    let settings = Settings::load(cli.global.config.as_deref(), flags)?;
+    let settings = match Settings::load(cli.global.config.as_deref(), flags) {
+        Ok(settings) => settings,
+        Err(e) if matches!(cli.command, Command::Config(ConfigCommand::Check)) => {
+            println!("error    settings     {e:#}");
+            anyhow::bail!("the configuration has 1 error");
+        }
+        Err(e) => return Err(e),
+    };
     match cli.command {
         Command::Serve(_) => serve(settings).await,
         Command::Migrate => {
@@ -235,7 +267,78 @@ async fn execute(cli: Cli) -> anyhow::Result<()> {
             print!("{}", crate::openapi::yaml()?);
             Ok(())
         }
+        Command::Config(ConfigCommand::Check) => config_check(&settings).await,
+        Command::Backup { file } => {
+            let db = connect(&settings).await?;
+            let bytes = operations::backup::sqlite(&db, &file).await?;
+            println!(
+                "Backed up the database to {} ({bytes} bytes, checked). Copy {} too.",
+                file.display(),
+                settings.data_dir.join("blobs").display()
+            );
+            Ok(())
+        }
+        Command::Export { file } => export(&settings, &file).await,
+        Command::Import { file } => import(&settings, &file).await,
     }
+}
+
+async fn config_check(settings: &Settings) -> anyhow::Result<()> {
+    let findings = operations::check::run(settings).await;
+    for finding in &findings {
+        println!("{finding}");
+    }
+    let errors = findings
+        .iter()
+        .filter(|f| f.verdict == operations::check::Verdict::Error)
+        .count();
+    if errors > 0 {
+        anyhow::bail!("the configuration has {errors} error(s)");
+    }
+    println!("The configuration is usable.");
+    Ok(())
+}
+
+async fn export(settings: &Settings, file: &std::path::Path) -> anyhow::Result<()> {
+    let db = connect(settings).await?;
+    let out = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(file)
+        .with_context(|| format!("cannot create {} (it must not exist)", file.display()))?;
+    let mut out = std::io::BufWriter::new(out);
+    let moved = match operations::transfer::export(&db, &mut out).await {
+        Ok(moved) => moved,
+        Err(e) => {
+            drop(out);
+            let _ = std::fs::remove_file(file);
+            return Err(e);
+        }
+    };
+    println!(
+        "Exported {} row(s) from {} table(s) to {}.",
+        moved.total(),
+        moved.rows.len(),
+        file.display()
+    );
+    Ok(())
+}
+
+async fn import(settings: &Settings, file: &std::path::Path) -> anyhow::Result<()> {
+    let db = connect(settings).await?;
+    let input =
+        std::fs::File::open(file).with_context(|| format!("cannot open {}", file.display()))?;
+    let moved = operations::transfer::import(&db, std::io::BufReader::new(input)).await?;
+    for (table, rows) in &moved.rows {
+        println!("{rows:>10}  {table}");
+    }
+    println!(
+        "Imported {} row(s). Copy blobs/ (stored files), and tls/ and device-ca/ \
+         (generated certificates, if used) from the old data directory to {}.",
+        moved.total(),
+        settings.data_dir.display()
+    );
+    Ok(())
 }
 
 async fn serve(settings: Settings) -> anyhow::Result<()> {

@@ -358,4 +358,28 @@ mod tests {
             assert!(seen.get(), "{var} is never read");
         }
     }
+
+    /// deploy/rcs.toml documents every setting exactly once, and with every line uncommented
+    /// it is a valid configuration: a new setting without a sample line fails here.
+    #[test]
+    fn the_sample_configuration_names_every_setting_and_parses() {
+        let sample = include_str!("../../deploy/rcs.toml");
+        let uncommented: Vec<&str> = sample
+            .lines()
+            .filter_map(|l| l.strip_prefix("# "))
+            .filter(|l| {
+                l.split_once(" = ")
+                    .is_some_and(|(k, _)| Layer::KEYS.contains(&k))
+            })
+            .collect();
+        for key in Layer::KEYS {
+            let lines = uncommented
+                .iter()
+                .filter(|l| l.starts_with(&format!("{key} = ")))
+                .count();
+            assert_eq!(lines, 1, "deploy/rcs.toml has {lines} lines for {key}");
+        }
+        let layer = Layer::from_toml(&uncommented.join("\n")).unwrap();
+        Settings::resolve(layer).unwrap();
+    }
 }

@@ -18,6 +18,7 @@ pub mod firmware;
 pub mod mail;
 pub mod metrics;
 pub mod openapi;
+pub mod operations;
 pub mod registry;
 pub mod routes;
 pub mod startup;

@@ -171,7 +171,7 @@ fn plain_body(text: &str) -> Body {
 }
 
 /// `host:port` of an SMTP URL without its scheme, credentials, path or query: safe to log.
-fn server_of(url: &str) -> &str {
+pub(crate) fn server_of(url: &str) -> &str {
     let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
     let rest = rest.rsplit_once('@').map_or(rest, |(_, host)| host);
     rest.split(['/', '?']).next().unwrap_or(rest)

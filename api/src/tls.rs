@@ -175,7 +175,7 @@ pub fn issue_phone_cert(data_dir: &Path, mac: &str, days: i64) -> anyhow::Result
     Ok((cert.pem(), key.serialize_pem()))
 }
 
-fn read_certs(path: &Path) -> anyhow::Result<Vec<CertificateDer<'static>>> {
+pub(crate) fn read_certs(path: &Path) -> anyhow::Result<Vec<CertificateDer<'static>>> {
     let certs = CertificateDer::pem_file_iter(path)
         .map_err(|e| anyhow!("cannot read {}: {e}", path.display()))?
         .collect::<Result<Vec<_>, _>>()
