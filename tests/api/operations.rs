@@ -407,3 +407,36 @@ fn copy_dir(from: &Path, to: &Path) {
         }
     }
 }
+
+/// deploy/rcs.service is a unit systemd accepts, with this build's binary in place of the
+/// installed path (systemd-analyze checks every directive, and that the commands exist).
+#[test]
+fn the_systemd_unit_verifies() {
+    let analyze = std::process::Command::new("systemd-analyze")
+        .arg("--version")
+        .output();
+    if analyze.is_err() {
+        eprintln!("systemd-analyze not installed: skipped");
+        return;
+    }
+    let unit = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../deploy/rcs.service"
+    ))
+    .unwrap()
+    .replace("/usr/local/bin/rcs", env!("CARGO_BIN_EXE_rcs"));
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("rcs.service");
+    std::fs::write(&path, unit).unwrap();
+    let out = std::process::Command::new("systemd-analyze")
+        .arg("verify")
+        .arg(&path)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        !stderr.contains("rcs.service"),
+        "systemd-analyze complains about the unit: {stderr}"
+    );
+}
