@@ -12,6 +12,7 @@ mod contract;
 mod device;
 mod firmware;
 mod import;
+mod matrix;
 mod operations;
 mod password_reset;
 mod phones;
