@@ -20,6 +20,23 @@ pub fn rcs(env: &TestEnv) -> Command {
     cmd
 }
 
+/// `rcs account create` for `name` with the Super User `email` and the test password, as an
+/// operator would run it; panics with the command's output when it fails.
+pub async fn create_account(env: &TestEnv, name: &str, email: &str) {
+    let mut create = rcs(env);
+    create.args([
+        "account",
+        "create",
+        "--name",
+        name,
+        "--super-user",
+        email,
+        "--password-stdin",
+    ]);
+    let (ok, out, err) = run(create, Some(PASSWORD)).await;
+    assert!(ok, "rcs account create failed: {out}{err}");
+}
+
 /// Runs `cmd` to the end; returns success, stdout and stderr.
 ///
 /// The waiting happens on tokio's blocking pool, not on the test's own thread: the test
@@ -170,17 +187,7 @@ async fn cli_creates_and_lists_accounts_on_either_database(engine: Engine) {
 #[tokio::test]
 async fn serve_starts_with_defaults_and_shuts_down_gracefully() {
     let env = TestEnv::new(Engine::Sqlite).await;
-    let mut create = rcs(&env);
-    create.args([
-        "account",
-        "create",
-        "--name",
-        "Acme",
-        "--super-user",
-        "admin@acme.example",
-        "--password-stdin",
-    ]);
-    assert!(run(create, Some(PASSWORD)).await.0);
+    create_account(&env, "Acme", "admin@acme.example").await;
 
     let mut serve = Command::new(env!("CARGO_BIN_EXE_rcs"));
     for (key, _) in std::env::vars().filter(|(k, _)| k.starts_with("RCS_")) {

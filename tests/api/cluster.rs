@@ -12,7 +12,7 @@ use serde_json::{json, Value};
 
 use crate::cli::{rcs, run};
 use crate::device::TestCa;
-use crate::helpers::{postgres_admin_url, Engine, TestEnv, PASSWORD};
+use crate::helpers::{Engine, TestEnv, PASSWORD};
 
 /// One `rcs serve` process; killed when dropped.
 struct Node {
@@ -134,8 +134,7 @@ async fn login(http: &reqwest::Client, node: &Node) -> String {
 
 #[tokio::test]
 async fn two_nodes_on_one_postgres_database_behave_as_one_service() {
-    if postgres_admin_url().is_none() {
-        eprintln!("RCS_TEST_POSTGRES_URL is not set: PostgreSQL run skipped");
+    if crate::helpers::skip_without_postgres() {
         return;
     }
     // A fresh, unmigrated database, and one data directory for both nodes (the shared
@@ -167,18 +166,7 @@ async fn two_nodes_on_one_postgres_database_behave_as_one_service() {
     assert_eq!(versions.len(), files, "{versions:?}");
     assert!(versions.iter().all(|(_, ok)| *ok), "{versions:?}");
 
-    let mut create = rcs(&env);
-    create.args([
-        "account",
-        "create",
-        "--name",
-        "Acme",
-        "--super-user",
-        "admin@acme.example",
-        "--password-stdin",
-    ]);
-    let (ok, out, err) = run(create, Some(PASSWORD)).await;
-    assert!(ok, "{out}{err}");
+    crate::cli::create_account(&env, "Acme", "admin@acme.example").await;
     let mut firmware = rcs(&env);
     firmware.args(["firmware", "import"]);
     firmware.args(crate::helpers::sample_firmware_dirs());

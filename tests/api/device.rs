@@ -178,13 +178,12 @@ async fn provision(app: &TestApp, account: &str, mac: &str, firmware: Option<&st
         .unwrap();
     let branding_id = branding["id"].as_i64().unwrap();
     let put = app
-        .client
-        .put(app.url(&format!("/api/v1/brandings/{branding_id}/files/logo.png")))
-        .bearer_auth(&token)
-        .body(PNG.to_vec())
-        .send()
-        .await
-        .unwrap();
+        .put_bytes(
+            &format!("/api/v1/brandings/{branding_id}/files/logo.png"),
+            &token,
+            PNG,
+        )
+        .await;
     assert_eq!(put.status(), 200);
     if rcs::db::firmware::releases(&app.db)
         .await
@@ -1050,17 +1049,7 @@ async fn curl_plays_a_phone_against_the_running_binary() {
     std::thread::spawn(move || for _ in lines {});
 
     // An account with a server and the phone, through the operator CLI and the API.
-    let mut create = rcs(&env);
-    create.args([
-        "account",
-        "create",
-        "--name",
-        "Acme",
-        "--super-user",
-        "admin@acme.example",
-        "--password-stdin",
-    ]);
-    assert!(run(create, Some(crate::helpers::PASSWORD)).await.0);
+    crate::cli::create_account(&env, "Acme", "admin@acme.example").await;
     let dir = tempfile::tempdir().unwrap();
     let mut issue = rcs(&env);
     issue.args(["device-ca", "issue", "00:08:5d:1a:2b:3c", "--out"]);
@@ -1256,8 +1245,7 @@ fn via_port(url: &str, port: u16) -> (String, String) {
 
 #[tokio::test]
 async fn while_postgres_is_down_phones_get_503_with_retry_after_and_service_resumes_by_itself() {
-    if crate::helpers::postgres_admin_url().is_none() {
-        eprintln!("RCS_TEST_POSTGRES_URL is not set: PostgreSQL run skipped");
+    if crate::helpers::skip_without_postgres() {
         return;
     }
     let ca = TestCa::new("Test Phone Vendor CA");

@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::cli::{rcs, run};
-use crate::helpers::{sample_firmware_dirs, Engine, TestEnv, PASSWORD};
+use crate::helpers::{sample_firmware_dirs, Engine, TestEnv};
 use crate::on_both_engines;
 
 on_both_engines!(
@@ -92,17 +92,7 @@ async fn the_operator_imports_lists_and_removes_releases_from_the_command_line(e
     assert!(stdout.contains("6867i (512 bytes)"), "{stdout}");
 
     // A release phones are pinned to cannot be removed; the message counts them.
-    let mut create = rcs(&env);
-    create.args([
-        "account",
-        "create",
-        "--name",
-        "Acme",
-        "--super-user",
-        "admin@acme.example",
-        "--password-stdin",
-    ]);
-    assert!(run(create, Some(PASSWORD)).await.0);
+    crate::cli::create_account(&env, "Acme", "admin@acme.example").await;
     let db = rcs::db::Db::connect(&env.settings.database_url, 1)
         .await
         .unwrap();

@@ -34,14 +34,22 @@ macro_rules! on_both_engines {
             }
             #[tokio::test]
             async fn postgres() {
-                if $crate::helpers::postgres_admin_url().is_none() {
-                    eprintln!("RCS_TEST_POSTGRES_URL is not set: PostgreSQL run skipped");
+                if $crate::helpers::skip_without_postgres() {
                     return;
                 }
                 super::$story($crate::helpers::Engine::Postgres).await
             }
         }
     )*};
+}
+
+/// True (after saying so) when no PostgreSQL is configured: a PostgreSQL-only story returns.
+pub fn skip_without_postgres() -> bool {
+    let skip = postgres_admin_url().is_none();
+    if skip {
+        eprintln!("RCS_TEST_POSTGRES_URL is not set: PostgreSQL run skipped");
+    }
+    skip
 }
 
 pub fn postgres_admin_url() -> Option<String> {
@@ -302,6 +310,17 @@ impl TestApp {
             .put(self.url(path))
             .bearer_auth(token)
             .json(body)
+            .send()
+            .await
+            .expect("request sent")
+    }
+
+    /// PUT of raw bytes (a branding file upload).
+    pub async fn put_bytes(&self, path: &str, token: &str, bytes: &[u8]) -> reqwest::Response {
+        self.client
+            .put(self.url(path))
+            .bearer_auth(token)
+            .body(bytes.to_vec())
             .send()
             .await
             .expect("request sent")

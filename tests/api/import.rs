@@ -311,8 +311,7 @@ async fn an_oversized_file_gets_413(engine: Engine) {
 /// phones); a small one does not trigger it.
 #[tokio::test]
 async fn a_large_import_refreshes_the_planners_statistics_on_postgres() {
-    if crate::helpers::postgres_admin_url().is_none() {
-        eprintln!("RCS_TEST_POSTGRES_URL is not set: PostgreSQL run skipped");
+    if crate::helpers::skip_without_postgres() {
         return;
     }
     let ctx = Ctx::new(Engine::Postgres).await;

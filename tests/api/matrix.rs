@@ -61,13 +61,12 @@ async fn tenant(app: &TestApp, name: &str, mac: &str) -> Tenant {
         .unwrap();
     let branding = branding["id"].as_i64().unwrap();
     let put = app
-        .client
-        .put(app.url(&format!("/api/v1/brandings/{branding}/files/logo.png")))
-        .bearer_auth(&admin)
-        .body(PNG.to_vec())
-        .send()
-        .await
-        .unwrap();
+        .put_bytes(
+            &format!("/api/v1/brandings/{branding}/files/logo.png"),
+            &admin,
+            PNG,
+        )
+        .await;
     assert_eq!(put.status(), 200);
     let server = server["id"].as_i64().unwrap();
     let added = app

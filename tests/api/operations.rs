@@ -9,9 +9,7 @@ use serde_json::{json, Value};
 use sqlx::{Column, Row};
 
 use crate::cli::{rcs, run};
-use crate::helpers::{
-    postgres_admin_url, spawn_app, spawn_app_with, start, Engine, TestApp, TestEnv, PASSWORD,
-};
+use crate::helpers::{spawn_app, spawn_app_with, start, Engine, TestApp, TestEnv, PASSWORD};
 
 const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR-transfer";
 
@@ -154,8 +152,7 @@ async fn backup_copies_a_live_sqlite_database_consistently() {
 
 #[tokio::test]
 async fn backup_of_postgres_points_to_pg_dump() {
-    if postgres_admin_url().is_none() {
-        eprintln!("RCS_TEST_POSTGRES_URL is not set: PostgreSQL run skipped");
+    if crate::helpers::skip_without_postgres() {
         return;
     }
     let env = TestEnv::new(Engine::Postgres).await;
@@ -229,13 +226,12 @@ async fn populate(app: &TestApp) -> (String, String) {
         .unwrap();
     let branding_id = branding["id"].as_i64().unwrap();
     let put = app
-        .client
-        .put(app.url(&format!("/api/v1/brandings/{branding_id}/files/logo.png")))
-        .bearer_auth(&token)
-        .body(PNG.to_vec())
-        .send()
-        .await
-        .unwrap();
+        .put_bytes(
+            &format!("/api/v1/brandings/{branding_id}/files/logo.png"),
+            &token,
+            PNG,
+        )
+        .await;
     assert!(put.status().is_success(), "{}", put.status());
     let macs: Vec<String> = (0..250).map(|i| format!("00085DEE{i:04X}")).collect();
     let added = app
@@ -269,8 +265,7 @@ async fn populate(app: &TestApp) -> (String, String) {
 
 #[tokio::test]
 async fn an_installation_moves_from_sqlite_to_postgres_with_all_its_data() {
-    if postgres_admin_url().is_none() {
-        eprintln!("RCS_TEST_POSTGRES_URL is not set: PostgreSQL run skipped");
+    if crate::helpers::skip_without_postgres() {
         return;
     }
     // The session secret is the generated one, kept in the database: it moves with the data.
