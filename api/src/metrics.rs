@@ -30,6 +30,7 @@ pub struct Metrics {
     boots: Mutex<BTreeMap<&'static str, u64>>,
     refusals: Mutex<BTreeMap<&'static str, u64>>,
     downloads: Mutex<BTreeMap<&'static str, u64>>,
+    tls_failures: Mutex<BTreeMap<&'static str, u64>>,
     requests: Mutex<BTreeMap<(String, u16), u64>>,
     latency: Mutex<BTreeMap<String, Histogram>>,
     import_rows: AtomicU64,
@@ -63,6 +64,18 @@ impl Metrics {
     /// A download started: `firmware` or `branding`.
     pub fn download(&self, kind: &'static str) {
         bump(&self.downloads, kind);
+    }
+
+    /// A TLS handshake on the HTTPS listener that did not complete, by reason
+    /// ([`crate::tls::handshake_failure_reason`]).
+    pub fn tls_failure(&self, reason: &'static str) {
+        bump(&self.tls_failures, reason);
+    }
+
+    /// Failed TLS handshakes of `reason` so far.
+    pub fn tls_failures_of(&self, reason: &str) -> u64 {
+        let failures = self.tls_failures.lock().unwrap_or_else(|e| e.into_inner());
+        failures.get(reason).copied().unwrap_or(0)
     }
 
     /// Rows written by CSV imports.
@@ -113,6 +126,13 @@ impl Metrics {
             "Firmware images and branding files sent to phones.",
             "kind",
             &self.downloads.lock().unwrap_or_else(|e| e.into_inner()),
+        );
+        counter_family(
+            &mut out,
+            "rcs_tls_handshake_failures_total",
+            "TLS handshakes on the HTTPS listener that did not complete, by reason.",
+            "reason",
+            &self.tls_failures.lock().unwrap_or_else(|e| e.into_inner()),
         );
         let _ = writeln!(
             out,

@@ -8,8 +8,13 @@ use std::net::TcpListener;
 use std::sync::Arc;
 use std::time::Duration;
 
+use actix_http::{HttpService, Protocol};
+use actix_service::{map_config, IntoServiceFactory, ServiceFactoryExt};
+use actix_tls::accept::rustls_0_23::{Acceptor, TlsStream};
+use actix_web::dev::{AppConfig, Extensions};
 use actix_web::dev::{Server, ServerHandle};
 use actix_web::middleware::DefaultHeaders;
+use actix_web::rt::net::TcpStream;
 use actix_web::{web, App, HttpServer};
 use anyhow::Context;
 use secrecy::SecretString;
@@ -131,7 +136,7 @@ impl Application {
             metrics: Metrics::default(),
         });
         let app_state = state.clone();
-        let mut server = HttpServer::new(move || {
+        let app = move || {
             App::new()
                 .wrap(actix_web::middleware::from_fn(metrics::track))
                 .wrap(security_headers())
@@ -145,22 +150,85 @@ impl Application {
                 .into_app()
                 .configure(routes::api_docs::configure)
                 .default_service(web::to(routes::web_ui::serve))
-        })
-        .on_connect(attach_peer_chain)
-        .shutdown_timeout(30)
-        .client_request_timeout(request_timeout)
-        .client_disconnect_timeout(Duration::from_secs(5))
-        .tls_handshake_timeout(request_timeout)
-        .max_connection_rate(max_handshakes)
-        .max_connections(max_connections)
-        .listen_rustls_0_23(https, tls_config)?;
-        if let Some(http) = http {
-            server = server.listen(http)?;
-        }
+        };
+        // The listeners are assembled from actix-server, actix-tls and actix-http instead of
+        // actix-web's HttpServer so that the TLS acceptor is ours: HttpServer drops a failed
+        // handshake without a trace, and an operator whose phones cannot connect needs to see
+        // why (rcs_tls_handshake_failures_total). The settings are the ones HttpServer had.
+        // TLS handshakes in progress at once, per worker (boot storms wait in the kernel).
+        actix_tls::accept::max_concurrent_tls_connect(max_handshakes);
+        let mut builder = actix_server::Server::build()
+            .shutdown_timeout(30)
+            .max_concurrent_connections(max_connections);
         if workers > 0 {
-            server = server.workers(workers);
+            builder = builder.workers(workers);
         }
-        let server = server.run();
+        let limits = Limits {
+            request_timeout,
+            shutdown: builder.graceful_shutdown_signal(),
+        };
+        let mut tls_config = tls_config;
+        tls_config.alpn_protocols = vec![b"http/1.1".to_vec()];
+        let https_state = state.clone();
+        let https_app = app.clone();
+        let https_limits = limits.clone();
+        builder = builder.listen("rcs-https", https, move || {
+            let state = https_state.clone();
+            let mut acceptor = Acceptor::new(tls_config.clone());
+            acceptor.set_handshake_timeout(https_limits.request_timeout);
+            let shutdown = https_limits.shutdown.clone();
+            let http = HttpService::build()
+                .client_request_timeout(https_limits.request_timeout)
+                .client_disconnect_timeout(Duration::from_secs(5))
+                .graceful_shutdown_signal(move || {
+                    let signal = shutdown.clone();
+                    async move { signal.notified().await }
+                })
+                .on_connect_ext(|io: &TlsStream<TcpStream>, ext: &mut Extensions| {
+                    attach_peer_chain(io, ext)
+                })
+                // Links are built from public_url, never from this configuration's scheme.
+                .finish(map_config(
+                    https_app()
+                        .into_factory()
+                        .map_err(|e: actix_web::Error| e.error_response()),
+                    |_| AppConfig::default(),
+                ));
+            acceptor
+                .map_init_err(|_| ())
+                .map_err(move |e| {
+                    let reason = tls::handshake_failure_reason(&e);
+                    tracing::debug!(reason, "TLS handshake failed");
+                    state.metrics.tls_failure(reason);
+                })
+                .and_then(|io: TlsStream<TcpStream>| async move {
+                    let peer = io.get_ref().0.peer_addr().ok();
+                    Ok::<_, ()>((io, Protocol::Http1, peer))
+                })
+                .and_then(http.map_err(|_| ()).map_init_err(|_| ()))
+        })?;
+        if let Some(http) = http {
+            builder = builder.listen("rcs-http", http, move || {
+                let shutdown = limits.shutdown.clone();
+                HttpService::build()
+                    .client_request_timeout(limits.request_timeout)
+                    .client_disconnect_timeout(Duration::from_secs(5))
+                    .graceful_shutdown_signal(move || {
+                        let signal = shutdown.clone();
+                        async move { signal.notified().await }
+                    })
+                    .finish(map_config(
+                        app()
+                            .into_factory()
+                            .map_err(|e: actix_web::Error| e.error_response()),
+                        |_| AppConfig::default(),
+                    ))
+                    .tcp()
+                    .map_err(|_| ())
+                    .map_init_err(|_| ())
+            })?;
+        }
+        let server = builder.run();
         let (metrics_server, metrics_port) = match metrics_listener {
             Some(listener) => {
                 let port = listener.local_addr()?.port();
@@ -305,16 +373,21 @@ pub async fn prune_boot_events(state: &AppState, now: i64) {
 }
 
 /// Keeps the certificate chain a client presented with its connection, for device routes.
-fn attach_peer_chain(conn: &dyn std::any::Any, ext: &mut actix_web::dev::Extensions) {
-    use actix_tls::accept::rustls_0_23::TlsStream;
-    if let Some(tls) = conn.downcast_ref::<TlsStream<actix_web::rt::net::TcpStream>>() {
-        let (_, session) = tls.get_ref();
-        if let Some(chain) = session.peer_certificates() {
-            ext.insert(PeerChain::new(
-                chain.iter().map(|c| c.clone().into_owned()).collect(),
-            ));
-        }
+fn attach_peer_chain(tls: &TlsStream<TcpStream>, ext: &mut Extensions) {
+    let (_, session) = tls.get_ref();
+    if let Some(chain) = session.peer_certificates() {
+        ext.insert(PeerChain::new(
+            chain.iter().map(|c| c.clone().into_owned()).collect(),
+        ));
     }
+}
+
+/// What every listener's HTTP service shares: timeouts, and the signal that makes idle
+/// keep-alive connections close when a graceful shutdown begins.
+#[derive(Clone)]
+struct Limits {
+    request_timeout: Duration,
+    shutdown: actix_server::GracefulShutdownSignal,
 }
 
 fn security_headers() -> DefaultHeaders {

@@ -242,3 +242,34 @@ fn write_file(path: &Path, contents: &[u8], private: bool) -> anyhow::Result<()>
     file.write_all(contents)?;
     Ok(())
 }
+
+/// Why a TLS handshake on the HTTPS listener failed, as a metric label: `timeout` (the
+/// client took longer than `request_timeout_secs`), `closed` (it went away, or sent nothing
+/// TLS), or the kind of rustls error: `incompatible` (no common version or cipher suite),
+/// `malformed` (not a well-formed TLS message), `alert` (the client refused us, typically
+/// an untrusted server certificate), `client_certificate` (a client certificate whose key
+/// signature does not verify), `protocol` (any other TLS violation).
+pub fn handshake_failure_reason(
+    error: &actix_tls::accept::TlsError<std::io::Error, std::convert::Infallible>,
+) -> &'static str {
+    use actix_tls::accept::TlsError;
+    let io = match error {
+        TlsError::Timeout => return "timeout",
+        TlsError::Tls(io) => io,
+        TlsError::Service(never) => match *never {},
+    };
+    match io.get_ref().and_then(|e| e.downcast_ref::<rustls::Error>()) {
+        Some(rustls::Error::PeerIncompatible(_)) => "incompatible",
+        Some(rustls::Error::InvalidMessage(_) | rustls::Error::InappropriateMessage { .. }) => {
+            "malformed"
+        }
+        Some(rustls::Error::AlertReceived(_)) => "alert",
+        Some(
+            rustls::Error::InvalidCertificate(_)
+            | rustls::Error::NoCertificatesPresented
+            | rustls::Error::InvalidCertRevocationList(_),
+        ) => "client_certificate",
+        Some(_) => "protocol",
+        None => "closed",
+    }
+}

@@ -226,3 +226,70 @@ async fn slow_clients_are_cut_off_after_the_request_timeout() {
     );
     assert!(started.elapsed() < Duration::from_secs(5));
 }
+
+/// Handshakes that fail on the HTTPS listener are counted by reason on the metrics
+/// listener: plain HTTP sent to the TLS port, a client that goes away, a client that does
+/// not trust the certificate (it sends an alert), one that stays silent past the timeout.
+#[tokio::test]
+async fn failed_tls_handshakes_are_counted_by_reason() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    let app = spawn_app_with(Engine::Sqlite, |s| {
+        s.metrics_addr = Some("127.0.0.1:0".into());
+        s.request_timeout_secs = 1;
+    })
+    .await;
+    let addr = app.base.trim_start_matches("https://").to_string();
+
+    // Not TLS at all.
+    let mut plain = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    plain
+        .write_all(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+        .await
+        .unwrap();
+    let mut sink = Vec::new();
+    let _ = plain.read_to_end(&mut sink).await;
+    // Connects and leaves.
+    drop(tokio::net::TcpStream::connect(&addr).await.unwrap());
+    // A client that does not trust the self-signed certificate.
+    let untrusting = reqwest::Client::new();
+    assert!(untrusting.get(app.url("/healthz")).send().await.is_err());
+    // Silent past the handshake timeout.
+    let mut silent = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    let _ = silent.read_to_end(&mut sink).await;
+    // A good client still gets through.
+    assert_eq!(
+        app.client
+            .get(app.url("/healthz"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+
+    let metrics = format!(
+        "http://127.0.0.1:{}/metrics",
+        app.metrics_port.expect("metrics listener")
+    );
+    let count = |scrape: &str, reason: &str| -> u64 {
+        let prefix = format!("rcs_tls_handshake_failures_total{{reason=\"{reason}\"}} ");
+        scrape
+            .lines()
+            .find_map(|l| l.strip_prefix(&prefix))
+            .map_or(0, |n| n.trim().parse().unwrap())
+    };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let scrape = reqwest::get(&metrics).await.unwrap().text().await.unwrap();
+        let counts = ["malformed", "closed", "alert", "timeout"].map(|r| count(&scrape, r));
+        if counts == [1, 1, 1, 1] {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "malformed, closed, alert, timeout: {counts:?}\n{scrape}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}

@@ -408,8 +408,9 @@ fn base_url(req: &HttpRequest, state: &AppState) -> String {
     if let Some(url) = &state.settings.public_url {
         return url.trim_end_matches('/').to_string();
     }
-    let info = req.connection_info();
-    format!("{}://{}", info.scheme(), info.host())
+    // Device routes answer only over HTTPS (they need the phone's certificate), so the
+    // links go back the way the phone came: https, to the host it asked for.
+    format!("https://{}", req.connection_info().host())
 }
 
 /// Streams a blob with `Content-Length`, an ETag, `If-None-Match` and one `Range`, and
