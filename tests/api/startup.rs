@@ -79,6 +79,16 @@ async fn the_web_ui_is_served_at_the_root(engine: Engine) {
             .unwrap()
             .starts_with("text/html"));
         assert_eq!(response.headers()["x-frame-options"], "DENY");
+        assert_eq!(response.headers()["x-content-type-options"], "nosniff");
+        assert_eq!(response.headers()["referrer-policy"], "no-referrer");
+        let csp = response.headers()["content-security-policy"]
+            .to_str()
+            .unwrap();
+        assert!(
+            csp.contains("script-src 'self' 'wasm-unsafe-eval' 'sha256-"),
+            "{csp}"
+        );
+        assert!(csp.contains("frame-ancestors 'none'"), "{csp}");
         let body = response.text().await.unwrap();
         assert!(body.contains("rcs"), "{body}");
     }
