@@ -72,12 +72,6 @@ impl Metrics {
         bump(&self.tls_failures, reason);
     }
 
-    /// Failed TLS handshakes of `reason` so far.
-    pub fn tls_failures_of(&self, reason: &str) -> u64 {
-        let failures = self.tls_failures.lock().unwrap_or_else(|e| e.into_inner());
-        failures.get(reason).copied().unwrap_or(0)
-    }
-
     /// Rows written by CSV imports.
     pub fn imported(&self, rows: u64) {
         self.import_rows.fetch_add(rows, Ordering::Relaxed);

@@ -8,8 +8,9 @@ use std::net::TcpListener;
 use std::sync::Arc;
 use std::time::Duration;
 
-use actix_http::{HttpService, Protocol};
-use actix_service::{map_config, IntoServiceFactory, ServiceFactoryExt};
+use actix_http::body::BoxBody;
+use actix_http::{HttpServiceBuilder, Protocol, Request, Response};
+use actix_service::{map_config, IntoServiceFactory, Service, ServiceFactory, ServiceFactoryExt};
 use actix_tls::accept::rustls_0_23::{Acceptor, TlsStream};
 use actix_web::dev::{AppConfig, Extensions};
 use actix_web::dev::{Server, ServerHandle};
@@ -176,14 +177,8 @@ impl Application {
             let state = https_state.clone();
             let mut acceptor = Acceptor::new(tls_config.clone());
             acceptor.set_handshake_timeout(https_limits.request_timeout);
-            let shutdown = https_limits.shutdown.clone();
-            let http = HttpService::build()
-                .client_request_timeout(https_limits.request_timeout)
-                .client_disconnect_timeout(Duration::from_secs(5))
-                .graceful_shutdown_signal(move || {
-                    let signal = shutdown.clone();
-                    async move { signal.notified().await }
-                })
+            let http = https_limits
+                .http_service()
                 .on_connect_ext(|io: &TlsStream<TcpStream>, ext: &mut Extensions| {
                     attach_peer_chain(io, ext)
                 })
@@ -209,14 +204,8 @@ impl Application {
         })?;
         if let Some(http) = http {
             builder = builder.listen("rcs-http", http, move || {
-                let shutdown = limits.shutdown.clone();
-                HttpService::build()
-                    .client_request_timeout(limits.request_timeout)
-                    .client_disconnect_timeout(Duration::from_secs(5))
-                    .graceful_shutdown_signal(move || {
-                        let signal = shutdown.clone();
-                        async move { signal.notified().await }
-                    })
+                limits
+                    .http_service()
                     .finish(map_config(
                         app()
                             .into_factory()
@@ -388,6 +377,26 @@ fn attach_peer_chain(tls: &TlsStream<TcpStream>, ext: &mut Extensions) {
 struct Limits {
     request_timeout: Duration,
     shutdown: actix_server::GracefulShutdownSignal,
+}
+
+impl Limits {
+    /// An HTTP/1.1 service builder with these timeouts and the shutdown signal.
+    fn http_service<T, S>(&self) -> HttpServiceBuilder<T, S>
+    where
+        S: ServiceFactory<Request, Config = ()>,
+        S::Error: Into<Response<BoxBody>> + 'static,
+        S::InitError: std::fmt::Debug,
+        <S::Service as Service<Request>>::Future: 'static,
+    {
+        let shutdown = self.shutdown.clone();
+        HttpServiceBuilder::default()
+            .client_request_timeout(self.request_timeout)
+            .client_disconnect_timeout(Duration::from_secs(5))
+            .graceful_shutdown_signal(move || {
+                let signal = shutdown.clone();
+                async move { signal.notified().await }
+            })
+    }
 }
 
 fn security_headers() -> DefaultHeaders {

@@ -434,6 +434,19 @@ impl Drop for Browser {
     }
 }
 
+/// The start of most stories: the UI built, a browser, and a service on SQLite with the
+/// account "Acme Telecom" whose Super User is admin@acme.example. `None` (the story returns)
+/// when no chromedriver is installed and none is required. Returns the account's id too.
+pub(crate) async fn acme_in_a_browser() -> Option<(Browser, crate::helpers::TestApp, i64)> {
+    assert_web_ui_built();
+    let browser = Browser::start().await?;
+    let app = spawn_app(Engine::Sqlite).await;
+    let (account, _) = app
+        .create_account("Acme Telecom", "admin@acme.example")
+        .await;
+    Some((browser, app, account))
+}
+
 pub(crate) fn assert_web_ui_built() {
     assert!(
         std::path::Path::new(concat!(
@@ -447,13 +460,9 @@ pub(crate) fn assert_web_ui_built() {
 
 #[tokio::test]
 async fn a_user_logs_in_and_out_through_the_web_page() {
-    assert_web_ui_built();
-    let Some(browser) = Browser::start().await else {
+    let Some((browser, app, _)) = acme_in_a_browser().await else {
         return;
     };
-    let app = spawn_app(Engine::Sqlite).await;
-    app.create_account("Acme Telecom", "admin@acme.example")
-        .await;
 
     browser.goto(&app.url("/")).await;
     browser.type_into("#username", "admin@acme.example").await;

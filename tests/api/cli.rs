@@ -20,6 +20,48 @@ pub fn rcs(env: &TestEnv) -> Command {
     cmd
 }
 
+/// What a running `rcs serve` logged: every line so far, collected by a thread so the child
+/// never blocks on a full pipe.
+pub type ServeLog = std::sync::Arc<std::sync::Mutex<Vec<String>>>;
+
+/// Starts `rcs serve` on a free HTTPS port with `envs` as its only settings (no RCS_* variable
+/// of the test's environment leaks in); returns once it logged its port.
+pub fn serve(envs: &[(&str, &std::ffi::OsStr)]) -> (std::process::Child, u16, ServeLog) {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_rcs"));
+    for (key, _) in std::env::vars().filter(|(k, _)| k.starts_with("RCS_")) {
+        cmd.env_remove(key);
+    }
+    cmd.envs(envs.iter().copied())
+        .args(["serve", "--https-addr", "127.0.0.1:0"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
+    let mut child = cmd.spawn().expect("rcs serve starts");
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let log = ServeLog::default();
+    let port = loop {
+        let Some(Ok(line)) = lines.next() else {
+            let seen = log.lock().unwrap().join("\n");
+            panic!("rcs serve ended before it was ready:\n{seen}");
+        };
+        log.lock().unwrap().push(line.clone());
+        if let Some(rest) = line.split("https_port=").nth(1) {
+            break rest
+                .split(|c: char| !c.is_ascii_digit())
+                .next()
+                .unwrap()
+                .parse()
+                .unwrap();
+        }
+    };
+    let collected = log.clone();
+    std::thread::spawn(move || {
+        for line in lines.map_while(Result::ok) {
+            collected.lock().unwrap().push(line);
+        }
+    });
+    (child, port, log)
+}
+
 /// `rcs account create` for `name` with the Super User `email` and the test password, as an
 /// operator would run it; panics with the command's output when it fails.
 pub async fn create_account(env: &TestEnv, name: &str, email: &str) {
@@ -189,32 +231,11 @@ async fn serve_starts_with_defaults_and_shuts_down_gracefully() {
     let env = TestEnv::new(Engine::Sqlite).await;
     create_account(&env, "Acme", "admin@acme.example").await;
 
-    let mut serve = Command::new(env!("CARGO_BIN_EXE_rcs"));
-    for (key, _) in std::env::vars().filter(|(k, _)| k.starts_with("RCS_")) {
-        serve.env_remove(key);
-    }
-    serve
-        .env("RUST_LOG", "info")
-        .env("RCS_DATA_DIR", env.data_dir())
-        .args(["serve", "--https-addr", "127.0.0.1:0"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped());
-    let mut child = serve.spawn().unwrap();
-    let stderr = BufReader::new(child.stderr.take().unwrap());
-    let mut lines = stderr.lines();
-    let port: u16 = loop {
-        let line = lines.next().expect("rcs logs until ready").unwrap();
-        if let Some(rest) = line.split("https_port=").nth(1) {
-            break rest
-                .split(|c: char| !c.is_ascii_digit())
-                .next()
-                .unwrap()
-                .parse()
-                .unwrap();
-        }
-    };
-    // Keep draining the log so the child never blocks on a full pipe.
-    std::thread::spawn(move || for _ in lines {});
+    let data_dir = env.data_dir();
+    let (mut child, port, _) = serve(&[
+        ("RUST_LOG", "info".as_ref()),
+        ("RCS_DATA_DIR", data_dir.as_os_str()),
+    ]);
 
     let cert = std::fs::read(env.data_dir().join("tls/server.crt")).unwrap();
     let client = reqwest::Client::builder()

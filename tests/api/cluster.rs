@@ -1,16 +1,16 @@
 //! Two `rcs serve` processes on one fresh PostgreSQL database, as nodes behind a load
 //! balancer: nothing a user or a phone relies on lives in one node's memory.
 
-use std::io::{BufRead, BufReader};
+use std::ffi::{OsStr, OsString};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::Child;
 use std::time::Duration;
 
 use rcgen::{CertificateParams, KeyPair, SanType};
 use rcs_shared::{DeviceAnswer, PhonePage};
 use serde_json::{json, Value};
 
-use crate::cli::{rcs, run};
+use crate::cli::{rcs, run, serve, ServeLog};
 use crate::device::TestCa;
 use crate::helpers::{Engine, TestEnv, PASSWORD};
 
@@ -18,53 +18,27 @@ use crate::helpers::{Engine, TestEnv, PASSWORD};
 struct Node {
     child: Child,
     port: u16,
-    /// What the node logged (collected by a thread), to look for errors.
-    log: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+    /// What the node logged, to look for errors.
+    log: ServeLog,
 }
 
 impl Node {
-    /// Starts a node; returns once it logged its HTTPS port.
+    /// Starts a node on a thread of its own; joins once it logged its HTTPS port.
     fn spawn(env: &TestEnv, certs: &Path) -> std::thread::JoinHandle<Node> {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_rcs"));
-        for (key, _) in std::env::vars().filter(|(k, _)| k.starts_with("RCS_")) {
-            cmd.env_remove(key);
-        }
-        cmd.env("RCS_DATA_DIR", env.data_dir())
-            .env("RCS_DATABASE_URL", &env.settings.database_url)
-            .env("RCS_TLS_CERT", certs.join("server.crt"))
-            .env("RCS_TLS_KEY", certs.join("server.key"))
-            .env("RCS_DEVICE_CA", certs.join("device-ca.pem"))
-            .env("RCS_WORKERS", "2")
-            .env("RCS_DATABASE_MAX_CONNECTIONS", "8")
-            .env("RCS_LOG_FILTER", "info")
-            .args(["serve", "--https-addr", "127.0.0.1:0"])
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped());
+        let settings: Vec<(&'static str, OsString)> = vec![
+            ("RCS_DATA_DIR", env.data_dir().into()),
+            ("RCS_DATABASE_URL", env.settings.database_url.clone().into()),
+            ("RCS_TLS_CERT", certs.join("server.crt").into()),
+            ("RCS_TLS_KEY", certs.join("server.key").into()),
+            ("RCS_DEVICE_CA", certs.join("device-ca.pem").into()),
+            ("RCS_WORKERS", "2".into()),
+            ("RCS_DATABASE_MAX_CONNECTIONS", "8".into()),
+            ("RCS_LOG_FILTER", "info".into()),
+        ];
         std::thread::spawn(move || {
-            let mut child = cmd.spawn().expect("rcs serve starts");
-            let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
-            let log = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
-            let port = loop {
-                let Some(Ok(line)) = lines.next() else {
-                    let seen = log.lock().unwrap().join("\n");
-                    panic!("rcs serve ended before it was ready:\n{seen}");
-                };
-                log.lock().unwrap().push(line.clone());
-                if let Some(rest) = line.split("https_port=").nth(1) {
-                    break rest
-                        .split(|c: char| !c.is_ascii_digit())
-                        .next()
-                        .unwrap()
-                        .parse()
-                        .unwrap();
-                }
-            };
-            let collected = log.clone();
-            std::thread::spawn(move || {
-                for line in lines.map_while(Result::ok) {
-                    collected.lock().unwrap().push(line);
-                }
-            });
+            let envs: Vec<(&str, &OsStr)> =
+                settings.iter().map(|(k, v)| (*k, v.as_os_str())).collect();
+            let (child, port, log) = serve(&envs);
             Node { child, port, log }
         })
     }

@@ -1009,8 +1009,7 @@ async fn device_cas_added_on_the_command_line_are_followed_by_running_nodes(engi
 /// certificate with the development CA, and curl plays the phone.
 #[tokio::test]
 async fn curl_plays_a_phone_against_the_running_binary() {
-    use std::io::{BufRead, BufReader};
-    use std::process::{Command, Stdio};
+    use std::process::Command;
 
     use crate::cli::{rcs, run};
     use crate::helpers::TestEnv;
@@ -1024,29 +1023,8 @@ async fn curl_plays_a_phone_against_the_running_binary() {
         return;
     }
     let env = TestEnv::new(Engine::Sqlite).await;
-    let mut serve = Command::new(env!("CARGO_BIN_EXE_rcs"));
-    for (key, _) in std::env::vars().filter(|(k, _)| k.starts_with("RCS_")) {
-        serve.env_remove(key);
-    }
-    serve
-        .env("RCS_DATA_DIR", env.data_dir())
-        .args(["serve", "--https-addr", "127.0.0.1:0"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped());
-    let mut child = serve.spawn().unwrap();
-    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
-    let port: u16 = loop {
-        let line = lines.next().expect("rcs logs until ready").unwrap();
-        if let Some(rest) = line.split("https_port=").nth(1) {
-            break rest
-                .split(|c: char| !c.is_ascii_digit())
-                .next()
-                .unwrap()
-                .parse()
-                .unwrap();
-        }
-    };
-    std::thread::spawn(move || for _ in lines {});
+    let data_dir = env.data_dir();
+    let (mut child, port, _) = crate::cli::serve(&[("RCS_DATA_DIR", data_dir.as_os_str())]);
 
     // An account with a server and the phone, through the operator CLI and the API.
     crate::cli::create_account(&env, "Acme", "admin@acme.example").await;

@@ -88,9 +88,15 @@ async fn tenant(app: &TestApp, name: &str, mac: &str) -> Tenant {
     }
 }
 
+/// The OpenAPI document as JSON, built once.
+fn document() -> &'static Value {
+    static DOC: std::sync::OnceLock<Value> = std::sync::OnceLock::new();
+    DOC.get_or_init(|| serde_json::to_value(rcs::openapi::document()).unwrap())
+}
+
 /// Every operation of the document: (method, path template, operation object).
 fn operations() -> Vec<(String, String, Value)> {
-    let doc = serde_json::to_value(rcs::openapi::document()).unwrap();
+    let doc = document();
     let mut ops = Vec::new();
     for (path, item) in doc["paths"].as_object().unwrap() {
         for (method, op) in item.as_object().unwrap() {
@@ -104,7 +110,7 @@ fn operations() -> Vec<(String, String, Value)> {
 
 /// The example body of `op`'s JSON request schema, if it takes one.
 fn example_body(op: &Value) -> Option<Value> {
-    let doc = serde_json::to_value(rcs::openapi::document()).unwrap();
+    let doc = document();
     let schema = &op["requestBody"]["content"]["application/json"]["schema"];
     if schema.is_null() {
         return None;

@@ -2,18 +2,14 @@
 //! a User), users, preferences, password change, the role-dependent menu, and a lost
 //! session returning to the login page.
 
-use super::{assert_web_ui_built, Browser};
-use crate::helpers::{spawn_app, Engine, PASSWORD};
+use super::acme_in_a_browser;
+use crate::helpers::PASSWORD;
 
 #[tokio::test]
 async fn a_super_user_manages_brandings_and_users_that_a_user_only_sees() {
-    assert_web_ui_built();
-    let Some(browser) = Browser::start().await else {
+    let Some((browser, app, _)) = acme_in_a_browser().await else {
         return;
     };
-    let app = spawn_app(Engine::Sqlite).await;
-    app.create_account("Acme Telecom", "admin@acme.example")
-        .await;
     browser.resize(1280, 900).await;
     browser.log_in(&app, "admin@acme.example", PASSWORD).await;
     browser.find("#nav-users").await;
@@ -152,13 +148,9 @@ async fn a_super_user_manages_brandings_and_users_that_a_user_only_sees() {
 #[tokio::test]
 async fn a_super_user_edits_and_deletes_servers_and_users() {
     use serde_json::{json, Value};
-    assert_web_ui_built();
-    let Some(browser) = Browser::start().await else {
+    let Some((browser, app, _)) = acme_in_a_browser().await else {
         return;
     };
-    let app = spawn_app(Engine::Sqlite).await;
-    app.create_account("Acme Telecom", "admin@acme.example")
-        .await;
     let token = app.token("admin@acme.example").await;
     for (name, url) in [
         ("Main PBX", "https://pbx.acme.example/cfg/"),

@@ -2,8 +2,8 @@
 //! typing, each control reached in the page's tab order. Dialogs take the focus to their
 //! first field when they open and give it back to the button that opened them.
 
-use super::{assert_web_ui_built, Browser};
-use crate::helpers::{spawn_app, Engine, PASSWORD};
+use super::acme_in_a_browser;
+use crate::helpers::PASSWORD;
 
 const TAB: &str = "\u{E004}";
 const ENTER: &str = "\u{E007}";
@@ -13,13 +13,9 @@ const BACKSPACE: &str = "\u{E003}";
 
 #[tokio::test]
 async fn a_user_works_the_main_screens_from_the_keyboard_alone() {
-    assert_web_ui_built();
-    let Some(browser) = Browser::start().await else {
+    let Some((browser, app, _)) = acme_in_a_browser().await else {
         return;
     };
-    let app = spawn_app(Engine::Sqlite).await;
-    app.create_account("Acme Telecom", "admin@acme.example")
-        .await;
     app.load_sample_firmware().await;
     browser.resize(1280, 900).await;
 

@@ -4,21 +4,16 @@
 
 use serde_json::json;
 
-use super::{assert_web_ui_built, Browser};
-use crate::helpers::{spawn_app, Engine, PASSWORD};
+use super::acme_in_a_browser;
+use crate::helpers::PASSWORD;
 
 const ROWS: &str = "#phones-table tbody tr";
 
 #[tokio::test]
 async fn a_super_user_registers_phones_by_typing_and_by_csv_and_edits_them() {
-    assert_web_ui_built();
-    let Some(browser) = Browser::start().await else {
+    let Some((browser, app, account)) = acme_in_a_browser().await else {
         return;
     };
-    let app = spawn_app(Engine::Sqlite).await;
-    let (account, _) = app
-        .create_account("Acme Telecom", "admin@acme.example")
-        .await;
     app.load_sample_firmware().await;
     browser.resize(1280, 900).await;
     browser.log_in(&app, "admin@acme.example", PASSWORD).await;
