@@ -64,6 +64,9 @@ enum Command {
     /// Manage the CAs whose phone certificates rcs trusts (every node follows within seconds).
     #[command(subcommand, name = "device-ca")]
     DeviceCa(DeviceCaCommand),
+    /// Manage the revocation lists (CRLs) of device CAs: revoked phones are refused.
+    #[command(subcommand, name = "device-crl")]
+    DeviceCrl(DeviceCrlCommand),
     /// What phones did: MACs that booted without being registered.
     #[command(subcommand)]
     Phones(PhonesCommand),
@@ -120,6 +123,23 @@ enum DeviceCaCommand {
         /// Days the certificate is valid.
         #[arg(long, default_value_t = 365)]
         days: i64,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum DeviceCrlCommand {
+    /// Use the revocation list in a file (DER or PEM), signed by a trusted device CA; it
+    /// replaces an older list of the same CA.
+    Add {
+        /// The CRL file, as the CA publishes it.
+        file: PathBuf,
+    },
+    /// List the revocation lists in use.
+    List,
+    /// Stop using a revocation list.
+    Remove {
+        /// The id shown by `rcs device-crl list`.
+        id: i64,
     },
 }
 
@@ -252,6 +272,7 @@ async fn execute(cli: Cli) -> anyhow::Result<()> {
         }) => add_user(&settings, &account, &email, &role, password_stdin).await,
         Command::Firmware(command) => firmware(&settings, command).await,
         Command::DeviceCa(command) => device_ca(&settings, command).await,
+        Command::DeviceCrl(command) => device_crl(&settings, command).await,
         Command::Phones(PhonesCommand::Unknown { days, limit }) => {
             let db = connect(&settings).await?;
             let since = crate::db::now() - days.max(0) * crate::db::summary::DAY;
@@ -556,6 +577,70 @@ async fn device_ca(settings: &Settings, command: DeviceCaCommand) -> anyhow::Res
                 anyhow::bail!("no trusted device CA with id {id}");
             }
             println!("Removed device CA {id}; running nodes stop trusting it within seconds.");
+        }
+    }
+    Ok(())
+}
+
+async fn device_crl(settings: &Settings, command: DeviceCrlCommand) -> anyhow::Result<()> {
+    use crate::db::device_crls::{self, Stored};
+    let db = connect(settings).await?;
+    match command {
+        DeviceCrlCommand::Add { file } => {
+            let bytes =
+                std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
+            let configured = match &settings.device_ca {
+                Some(path) => crate::tls::read_certs(path)?,
+                None => Vec::new(),
+            };
+            let (crl, stored) = crate::device::ca::register_crl(
+                &db,
+                &bytes,
+                &file.display().to_string(),
+                &configured,
+            )
+            .await?;
+            match stored {
+                Stored::Added => println!(
+                    "Using the revocation list of {} ({} revoked).",
+                    crl.issuer, crl.revoked
+                ),
+                Stored::Replaced => println!(
+                    "Replaced the revocation list of {} ({} revoked).",
+                    crl.issuer, crl.revoked
+                ),
+                Stored::Unchanged => {
+                    println!("This revocation list is in use already; unchanged.")
+                }
+                Stored::Older => anyhow::bail!(
+                    "{}: older than the revocation list of {} in use; unchanged",
+                    file.display(),
+                    crl.issuer
+                ),
+            }
+            println!("Running nodes pick the change up within seconds.");
+        }
+        DeviceCrlCommand::List => {
+            println!(
+                "{:>4}  {:<20}  {:<20}  {:>7}  ISSUER",
+                "ID", "UPDATED", "NEXT UPDATE", "REVOKED"
+            );
+            for crl in device_crls::list(&db).await? {
+                println!(
+                    "{:>4}  {:<20}  {:<20}  {:>7}  {}",
+                    crl.id,
+                    crate::db::rfc3339(crl.this_update),
+                    crl.next_update.map(crate::db::rfc3339).unwrap_or_default(),
+                    crl.revoked,
+                    crl.issuer
+                );
+            }
+        }
+        DeviceCrlCommand::Remove { id } => {
+            if !device_crls::remove(&db, id).await? {
+                anyhow::bail!("no revocation list with id {id}");
+            }
+            println!("Removed revocation list {id}; running nodes follow within seconds.");
         }
     }
     Ok(())

@@ -94,6 +94,46 @@ impl TestCa {
     pub fn issue(&self, cn: Option<&str>, dns_sans: &[&str]) -> PhoneCert {
         self.issue_between(cn, dns_sans, -1, 365)
     }
+
+    /// A phone certificate for `mac` (in the CN) with serial number `serial`.
+    pub fn issue_numbered(&self, mac: &str, serial: u64) -> PhoneCert {
+        let key = KeyPair::generate().unwrap();
+        let mut params = CertificateParams::default();
+        params.distinguished_name.push(DnType::CommonName, mac);
+        params.serial_number = Some(rcgen::SerialNumber::from(serial));
+        params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ClientAuth];
+        let cert = params.signed_by(&key, &self.cert, &self.key).unwrap();
+        PhoneCert {
+            cert: cert.pem(),
+            key: key.serialize_pem(),
+        }
+    }
+
+    /// A revocation list issued `age_hours` ago, listing `serials`, DER.
+    pub fn crl(&self, number: u64, age_hours: i64, serials: &[u64]) -> Vec<u8> {
+        let now = OffsetDateTime::now_utc();
+        let issued = now - time::Duration::hours(age_hours);
+        rcgen::CertificateRevocationListParams {
+            this_update: issued,
+            next_update: issued + time::Duration::days(7),
+            crl_number: rcgen::SerialNumber::from(number),
+            issuing_distribution_point: None,
+            revoked_certs: serials
+                .iter()
+                .map(|&serial| rcgen::RevokedCertParams {
+                    serial_number: rcgen::SerialNumber::from(serial),
+                    revocation_time: issued,
+                    reason_code: Some(rcgen::RevocationReason::KeyCompromise),
+                    invalidity_date: None,
+                })
+                .collect(),
+            key_identifier_method: rcgen::KeyIdMethod::Sha256,
+        }
+        .signed_by(&self.cert, &self.key)
+        .unwrap()
+        .der()
+        .to_vec()
+    }
 }
 
 /// The service with the test's device CA configured, and the CA.
@@ -1003,6 +1043,147 @@ async fn device_cas_added_on_the_command_line_are_followed_by_running_nodes(engi
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     let _ = p.account_id;
+}
+
+on_both_engines!(revoked_certificates_are_refused_once_the_cas_revocation_list_is_added);
+
+/// `rcs device-crl`: a revocation list signed by a trusted CA makes running nodes refuse the
+/// certificates it lists (and only those); a newer list replaces it, an older one or one
+/// signed by anybody else is refused, and removing it restores the phones.
+async fn revoked_certificates_are_refused_once_the_cas_revocation_list_is_added(engine: Engine) {
+    use crate::cli::{rcs, run};
+    let app = spawn_app_with(engine, |_| {}).await;
+    provision(&app, "Acme", MAC, None).await;
+    let vendor = TestCa::new("Vendor Phone CA");
+    let revoked = vendor.issue_numbered(MAC, 1001);
+    let fresh = vendor.issue_numbered(MAC, 1002);
+    let server = std::fs::read(app.env.data_dir().join("tls/server.crt")).unwrap();
+    let phone = |cert: &PhoneCert| {
+        reqwest::Client::builder()
+            .add_root_certificate(reqwest::Certificate::from_pem(&server).unwrap())
+            .identity(
+                reqwest::Identity::from_pem(format!("{}{}", cert.cert, cert.key).as_bytes())
+                    .unwrap(),
+            )
+            .build()
+            .unwrap()
+    };
+    let (revoked_phone, fresh_phone) = (phone(&revoked), phone(&fresh));
+    let answer = |client: &reqwest::Client| {
+        let request = client.get(app.url(&format!("/phone/{MAC}"))).send();
+        async move {
+            let response = request.await.unwrap();
+            let status = response.status().as_u16();
+            let code = if status == 200 {
+                String::new()
+            } else {
+                error_body(response).await.code
+            };
+            (status, code)
+        }
+    };
+    let wait_for = |client: &reqwest::Client, want: (u16, &'static str), why: &'static str| {
+        let client = client.clone();
+        async move {
+            let deadline = Instant::now() + Duration::from_secs(20);
+            loop {
+                let (status, code) = answer(&client).await;
+                if (status, code.as_str()) == want {
+                    return;
+                }
+                assert!(Instant::now() < deadline, "{why}: still {status} {code}");
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
+        }
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let cmd = |args: Vec<String>| {
+        let mut c = rcs(&app.env);
+        c.args(args);
+        run(c, None)
+    };
+    let file = |name: &str, bytes: &[u8]| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, bytes).unwrap();
+        path.to_str().unwrap().to_string()
+    };
+    let crl_add = |path: String| cmd(vec!["device-crl".into(), "add".into(), path]);
+
+    // A list can only be added for a CA that is trusted.
+    let list = file("vendor-1.crl", &vendor.crl(1, 2, &[1001]));
+    let (ok, _, err) = crl_add(list.clone()).await;
+    assert!(!ok && err.contains("not signed by a trusted device CA"), "{err}");
+    let (ok, out, err) = cmd(vec![
+        "device-ca".into(),
+        "add".into(),
+        file("vendor.pem", vendor.pem().as_bytes()),
+    ])
+    .await;
+    assert!(ok, "{out}{err}");
+    wait_for(&revoked_phone, (200, ""), "the vendor CA is followed").await;
+
+    // Garbage, and a list made by an impostor CA with the vendor's name, change nothing.
+    let (ok, _, err) = crl_add(file("garbage.crl", b"\x30\x03\x02\x01")).await;
+    assert!(!ok && err.contains("unreadable revocation list"), "{err}");
+    let impostor = TestCa::new("Vendor Phone CA");
+    let (ok, _, err) = crl_add(file("impostor.crl", &impostor.crl(9, 1, &[1002]))).await;
+    assert!(!ok && err.contains("not signed by a trusted device CA"), "{err}");
+
+    let (ok, out, err) = crl_add(list.clone()).await;
+    assert!(ok, "{out}{err}");
+    assert!(
+        out.contains("Using the revocation list of CN=Vendor Phone CA (1 revoked)"),
+        "{out}"
+    );
+    wait_for(
+        &revoked_phone,
+        (401, "certificate_revoked"),
+        "the revocation list is followed",
+    )
+    .await;
+    assert_eq!(answer(&fresh_phone).await, (200, String::new()));
+    let (ok, out, _) = crl_add(list).await;
+    assert!(ok && out.contains("in use already"), "{out}");
+    let (ok, _, err) = crl_add(file("vendor-0.crl", &vendor.crl(0, 30, &[]))).await;
+    assert!(!ok && err.contains("older than the revocation list"), "{err}");
+
+    // A newer list (PEM this time) that no longer lists 1001 replaces it.
+    let pem = pem_crl(&vendor.crl(2, 1, &[]));
+    let (ok, out, err) = crl_add(file("vendor-2.pem", pem.as_bytes())).await;
+    assert!(ok && out.contains("Replaced the revocation list"), "{out}{err}");
+    wait_for(&revoked_phone, (200, ""), "the newer list is followed").await;
+
+    let (ok, out, _) = cmd(vec!["device-crl".into(), "list".into()]).await;
+    assert!(ok, "{out}");
+    let line = out
+        .lines()
+        .find(|l| l.contains("CN=Vendor Phone CA"))
+        .unwrap_or_else(|| panic!("{out}"));
+    assert_eq!(
+        out.lines().filter(|l| l.contains("Vendor")).count(),
+        1,
+        "one list per CA: {out}"
+    );
+    let id = line.split_whitespace().next().unwrap().to_string();
+    let (ok, out, err) = cmd(vec!["device-crl".into(), "remove".into(), id.clone()]).await;
+    assert!(ok, "{out}{err}");
+    let (ok, _, err) = cmd(vec!["device-crl".into(), "remove".into(), id]).await;
+    assert!(!ok && err.contains("no revocation list"), "{err}");
+}
+
+/// `der` as a PEM `X509 CRL` block.
+fn pem_crl(der: &[u8]) -> String {
+    use base64::Engine as _;
+    let b64 = base64::engine::general_purpose::STANDARD.encode(der);
+    let lines: Vec<&str> = b64
+        .as_bytes()
+        .chunks(64)
+        .map(|l| std::str::from_utf8(l).unwrap())
+        .collect();
+    format!(
+        "-----BEGIN X509 CRL-----\n{}\n-----END X509 CRL-----\n",
+        lines.join("\n")
+    )
 }
 
 /// The README's newcomer flow against the real binary: `rcs device-ca issue` signs a phone

@@ -11,6 +11,7 @@ pub mod boot_events;
 pub mod brandings;
 pub mod device;
 pub mod device_cas;
+pub mod device_crls;
 pub mod firmware;
 pub mod password_resets;
 pub mod phones;

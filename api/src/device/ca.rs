@@ -4,11 +4,12 @@
 use std::time::Duration;
 
 use rustls_pki_types::pem::PemObject;
-use rustls_pki_types::CertificateDer;
-use x509_parser::prelude::{FromDer, X509Certificate};
+use rustls_pki_types::{CertificateDer, CertificateRevocationListDer};
+use x509_parser::prelude::{CertificateRevocationList, FromDer, X509Certificate};
 
+use crate::db::device_crls::{self, NewCrl, Stored};
 use crate::db::{device_cas, Db};
-use crate::device::trust::DeviceTrust;
+use crate::device::trust::{DeviceTrust, Trusted};
 use crate::startup::AppState;
 use crate::storage::sha256_hex;
 
@@ -62,14 +63,18 @@ pub fn describe(der: CertificateDer<'static>) -> Result<CaCert, String> {
 }
 
 fn pem_of(der: &[u8]) -> String {
+    pem_block("CERTIFICATE", der)
+}
+
+fn pem_block(label: &str, der: &[u8]) -> String {
     use base64::Engine as _;
     let b64 = base64::engine::general_purpose::STANDARD.encode(der);
-    let mut out = String::from("-----BEGIN CERTIFICATE-----\n");
+    let mut out = format!("-----BEGIN {label}-----\n");
     for line in b64.as_bytes().chunks(64) {
         out.push_str(std::str::from_utf8(line).unwrap_or_default());
         out.push('\n');
     }
-    out.push_str("-----END CERTIFICATE-----\n");
+    out.push_str(&format!("-----END {label}-----\n"));
     out
 }
 
@@ -98,16 +103,105 @@ pub async fn register(db: &Db, pem: &str, what: &str) -> anyhow::Result<(Vec<CaC
     Ok((added, existing))
 }
 
-/// Trust in the configured bundle plus the database's CAs, as of now.
+/// One revocation list, checked to be signed by a trusted device CA.
+#[derive(Debug, Clone)]
+pub struct Crl {
+    pub issuer: String,
+    pub sha256: String,
+    pub pem: String,
+    /// Unix seconds.
+    pub this_update: i64,
+    pub next_update: Option<i64>,
+    pub revoked: i64,
+}
+
+/// Reads a revocation list as CAs publish it (DER, or PEM `X509 CRL`) and checks that one of
+/// `trusted` signed it: a list nobody trusted could otherwise revoke any phone.
+pub fn parse_crl(bytes: &[u8], trusted: &[CertificateDer<'_>]) -> Result<Crl, String> {
+    let der: CertificateRevocationListDer<'static> = if bytes.starts_with(b"-----BEGIN") {
+        let mut lists = CertificateRevocationListDer::pem_slice_iter(bytes);
+        match lists.next() {
+            Some(Ok(der)) if lists.next().is_none() => der,
+            Some(Ok(_)) => return Err("one revocation list per file, please".into()),
+            Some(Err(e)) => return Err(format!("invalid PEM: {e}")),
+            None => {
+                return Err("no revocation list found (expected -----BEGIN X509 CRL-----)".into())
+            }
+        }
+    } else {
+        CertificateRevocationListDer::from(bytes.to_vec())
+    };
+    let (rest, crl) = CertificateRevocationList::from_der(&der)
+        .map_err(|e| format!("unreadable revocation list: {e}"))?;
+    if !rest.is_empty() {
+        return Err("unreadable revocation list: trailing bytes".into());
+    }
+    let issuer = crl.issuer().to_string();
+    let signer = trusted
+        .iter()
+        .filter_map(|ca| X509Certificate::from_der(ca).ok().map(|(_, c)| c))
+        .filter(|ca| ca.subject() == crl.issuer())
+        .find(|ca| crl.verify_signature(ca.public_key()).is_ok());
+    if signer.is_none() {
+        return Err(format!(
+            "the revocation list of {issuer} is not signed by a trusted device CA \
+             (add the CA first with `rcs device-ca add`)"
+        ));
+    }
+    Ok(Crl {
+        sha256: sha256_hex(&der),
+        pem: pem_block("X509 CRL", &der),
+        issuer,
+        this_update: crl.last_update().timestamp(),
+        next_update: crl.next_update().map(|t| t.timestamp()),
+        revoked: crl.iter_revoked_certificates().count() as i64,
+    })
+}
+
+/// Stores a revocation list read from `what`; a newer list of the same CA replaces the older.
+pub async fn register_crl(
+    db: &Db,
+    bytes: &[u8],
+    what: &str,
+    configured: &[CertificateDer<'static>],
+) -> anyhow::Result<(Crl, Stored)> {
+    let (_, mut trusted) = stored_cas(db).await?;
+    trusted.extend(configured.iter().cloned());
+    let crl = parse_crl(bytes, &trusted).map_err(|e| anyhow::anyhow!("{what}: {e}"))?;
+    let stored = device_crls::store(
+        db,
+        &NewCrl {
+            issuer: &crl.issuer,
+            sha256: &crl.sha256,
+            pem: &crl.pem,
+            this_update: crl.this_update,
+            next_update: crl.next_update,
+            revoked: crl.revoked,
+        },
+        crate::db::now(),
+    )
+    .await?;
+    Ok((crl, stored))
+}
+
+/// Trust in the configured bundle plus the database's CAs and revocation lists, as of now.
 pub async fn load_trust(
     db: &Db,
     configured: Vec<CertificateDer<'static>>,
 ) -> anyhow::Result<DeviceTrust> {
-    let (stamp, stored) = stored(db).await?;
-    DeviceTrust::new(crate::tls::provider(), configured, stamp, stored)
+    DeviceTrust::new(crate::tls::provider(), configured, stored(db).await?)
 }
 
-async fn stored(db: &Db) -> sqlx::Result<(String, Vec<CertificateDer<'static>>)> {
+/// The stamp of what the database holds: CAs and revocation lists.
+async fn stamp(db: &Db) -> sqlx::Result<String> {
+    Ok(format!(
+        "{}|{}",
+        device_cas::stamp(db).await?,
+        device_crls::stamp(db).await?
+    ))
+}
+
+async fn stored_cas(db: &Db) -> sqlx::Result<(String, Vec<CertificateDer<'static>>)> {
     let stamp = device_cas::stamp(db).await?;
     let rows = device_cas::list(db).await?;
     let certs = rows
@@ -123,18 +217,38 @@ async fn stored(db: &Db) -> sqlx::Result<(String, Vec<CertificateDer<'static>>)>
     Ok((stamp, certs))
 }
 
-/// How often a node looks for CAs added or removed on any node.
+async fn stored(db: &Db) -> sqlx::Result<Trusted> {
+    let stamp = stamp(db).await?;
+    let (_, cas) = stored_cas(db).await?;
+    let crls = device_crls::list(db)
+        .await?
+        .iter()
+        .filter_map(
+            |r| match CertificateRevocationListDer::from_pem_slice(r.pem.as_bytes()) {
+                Ok(der) => Some(der),
+                Err(e) => {
+                    tracing::warn!(id = r.id, error = %e, "skipping an unreadable revocation list");
+                    None
+                }
+            },
+        )
+        .collect();
+    Ok(Trusted { stamp, cas, crls })
+}
+
+/// How often a node looks for CAs and revocation lists changed on any node.
 const FOLLOW_EVERY: Duration = Duration::from_secs(5);
 
-/// Keeps `state`'s trusted CAs in step with the database, so `rcs device-ca add/remove` takes
-/// effect on every running node within seconds, without a restart.
+/// Keeps `state`'s trusted CAs and revocation lists in step with the database, so
+/// `rcs device-ca` and `rcs device-crl` take effect on every running node within seconds,
+/// without a restart.
 pub async fn follow_trust(state: actix_web::web::Data<AppState>) {
     let mut tick = tokio::time::interval(FOLLOW_EVERY);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tick.tick().await;
         let trust = &state.device.trust;
-        let stamp = match device_cas::stamp(&state.db).await {
+        let stamp = match stamp(&state.db).await {
             Ok(s) => s,
             Err(e) => {
                 tracing::debug!(error = %e, "cannot check the device CAs");
@@ -145,8 +259,11 @@ pub async fn follow_trust(state: actix_web::web::Data<AppState>) {
             continue;
         }
         match stored(&state.db).await {
-            Ok((stamp, certs)) => match trust.replace(stamp, certs) {
-                Ok(()) => tracing::info!(anchors = trust.anchors(), "device CAs reloaded"),
+            Ok(next) => match trust.replace(next) {
+                Ok(()) => tracing::info!(
+                    anchors = trust.anchors(),
+                    "device CAs and revocation lists reloaded"
+                ),
                 Err(e) => tracing::warn!(error = %e, "cannot reload the device CAs"),
             },
             Err(e) => tracing::debug!(error = %e, "cannot read the device CAs"),

@@ -9,7 +9,9 @@
 //!   of a bare TLS alert nobody can diagnose.
 //! - on a device route, [`DeviceTrust::verify`] checks the chain against the current CA set:
 //!   the configured bundle plus the CAs operators add with `rcs device-ca add` (kept in the
-//!   database, so every node sees them; nodes reload them every few seconds).
+//!   database, so every node sees them; nodes reload them every few seconds), and against
+//!   the revocation lists added with `rcs device-crl add` (same storage, same reload). A CA
+//!   without a list is not an error: revocation is checked where a list is known.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
@@ -21,7 +23,15 @@ use rustls::server::WebPkiClientVerifier;
 use rustls::{
     CertificateError, DigitallySignedStruct, DistinguishedName, RootCertStore, SignatureScheme,
 };
-use rustls_pki_types::{CertificateDer, UnixTime};
+use rustls_pki_types::{CertificateDer, CertificateRevocationListDer, UnixTime};
+
+/// What the database contributes to trust: CAs and revocation lists, with the stamp that
+/// identifies this set.
+pub struct Trusted {
+    pub stamp: String,
+    pub cas: Vec<CertificateDer<'static>>,
+    pub crls: Vec<CertificateRevocationListDer<'static>>,
+}
 
 /// Why a device certificate was not accepted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -95,14 +105,13 @@ struct Current {
 }
 
 impl DeviceTrust {
-    /// Trust in `configured` plus `stored` (the database's CAs, stamped with `stamp`).
+    /// Trust in `configured` plus `stored` (the database's CAs and revocation lists).
     pub fn new(
         provider: Arc<CryptoProvider>,
         configured: Vec<CertificateDer<'static>>,
-        stamp: String,
-        stored: Vec<CertificateDer<'static>>,
+        stored: Trusted,
     ) -> anyhow::Result<DeviceTrust> {
-        let current = build(&provider, &configured, stamp, stored)?;
+        let current = build(&provider, &configured, stored)?;
         Ok(DeviceTrust {
             provider,
             configured,
@@ -121,13 +130,10 @@ impl DeviceTrust {
         self.read().anchors
     }
 
-    /// Swaps in a new set of database CAs (after `rcs device-ca add/remove` on any node).
-    pub fn replace(
-        &self,
-        stamp: String,
-        stored: Vec<CertificateDer<'static>>,
-    ) -> anyhow::Result<()> {
-        let next = build(&self.provider, &self.configured, stamp, stored)?;
+    /// Swaps in a new set of database CAs and lists (after `rcs device-ca` or `rcs device-crl`
+    /// on any node).
+    pub fn replace(&self, stored: Trusted) -> anyhow::Result<()> {
+        let next = build(&self.provider, &self.configured, stored)?;
         *self.current.write().unwrap_or_else(|e| e.into_inner()) = next;
         self.generation.fetch_add(1, Ordering::AcqRel);
         Ok(())
@@ -170,11 +176,11 @@ impl DeviceTrust {
 fn build(
     provider: &Arc<CryptoProvider>,
     configured: &[CertificateDer<'static>],
-    stamp: String,
-    stored: Vec<CertificateDer<'static>>,
+    stored: Trusted,
 ) -> anyhow::Result<Current> {
+    let Trusted { stamp, cas, crls } = stored;
     let mut roots = RootCertStore::empty();
-    for ca in configured.iter().cloned().chain(stored) {
+    for ca in configured.iter().cloned().chain(cas) {
         // A CA that webpki cannot use is skipped (and reported by `rcs device-ca add`), so
         // one bad row cannot stop every phone from booting.
         if let Err(e) = roots.add(ca) {
@@ -187,6 +193,10 @@ fn build(
     } else {
         let v: Arc<dyn ClientCertVerifier> =
             WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider.clone())
+                .with_crls(crls)
+                // Revocation is checked where a CA published a list; phones of CAs without
+                // one are not refused for it.
+                .allow_unknown_revocation_status()
                 .build()
                 .map_err(|e| {
                     anyhow::anyhow!("cannot build the device certificate verifier: {e}")

@@ -41,6 +41,7 @@ pub const TABLES: &[&str] = &[
     "firmware_images",
     "branding_files",
     "device_cas",
+    "device_crls",
 ];
 
 /// Tables whose `id` is generated (an identity column on PostgreSQL).
@@ -52,6 +53,7 @@ const GENERATED_IDS: &[&str] = &[
     "audit_events",
     "boot_events",
     "device_cas",
+    "device_crls",
 ];
 
 /// The export's own format version (not the schema's).
