@@ -31,6 +31,9 @@ pub enum Error {
     /// 413: the body is larger than this route accepts.
     #[error("{0}")]
     PayloadTooLarge(String),
+    /// 415: the body is sent in an encoding rcs does not read (a compressed body).
+    #[error("{1}")]
+    UnsupportedMediaType(&'static str, String),
     /// 422: well-formed but invalid values; the message names the field.
     #[error("{1}")]
     Unprocessable(&'static str, String),
@@ -44,6 +47,10 @@ pub enum Error {
     /// 503: a dependency (the database) is unavailable.
     #[error("The service is temporarily unavailable. Try again shortly.")]
     Unavailable,
+    /// 503: the database refuses writes (disk full, read-only, I/O errors); reads still work.
+    /// Nothing of the request was written: its transaction is rolled back whole.
+    #[error("{}", .0.message())]
+    Storage(StorageProblem),
     /// 500: anything else. Logged in full, answered generically.
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
@@ -76,12 +83,14 @@ impl Error {
             | Error::Unauthorized(code, _)
             | Error::NotFound(code, _)
             | Error::Conflict(code, _)
+            | Error::UnsupportedMediaType(code, _)
             | Error::Unprocessable(code, _) => code,
             Error::Forbidden => "forbidden",
             Error::InvalidCsv(..) => "invalid_csv",
             Error::PayloadTooLarge(_) => "payload_too_large",
             Error::TooManyRequests { .. } => "too_many_requests",
             Error::Unavailable => "unavailable",
+            Error::Storage(problem) => problem.code(),
             Error::Internal(_) => "internal_error",
         }
     }
@@ -105,9 +114,10 @@ impl ResponseError for Error {
             Error::NotFound(..) => StatusCode::NOT_FOUND,
             Error::Conflict(..) => StatusCode::CONFLICT,
             Error::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            Error::UnsupportedMediaType(..) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Error::Unprocessable(..) | Error::InvalidCsv(..) => StatusCode::UNPROCESSABLE_ENTITY,
             Error::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
-            Error::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            Error::Unavailable | Error::Storage(_) => StatusCode::SERVICE_UNAVAILABLE,
             Error::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -123,6 +133,9 @@ impl ResponseError for Error {
             }
             Error::Unavailable => {
                 response.insert_header((header::RETRY_AFTER, "5"));
+            }
+            Error::Storage(_) => {
+                response.insert_header((header::RETRY_AFTER, "60"));
             }
             Error::Unauthorized(..) => {
                 response.insert_header((header::WWW_AUTHENTICATE, "Bearer"));
@@ -148,7 +161,75 @@ impl From<sqlx::Error> for Error {
                 tracing::warn!(error = %e, "database unavailable");
                 Error::Unavailable
             }
+            sqlx::Error::Database(db) => match StorageProblem::of(db.as_ref()) {
+                Some(problem) => {
+                    tracing::error!(error = %db, code = problem.code(), "the database refuses writes");
+                    Error::Storage(problem)
+                }
+                None => Error::Internal(
+                    anyhow::Error::new(sqlx::Error::Database(db)).context("database query failed"),
+                ),
+            },
             other => Error::Internal(anyhow::Error::new(other).context("database query failed")),
+        }
+    }
+}
+
+/// Why the database cannot store anything: the operator's problem, not the caller's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StorageProblem {
+    /// The disk (or the database's size limit) is full.
+    Full,
+    /// The database file or its folder is read-only.
+    ReadOnly,
+    /// The disk fails to read or write.
+    Failing,
+}
+
+impl StorageProblem {
+    /// Recognises the engines' storage errors: SQLite's primary result codes `SQLITE_FULL`
+    /// (13), `SQLITE_READONLY` (8) and `SQLITE_IOERR` (10), and PostgreSQL's SQLSTATEs
+    /// `53100` (disk full), `25006` (read-only transaction, a standby) and class `58` (I/O).
+    pub fn of(e: &dyn sqlx::error::DatabaseError) -> Option<StorageProblem> {
+        let code = e.code()?;
+        if e.try_downcast_ref::<sqlx::sqlite::SqliteError>().is_some() {
+            return match code.parse::<i64>().ok()? & 0xff {
+                13 => Some(StorageProblem::Full),
+                8 => Some(StorageProblem::ReadOnly),
+                10 => Some(StorageProblem::Failing),
+                _ => None,
+            };
+        }
+        match code.as_ref() {
+            "53100" => Some(StorageProblem::Full),
+            "25006" => Some(StorageProblem::ReadOnly),
+            c if c.starts_with("58") => Some(StorageProblem::Failing),
+            _ => None,
+        }
+    }
+
+    pub fn code(self) -> &'static str {
+        match self {
+            StorageProblem::Full => "storage_full",
+            StorageProblem::ReadOnly => "storage_read_only",
+            StorageProblem::Failing => "storage_failing",
+        }
+    }
+
+    pub fn message(self) -> &'static str {
+        match self {
+            StorageProblem::Full => {
+                "The service's storage is full, so nothing was changed. Reading still works; \
+                 the operator has been alerted."
+            }
+            StorageProblem::ReadOnly => {
+                "The service's storage is read-only, so nothing was changed. Reading still \
+                 works; the operator has been alerted."
+            }
+            StorageProblem::Failing => {
+                "The service cannot write to its storage, so nothing was changed. Try again \
+                 shortly."
+            }
         }
     }
 }

@@ -65,13 +65,34 @@ struct Checked {
     files: Vec<PathBuf>,
 }
 
-/// Reads and checks `dir/manifest.toml` and the images it lists (sizes and hashes).
-fn check(dir: &Path) -> Result<Checked> {
-    let path = dir.join(MANIFEST);
-    let text = std::fs::read_to_string(&path)
-        .map_err(|e| invalid(format!("Cannot read {}: {e}.", path.display())))?;
-    let not_valid =
-        |e: toml::de::Error| invalid(format!("{} is not a valid manifest: {e}", path.display()));
+/// A manifest whose every field is checked; its images are not read yet.
+#[derive(Debug)]
+pub struct ParsedManifest {
+    /// The canonical release number.
+    pub version: String,
+    /// Unix seconds of the release day.
+    pub released: i64,
+    pub notes: String,
+    images: Vec<ManifestImage>,
+}
+
+impl ParsedManifest {
+    /// The phone models the release has an image for, in manifest order.
+    pub fn models(&self) -> impl Iterator<Item = &str> {
+        self.images.iter().map(|i| i.model.as_str())
+    }
+
+    /// The image file names, each a bare name inside the release folder.
+    pub fn files(&self) -> impl Iterator<Item = &str> {
+        self.images.iter().map(|i| i.file.as_str())
+    }
+}
+
+/// Parses and checks a manifest's text (`source` names it in messages): TOML shape, release
+/// number, date, and every image's model and bare file name, each model once. Pure, so it is
+/// fuzzed (`api/fuzz`).
+pub fn parse_manifest(text: &str, source: &str) -> Result<ParsedManifest> {
+    let not_valid = |e: toml::de::Error| invalid(format!("{source} is not a valid manifest: {e}"));
     let mut table: toml::Table = text.parse().map_err(not_valid)?;
     // Authors write the date quoted or as a bare TOML date; both mean the same day.
     if let Some(toml::Value::Datetime(date)) = table.get("released") {
@@ -94,8 +115,6 @@ fn check(dir: &Path) -> Result<Checked> {
         return Err(invalid("The manifest lists no images ([[images]])."));
     }
     let mut models = HashSet::new();
-    let mut images = Vec::new();
-    let mut files = Vec::new();
     for image in &manifest.images {
         check_names(image)?;
         if !models.insert(image.model.as_str()) {
@@ -104,19 +123,36 @@ fn check(dir: &Path) -> Result<Checked> {
                 image.model
             )));
         }
+    }
+    Ok(ParsedManifest {
+        version: version.into_string(),
+        released,
+        notes: manifest.notes.trim().to_string(),
+        images: manifest.images,
+    })
+}
+
+/// Reads and checks `dir/manifest.toml` and the images it lists (sizes and hashes).
+fn check(dir: &Path) -> Result<Checked> {
+    let path = dir.join(MANIFEST);
+    let text = std::fs::read_to_string(&path)
+        .map_err(|e| invalid(format!("Cannot read {}: {e}.", path.display())))?;
+    let manifest = parse_manifest(&text, &path.display().to_string())?;
+    let mut images = Vec::new();
+    let mut files = Vec::new();
+    for image in &manifest.images {
         let file = dir.join(&image.file);
         images.push(check_image(image, &file)?);
         files.push(file);
     }
     images.sort_by(|a, b| a.model.cmp(&b.model));
-    let version = version.into_string();
     for image in &mut images {
-        image.version.clone_from(&version);
+        image.version.clone_from(&manifest.version);
     }
     let release = ReleaseRow {
-        version,
-        released,
-        notes: manifest.notes.trim().to_string(),
+        version: manifest.version,
+        released: manifest.released,
+        notes: manifest.notes,
         created_at: 0,
     };
     Ok(Checked {

@@ -68,7 +68,72 @@ pub fn document() -> utoipa::openapi::OpenApi {
         .configure(crate::routes::configure)
         .split_for_parts();
     api.info.version = env!("CARGO_PKG_VERSION").to_string();
+    document_common_answers(&mut api);
     api
+}
+
+/// Answers that middleware and the database give on every route, which handlers never list
+/// themselves: every `/api/v1` operation can answer 503 (the database is down, or refuses
+/// writes: disk full, read-only), and every operation that takes a body answers 415 to a
+/// compressed one (`refuse_encoded_bodies` in startup.rs).
+fn document_common_answers(api: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::{
+        header::HeaderBuilder, ContentBuilder, KnownFormat, ObjectBuilder, Ref, ResponseBuilder,
+        SchemaFormat, Type,
+    };
+    let api_error = || {
+        ContentBuilder::new()
+            .schema(Some(Ref::from_schema_name("ApiError")))
+            .build()
+    };
+    let response = ResponseBuilder::new()
+        .description(
+            "The database is unavailable (`unavailable`) or refuses writes (`storage_full`, \
+             `storage_read_only`, `storage_failing`); nothing was changed. Retry after \
+             `Retry-After` seconds.",
+        )
+        .content("application/json", api_error())
+        .header(
+            "Retry-After",
+            HeaderBuilder::new()
+                .schema(
+                    ObjectBuilder::new()
+                        .schema_type(Type::Integer)
+                        .format(Some(SchemaFormat::KnownFormat(KnownFormat::Int32))),
+                )
+                .description(Some("Seconds to wait before retrying"))
+                .build(),
+        )
+        .build();
+    let encoded = ResponseBuilder::new()
+        .description(
+            "The body declares a `Content-Encoding` (`unsupported_content_encoding`): send it \
+             uncompressed.",
+        )
+        .content("application/json", api_error())
+        .build();
+    for (path, item) in api.paths.paths.iter_mut() {
+        let operations = [
+            &mut item.get,
+            &mut item.put,
+            &mut item.post,
+            &mut item.delete,
+            &mut item.patch,
+        ];
+        for operation in operations.into_iter().flatten() {
+            let responses = &mut operation.responses.responses;
+            if operation.request_body.is_some() {
+                responses
+                    .entry("415".to_string())
+                    .or_insert_with(|| encoded.clone().into());
+            }
+            if path.starts_with("/api/v1/") {
+                responses
+                    .entry("503".to_string())
+                    .or_insert_with(|| response.clone().into());
+            }
+        }
+    }
 }
 
 /// The document as YAML, exactly as committed in `openapi.yaml`.

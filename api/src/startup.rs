@@ -12,9 +12,11 @@ use actix_http::body::BoxBody;
 use actix_http::{HttpServiceBuilder, Protocol, Request, Response};
 use actix_service::{map_config, IntoServiceFactory, Service, ServiceFactory, ServiceFactoryExt};
 use actix_tls::accept::rustls_0_23::{Acceptor, TlsStream};
-use actix_web::dev::{AppConfig, Extensions};
+use actix_web::body::{EitherBody, MessageBody};
+use actix_web::dev::{AppConfig, Extensions, ServiceRequest, ServiceResponse};
 use actix_web::dev::{Server, ServerHandle};
 use actix_web::middleware::DefaultHeaders;
+use actix_web::middleware::Next;
 use actix_web::rt::net::TcpStream;
 use actix_web::{web, App, HttpServer};
 use anyhow::Context;
@@ -63,12 +65,7 @@ pub struct Application {
 
 impl Application {
     pub async fn build(settings: Settings) -> anyhow::Result<Application> {
-        std::fs::create_dir_all(&settings.data_dir).with_context(|| {
-            format!(
-                "cannot create the data directory {}",
-                settings.data_dir.display()
-            )
-        })?;
+        crate::storage::ensure_writable(&settings.data_dir)?;
         let db = Db::connect_and_migrate(&settings.database_url, settings.database_max_connections)
             .await?;
         let tls = tls::load_or_generate(&settings)?;
@@ -139,6 +136,7 @@ impl Application {
         let app_state = state.clone();
         let app = move || {
             App::new()
+                .wrap(actix_web::middleware::from_fn(refuse_encoded_bodies))
                 .wrap(actix_web::middleware::from_fn(metrics::track))
                 .wrap(security_headers())
                 .wrap(TracingLogger::default())
@@ -404,6 +402,33 @@ fn security_headers() -> DefaultHeaders {
         .add(("X-Content-Type-Options", "nosniff"))
         .add(("X-Frame-Options", "DENY"))
         .add(("Referrer-Policy", "no-referrer"))
+}
+
+/// Request bodies are read as sent: actix-web's decompression is not compiled in, so nothing
+/// is ever inflated and a small compressed body cannot grow past a route's size limit (a
+/// "zip bomb"). A body that declares a content coding is refused with a clear 415 instead of
+/// being misread as garbage. A coding on a request without a body means nothing and passes.
+async fn refuse_encoded_bodies(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
+    use actix_web::http::header;
+    let headers = req.headers();
+    let encoded = headers
+        .get(header::CONTENT_ENCODING)
+        .is_some_and(|v| !v.as_bytes().eq_ignore_ascii_case(b"identity"));
+    let has_body = headers.contains_key(header::TRANSFER_ENCODING)
+        || headers
+            .get(header::CONTENT_LENGTH)
+            .is_some_and(|v| v.as_bytes() != b"0");
+    if encoded && has_body {
+        let refusal = Error::UnsupportedMediaType(
+            "unsupported_content_encoding",
+            "Send the request body uncompressed (no Content-Encoding).".into(),
+        );
+        return Ok(req.error_response(refusal).map_into_right_body());
+    }
+    Ok(next.call(req).await?.map_into_left_body())
 }
 
 fn json_config() -> web::JsonConfig {

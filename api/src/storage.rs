@@ -15,6 +15,25 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use sha2::{Digest, Sha256};
 
+/// Checks that rcs can write in its data directory (creating it when missing) by writing and
+/// removing a probe file. The database, certificates and stored files all live there, so a
+/// directory that cannot be written is refused up front, with its name and the reason (a
+/// read-only filesystem is named as such), instead of failing later at some write.
+pub fn ensure_writable(dir: &Path) -> anyhow::Result<()> {
+    let probe = dir.join(".rcs-write-probe");
+    let result = fs::create_dir_all(dir)
+        .and_then(|()| fs::write(&probe, b"probe"))
+        .and_then(|()| fs::remove_file(&probe));
+    result.map_err(|e| match e.kind() {
+        std::io::ErrorKind::ReadOnlyFilesystem => anyhow::anyhow!(
+            "the data directory {} is on a read-only filesystem ({e}): rcs keeps its database, \
+             certificates and files there; make it writable and start again",
+            dir.display()
+        ),
+        _ => anyhow::anyhow!("the data directory {} is not writable: {e}", dir.display()),
+    })
+}
+
 /// The blob store under a data directory. Cheap to clone.
 #[derive(Debug, Clone)]
 pub struct BlobStore {

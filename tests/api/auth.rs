@@ -17,6 +17,7 @@ on_both_engines!(
     a_user_gets_403_on_a_super_user_route,
     failed_logins_are_throttled_per_email_and_per_client,
     malformed_requests_get_a_json_error,
+    compressed_bodies_are_refused_never_inflated,
 );
 
 async fn login_returns_a_token_the_api_accepts(engine: Engine) {
@@ -158,6 +159,32 @@ async fn tampered_unsigned_and_foreign_tokens_are_rejected(engine: Engine) {
             with("sub", json!((user_id + 1000).to_string())),
         ),
         ("claim of the wrong type", with("exp", json!("tomorrow"))),
+        // HS/RS confusion: a header naming an asymmetric (or any other) algorithm is refused
+        // before any key is tried, even when the MAC over it is made with the real secret.
+        (
+            "RS256 header",
+            sign(
+                &json!({"alg": "RS256", "typ": "JWT"}),
+                &claims,
+                JWT_SECRET.as_bytes(),
+            ),
+        ),
+        (
+            "ES256 header",
+            sign(
+                &json!({"alg": "ES256", "typ": "JWT"}),
+                &claims,
+                JWT_SECRET.as_bytes(),
+            ),
+        ),
+        (
+            "HS512 header",
+            sign(
+                &json!({"alg": "HS512", "typ": "JWT"}),
+                &claims,
+                JWT_SECRET.as_bytes(),
+            ),
+        ),
         (
             "unknown session",
             with("jti", json!("00000000000000000000000000000000")),
@@ -286,4 +313,105 @@ async fn malformed_requests_get_a_json_error(engine: Engine) {
         .unwrap();
     assert_eq!(unknown.status(), 404);
     assert_eq!(error_body(unknown).await.code, "not_found");
+}
+
+/// `bytes` compressed by the system's gzip (level 9).
+fn gzip(bytes: &[u8]) -> Vec<u8> {
+    use std::io::Write;
+    let mut child = std::process::Command::new("gzip")
+        .arg("-9c")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("gzip runs");
+    let mut stdin = child.stdin.take().unwrap();
+    let input = bytes.to_vec();
+    let writer = std::thread::spawn(move || stdin.write_all(&input));
+    let output = child.wait_with_output().unwrap();
+    writer.join().unwrap().unwrap();
+    assert!(output.status.success());
+    output.stdout
+}
+
+/// A compressed body is never inflated, so it cannot slip past a size limit: a 150 MB CSV
+/// that gzips to ~150 KB (over twice the import's 64 MiB limit once inflated) and a JSON login
+/// are both refused with 415 `unsupported_content_encoding`, a 1.6 MB JSON body is 413, and
+/// nothing is written. The same request uncompressed, or marked `identity`, is read as usual.
+async fn compressed_bodies_are_refused_never_inflated(engine: Engine) {
+    let app = spawn_app(engine).await;
+    app.create_account("Acme", "admin@acme.example").await;
+    let token = app.token("admin@acme.example").await;
+
+    let line = b"00085D000001\n";
+    let bomb = gzip(&line.repeat(150_000_000 / line.len()));
+    assert!(bomb.len() < 1024 * 1024, "{} bytes", bomb.len());
+    for encoding in ["gzip", "br", "deflate", "zstd"] {
+        let response = app
+            .client
+            .post(app.url("/api/v1/phones/import"))
+            .bearer_auth(&token)
+            .header("content-type", "text/csv")
+            .header("content-encoding", encoding)
+            .body(bomb.clone())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 415, "{encoding}");
+        assert_eq!(
+            error_body(response).await.code,
+            "unsupported_content_encoding"
+        );
+    }
+    let login = json!({"email": "admin@acme.example", "password": PASSWORD});
+    let compressed = app
+        .client
+        .post(app.url("/api/v1/auth/login"))
+        .header("content-type", "application/json")
+        .header("content-encoding", "gzip")
+        .body(gzip(login.to_string().as_bytes()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(compressed.status(), 415);
+    // Uncompressed bodies meet each route's own limit: 1 MiB for JSON.
+    let macs: Vec<String> = (0..100_000).map(|i| format!("00085D{i:06X}")).collect();
+    let oversized = app
+        .post("/api/v1/phones", &token, &json!({ "macs": macs }))
+        .await;
+    assert_eq!(oversized.status(), 413);
+    assert_eq!(error_body(oversized).await.code, "payload_too_large");
+    let summary: Value = app
+        .get("/api/v1/summary", &token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(summary["phones"], 0, "{summary}");
+
+    let plain = app
+        .client
+        .post(app.url("/api/v1/phones/import"))
+        .bearer_auth(&token)
+        .header("content-type", "text/csv")
+        .header("content-encoding", "identity")
+        .body("00085D000001\n")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(plain.status(), 200, "{}", plain.text().await.unwrap());
+    let summary: Value = app
+        .get("/api/v1/summary", &token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(summary["phones"], 1, "{summary}");
+    let uncompressed = app
+        .client
+        .post(app.url("/api/v1/auth/login"))
+        .json(&login)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(uncompressed.status(), 200);
 }

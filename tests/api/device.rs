@@ -1112,7 +1112,10 @@ async fn revoked_certificates_are_refused_once_the_cas_revocation_list_is_added(
     // A list can only be added for a CA that is trusted.
     let list = file("vendor-1.crl", &vendor.crl(1, 2, &[1001]));
     let (ok, _, err) = crl_add(list.clone()).await;
-    assert!(!ok && err.contains("not signed by a trusted device CA"), "{err}");
+    assert!(
+        !ok && err.contains("not signed by a trusted device CA"),
+        "{err}"
+    );
     let (ok, out, err) = cmd(vec![
         "device-ca".into(),
         "add".into(),
@@ -1127,7 +1130,10 @@ async fn revoked_certificates_are_refused_once_the_cas_revocation_list_is_added(
     assert!(!ok && err.contains("unreadable revocation list"), "{err}");
     let impostor = TestCa::new("Vendor Phone CA");
     let (ok, _, err) = crl_add(file("impostor.crl", &impostor.crl(9, 1, &[1002]))).await;
-    assert!(!ok && err.contains("not signed by a trusted device CA"), "{err}");
+    assert!(
+        !ok && err.contains("not signed by a trusted device CA"),
+        "{err}"
+    );
 
     let (ok, out, err) = crl_add(list.clone()).await;
     assert!(ok, "{out}{err}");
@@ -1145,12 +1151,18 @@ async fn revoked_certificates_are_refused_once_the_cas_revocation_list_is_added(
     let (ok, out, _) = crl_add(list).await;
     assert!(ok && out.contains("in use already"), "{out}");
     let (ok, _, err) = crl_add(file("vendor-0.crl", &vendor.crl(0, 30, &[]))).await;
-    assert!(!ok && err.contains("older than the revocation list"), "{err}");
+    assert!(
+        !ok && err.contains("older than the revocation list"),
+        "{err}"
+    );
 
     // A newer list (PEM this time) that no longer lists 1001 replaces it.
     let pem = pem_crl(&vendor.crl(2, 1, &[]));
     let (ok, out, err) = crl_add(file("vendor-2.pem", pem.as_bytes())).await;
-    assert!(ok && out.contains("Replaced the revocation list"), "{out}{err}");
+    assert!(
+        ok && out.contains("Replaced the revocation list"),
+        "{out}{err}"
+    );
     wait_for(&revoked_phone, (200, ""), "the newer list is followed").await;
 
     let (ok, out, _) = cmd(vec!["device-crl".into(), "list".into()]).await;
@@ -1402,27 +1414,33 @@ fn via_port(url: &str, port: u16) -> (String, String) {
     )
 }
 
-#[tokio::test]
-async fn while_postgres_is_down_phones_get_503_with_retry_after_and_service_resumes_by_itself() {
-    if crate::helpers::skip_without_postgres() {
-        return;
-    }
+/// A booth on PostgreSQL whose every database connection goes through a [`DbProxy`].
+async fn booth_behind_proxy() -> (Booth, DbProxy) {
     let ca = TestCa::new("Test Phone Vendor CA");
     let dir = tempfile::tempdir().unwrap();
     let ca_path = dir.path().join("device-ca.pem");
     std::fs::write(&ca_path, ca.pem()).unwrap();
     let mut env = crate::helpers::TestEnv::new(Engine::Postgres).await;
     let (_, upstream) = via_port(&env.settings.database_url, 0);
-    let mut proxy = DbProxy::start(upstream).await;
+    let proxy = DbProxy::start(upstream).await;
     let (proxied, _) = via_port(&env.settings.database_url, proxy.port);
     env.settings.database_url = proxied;
     env.settings.device_ca = Some(ca_path);
     let app = crate::helpers::start(env).await;
-    let b = Booth {
+    let booth = Booth {
         app,
         ca,
         _ca_dir: dir,
     };
+    (booth, proxy)
+}
+
+#[tokio::test]
+async fn while_postgres_is_down_phones_get_503_with_retry_after_and_service_resumes_by_itself() {
+    if crate::helpers::skip_without_postgres() {
+        return;
+    }
+    let (b, mut proxy) = booth_behind_proxy().await;
     let p = provision(&b.app, "Acme", MAC, None).await;
     let phone = b.phone_for(MAC);
     let path = format!("/phone/{MAC}");
@@ -1461,6 +1479,104 @@ async fn while_postgres_is_down_phones_get_503_with_retry_after_and_service_resu
         .filter(|e| !matches!(e.outcome, BootOutcome::Refused | BootOutcome::Unknown))
         .count();
     assert_eq!(answered, 2, "{:?}", history.items);
+}
+
+/// What a 6757i on 4.2.0.181 with this MAC sends as its User-Agent.
+fn user_agent_of(mac: &str) -> String {
+    let pairs: Vec<&str> = (0..6).map(|i| &mac[i * 2..i * 2 + 2]).collect();
+    format!("Aastra6757i MAC:{} V:4.2.0.181-SIP", pairs.join("-"))
+}
+
+/// A boot storm while PostgreSQL goes away and comes back (every connection cut, nothing
+/// listening, then the server back at the same address, as in a restart): 16 phones boot
+/// without pause on their own connections. While the database is gone each boot is a 503
+/// with `Retry-After`, never a 500 or a hang; rcs recovers by itself; and every boot that was
+/// answered 200 (including those whose event was still queued when the database went) is in
+/// the history afterwards. Events are written at least once: a batch whose commit was cut
+/// mid-flight is written again, so the history may hold a duplicate but never fewer.
+#[tokio::test]
+async fn a_boot_storm_through_a_postgres_outage_loses_no_answered_boot() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::Arc;
+    if crate::helpers::skip_without_postgres() {
+        return;
+    }
+    const PHONES: u64 = 16;
+    let (b, mut proxy) = booth_behind_proxy().await;
+    let macs: Vec<String> = (0..PHONES).map(|i| format!("00085D77{i:04X}")).collect();
+    let p = provision(&b.app, "Acme", &macs[0], None).await;
+    let added = b
+        .app
+        .post(
+            "/api/v1/phones",
+            &p.token,
+            &json!({"macs": macs[1..], "server_id": p.server_id}),
+        )
+        .await;
+    assert!(added.status().is_success());
+    let b = Arc::new(b);
+    let stop = Arc::new(AtomicBool::new(false));
+    let mut storm = tokio::task::JoinSet::new();
+    for mac in macs.clone() {
+        let (b, stop) = (b.clone(), stop.clone());
+        storm.spawn(async move {
+            let phone = b.phone_for(&mac);
+            let path = format!("/phone/{mac}");
+            let ua = user_agent_of(&mac);
+            let (mut answered, mut unavailable) = (0usize, 0usize);
+            while !stop.load(Ordering::Relaxed) {
+                let response = b.boot(&phone, &path, &ua).await;
+                match response.status().as_u16() {
+                    200 => answered += 1,
+                    503 => {
+                        assert!(response.headers().contains_key("retry-after"));
+                        unavailable += 1;
+                    }
+                    other => panic!("{mac}: {other} {}", response.text().await.unwrap()),
+                }
+                // At most ~50 boots a second per phone: a history page holds them all.
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+            (mac, answered, unavailable)
+        });
+    }
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    proxy.down().await;
+    tokio::time::sleep(Duration::from_millis(2000)).await;
+    proxy.up().await;
+    tokio::time::sleep(Duration::from_millis(2000)).await;
+    stop.store(true, Ordering::Relaxed);
+    let mut results = Vec::new();
+    while let Some(result) = storm.join_next().await {
+        results.push(result.unwrap());
+    }
+    let unavailable: usize = results.iter().map(|r| r.2).sum();
+    assert!(unavailable > 0, "the outage was seen by the phones");
+    // Recovered by itself: every phone is answered again.
+    for mac in &macs {
+        let response = b
+            .boot(
+                &b.phone_for(mac),
+                &format!("/phone/{mac}"),
+                &user_agent_of(mac),
+            )
+            .await;
+        assert_eq!(response.status(), 200, "{mac} after the outage");
+    }
+    for (mac, answered, _) in &results {
+        let expected = answered + 1;
+        assert!(*answered > 0, "{mac} was answered during the storm");
+        let history = events(&b.app, &p.token, mac, expected).await;
+        let recorded = history
+            .items
+            .iter()
+            .filter(|e| !matches!(e.outcome, BootOutcome::Refused | BootOutcome::Unknown))
+            .count();
+        assert!(
+            recorded >= expected,
+            "{mac}: {expected} boots answered, {recorded} recorded"
+        );
+    }
 }
 
 on_both_engines!(boots_refusals_and_downloads_are_counted_on_the_private_metrics_listener);

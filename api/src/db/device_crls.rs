@@ -64,12 +64,11 @@ pub async fn stamp(db: &Db) -> sqlx::Result<String> {
 /// Stores `crl`, replacing an older list of the same issuer in one transaction.
 pub async fn store(db: &Db, crl: &NewCrl<'_>, now: i64) -> sqlx::Result<Stored> {
     let mut tx = db.begin_write().await?;
-    let existing: Option<(i64, String, i64)> = sqlx::query_as(
-        "SELECT id, sha256, this_update FROM device_crls WHERE issuer = $1",
-    )
-    .bind(crl.issuer)
-    .fetch_optional(&mut *tx)
-    .await?;
+    let existing: Option<(i64, String, i64)> =
+        sqlx::query_as("SELECT id, sha256, this_update FROM device_crls WHERE issuer = $1")
+            .bind(crl.issuer)
+            .fetch_optional(&mut *tx)
+            .await?;
     let outcome = match existing {
         Some((_, sha, _)) if sha == crl.sha256 => return Ok(Stored::Unchanged),
         Some((_, _, this_update)) if this_update > crl.this_update => return Ok(Stored::Older),

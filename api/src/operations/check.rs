@@ -100,21 +100,13 @@ fn addresses(settings: &Settings) -> Vec<Finding> {
 }
 
 fn data_dir(dir: &Path) -> Finding {
-    let probe = dir.join(".rcs-config-check");
-    let result = std::fs::create_dir_all(dir)
-        .and_then(|()| std::fs::write(&probe, b"probe"))
-        .and_then(|()| std::fs::remove_file(&probe));
-    match result {
+    match crate::storage::ensure_writable(dir) {
         Ok(()) => Finding::new(
             Verdict::Ok,
             "data_dir",
             format!("{} is writable", dir.display()),
         ),
-        Err(e) => Finding::new(
-            Verdict::Error,
-            "data_dir",
-            format!("{} is not writable: {e}", dir.display()),
-        ),
+        Err(e) => Finding::new(Verdict::Error, "data_dir", format!("{e:#}")),
     }
 }
 

@@ -1,0 +1,166 @@
+//! What reaches the log: never a password, a token, a reset link or a configured secret, even
+//! with every module logging at `trace`.
+
+use std::ffi::OsString;
+use std::time::Duration;
+
+use serde_json::{json, Value};
+
+use crate::cli::{create_account, serve};
+use crate::helpers::{random_hex, Engine, TestEnv, PASSWORD};
+use crate::on_both_engines;
+use crate::smtp::SmtpServer;
+
+on_both_engines!(passwords_tokens_and_secrets_never_reach_the_log);
+
+/// `rcs serve` at `RUST_LOG=trace`, with SMTP, a JWT secret and (on PostgreSQL) a database
+/// password configured, goes through every flow that handles a secret: a failed and a good
+/// login, authenticated calls, a password change, a mailed reset and its confirmation, logout.
+/// Then not one of those secrets may appear anywhere in what it logged.
+async fn passwords_tokens_and_secrets_never_reach_the_log(engine: Engine) {
+    let env = TestEnv::new(engine).await;
+    let email = "admin@acme.example";
+    create_account(&env, "Acme", email).await;
+    let smtp = SmtpServer::start().await;
+    let jwt_secret = format!("jwt-secret-{}", random_hex(16));
+    let db_password = format!("dbpw{}", random_hex(8));
+    // PostgreSQL on this machine trusts local connections, so a password in the URL is
+    // accepted (and ignored by the server): rcs must still never print it.
+    let database_url = match engine {
+        Engine::Sqlite => env.settings.database_url.clone(),
+        Engine::Postgres => {
+            env.settings
+                .database_url
+                .replacen("postgres@", &format!("postgres:{db_password}@"), 1)
+        }
+    };
+    let settings: Vec<(&str, OsString)> = vec![
+        ("RUST_LOG", "trace".into()),
+        ("RCS_DATA_DIR", env.data_dir().into()),
+        ("RCS_DATABASE_URL", database_url.into()),
+        ("RCS_JWT_SECRET", jwt_secret.clone().into()),
+        ("RCS_SMTP_URL", smtp.url().into()),
+        ("RCS_WORKERS", "1".into()),
+    ];
+    let (mut child, port, log) = tokio::task::spawn_blocking(move || {
+        let envs: Vec<(&str, &std::ffi::OsStr)> =
+            settings.iter().map(|(k, v)| (*k, v.as_os_str())).collect();
+        serve(&envs)
+    })
+    .await
+    .unwrap();
+
+    let cert = std::fs::read(env.data_dir().join("tls/server.crt")).unwrap();
+    let client = reqwest::Client::builder()
+        .add_root_certificate(reqwest::Certificate::from_pem(&cert).unwrap())
+        .build()
+        .unwrap();
+    let url = |path: &str| format!("https://localhost:{port}{path}");
+    let login = |password: String| {
+        client
+            .post(url("/api/v1/auth/login"))
+            .json(&json!({ "email": email, "password": password }))
+            .send()
+    };
+    let wrong = format!("wrong-{}", random_hex(8));
+    assert_eq!(login(wrong.clone()).await.unwrap().status(), 401);
+    let response = login(PASSWORD.to_string()).await.unwrap();
+    assert_eq!(response.status(), 200);
+    let token = response.json::<Value>().await.unwrap()["token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let me = client
+        .get(url("/api/v1/me"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(me.status(), 200);
+
+    let changed = format!("changed {}", random_hex(8));
+    let response = client
+        .put(url("/api/v1/me/password"))
+        .bearer_auth(&token)
+        .json(&json!({ "current_password": PASSWORD, "new_password": changed }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 204);
+
+    let response = client
+        .post(url("/api/v1/auth/password-reset"))
+        .json(&json!({ "email": email }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 202);
+    let mail = smtp.wait_for(1).await.remove(0);
+    let reset = mail.reset_token().expect("the mail holds a reset link");
+    let reset_password = format!("reset {}", random_hex(8));
+    let response = client
+        .post(url("/api/v1/auth/password-reset/confirm"))
+        .json(&json!({ "token": reset, "new_password": reset_password }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 204);
+    let response = login(reset_password.clone()).await.unwrap();
+    assert_eq!(response.status(), 200);
+    let second = response.json::<Value>().await.unwrap()["token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let response = client
+        .post(url("/api/v1/auth/logout"))
+        .bearer_auth(&second)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 204);
+    // The old token, now revoked, is presented once more: a refusal must not log it either.
+    let refused = client
+        .get(url("/api/v1/me"))
+        .bearer_auth(&second)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 401);
+
+    // Let the last lines arrive, then stop the service.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let _ = child.kill();
+    let _ = tokio::task::spawn_blocking(move || child.wait()).await;
+    let lines = log.lock().unwrap().clone();
+    let text = lines.join("\n");
+    assert!(
+        lines.iter().filter(|l| l.contains("TRACE")).count() > 100,
+        "the service logged at trace level ({} lines)",
+        lines.len()
+    );
+    assert!(
+        text.contains("/api/v1/auth/login"),
+        "requests are logged, so their secrets had the chance to leak"
+    );
+    let signature = |jwt: &str| jwt.rsplit('.').next().unwrap().to_string();
+    let secrets = [
+        ("the account password", PASSWORD.to_string()),
+        ("a wrong password", wrong),
+        ("the changed password", changed),
+        ("the password set by reset", reset_password),
+        ("a session token", token.clone()),
+        ("a session token's signature", signature(&token)),
+        ("another session token's signature", signature(&second)),
+        ("the reset token", reset),
+        ("the JWT secret", jwt_secret),
+        ("the database password", db_password),
+    ];
+    for (what, secret) in secrets {
+        if engine == Engine::Sqlite && what == "the database password" {
+            continue;
+        }
+        if let Some(line) = lines.iter().find(|l| l.contains(&secret)) {
+            panic!("{what} reached the log: {line}");
+        }
+    }
+}
