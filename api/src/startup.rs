@@ -57,7 +57,8 @@ pub struct Application {
     metrics_port: Option<u16>,
     https_port: u16,
     http_port: Option<u16>,
-    housekeeping: tokio::task::JoinHandle<()>,
+    /// Periodic tasks (housekeeping, following the device CAs); aborted on shutdown.
+    background: Vec<tokio::task::JoinHandle<()>>,
     mail_worker: tokio::task::JoinHandle<()>,
     boot_writer: tokio::task::JoinHandle<()>,
     state: web::Data<AppState>,
@@ -234,8 +235,10 @@ impl Application {
             }
             None => (None, None),
         };
-        let housekeeping = tokio::spawn(housekeeping(state.clone()));
-        tokio::spawn(device::ca::follow_trust(state.clone()));
+        let background = vec![
+            tokio::spawn(housekeeping(state.clone())),
+            tokio::spawn(device::ca::follow_trust(state.clone())),
+        ];
 
         tracing::info!(
             https_port,
@@ -253,7 +256,7 @@ impl Application {
             metrics_port,
             https_port,
             http_port,
-            housekeeping,
+            background,
             mail_worker,
             boot_writer,
             state,
@@ -292,8 +295,12 @@ impl Application {
             handle.stop(true).await;
             let _ = task.await;
         }
-        self.housekeeping.abort();
-        let _ = self.housekeeping.await;
+        // The periodic tasks hold the state too: they end first, or the queues below would
+        // never see their last sender go.
+        for task in self.background {
+            task.abort();
+            let _ = task.await;
+        }
         // Mail already queued (a reset link, say) still goes out, and boot events already
         // answered are written, within a bounded wait: each worker ends once its queue's last
         // sender, held by the state, is gone.

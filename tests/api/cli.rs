@@ -62,6 +62,43 @@ pub fn serve(envs: &[(&str, &std::ffi::OsStr)]) -> (std::process::Child, u16, Se
     (child, port, log)
 }
 
+/// [`serve`] with owned settings, waited for off the async runtime.
+pub async fn serve_with(
+    settings: &[(&'static str, std::ffi::OsString)],
+) -> (std::process::Child, u16, ServeLog) {
+    let settings = settings.to_vec();
+    tokio::task::spawn_blocking(move || {
+        let envs: Vec<(&str, &std::ffi::OsStr)> =
+            settings.iter().map(|(k, v)| (*k, v.as_os_str())).collect();
+        serve(&envs)
+    })
+    .await
+    .expect("rcs serve started")
+}
+
+/// A client that trusts the server certificate in `certs` (`server.crt`: the one `rcs serve`
+/// generated in its data directory's `tls/`, or one a test configured).
+pub fn trusting(certs: &std::path::Path) -> reqwest::ClientBuilder {
+    let server = std::fs::read(certs.join("server.crt")).expect("server.crt");
+    reqwest::Client::builder()
+        .add_root_certificate(reqwest::Certificate::from_pem(&server).unwrap())
+}
+
+/// Logs `email` in at `base` (`https://localhost:PORT`) and returns the session token.
+pub async fn login(client: &reqwest::Client, base: &str, email: &str, password: &str) -> String {
+    let answer = client
+        .post(format!("{base}/api/v1/auth/login"))
+        .json(&serde_json::json!({ "email": email, "password": password }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 200);
+    answer.json::<serde_json::Value>().await.unwrap()["token"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
 /// `rcs account create` for `name` with the Super User `email` and the test password, as an
 /// operator would run it; panics with the command's output when it fails.
 pub async fn create_account(env: &TestEnv, name: &str, email: &str) {

@@ -81,10 +81,7 @@ fn write_certs(dir: &Path) -> TestCa {
 }
 
 fn client(certs: &Path, identity: Option<&crate::device::PhoneCert>) -> reqwest::Client {
-    let server = std::fs::read(certs.join("server.crt")).unwrap();
-    let mut builder = reqwest::Client::builder()
-        .add_root_certificate(reqwest::Certificate::from_pem(&server).unwrap())
-        .timeout(Duration::from_secs(30));
+    let mut builder = crate::cli::trusting(certs).timeout(Duration::from_secs(30));
     if let Some(c) = identity {
         let pem = format!("{}{}", c.cert, c.key);
         builder = builder.identity(reqwest::Identity::from_pem(pem.as_bytes()).unwrap());
@@ -93,17 +90,7 @@ fn client(certs: &Path, identity: Option<&crate::device::PhoneCert>) -> reqwest:
 }
 
 async fn login(http: &reqwest::Client, node: &Node) -> String {
-    let answer = http
-        .post(node.url("/api/v1/auth/login"))
-        .json(&json!({"email": "admin@acme.example", "password": PASSWORD}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(answer.status(), 200);
-    answer.json::<Value>().await.unwrap()["token"]
-        .as_str()
-        .unwrap()
-        .to_string()
+    crate::cli::login(http, &node.url(""), "admin@acme.example", PASSWORD).await
 }
 
 #[tokio::test]

@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use rcs_shared::{ImportResult, Summary};
 use serde_json::{json, Value};
 
-use crate::cli::{create_account, serve};
+use crate::cli::{create_account, login, serve_with, trusting};
 use crate::helpers::{error_body, spawn_app_with, Engine, TestApp, TestEnv, PASSWORD};
 use crate::on_both_engines;
 
@@ -237,35 +237,12 @@ async fn a_killed_import_leaves_all_rows_or_none(engine: Engine) {
         ("RCS_DATA_DIR", env.data_dir().into()),
         ("RCS_DATABASE_URL", env.settings.database_url.clone().into()),
     ];
-    let start = || {
-        let settings = settings.clone();
-        tokio::task::spawn_blocking(move || {
-            let envs: Vec<(&str, &std::ffi::OsStr)> =
-                settings.iter().map(|(k, v)| (*k, v.as_os_str())).collect();
-            serve(&envs)
-        })
-    };
-    let (mut child, port, _) = start().await.unwrap();
-    let cert = std::fs::read(env.data_dir().join("tls/server.crt")).unwrap();
-    let client = reqwest::Client::builder()
-        .add_root_certificate(reqwest::Certificate::from_pem(&cert).unwrap())
-        .build()
-        .unwrap();
+    let (mut child, port, _) = serve_with(&settings).await;
+    let client = trusting(&env.data_dir().join("tls")).build().unwrap();
+    let base = |port: u16| format!("https://localhost:{port}");
     let token = |port: u16| {
         let client = client.clone();
-        async move {
-            let response = client
-                .post(format!("https://localhost:{port}/api/v1/auth/login"))
-                .json(&json!({ "email": "admin@acme.example", "password": PASSWORD }))
-                .send()
-                .await
-                .unwrap();
-            assert_eq!(response.status(), 200);
-            response.json::<Value>().await.unwrap()["token"]
-                .as_str()
-                .unwrap()
-                .to_string()
-        }
+        async move { login(&client, &base(port), "admin@acme.example", PASSWORD).await }
     };
     let first = token(port).await;
     let upload = tokio::spawn(
@@ -317,7 +294,7 @@ async fn a_killed_import_leaves_all_rows_or_none(engine: Engine) {
         "the import was never answered"
     );
 
-    let (mut child, port, _) = start().await.unwrap();
+    let (mut child, port, _) = serve_with(&settings).await;
     let second = token(port).await;
     let summary: Summary = client
         .get(format!("https://localhost:{port}/api/v1/summary"))

@@ -278,10 +278,21 @@ impl TestApp {
 
     /// Stops the server and waits until it has.
     pub async fn stop(self) -> TestEnv {
-        self.handle.stop(true).await;
-        let _ = self.server.await;
-        self.db.pool.close().await;
-        self.env
+        let TestApp {
+            client,
+            handle,
+            server,
+            db,
+            env,
+            ..
+        } = self;
+        // The client's kept-alive connections would hold the graceful shutdown open until
+        // its timeout: close them first.
+        drop(client);
+        handle.stop(true).await;
+        let _ = server.await;
+        db.pool.close().await;
+        env
     }
 }
 

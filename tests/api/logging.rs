@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 
-use crate::cli::{create_account, serve};
+use crate::cli::{create_account, serve_with, trusting};
 use crate::helpers::{random_hex, Engine, TestEnv, PASSWORD};
 use crate::on_both_engines;
 use crate::smtp::SmtpServer;
@@ -42,19 +42,8 @@ async fn passwords_tokens_and_secrets_never_reach_the_log(engine: Engine) {
         ("RCS_SMTP_URL", smtp.url().into()),
         ("RCS_WORKERS", "1".into()),
     ];
-    let (mut child, port, log) = tokio::task::spawn_blocking(move || {
-        let envs: Vec<(&str, &std::ffi::OsStr)> =
-            settings.iter().map(|(k, v)| (*k, v.as_os_str())).collect();
-        serve(&envs)
-    })
-    .await
-    .unwrap();
-
-    let cert = std::fs::read(env.data_dir().join("tls/server.crt")).unwrap();
-    let client = reqwest::Client::builder()
-        .add_root_certificate(reqwest::Certificate::from_pem(&cert).unwrap())
-        .build()
-        .unwrap();
+    let (mut child, port, log) = serve_with(&settings).await;
+    let client = trusting(&env.data_dir().join("tls")).build().unwrap();
     let url = |path: &str| format!("https://localhost:{port}{path}");
     let login = |password: String| {
         client
