@@ -18,6 +18,8 @@ on_both_engines!(
     export_then_import_round_trips,
     an_oversized_file_gets_413,
     a_file_uploaded_as_a_multipart_form_is_imported,
+    a_large_file_bad_only_in_its_last_chunk_writes_nothing,
+    a_mac_repeated_across_chunks_counts_once_and_its_last_line_wins,
 );
 
 impl Ctx {
@@ -363,4 +365,49 @@ async fn a_file_uploaded_as_a_multipart_form_is_imported(engine: Engine) {
     let result: ImportResult = response.json().await.unwrap();
     assert_eq!((result.added, result.updated), (2, 0));
     assert_eq!(ctx.all_macs().await, ["00085D000001", "00085D000002"]);
+}
+
+/// The import writes chunk by chunk while it reads (10,000 lines a chunk): a problem found
+/// only in the last chunk, a bad line or another account's MAC, still leaves nothing behind.
+async fn a_large_file_bad_only_in_its_last_chunk_writes_nothing(engine: Engine) {
+    let ctx = Ctx::new(engine).await;
+    let (_, other) = ctx.other_account().await;
+    let theirs = ctx.add(&other, json!({ "macs": ["00085D0000FF"] })).await;
+    assert_eq!(theirs.status(), 200);
+    let all = macs(4, 25_000);
+    for (last, line) in [("nope", 25_001), ("00:08:5D:00:00:FF", 25_001)] {
+        let file = format!("{}\n{last}\n", all.join("\n"));
+        let report = ctx.import_rejected(file).await;
+        let lines: Vec<u64> = report.problems.iter().map(|p| p.line).collect();
+        assert_eq!(lines, [line], "{report:?}");
+        assert_eq!(ctx.count("SELECT COUNT(*) FROM phones").await, 1, "{last}");
+        assert_eq!(
+            ctx.count("SELECT COUNT(*) FROM audit_events WHERE action = 'phone.import'")
+                .await,
+            0
+        );
+    }
+    let result = ctx.import_ok("", &all.join("\n")).await;
+    assert_eq!((result.added, result.updated), (25_000, 0));
+}
+
+async fn a_mac_repeated_across_chunks_counts_once_and_its_last_line_wins(engine: Engine) {
+    let ctx = Ctx::new(engine).await;
+    let main = ctx.server(ctx.account_id, "main").await;
+    ctx.add_ok(json!({ "macs": ["00085D000001"] })).await;
+    let all = macs(5, 15_000);
+    let file = format!(
+        "mac,server\n00085D000001\n{}\n{},main\n00:08:5d:00:00:01,main\n",
+        all.join("\n"),
+        all[0]
+    );
+    let dry = ctx.import_ok("dry_run=true", &file).await;
+    assert_eq!((dry.added, dry.updated, dry.dry_run), (15_000, 1, true));
+    let result = ctx.import_ok("", &file).await;
+    assert_eq!((result.added, result.updated), (15_000, 1));
+    assert_eq!(ctx.phone(&all[0]).await.server_id, Some(main));
+    assert_eq!(ctx.phone("00085D000001").await.server_id, Some(main));
+    assert_eq!(ctx.phone(&all[1]).await.server_id, None);
+    let again = ctx.import_ok("", &file).await;
+    assert_eq!((again.added, again.updated), (0, 15_001));
 }

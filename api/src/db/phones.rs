@@ -228,18 +228,19 @@ async fn select_macs(
     account_id: i64,
     macs: &[&str],
 ) -> sqlx::Result<Vec<String>> {
+    let set = if is_sqlite(conn) {
+        "SELECT value FROM json_each($1)"
+    } else {
+        "SELECT json_array_elements_text(CAST($1 AS json))"
+    };
+    let sql = format!("SELECT mac, account_id FROM phones WHERE mac IN ({set})");
     let mut found = Vec::new();
-    for chunk in macs.chunks(chunk_rows(conn)) {
-        let sql = format!(
-            "SELECT mac, account_id FROM phones WHERE mac IN ({})",
-            mac_set(conn, 1, chunk.len())
-        );
-        let mut q = sqlx::query_as::<_, (String, i64)>(&sql);
-        for mac in chunk {
-            q = q.bind(*mac);
-        }
+    for chunk in macs.chunks(JSON_CHUNK_ROWS) {
+        let list = serde_json::to_string(chunk).expect("strings serialize");
         found.extend(
-            q.fetch_all(&mut *conn)
+            sqlx::query_as::<_, (String, i64)>(&sql)
+                .bind(list)
+                .fetch_all(&mut *conn)
                 .await?
                 .into_iter()
                 .filter(|(_, owner)| (*owner == account_id) == own)
@@ -249,7 +250,19 @@ async fn select_macs(
     Ok(found)
 }
 
-/// Inserts or updates `rows` (distinct MACs) for the account with multi-row statements.
+/// Rows sent in one JSON parameter by the bulk statements ([`upsert`], [`select_macs`]).
+///
+/// Bulk writes pass their rows as one JSON text that the engine unpacks (`json_each` on
+/// SQLite, `json_array_elements` on PostgreSQL) instead of four bound parameters a row:
+/// profiling a 100,000-row import showed binding dominating (sqlx looks every `$n` up by name,
+/// which SQLite answers with a linear scan, so a statement's binding cost grows with the square
+/// of its parameters), and one parameter per 10,000 rows makes that vanish on both engines.
+const JSON_CHUNK_ROWS: usize = 10_000;
+
+/// One row of [`upsert`]'s JSON: `[mac, server_id, branding_id, firmware]`.
+type JsonPhone<'a> = (&'a str, Option<i64>, Option<i64>, Option<&'a str>);
+
+/// Inserts or updates `rows` (distinct MACs) for the account, [`JSON_CHUNK_ROWS`] a statement.
 /// A MAC held by another account is left alone by the `WHERE` of the upsert; the returned
 /// count of written rows then falls short, which callers treat as a lost race.
 pub async fn upsert(
@@ -259,28 +272,79 @@ pub async fn upsert(
     now: i64,
 ) -> sqlx::Result<u64> {
     let mut written = 0;
-    for chunk in rows.chunks(chunk_rows(conn)) {
-        let values: Vec<String> = (0..chunk.len())
-            .map(|i| format!("($1, $2, $2, {})", placeholders(3 + 4 * i, 4)))
+    for chunk in rows.chunks(JSON_CHUNK_ROWS) {
+        let list: Vec<JsonPhone> = chunk
+            .iter()
+            .map(|r| {
+                (
+                    r.mac.as_str(),
+                    r.server_id,
+                    r.branding_id,
+                    r.firmware.as_deref(),
+                )
+            })
             .collect();
-        let sql = format!(
-            "INSERT INTO phones (account_id, created_at, updated_at, mac, server_id, branding_id, firmware) \
-             VALUES {} ON CONFLICT (mac) DO UPDATE SET server_id = excluded.server_id, \
-             branding_id = excluded.branding_id, firmware = excluded.firmware, \
-             updated_at = excluded.updated_at WHERE phones.account_id = excluded.account_id",
-            values.join(", ")
-        );
-        let mut q = sqlx::query(&sql).bind(account_id).bind(now);
-        for row in chunk {
-            q = q
-                .bind(row.mac.as_str())
-                .bind(row.server_id)
-                .bind(row.branding_id)
-                .bind(row.firmware.as_deref());
-        }
-        written += q.execute(&mut *conn).await?.rows_affected();
+        let json = serde_json::to_string(&list).expect("rows serialize");
+        written += upsert_json(conn, account_id, json, now).await?;
     }
     Ok(written)
+}
+
+/// [`upsert`] of rows already in JSON: an array of `[mac, server_id, branding_id, firmware]`
+/// arrays (canonical MACs, distinct; JSON nulls for absent values), one statement.
+pub async fn upsert_json(
+    conn: &mut AnyConnection,
+    account_id: i64,
+    rows: String,
+    now: i64,
+) -> sqlx::Result<u64> {
+    let source = if is_sqlite(conn) {
+        "SELECT $1, $2, $2, json_extract(value, '$[0]'), json_extract(value, '$[1]'), \
+         json_extract(value, '$[2]'), json_extract(value, '$[3]') FROM json_each($3) WHERE true"
+    } else {
+        "SELECT CAST($1 AS BIGINT), CAST($2 AS BIGINT), CAST($2 AS BIGINT), e->>0, \
+         CAST(e->>1 AS BIGINT), CAST(e->>2 AS BIGINT), e->>3 \
+         FROM json_array_elements(CAST($3 AS json)) AS e"
+    };
+    let sql = format!(
+        "INSERT INTO phones (account_id, created_at, updated_at, mac, server_id, branding_id, firmware) \
+         {source} ON CONFLICT (mac) DO UPDATE SET server_id = excluded.server_id, \
+         branding_id = excluded.branding_id, firmware = excluded.firmware, \
+         updated_at = excluded.updated_at WHERE phones.account_id = excluded.account_id"
+    );
+    Ok(sqlx::query(&sql)
+        .bind(account_id)
+        .bind(now)
+        .bind(rows)
+        .execute(&mut *conn)
+        .await?
+        .rows_affected())
+}
+
+/// Of the MACs in `macs` (a JSON array of canonical MACs), how many are registered at all
+/// and how many of those to another account: one aggregate row, so an import's check costs
+/// one round trip per chunk whatever the answer. As in [`select_macs`], the MACs are looked
+/// up by primary key only and the owner is compared in the aggregate.
+pub async fn count_registered(
+    conn: &mut AnyConnection,
+    account_id: i64,
+    macs: String,
+) -> sqlx::Result<(u64, u64)> {
+    let set = if is_sqlite(conn) {
+        "SELECT value FROM json_each($2)"
+    } else {
+        "SELECT json_array_elements_text(CAST($2 AS json))"
+    };
+    let sql = format!(
+        "SELECT COUNT(*), COALESCE(SUM(CASE WHEN account_id = $1 THEN 0 ELSE 1 END), 0) \
+         FROM phones WHERE mac IN ({set})"
+    );
+    let (all, foreign): (i64, i64) = sqlx::query_as(&sql)
+        .bind(account_id)
+        .bind(macs)
+        .fetch_one(&mut *conn)
+        .await?;
+    Ok((all as u64, foreign as u64))
 }
 
 pub async fn find(db: &Db, account_id: i64, mac: &str) -> sqlx::Result<Option<PhoneRow>> {

@@ -6,8 +6,16 @@
 //! override the defaults given for the whole file. Without a header, further columns are
 //! ignored. Parsing is pure: names are resolved through maps the caller read from the database, so
 //! every problem of every line is found in one pass and reported together.
+//!
+//! A file is read in chunks ([`Reader::next_chunk`]) so that the import can write one chunk
+//! while the next is parsed, and memory stays bounded by a chunk rather than the file: rows
+//! are MACs as 48-bit numbers with interned firmware names, and the only whole-file state is
+//! the set of MACs seen (to count a repeated MAC once and cap a file at [`MAX_ROWS`]).
 
+use std::borrow::Cow;
+use std::cmp::Reverse;
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 use rcs_shared::LineProblem;
 
@@ -18,8 +26,10 @@ use crate::error::Error;
 
 /// Lines listed in a rejection at most; the message still gives the total.
 pub const MAX_PROBLEMS: usize = 100;
-/// Distinct phones per file at most, so memory stays bounded (about 100 MB at the cap).
+/// Distinct phones per file at most.
 pub const MAX_ROWS: usize = 1_000_000;
+/// Lines per chunk of [`Reader::next_chunk`]: one database statement's worth.
+pub const CHUNK_ROWS: usize = 10_000;
 
 /// What every row gets unless its own columns say otherwise (already checked).
 #[derive(Debug, Clone, Default)]
@@ -37,8 +47,45 @@ pub struct Names {
     pub releases: HashSet<String>,
 }
 
-/// The phones of a valid file: distinct MACs (the last line of a duplicate wins), each
-/// with the line it came from, for reporting problems found later in the database.
+/// One good line: the MAC as a 48-bit number and what the phone gets.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Row {
+    pub mac: u64,
+    pub server_id: Option<i64>,
+    pub branding_id: Option<i64>,
+    pub firmware: Option<Arc<str>>,
+    pub line: u64,
+    /// An earlier chunk had this MAC already (it is written again, last line wins, but
+    /// counted and checked once).
+    pub repeated: bool,
+}
+
+/// The canonical spelling of a MAC held as a number (`00085D1A2B3C`).
+pub fn mac_text(mac: u64) -> String {
+    format!("{mac:012X}")
+}
+
+/// Consecutive lines of the file: distinct MACs in ascending order (within a chunk the last
+/// line of a MAC wins).
+#[derive(Debug, Default)]
+pub struct Chunk {
+    pub rows: Vec<Row>,
+    /// No line of the file up to the end of this chunk was bad: the chunk may be written.
+    pub clean: bool,
+}
+
+impl Chunk {
+    /// The line `mac` came from, when it is in this chunk.
+    pub fn line_of(&self, mac: u64) -> Option<u64> {
+        self.rows
+            .binary_search_by_key(&mac, |r| r.mac)
+            .ok()
+            .map(|i| self.rows[i].line)
+    }
+}
+
+/// The phones of a valid file, read whole: distinct MACs (the last line of a duplicate
+/// wins), each with the line it came from.
 #[derive(Debug, Default)]
 pub struct Parsed {
     pub rows: Vec<NewPhone>,
@@ -114,7 +161,7 @@ fn is_header(cell: &str) -> bool {
     word == "mac" || word == "macaddress"
 }
 
-fn read_header(record: &[String], line: u64, problems: &mut Problems) -> Columns {
+fn read_header(record: &[Cow<str>], line: u64, problems: &mut Problems) -> Columns {
     let mut columns = Columns::default();
     for (i, name) in record.iter().enumerate().skip(1) {
         match name.to_ascii_lowercase().as_str() {
@@ -134,8 +181,12 @@ fn read_header(record: &[String], line: u64, problems: &mut Problems) -> Columns
 }
 
 /// Splits one line into trimmed fields. A field may be quoted (`"a,b"`, with `""` for a
-/// quote inside); quoted line breaks are not supported, as no MAC file needs them.
-fn fields(line: &str) -> Result<Vec<String>, String> {
+/// quote inside); quoted line breaks are not supported, as no MAC file needs them. A line
+/// without quotes (nearly all of them) is split without copying.
+fn fields(line: &str) -> Result<Vec<Cow<'_, str>>, String> {
+    if !line.contains('"') {
+        return Ok(line.split(',').map(|f| Cow::Borrowed(f.trim())).collect());
+    }
     let mut out = Vec::new();
     let mut current = String::new();
     let mut chars = line.chars().peekable();
@@ -154,7 +205,7 @@ fn fields(line: &str) -> Result<Vec<String>, String> {
             (in_quotes, was_quoted) = (true, true);
             current.clear();
         } else if c == ',' {
-            out.push(current.trim().to_string());
+            out.push(Cow::Owned(current.trim().to_string()));
             current.clear();
             was_quoted = false;
         } else {
@@ -164,13 +215,13 @@ fn fields(line: &str) -> Result<Vec<String>, String> {
     if in_quotes {
         return Err("A quoted value is not closed on this line.".into());
     }
-    out.push(current.trim().to_string());
+    out.push(Cow::Owned(current.trim().to_string()));
     Ok(out)
 }
 
 /// A named cell: empty or absent means the default; otherwise `resolve` decides.
 fn cell<T: Clone>(
-    record: &[String],
+    record: &[Cow<str>],
     column: Option<usize>,
     default: &Option<T>,
     resolve: impl FnOnce(&str) -> Result<T, String>,
@@ -181,104 +232,235 @@ fn cell<T: Clone>(
     }
 }
 
-/// Reads `bytes` into the phones of its good lines and the problems of its bad lines (the
-/// caller adds what only the database knows, then rejects the file if any line is bad).
-/// A file that is not text, or holds no MAC at all, is an error at once.
+/// A MAC cell as a 48-bit number. The canonical spelling of a unicast, non-zero MAC is
+/// read directly; everything else goes through [`Mac::parse`] (other spellings, and the
+/// wording of its rejection).
+fn mac_number(cell: &str) -> Result<u64, String> {
+    let canonical = cell.len() == 12 && cell.bytes().all(|b| b.is_ascii_hexdigit());
+    if let Some(n) = canonical
+        .then(|| u64::from_str_radix(cell, 16).ok())
+        .flatten()
+        .filter(|&n| n != 0 && (n >> 40) & 1 == 0)
+    {
+        return Ok(n);
+    }
+    let mac = Mac::parse(cell)?;
+    u64::from_str_radix(mac.as_str(), 16).map_err(|e| e.to_string())
+}
+
+/// Reads a file chunk by chunk: the good lines' phones and the bad lines' problems (the
+/// caller adds what only the database knows, and rejects the file if any line is bad).
+pub struct Reader<'a> {
+    lines: std::iter::Enumerate<std::str::Split<'a, char>>,
+    names: &'a Names,
+    server_id: Option<i64>,
+    branding_id: Option<i64>,
+    firmware: Option<Arc<str>>,
+    /// Catalog releases named by the file, each allocated once.
+    releases: HashMap<String, Arc<str>>,
+    columns: Columns,
+    first: bool,
+    seen: HashSet<u64>,
+    problems: Problems,
+    chunk_rows: usize,
+}
+
+impl<'a> Reader<'a> {
+    /// A reader of `bytes`, in chunks of `chunk_rows` lines. A file that is not text is an
+    /// error at once.
+    pub fn new(
+        bytes: &'a [u8],
+        defaults: &Defaults,
+        names: &'a Names,
+        chunk_rows: usize,
+    ) -> Result<Reader<'a>, Error> {
+        let text = std::str::from_utf8(bytes)
+            .map_err(|_| whole_file("The file is not a CSV text file (it is not UTF-8 text)."))?;
+        if text.contains('\0') {
+            return Err(whole_file(
+                "The file is not a CSV text file (it holds binary data).",
+            ));
+        }
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+        Ok(Reader {
+            lines: text.split('\n').enumerate(),
+            names,
+            server_id: defaults.server_id,
+            branding_id: defaults.branding_id,
+            firmware: defaults.firmware.as_deref().map(Arc::from),
+            releases: HashMap::new(),
+            columns: Columns::default(),
+            first: true,
+            seen: HashSet::new(),
+            problems: Problems::default(),
+            chunk_rows: chunk_rows.max(1),
+        })
+    }
+
+    /// The next chunk, or `None` at the end of the file. A file with more than
+    /// [`MAX_ROWS`] distinct MACs is an error.
+    pub fn next_chunk(&mut self) -> Result<Option<Chunk>, Error> {
+        let mut rows = Vec::with_capacity(self.chunk_rows);
+        let mut ended = true;
+        for (n, raw) in self.lines.by_ref() {
+            if let Some(row) = read_line(
+                n as u64 + 1,
+                raw,
+                self.names,
+                &mut self.releases,
+                (self.server_id, self.branding_id, &self.firmware),
+                &mut self.columns,
+                &mut self.first,
+                &mut self.problems,
+            ) {
+                rows.push(row);
+            }
+            if rows.len() == self.chunk_rows {
+                ended = false;
+                break;
+            }
+        }
+        if rows.is_empty() && ended {
+            return Ok(None);
+        }
+        // Ascending MACs, the last line of each first; then one row per MAC.
+        rows.sort_unstable_by_key(|r| (r.mac, Reverse(r.line)));
+        rows.dedup_by_key(|r| r.mac);
+        for row in &mut rows {
+            row.repeated = !self.seen.insert(row.mac);
+        }
+        if self.seen.len() > MAX_ROWS {
+            return Err(whole_file(&format!(
+                "The file has more than {MAX_ROWS} phones; split it into smaller files."
+            )));
+        }
+        Ok(Some(Chunk {
+            rows,
+            clean: self.problems.is_empty(),
+        }))
+    }
+
+    /// Distinct MACs read so far.
+    pub fn distinct(&self) -> usize {
+        self.seen.len()
+    }
+
+    /// The problems of the whole file, once every chunk is read. A file that holds no MAC
+    /// at all is an error.
+    pub fn finish(self) -> Result<Problems, Error> {
+        if self.seen.is_empty() && self.problems.is_empty() {
+            return Err(whole_file("The file contains no MAC addresses."));
+        }
+        Ok(self.problems)
+    }
+}
+
+/// One line: its phone, or `None` for a blank, header or bad line (recorded in `problems`).
+#[allow(clippy::too_many_arguments)]
+fn read_line(
+    line: u64,
+    raw: &str,
+    names: &Names,
+    releases: &mut HashMap<String, Arc<str>>,
+    (server_id, branding_id, firmware): (Option<i64>, Option<i64>, &Option<Arc<str>>),
+    columns: &mut Columns,
+    first: &mut bool,
+    problems: &mut Problems,
+) -> Option<Row> {
+    let record = match fields(raw.strip_suffix('\r').unwrap_or(raw)) {
+        Ok(record) => record,
+        Err(message) => {
+            problems.add(line, message);
+            return None;
+        }
+    };
+    if record.iter().all(|f| f.is_empty()) {
+        return None;
+    }
+    if std::mem::take(first) && is_header(&record[0]) {
+        *columns = read_header(&record, line, problems);
+        return None;
+    }
+    let mac = mac_number(&record[0]);
+    let server = cell(&record, columns.server, &server_id, |name| {
+        names
+            .servers
+            .get(name)
+            .copied()
+            .ok_or_else(|| format!("There is no server named {name:?} in your account."))
+    });
+    let branding = cell(&record, columns.branding, &branding_id, |name| {
+        names
+            .brandings
+            .get(name)
+            .copied()
+            .ok_or_else(|| format!("There is no branding named {name:?} in your account."))
+    });
+    let firmware = cell(&record, columns.firmware, firmware, |v| {
+        let release = FirmwareRelease::parse(v)?.into_string();
+        if let Some(known) = releases.get(&release) {
+            Ok(known.clone())
+        } else if names.releases.contains(&release) {
+            let known: Arc<str> = Arc::from(release.as_str());
+            releases.insert(release, known.clone());
+            Ok(known)
+        } else {
+            Err(format!("There is no firmware {release} in the catalog."))
+        }
+    });
+    match (mac, server, branding, firmware) {
+        (Ok(mac), Ok(server_id), Ok(branding_id), Ok(firmware)) => Some(Row {
+            mac,
+            server_id,
+            branding_id,
+            firmware,
+            line,
+            repeated: false,
+        }),
+        (m, s, b, f) => {
+            let errors = [m.err(), s.err(), b.err(), f.err()];
+            problems.add(
+                line,
+                errors.into_iter().flatten().collect::<Vec<_>>().join(" "),
+            );
+            None
+        }
+    }
+}
+
+/// Reads `bytes` whole into the phones of its good lines and the problems of its bad lines
+/// (the import itself goes chunk by chunk through [`Reader`]; this is the same reading for
+/// tests and the fuzz target). A file that is not text, or holds no MAC at all, is an error.
 pub fn parse(
     bytes: &[u8],
     defaults: &Defaults,
     names: &Names,
 ) -> Result<(Parsed, Problems), Error> {
-    let text = std::str::from_utf8(bytes)
-        .map_err(|_| whole_file("The file is not a CSV text file (it is not UTF-8 text)."))?;
-    if text.contains('\0') {
-        return Err(whole_file(
-            "The file is not a CSV text file (it holds binary data).",
-        ));
-    }
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let mut problems = Problems::default();
-    let mut columns = Columns::default();
+    let mut reader = Reader::new(bytes, defaults, names, CHUNK_ROWS)?;
     let mut parsed = Parsed::default();
-    let mut index: HashMap<String, usize> = HashMap::new();
-    let mut first = true;
-    for (n, raw) in text.split('\n').enumerate() {
-        let line = n as u64 + 1;
-        let record = match fields(raw.strip_suffix('\r').unwrap_or(raw)) {
-            Ok(record) => record,
-            Err(message) => {
-                problems.add(line, message);
-                continue;
-            }
-        };
-        if record.iter().all(String::is_empty) {
-            continue;
-        }
-        if std::mem::take(&mut first) && is_header(&record[0]) {
-            columns = read_header(&record, line, &mut problems);
-            continue;
-        }
-        let mac = Mac::parse(&record[0]);
-        let server = cell(&record, columns.server, &defaults.server_id, |name| {
-            names
-                .servers
-                .get(name)
-                .copied()
-                .ok_or_else(|| format!("There is no server named {name:?} in your account."))
-        });
-        let branding = cell(&record, columns.branding, &defaults.branding_id, |name| {
-            names
-                .brandings
-                .get(name)
-                .copied()
-                .ok_or_else(|| format!("There is no branding named {name:?} in your account."))
-        });
-        let firmware = cell(&record, columns.firmware, &defaults.firmware, |v| {
-            let release = FirmwareRelease::parse(v)?.into_string();
-            if names.releases.contains(&release) {
-                Ok(release)
-            } else {
-                Err(format!("There is no firmware {release} in the catalog."))
-            }
-        });
-        let (mac, server_id, branding_id, firmware) = match (mac, server, branding, firmware) {
-            (Ok(m), Ok(s), Ok(b), Ok(f)) => (m.into_string(), s, b, f),
-            (m, s, b, f) => {
-                let errors = [m.err(), s.err(), b.err(), f.err()];
-                problems.add(
-                    line,
-                    errors.into_iter().flatten().collect::<Vec<_>>().join(" "),
-                );
-                continue;
-            }
-        };
-        let phone = NewPhone {
-            mac: mac.clone(),
-            server_id,
-            branding_id,
-            firmware,
-        };
-        match index.get(&mac) {
-            Some(&i) => {
-                parsed.rows[i] = phone;
-                parsed.lines[i] = line;
-            }
-            None if parsed.rows.len() >= MAX_ROWS => {
-                return Err(whole_file(&format!(
-                    "The file has more than {MAX_ROWS} phones; split it into smaller files."
-                )));
-            }
-            None => {
-                index.insert(mac, parsed.rows.len());
-                parsed.rows.push(phone);
-                parsed.lines.push(line);
+    let mut index: HashMap<u64, usize> = HashMap::new();
+    while let Some(chunk) = reader.next_chunk()? {
+        for row in chunk.rows {
+            let phone = NewPhone {
+                mac: mac_text(row.mac),
+                server_id: row.server_id,
+                branding_id: row.branding_id,
+                firmware: row.firmware.as_deref().map(str::to_string),
+            };
+            match index.get(&row.mac) {
+                Some(&i) => {
+                    parsed.rows[i] = phone;
+                    parsed.lines[i] = row.line;
+                }
+                None => {
+                    index.insert(row.mac, parsed.rows.len());
+                    parsed.rows.push(phone);
+                    parsed.lines.push(row.line);
+                }
             }
         }
     }
-    if parsed.rows.is_empty() && problems.is_empty() {
-        return Err(whole_file("The file contains no MAC addresses."));
-    }
-    Ok((parsed, problems))
+    Ok((parsed, reader.finish()?))
 }
 
 #[cfg(test)]

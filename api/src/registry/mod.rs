@@ -8,7 +8,8 @@
 
 pub mod csv_file;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
+use std::fmt::Write as _;
 
 use rcs_shared::{AddPhones, AddPhonesResult, ImportResult, PhoneChanges};
 use sqlx::AnyConnection;
@@ -17,12 +18,12 @@ use crate::auth::AuthUser;
 use crate::db::audit::{self, AuditEntry};
 use crate::db::firmware;
 use crate::db::phones::{self, Named, NewPhone};
-use crate::db::{now, Db};
+use crate::db::{self, now, Db};
 use crate::domain::firmware::FirmwareRelease;
 use crate::domain::mac::Mac;
 use crate::error::{Error, Result};
 
-use csv_file::{Defaults, Names, Problems};
+use csv_file::{Chunk, Defaults, Names, Problems, Reader};
 
 /// MACs per JSON request at most (registration, bulk edit, bulk delete).
 pub const MAX_MACS_PER_REQUEST: usize = 10_000;
@@ -188,8 +189,14 @@ pub struct ImportOptions {
     pub dry_run: bool,
 }
 
-/// POST /phones/import: validates the whole file, then imports it in one transaction (or,
-/// with `dry_run`, only says what it would do).
+/// POST /phones/import: reads the file chunk by chunk and writes each good chunk as soon as
+/// it is checked, in one transaction that commits only when every line of the file was good
+/// (or, with `dry_run`, only says what it would do).
+///
+/// Parsing runs on a blocking thread and hands chunks over a small channel, so the next chunk
+/// is parsed while the database writes the last one, and memory holds the body and two or
+/// three chunks rather than every row of the file. A bad line anywhere stops the writing (the
+/// rest is still read, to report every problem) and the transaction is rolled back.
 pub async fn import_csv(
     db: &Db,
     user: &AuthUser,
@@ -216,54 +223,176 @@ pub async fn import_csv(
         branding_id: options.branding_id,
         firmware,
     };
-    // Parsing a large file is CPU work: keep it off the async workers.
-    let (parsed, mut problems) =
-        tokio::task::spawn_blocking(move || csv_file::parse(&body, &defaults, &names))
-            .await
-            .map_err(|e| anyhow::anyhow!("CSV parsing panicked: {e}"))??;
-    let macs = as_strs(&parsed.rows);
-    let foreign = phones::foreign_macs(&mut tx, user.account_id, &macs).await?;
-    if !foreign.is_empty() {
-        let line_of: HashMap<&str, u64> = macs
+    let (chunks, mut received) = tokio::sync::mpsc::channel::<Chunk>(2);
+    let reader = tokio::task::spawn_blocking(move || -> Result<Problems> {
+        let mut reader = Reader::new(&body, &defaults, &names, csv_file::CHUNK_ROWS)?;
+        while let Some(chunk) = reader.next_chunk()? {
+            if chunks.blocking_send(chunk).is_err() {
+                break; // the writer failed; its error is the answer
+            }
+        }
+        reader.finish()
+    });
+    let cache = db::widen_sqlite_cache(&mut tx).await?;
+    let mut import = Import::new(user.account_id, options.dry_run);
+    let mut outcome = Ok(());
+    while let Some(chunk) = received.recv().await {
+        outcome = import.chunk(&mut tx, chunk).await;
+        if outcome.is_err() {
+            break;
+        }
+    }
+    drop(received);
+    let parsed = reader
+        .await
+        .map_err(|e| anyhow::anyhow!("CSV parsing panicked: {e}"))?;
+    let restored = db::restore_sqlite_cache(&mut tx, cache).await;
+    outcome?;
+    restored?;
+    let mut problems = parsed?;
+    problems.merge(std::mem::take(&mut import.owned));
+    if !problems.is_empty() {
+        return Err(problems.into_error());
+    }
+    let result = ImportResult {
+        added: import.added,
+        updated: import.updated,
+        dry_run: options.dry_run,
+    };
+    if options.dry_run {
+        return Ok(result);
+    }
+    let detail = format!("added {}, updated {}", result.added, result.updated);
+    let count = result.added + result.updated;
+    let target = match import.first {
+        Some(mac) if count == 1 => csv_file::mac_text(mac),
+        _ => format!("{count} phones"),
+    };
+    let entry = AuditEntry {
+        action: "phone.import",
+        target: &target,
+        count: count as i64,
+        detail: &detail,
+    };
+    audit::record(&mut *tx, user, entry).await?;
+    tx.commit().await?;
+    Ok(result)
+}
+
+/// The running state of an import: counts, and the lines whose MAC another account holds.
+struct Import {
+    account_id: i64,
+    dry_run: bool,
+    now: i64,
+    added: u64,
+    updated: u64,
+    first: Option<u64>,
+    owned: Problems,
+}
+
+impl Import {
+    fn new(account_id: i64, dry_run: bool) -> Import {
+        Import {
+            account_id,
+            dry_run,
+            now: now(),
+            added: 0,
+            updated: 0,
+            first: None,
+            owned: Problems::default(),
+        }
+    }
+
+    /// Checks one chunk's new MACs against the database (counting those the account has,
+    /// reporting those another account has), then writes the chunk if nothing is wrong so far.
+    async fn chunk(&mut self, conn: &mut AnyConnection, chunk: Chunk) -> Result<()> {
+        let fresh: Vec<String> = chunk
+            .rows
             .iter()
-            .copied()
-            .zip(parsed.lines.iter().copied())
+            .filter(|r| !r.repeated)
+            .map(|r| csv_file::mac_text(r.mac))
             .collect();
+        self.first = self.first.or(chunk.rows.first().map(|r| r.mac));
+        if !fresh.is_empty() {
+            let json = serde_json::to_string(&fresh).expect("strings serialize");
+            let (registered, foreign) =
+                phones::count_registered(conn, self.account_id, json).await?;
+            self.updated += registered - foreign;
+            self.added += fresh.len() as u64 - registered;
+            if foreign > 0 {
+                let fresh: Vec<&str> = fresh.iter().map(String::as_str).collect();
+                self.report_foreign(conn, &chunk, &fresh).await?;
+            }
+        }
+        if !chunk.clean || !self.owned.is_empty() || self.dry_run {
+            return Ok(());
+        }
+        let written =
+            phones::upsert_json(conn, self.account_id, rows_json(&chunk), self.now).await?;
+        if written < chunk.rows.len() as u64 {
+            // Another account claimed one of these MACs after the check: roll everything back.
+            let macs: Vec<String> = chunk
+                .rows
+                .iter()
+                .map(|r| csv_file::mac_text(r.mac))
+                .collect();
+            let macs: Vec<&str> = macs.iter().map(String::as_str).collect();
+            let foreign = phones::foreign_macs(conn, self.account_id, &macs).await?;
+            return Err(owned_elsewhere(foreign.first().map_or("?", |m| m.as_str())));
+        }
+        Ok(())
+    }
+
+    /// Adds a problem for each MAC of `macs` (from `chunk`) that another account holds.
+    async fn report_foreign(
+        &mut self,
+        conn: &mut AnyConnection,
+        chunk: &Chunk,
+        macs: &[&str],
+    ) -> Result<()> {
+        let foreign = phones::foreign_macs(conn, self.account_id, macs).await?;
         let mut lines: Vec<(u64, &str)> = foreign
             .iter()
-            .map(|m| (line_of[m.as_str()], m.as_str()))
+            .map(|m| {
+                let n = u64::from_str_radix(m, 16).unwrap_or_default();
+                (chunk.line_of(n).unwrap_or_default(), m.as_str())
+            })
             .collect();
         lines.sort_unstable();
-        let mut owned = Problems::default();
         for (line, mac) in lines {
-            owned.add(
+            self.owned.add(
                 line,
                 format!("The MAC address {mac} is registered to another account."),
             );
         }
-        problems.merge(owned);
+        Ok(())
     }
-    if !problems.is_empty() {
-        return Err(problems.into_error());
+}
+
+/// A chunk as [`phones::upsert_json`] takes it.
+fn rows_json(chunk: &Chunk) -> String {
+    let mut json = String::with_capacity(chunk.rows.len() * 40);
+    json.push('[');
+    for (i, row) in chunk.rows.iter().enumerate() {
+        if i > 0 {
+            json.push(',');
+        }
+        let id = |v: Option<i64>| v.map_or_else(|| "null".to_string(), |v| v.to_string());
+        let firmware = row.firmware.as_deref().map_or_else(
+            || "null".to_string(),
+            |f| serde_json::to_string(f).expect("strings serialize"),
+        );
+        let _ = write!(
+            json,
+            "[\"{:012X}\",{},{},{}]",
+            row.mac,
+            id(row.server_id),
+            id(row.branding_id),
+            firmware
+        );
     }
-    if options.dry_run {
-        let updated = phones::own_macs(&mut tx, user.account_id, &macs)
-            .await?
-            .len() as u64;
-        let added = macs.len() as u64 - updated;
-        return Ok(ImportResult {
-            added,
-            updated,
-            dry_run: true,
-        });
-    }
-    let result = write(&mut tx, user, &parsed.rows, "phone.import").await?;
-    tx.commit().await?;
-    Ok(ImportResult {
-        added: result.added,
-        updated: result.updated,
-        dry_run: false,
-    })
+    json.push(']');
+    json
 }
 
 /// 404 naming the first MAC of `macs` the account does not have (and how many more).
