@@ -51,6 +51,9 @@ pub struct Config {
     pub firmware_downloads: usize,
     /// ... this many at a time (`RCS_BENCH_FIRMWARE_CONCURRENCY`, 4).
     pub firmware_concurrency: usize,
+    /// Device traffic (boot storm, kept-alive lookups, firmware) on rcs (`RCS_BENCH_DEVICE`,
+    /// `run`; `skip` measures only the imports and the list, for import work).
+    pub device: bool,
     /// CSV import sizes (`RCS_BENCH_IMPORT_SIZES`, "100000,1000000").
     pub import_sizes: Vec<usize>,
     /// Phones in the account the list is measured on (`RCS_BENCH_LIST_PHONES`, 1000000).
@@ -150,6 +153,11 @@ impl Config {
             firmware_mib: var("RCS_BENCH_FIRMWARE_MIB", 16)?.max(1),
             firmware_downloads: var("RCS_BENCH_FIRMWARE_DOWNLOADS", pick(32, 8))?,
             firmware_concurrency: var("RCS_BENCH_FIRMWARE_CONCURRENCY", 4)?.max(1),
+            device: match text("RCS_BENCH_DEVICE", "run").as_str() {
+                "run" => true,
+                "skip" => false,
+                other => bail!("RCS_BENCH_DEVICE must be run or skip, not {other:?}"),
+            },
             import_sizes,
             list_phones: var("RCS_BENCH_LIST_PHONES", pick(1_000_000, 100_000))?,
             list_requests: var("RCS_BENCH_LIST_REQUESTS", pick(300, 100))?.max(1),

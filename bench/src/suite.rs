@@ -241,8 +241,10 @@ async fn rcs_on(
         api.add_phones(&macs, server_id, None).await?;
         let fw_macs: Vec<String> = ctx.fw.iter().map(|p| p.mac.clone()).collect();
         api.add_phones(&fw_macs, server_id, Some(fixtures::RELEASE)).await?;
-        device_traffic(ctx, &name, instance.addr, &server.memory, &mut peer).await;
-        results.peers.push(peer);
+        if c.device {
+            device_traffic(ctx, &name, instance.addr, &server.memory, &mut peer).await;
+            results.peers.push(peer);
+        }
 
         let mut list_account = None;
         for (set, &rows) in c.import_sizes.iter().enumerate() {
