@@ -1542,7 +1542,9 @@ async fn a_boot_storm_through_a_postgres_outage_loses_no_answered_boot() {
     }
     tokio::time::sleep(Duration::from_millis(1500)).await;
     proxy.down().await;
-    tokio::time::sleep(Duration::from_millis(2000)).await;
+    // Longer than the pool's 5 s acquire timeout: a request that finds no connection waits
+    // that long for the database before it is answered 503.
+    tokio::time::sleep(Duration::from_millis(7000)).await;
     proxy.up().await;
     tokio::time::sleep(Duration::from_millis(2000)).await;
     stop.store(true, Ordering::Relaxed);

@@ -1,6 +1,8 @@
 //! Boot history: one row per phone contact, written in batches by the boot recorder, read a
 //! page at a time by account users, pruned after the retention period.
 
+use std::collections::hash_map::{Entry, HashMap};
+
 use sqlx::{AnyConnection, FromRow};
 
 use super::{rfc3339, Db};
@@ -94,28 +96,102 @@ pub async fn insert(conn: &mut AnyConnection, events: &[NewBootEvent]) -> sqlx::
         }
         q.execute(&mut *conn).await?;
     }
-    // Last-seen facts: only contacts that were answered (not refusals) and only for registered
-    // phones. A batch may hold several contacts of one phone; the newest wins by order.
-    for e in events.iter().filter(|e| {
-        e.account_id.is_some() && !matches!(e.outcome, BootOutcome::Refused | BootOutcome::Unknown)
-    }) {
-        sqlx::query(
-            "UPDATE phones SET last_seen_at = $1, last_seen_addr = $2, \
-               model = COALESCE($3, model), reported_firmware = COALESCE($4, reported_firmware), \
-               state = $5 \
-             WHERE mac = $6 AND account_id = $7 AND (last_seen_at IS NULL OR last_seen_at <= $1)",
-        )
-        .bind(e.at)
-        .bind(&e.addr)
-        .bind(&e.model)
-        .bind(&e.firmware)
-        .bind(e.outcome.as_str())
-        .bind(&e.mac)
-        .bind(e.account_id)
-        .execute(&mut *conn)
-        .await?;
+    // Last-seen facts, one row per phone in one statement per 100 phones: a boot storm's
+    // batch of a thousand contacts costs ten statements, not a thousand round trips.
+    let seen = last_seen(events);
+    for chunk in seen.chunks(ROWS_PER_STATEMENT) {
+        let rows: Vec<String> = (0..chunk.len())
+            .map(|i| {
+                let b = i * 7;
+                format!(
+                    "SELECT ${} AS mac, ${} AS account_id, ${} AS at, ${} AS addr, ${} AS model, \
+                     ${} AS firmware, ${} AS state",
+                    b + 1,
+                    b + 2,
+                    b + 3,
+                    b + 4,
+                    b + 5,
+                    b + 6,
+                    b + 7
+                )
+            })
+            .collect();
+        let sql = format!(
+            "UPDATE phones SET last_seen_at = v.at, last_seen_addr = v.addr, \
+               model = COALESCE(v.model, phones.model), \
+               reported_firmware = COALESCE(v.firmware, phones.reported_firmware), \
+               state = v.state \
+             FROM ({}) AS v \
+             WHERE phones.mac = v.mac AND phones.account_id = v.account_id \
+               AND (phones.last_seen_at IS NULL OR phones.last_seen_at <= v.at)",
+            rows.join(" UNION ALL ")
+        );
+        let mut q = sqlx::query(&sql);
+        for s in chunk {
+            q = q
+                .bind(s.mac)
+                .bind(s.account_id)
+                .bind(s.at)
+                .bind(s.addr)
+                .bind(s.model)
+                .bind(s.firmware)
+                .bind(s.state);
+        }
+        q.execute(&mut *conn).await?;
     }
     Ok(())
+}
+
+/// What a batch tells about one registered phone: its last answered contact, with the model
+/// and firmware most recently reported (a later contact that reports none keeps them).
+#[derive(Debug, PartialEq, Eq)]
+struct Seen<'a> {
+    mac: &'a str,
+    account_id: i64,
+    at: i64,
+    addr: Option<&'a str>,
+    model: Option<&'a str>,
+    firmware: Option<&'a str>,
+    state: &'static str,
+}
+
+/// The last-seen facts of the registered phones among `events` (in the order they happened),
+/// one per phone: refusals and unknown MACs say nothing about a phone.
+fn last_seen(events: &[NewBootEvent]) -> Vec<Seen<'_>> {
+    let mut index: HashMap<&str, usize> = HashMap::new();
+    let mut seen: Vec<Seen<'_>> = Vec::new();
+    for e in events {
+        let Some(account_id) = e.account_id else {
+            continue;
+        };
+        if matches!(e.outcome, BootOutcome::Refused | BootOutcome::Unknown) {
+            continue;
+        }
+        let next = Seen {
+            mac: &e.mac,
+            account_id,
+            at: e.at,
+            addr: e.addr.as_deref(),
+            model: e.model.as_deref(),
+            firmware: e.firmware.as_deref(),
+            state: e.outcome.as_str(),
+        };
+        match index.entry(&e.mac) {
+            Entry::Occupied(i) => {
+                let earlier = &mut seen[*i.get()];
+                *earlier = Seen {
+                    model: next.model.or(earlier.model),
+                    firmware: next.firmware.or(earlier.firmware),
+                    ..next
+                };
+            }
+            Entry::Vacant(v) => {
+                v.insert(seen.len());
+                seen.push(next);
+            }
+        }
+    }
+    seen
 }
 
 /// A phone's events newest first, older than `before` (an event id) when given.
@@ -168,4 +244,48 @@ pub async fn unknown_macs(
     .bind(limit)
     .fetch_all(&db.pool)
     .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn event(mac: &str, at: i64, outcome: BootOutcome, model: Option<&str>) -> NewBootEvent {
+        NewBootEvent {
+            account_id: Some(1),
+            mac: mac.to_string(),
+            at,
+            addr: Some(format!("10.0.0.{at}")),
+            user_agent: None,
+            model: model.map(str::to_string),
+            firmware: None,
+            outcome,
+            detail: String::new(),
+        }
+    }
+
+    #[test]
+    fn a_batch_gives_each_phone_its_last_answered_contact() {
+        let mut unknown = event("00085D000009", 1, BootOutcome::Unknown, None);
+        unknown.account_id = None;
+        let events = [
+            event("00085D000001", 1, BootOutcome::Redirected, Some("6757i")),
+            event("00085D000002", 2, BootOutcome::Redirected, None),
+            event("00085D000001", 3, BootOutcome::FirmwareSent, None),
+            event("00085D000001", 4, BootOutcome::Refused, Some("6731i")),
+            unknown,
+        ];
+        let seen = last_seen(&events);
+        assert_eq!(seen.len(), 2);
+        assert_eq!(seen[0].mac, "00085D000001");
+        assert_eq!(seen[0].at, 3, "the refusal at 4 says nothing");
+        assert_eq!(seen[0].addr, Some("10.0.0.3"));
+        assert_eq!(seen[0].state, BootOutcome::FirmwareSent.as_str());
+        assert_eq!(
+            seen[0].model,
+            Some("6757i"),
+            "kept from the earlier contact"
+        );
+        assert_eq!(seen[1].mac, "00085D000002");
+    }
 }
