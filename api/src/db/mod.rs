@@ -215,6 +215,9 @@ pub async fn widen_sqlite_cache(conn: &mut sqlx::AnyConnection) -> sqlx::Result<
         .await?;
     conn.execute(format!("PRAGMA cache_size = -{IMPORT_CACHE_KIB}").as_str())
         .await?;
+    // Each upsert statement keeps a statement journal (to undo itself alone on a conflict);
+    // in memory it costs no temporary file writes.
+    conn.execute("PRAGMA temp_store = MEMORY").await?;
     Ok(Some(previous))
 }
 
@@ -226,6 +229,7 @@ pub async fn restore_sqlite_cache(
     if let Some(size) = previous {
         conn.execute(format!("PRAGMA cache_size = {size}").as_str())
             .await?;
+        conn.execute("PRAGMA temp_store = DEFAULT").await?;
     }
     Ok(())
 }
