@@ -1487,22 +1487,147 @@ fn user_agent_of(mac: &str) -> String {
     format!("Aastra6757i MAC:{} V:4.2.0.181-SIP", pairs.join("-"))
 }
 
-/// A boot storm while PostgreSQL goes away and comes back (every connection cut, nothing
-/// listening, then the server back at the same address, as in a restart): 16 phones boot
-/// without pause on their own connections. While the database is gone each boot is a 503
-/// with `Retry-After`, never a 500 or a hang; rcs recovers by itself; and every boot that was
-/// answered 200 (including those whose event was still queued when the database went) is in
-/// the history afterwards. Events are written at least once: a batch whose commit was cut
-/// mid-flight is written again, so the history may hold a duplicate but never fewer.
+/// A PostgreSQL server of the test's own: `initdb` in a temporary folder, run as the
+/// `postgres` user on a free loopback port, so the test can restart it (`pg_ctl stop -m fast`,
+/// then `start`, as `pg_ctl restart` does) without disturbing the server the rest of the suite
+/// shares. Stopped at once when dropped.
+struct OwnPostgres {
+    dir: tempfile::TempDir,
+    bin: PathBuf,
+    port: u16,
+}
+
+impl OwnPostgres {
+    /// `None` (after saying so) where there are no PostgreSQL server binaries or no root to
+    /// run them as `postgres`; CI has both.
+    fn create() -> Option<OwnPostgres> {
+        let bin = std::fs::read_dir("/usr/lib/postgresql")
+            .ok()?
+            .filter_map(|e| e.ok().map(|e| e.path().join("bin")))
+            .find(|b| b.join("pg_ctl").exists());
+        let root = std::process::Command::new("id")
+            .arg("-u")
+            .output()
+            .is_ok_and(|o| o.stdout.starts_with(b"0\n"));
+        let (Some(bin), true) = (bin, root) else {
+            eprintln!("skipped: no PostgreSQL server binaries, or not root");
+            return None;
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let pg = OwnPostgres { dir, bin, port };
+        let owned = std::process::Command::new("chown")
+            .arg("postgres")
+            .arg(pg.dir.path())
+            .status()
+            .unwrap();
+        assert!(owned.success());
+        let data = pg.data();
+        pg.run(
+            "initdb",
+            &["-D", &data, "-U", "postgres", "-A", "trust", "--no-sync"],
+        );
+        pg.start();
+        Some(pg)
+    }
+
+    fn data(&self) -> String {
+        self.dir.path().join("data").display().to_string()
+    }
+
+    fn run(&self, tool: &str, args: &[&str]) {
+        let out = std::process::Command::new("runuser")
+            .args(["-u", "postgres", "--"])
+            .arg(self.bin.join(tool))
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{tool} {args:?}: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
+    fn start(&self) {
+        let options = format!(
+            "-p {} -c listen_addresses=127.0.0.1 -k {}",
+            self.port,
+            self.dir.path().display()
+        );
+        let log = self.dir.path().join("log").display().to_string();
+        self.run(
+            "pg_ctl",
+            &[
+                "-D",
+                &self.data(),
+                "-o",
+                &options,
+                "-l",
+                &log,
+                "-w",
+                "start",
+            ],
+        );
+    }
+
+    fn stop(&self, mode: &str) {
+        self.run("pg_ctl", &["-D", &self.data(), "-m", mode, "-w", "stop"]);
+    }
+
+    fn url(&self) -> String {
+        format!("postgres://postgres@127.0.0.1:{}/postgres", self.port)
+    }
+}
+
+impl Drop for OwnPostgres {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("runuser")
+            .args(["-u", "postgres", "--"])
+            .arg(self.bin.join("pg_ctl"))
+            .args(["-D", &self.data(), "-m", "immediate", "stop"])
+            .output();
+    }
+}
+
+/// A boot storm while PostgreSQL restarts: 16 phones boot without pause on their own
+/// connections while the server is stopped (`pg_ctl stop -m fast`: every connection ended),
+/// stays down longer than the pool's 5 s acquire timeout, and starts again at the same
+/// address. While it is down each boot is a 503 with `Retry-After`, never a 500 or a hang;
+/// rcs recovers by itself; and every boot that was answered 200 (including those whose event
+/// was still queued when the server went) is in the history afterwards. Events are written at
+/// least once: a batch whose commit was cut mid-flight is written again, so the history may
+/// hold a duplicate but never fewer.
 #[tokio::test]
-async fn a_boot_storm_through_a_postgres_outage_loses_no_answered_boot() {
+async fn a_boot_storm_through_a_postgres_restart_loses_no_answered_boot() {
     use std::sync::atomic::{AtomicBool, Ordering};
     use std::sync::Arc;
-    if crate::helpers::skip_without_postgres() {
-        return;
-    }
     const PHONES: u64 = 16;
-    let (b, mut proxy) = booth_behind_proxy().await;
+    let Some(pg) = tokio::task::spawn_blocking(OwnPostgres::create)
+        .await
+        .unwrap()
+    else {
+        return;
+    };
+    let pg = Arc::new(pg);
+    let ca = TestCa::new("Test Phone Vendor CA");
+    let ca_dir = tempfile::tempdir().unwrap();
+    let ca_path = ca_dir.path().join("device-ca.pem");
+    std::fs::write(&ca_path, ca.pem()).unwrap();
+    let mut env = crate::helpers::TestEnv::new(Engine::Sqlite).await;
+    env.settings.database_url = pg.url();
+    env.settings.device_ca = Some(ca_path);
+    let app = crate::helpers::start(env).await;
+    let b = Booth {
+        app,
+        ca,
+        _ca_dir: ca_dir,
+    };
     let macs: Vec<String> = (0..PHONES).map(|i| format!("00085D77{i:04X}")).collect();
     let p = provision(&b.app, "Acme", &macs[0], None).await;
     let added = b
@@ -1541,11 +1666,17 @@ async fn a_boot_storm_through_a_postgres_outage_loses_no_answered_boot() {
         });
     }
     tokio::time::sleep(Duration::from_millis(1500)).await;
-    proxy.down().await;
+    let server = pg.clone();
+    tokio::task::spawn_blocking(move || server.stop("fast"))
+        .await
+        .unwrap();
     // Longer than the pool's 5 s acquire timeout: a request that finds no connection waits
     // that long for the database before it is answered 503.
     tokio::time::sleep(Duration::from_millis(7000)).await;
-    proxy.up().await;
+    let server = pg.clone();
+    tokio::task::spawn_blocking(move || server.start())
+        .await
+        .unwrap();
     tokio::time::sleep(Duration::from_millis(2000)).await;
     stop.store(true, Ordering::Relaxed);
     let mut results = Vec::new();

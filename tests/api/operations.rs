@@ -257,6 +257,9 @@ async fn populate(app: &TestApp) -> (String, String) {
     rcs::device::ca::register(&app.db, &ca.pem(), "test")
         .await
         .unwrap();
+    rcs::device::ca::register_crl(&app.db, &ca.crl(1, 1, &[7]), "test CRL", &[])
+        .await
+        .unwrap();
     (
         token,
         format!("/api/v1/brandings/{branding_id}/files/logo.png"),

@@ -193,6 +193,11 @@ async fn prepare_sqlite_connection(conn: &mut sqlx::AnyConnection) -> sqlx::Resu
     }
     conn.execute("PRAGMA synchronous = NORMAL").await?;
     conn.execute("PRAGMA foreign_keys = ON").await?;
+    // Statement journals (each bulk upsert keeps one, to undo itself alone on a conflict) stay
+    // in memory instead of temporary files. Set once per connection: SQLite refuses to change
+    // it inside a transaction once temporary storage is open, which an import's own toggling
+    // ran into after a failed write (a 500 on the next import).
+    conn.execute("PRAGMA temp_store = MEMORY").await?;
     Ok(())
 }
 
@@ -215,9 +220,6 @@ pub async fn widen_sqlite_cache(conn: &mut sqlx::AnyConnection) -> sqlx::Result<
         .await?;
     conn.execute(format!("PRAGMA cache_size = -{IMPORT_CACHE_KIB}").as_str())
         .await?;
-    // Each upsert statement keeps a statement journal (to undo itself alone on a conflict);
-    // in memory it costs no temporary file writes.
-    conn.execute("PRAGMA temp_store = MEMORY").await?;
     Ok(Some(previous))
 }
 
@@ -229,7 +231,6 @@ pub async fn restore_sqlite_cache(
     if let Some(size) = previous {
         conn.execute(format!("PRAGMA cache_size = {size}").as_str())
             .await?;
-        conn.execute("PRAGMA temp_store = DEFAULT").await?;
     }
     Ok(())
 }
