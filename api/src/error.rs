@@ -161,6 +161,11 @@ impl From<sqlx::Error> for Error {
                 tracing::warn!(error = %e, "database unavailable");
                 Error::Unavailable
             }
+            // The server is going away or not up yet (a restart, a failover): the same.
+            sqlx::Error::Database(db) if server_unavailable(db.as_ref()) => {
+                tracing::warn!(error = %db, "database unavailable");
+                Error::Unavailable
+            }
             sqlx::Error::Database(db) => match StorageProblem::of(db.as_ref()) {
                 Some(problem) => {
                     tracing::error!(error = %db, code = problem.code(), "the database refuses writes");
@@ -173,6 +178,16 @@ impl From<sqlx::Error> for Error {
             other => Error::Internal(anyhow::Error::new(other).context("database query failed")),
         }
     }
+}
+
+/// PostgreSQL's answers while it stops, starts or loses the connection: SQLSTATE class 57P
+/// (`admin_shutdown` from `pg_ctl stop -m fast`, `crash_shutdown`, `cannot_connect_now` while
+/// starting or shutting down) and class 08 (connection exceptions). They pass; a query retried
+/// a little later succeeds, so they are 503 with `Retry-After`, never a 500.
+fn server_unavailable(e: &dyn sqlx::error::DatabaseError) -> bool {
+    e.try_downcast_ref::<sqlx::sqlite::SqliteError>().is_none()
+        && e.code()
+            .is_some_and(|c| c.starts_with("57P") || c.starts_with("08"))
 }
 
 /// Why the database cannot store anything: the operator's problem, not the caller's.
