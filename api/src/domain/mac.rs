@@ -55,14 +55,15 @@ impl Mac {
     }
 
     /// A search fragment from any partial spelling (`5d:1a` → `5D1A`): separators dropped,
-    /// upper-cased. `None` when it holds something no MAC contains, so it matches nothing.
+    /// upper-cased. `None` when it holds something no MAC contains (a character that is not a
+    /// hex digit, or more than 12 digits), so it matches nothing.
     pub fn fragment(input: &str) -> Option<String> {
         let s: String = input
             .chars()
             .filter(|c| !matches!(c, ':' | '-' | '.' | ' '))
             .collect::<String>()
             .to_ascii_uppercase();
-        s.bytes().all(|b| b.is_ascii_hexdigit()).then_some(s)
+        (s.len() <= 12 && s.bytes().all(|b| b.is_ascii_hexdigit())).then_some(s)
     }
 }
 
@@ -155,5 +156,11 @@ mod tests {
         assert_eq!(Mac::fragment("5d:1a").as_deref(), Some("5D1A"));
         assert_eq!(Mac::fragment("1a-2b.3c").as_deref(), Some("1A2B3C"));
         assert_eq!(Mac::fragment("xyz"), None);
+        // Found by the `mac` fuzz target: 15 hex digits are no part of any MAC.
+        assert_eq!(Mac::fragment("0008.5d1a.2ba2b3c"), None);
+        assert_eq!(
+            Mac::fragment("00:08:5d:1a:2b:3c").as_deref(),
+            Some("00085D1A2B3C")
+        );
     }
 }
