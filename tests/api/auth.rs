@@ -315,6 +315,17 @@ async fn malformed_requests_get_a_json_error(engine: Engine) {
     assert_eq!(error_body(unknown).await.code, "not_found");
 }
 
+/// How many phones the account of `token` has.
+async fn phones(app: &crate::helpers::TestApp, token: &str) -> i64 {
+    let summary: rcs_shared::Summary = app
+        .get("/api/v1/summary", token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    summary.phones
+}
+
 /// `bytes` compressed by the system's gzip (level 9).
 fn gzip(bytes: &[u8]) -> Vec<u8> {
     use std::io::Write;
@@ -380,13 +391,7 @@ async fn compressed_bodies_are_refused_never_inflated(engine: Engine) {
         .await;
     assert_eq!(oversized.status(), 413);
     assert_eq!(error_body(oversized).await.code, "payload_too_large");
-    let summary: Value = app
-        .get("/api/v1/summary", &token)
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(summary["phones"], 0, "{summary}");
+    assert_eq!(phones(&app, &token).await, 0);
 
     let plain = app
         .client
@@ -399,13 +404,7 @@ async fn compressed_bodies_are_refused_never_inflated(engine: Engine) {
         .await
         .unwrap();
     assert_eq!(plain.status(), 200, "{}", plain.text().await.unwrap());
-    let summary: Value = app
-        .get("/api/v1/summary", &token)
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(summary["phones"], 1, "{summary}");
+    assert_eq!(phones(&app, &token).await, 1);
     let uncompressed = app
         .client
         .post(app.url("/api/v1/auth/login"))

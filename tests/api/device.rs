@@ -1414,25 +1414,28 @@ fn via_port(url: &str, port: u16) -> (String, String) {
     )
 }
 
-/// A booth on PostgreSQL whose every database connection goes through a [`DbProxy`].
-async fn booth_behind_proxy() -> (Booth, DbProxy) {
+/// A booth whose service runs in `env` with its database at `database_url` instead.
+async fn booth_on(mut env: crate::helpers::TestEnv, database_url: String) -> Booth {
     let ca = TestCa::new("Test Phone Vendor CA");
     let dir = tempfile::tempdir().unwrap();
     let ca_path = dir.path().join("device-ca.pem");
     std::fs::write(&ca_path, ca.pem()).unwrap();
-    let mut env = crate::helpers::TestEnv::new(Engine::Postgres).await;
+    env.settings.database_url = database_url;
+    env.settings.device_ca = Some(ca_path);
+    Booth {
+        app: crate::helpers::start(env).await,
+        ca,
+        _ca_dir: dir,
+    }
+}
+
+/// A booth on PostgreSQL whose every database connection goes through a [`DbProxy`].
+async fn booth_behind_proxy() -> (Booth, DbProxy) {
+    let env = crate::helpers::TestEnv::new(Engine::Postgres).await;
     let (_, upstream) = via_port(&env.settings.database_url, 0);
     let proxy = DbProxy::start(upstream).await;
     let (proxied, _) = via_port(&env.settings.database_url, proxy.port);
-    env.settings.database_url = proxied;
-    env.settings.device_ca = Some(ca_path);
-    let app = crate::helpers::start(env).await;
-    let booth = Booth {
-        app,
-        ca,
-        _ca_dir: dir,
-    };
-    (booth, proxy)
+    (booth_on(env, proxied).await, proxy)
 }
 
 #[tokio::test]
@@ -1615,19 +1618,9 @@ async fn a_boot_storm_through_a_postgres_restart_loses_no_answered_boot() {
         return;
     };
     let pg = Arc::new(pg);
-    let ca = TestCa::new("Test Phone Vendor CA");
-    let ca_dir = tempfile::tempdir().unwrap();
-    let ca_path = ca_dir.path().join("device-ca.pem");
-    std::fs::write(&ca_path, ca.pem()).unwrap();
-    let mut env = crate::helpers::TestEnv::new(Engine::Sqlite).await;
-    env.settings.database_url = pg.url();
-    env.settings.device_ca = Some(ca_path);
-    let app = crate::helpers::start(env).await;
-    let b = Booth {
-        app,
-        ca,
-        _ca_dir: ca_dir,
-    };
+    // The engine of the environment only decides where its own database would be; the
+    // service uses the test's server.
+    let b = booth_on(crate::helpers::TestEnv::new(Engine::Sqlite).await, pg.url()).await;
     let macs: Vec<String> = (0..PHONES).map(|i| format!("00085D77{i:04X}")).collect();
     let p = provision(&b.app, "Acme", &macs[0], None).await;
     let added = b
