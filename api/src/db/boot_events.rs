@@ -63,24 +63,10 @@ pub async fn insert(conn: &mut AnyConnection, events: &[NewBootEvent]) -> sqlx::
             "INSERT INTO boot_events \
              (account_id, mac, at, addr, user_agent, model, firmware, outcome, detail) VALUES ",
         );
-        for i in 0..chunk.len() {
-            let b = i * 9;
-            if i > 0 {
-                sql.push(',');
-            }
-            sql.push_str(&format!(
-                "(${},${},${},${},${},${},${},${},${})",
-                b + 1,
-                b + 2,
-                b + 3,
-                b + 4,
-                b + 5,
-                b + 6,
-                b + 7,
-                b + 8,
-                b + 9
-            ));
-        }
+        let rows: Vec<String> = (0..chunk.len())
+            .map(|i| format!("({})", placeholders(i, 9).join(",")))
+            .collect();
+        sql.push_str(&rows.join(","));
         let mut q = sqlx::query(&sql);
         for e in chunk {
             q = q
@@ -102,18 +88,12 @@ pub async fn insert(conn: &mut AnyConnection, events: &[NewBootEvent]) -> sqlx::
     for chunk in seen.chunks(ROWS_PER_STATEMENT) {
         let rows: Vec<String> = (0..chunk.len())
             .map(|i| {
-                let b = i * 7;
-                format!(
-                    "SELECT ${} AS mac, ${} AS account_id, ${} AS at, ${} AS addr, ${} AS model, \
-                     ${} AS firmware, ${} AS state",
-                    b + 1,
-                    b + 2,
-                    b + 3,
-                    b + 4,
-                    b + 5,
-                    b + 6,
-                    b + 7
-                )
+                let columns = placeholders(i, SEEN_COLUMNS.len())
+                    .into_iter()
+                    .zip(SEEN_COLUMNS)
+                    .map(|(p, name)| format!("{p} AS {name}"))
+                    .collect::<Vec<_>>();
+                format!("SELECT {}", columns.join(", "))
             })
             .collect();
         let sql = format!(
@@ -140,6 +120,24 @@ pub async fn insert(conn: &mut AnyConnection, events: &[NewBootEvent]) -> sqlx::
         q.execute(&mut *conn).await?;
     }
     Ok(())
+}
+
+/// The columns of [`Seen`] as the last-seen statement binds them, in order.
+const SEEN_COLUMNS: [&str; 7] = [
+    "mac",
+    "account_id",
+    "at",
+    "addr",
+    "model",
+    "firmware",
+    "state",
+];
+
+/// `$n` placeholders for row `row` (from 0) of a multi-row statement of `width` columns.
+fn placeholders(row: usize, width: usize) -> Vec<String> {
+    (1..=width)
+        .map(|c| format!("${}", row * width + c))
+        .collect()
 }
 
 /// What a batch tells about one registered phone: its last answered contact, with the model
