@@ -52,92 +52,140 @@ impl BootEventRow {
     }
 }
 
-/// Rows per INSERT statement (9 parameters a row stays far below every engine's limit).
-const ROWS_PER_STATEMENT: usize = 100;
+/// Rows per statement. Rows travel as one JSON text parameter that the engine unpacks
+/// (`json_each` on SQLite, `json_array_elements` on PostgreSQL), so the statement text is the
+/// same whatever the batch size: each connection prepares it once. Writing `VALUES` lists
+/// with a placeholder per column gave every batch size its own statement, which PostgreSQL
+/// parsed and planned afresh (profiled: the planner was the largest cost of its backends in
+/// a boot storm), and SQLite prepared afresh too.
+const ROWS_PER_STATEMENT: usize = 1_000;
 
-/// Writes `events` and the last-seen facts of the registered phones among them, in the
-/// caller's transaction.
-pub async fn insert(conn: &mut AnyConnection, events: &[NewBootEvent]) -> sqlx::Result<()> {
-    for chunk in events.chunks(ROWS_PER_STATEMENT) {
-        let mut sql = String::from(
-            "INSERT INTO boot_events \
-             (account_id, mac, at, addr, user_agent, model, firmware, outcome, detail) VALUES ",
-        );
-        let rows: Vec<String> = (0..chunk.len())
-            .map(|i| format!("({})", placeholders(i, 9).join(",")))
-            .collect();
-        sql.push_str(&rows.join(","));
-        let mut q = sqlx::query(&sql);
-        for e in chunk {
-            q = q
-                .bind(e.account_id)
-                .bind(&e.mac)
-                .bind(e.at)
-                .bind(&e.addr)
-                .bind(&e.user_agent)
-                .bind(&e.model)
-                .bind(&e.firmware)
-                .bind(e.outcome.as_str())
-                .bind(&e.detail);
-        }
-        q.execute(&mut *conn).await?;
-    }
-    // Last-seen facts, one row per phone in one statement per 100 phones: a boot storm's
-    // batch of a thousand contacts costs ten statements, not a thousand round trips.
-    let seen = last_seen(events);
-    for chunk in seen.chunks(ROWS_PER_STATEMENT) {
-        let rows: Vec<String> = (0..chunk.len())
-            .map(|i| {
-                let columns = placeholders(i, SEEN_COLUMNS.len())
-                    .into_iter()
-                    .zip(SEEN_COLUMNS)
-                    .map(|(p, name)| format!("{p} AS {name}"))
-                    .collect::<Vec<_>>();
-                format!("SELECT {}", columns.join(", "))
-            })
-            .collect();
-        let sql = format!(
-            "UPDATE phones SET last_seen_at = v.at, last_seen_addr = v.addr, \
-               model = COALESCE(v.model, phones.model), \
-               reported_firmware = COALESCE(v.firmware, phones.reported_firmware), \
-               state = v.state \
-             FROM ({}) AS v \
-             WHERE phones.mac = v.mac AND phones.account_id = v.account_id \
-               AND (phones.last_seen_at IS NULL OR phones.last_seen_at <= v.at)",
-            rows.join(" UNION ALL ")
-        );
-        let mut q = sqlx::query(&sql);
-        for s in chunk {
-            q = q
-                .bind(s.mac)
-                .bind(s.account_id)
-                .bind(s.at)
-                .bind(s.addr)
-                .bind(s.model)
-                .bind(s.firmware)
-                .bind(s.state);
-        }
-        q.execute(&mut *conn).await?;
-    }
-    Ok(())
+/// One event as [`insert`]'s JSON carries it, in column order.
+type JsonEvent<'a> = (
+    Option<i64>,
+    &'a str,
+    i64,
+    Option<&'a str>,
+    Option<&'a str>,
+    Option<&'a str>,
+    Option<&'a str>,
+    &'a str,
+    &'a str,
+);
+
+/// One phone's last-seen facts as [`insert`]'s JSON carries them: `[mac, account_id, at,
+/// addr, model, firmware, state]`.
+type JsonSeen<'a> = (
+    &'a str,
+    i64,
+    i64,
+    Option<&'a str>,
+    Option<&'a str>,
+    Option<&'a str>,
+    &'a str,
+);
+
+/// The statements of [`insert`] for one engine.
+struct Statements {
+    events: &'static str,
+    seen: &'static str,
 }
 
-/// The columns of [`Seen`] as the last-seen statement binds them, in order.
-const SEEN_COLUMNS: [&str; 7] = [
-    "mac",
-    "account_id",
-    "at",
-    "addr",
-    "model",
-    "firmware",
-    "state",
-];
+const SQLITE: Statements = Statements {
+    events: "INSERT INTO boot_events \
+             (account_id, mac, at, addr, user_agent, model, firmware, outcome, detail) \
+             SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), \
+                    json_extract(value, '$[2]'), json_extract(value, '$[3]'), \
+                    json_extract(value, '$[4]'), json_extract(value, '$[5]'), \
+                    json_extract(value, '$[6]'), json_extract(value, '$[7]'), \
+                    json_extract(value, '$[8]') \
+             FROM json_each($1) ORDER BY key",
+    seen: "UPDATE phones SET last_seen_at = v.at, last_seen_addr = v.addr, \
+             model = COALESCE(v.model, phones.model), \
+             reported_firmware = COALESCE(v.firmware, phones.reported_firmware), \
+             state = v.state \
+           FROM (SELECT json_extract(value, '$[0]') AS mac, \
+                        json_extract(value, '$[1]') AS account_id, \
+                        json_extract(value, '$[2]') AS at, json_extract(value, '$[3]') AS addr, \
+                        json_extract(value, '$[4]') AS model, \
+                        json_extract(value, '$[5]') AS firmware, \
+                        json_extract(value, '$[6]') AS state \
+                 FROM json_each($1)) AS v \
+           WHERE phones.mac = v.mac AND phones.account_id = v.account_id \
+             AND (phones.last_seen_at IS NULL OR phones.last_seen_at <= v.at)",
+};
 
-/// `$n` placeholders for row `row` (from 0) of a multi-row statement of `width` columns.
-fn placeholders(row: usize, width: usize) -> Vec<String> {
-    (1..=width)
-        .map(|c| format!("${}", row * width + c))
-        .collect()
+const POSTGRES: Statements = Statements {
+    events: "INSERT INTO boot_events \
+             (account_id, mac, at, addr, user_agent, model, firmware, outcome, detail) \
+             SELECT CAST(e->>0 AS BIGINT), e->>1, CAST(e->>2 AS BIGINT), e->>3, e->>4, e->>5, \
+                    e->>6, e->>7, e->>8 \
+             FROM json_array_elements(CAST($1 AS json)) WITH ORDINALITY AS t(e, n) ORDER BY n",
+    seen: "UPDATE phones SET last_seen_at = v.at, last_seen_addr = v.addr, \
+             model = COALESCE(v.model, phones.model), \
+             reported_firmware = COALESCE(v.firmware, phones.reported_firmware), \
+             state = v.state \
+           FROM (SELECT e->>0 AS mac, CAST(e->>1 AS BIGINT) AS account_id, \
+                        CAST(e->>2 AS BIGINT) AS at, e->>3 AS addr, e->>4 AS model, \
+                        e->>5 AS firmware, e->>6 AS state \
+                 FROM json_array_elements(CAST($1 AS json)) AS e) AS v \
+           WHERE phones.mac = v.mac AND phones.account_id = v.account_id \
+             AND (phones.last_seen_at IS NULL OR phones.last_seen_at <= v.at)",
+};
+
+/// Writes `events` and the last-seen facts of the registered phones among them, in the
+/// caller's transaction: one statement for the events and one for the phones per
+/// [`ROWS_PER_STATEMENT`] rows, so a boot storm's batch of a thousand contacts costs two
+/// statements, not a thousand round trips.
+pub async fn insert(conn: &mut AnyConnection, events: &[NewBootEvent]) -> sqlx::Result<()> {
+    let sql = if conn.backend_name().eq_ignore_ascii_case("sqlite") {
+        &SQLITE
+    } else {
+        &POSTGRES
+    };
+    for chunk in events.chunks(ROWS_PER_STATEMENT) {
+        let rows: Vec<JsonEvent> = chunk
+            .iter()
+            .map(|e| {
+                (
+                    e.account_id,
+                    e.mac.as_str(),
+                    e.at,
+                    e.addr.as_deref(),
+                    e.user_agent.as_deref(),
+                    e.model.as_deref(),
+                    e.firmware.as_deref(),
+                    e.outcome.as_str(),
+                    e.detail.as_str(),
+                )
+            })
+            .collect();
+        let json = serde_json::to_string(&rows).expect("events serialize");
+        sqlx::query(sql.events)
+            .bind(json)
+            .execute(&mut *conn)
+            .await?;
+    }
+    let seen = last_seen(events);
+    for chunk in seen.chunks(ROWS_PER_STATEMENT) {
+        let rows: Vec<JsonSeen> = chunk
+            .iter()
+            .map(|s| {
+                (
+                    s.mac,
+                    s.account_id,
+                    s.at,
+                    s.addr,
+                    s.model,
+                    s.firmware,
+                    s.state,
+                )
+            })
+            .collect();
+        let json = serde_json::to_string(&rows).expect("phones serialize");
+        sqlx::query(sql.seen).bind(json).execute(&mut *conn).await?;
+    }
+    Ok(())
 }
 
 /// What a batch tells about one registered phone: its last answered contact, with the model

@@ -33,7 +33,10 @@ pub async fn read_limited(
         return Err(too_large(max));
     }
     if !content_type.starts_with("multipart/") {
-        return collect(payload, max).await;
+        // The declared length (already checked against `max`) sizes the buffer once: growing
+        // it by doubling would copy the body several times and, at its last step, hold the
+        // old and the new buffer (up to three times the body) at once.
+        return collect(payload, max, declared.unwrap_or(0)).await;
     }
     let mut form = actix_multipart::Multipart::new(req.headers(), payload);
     while let Some(field) = form.next().await {
@@ -42,7 +45,7 @@ pub async fn read_limited(
             || field
                 .content_disposition()
                 .is_some_and(|cd| cd.get_filename().is_some());
-        let bytes = collect(field, max).await?;
+        let bytes = collect(field, max, 0).await?;
         if is_file {
             return Ok(bytes);
         }
@@ -53,13 +56,14 @@ pub async fn read_limited(
     ))
 }
 
-/// Reads a byte stream to its end, refusing more than `max` bytes.
-pub async fn collect<S, E>(mut stream: S, max: usize) -> Result<web::Bytes>
+/// Reads a byte stream to its end, refusing more than `max` bytes; `expected` (at most `max`)
+/// is the room reserved up front.
+pub async fn collect<S, E>(mut stream: S, max: usize, expected: usize) -> Result<web::Bytes>
 where
     S: futures_util::Stream<Item = std::result::Result<web::Bytes, E>> + Unpin,
     E: std::fmt::Display,
 {
-    let mut body = web::BytesMut::new();
+    let mut body = web::BytesMut::with_capacity(expected.min(max));
     while let Some(chunk) = stream.next().await {
         let chunk = chunk.map_err(unreadable)?;
         if body.len() + chunk.len() > max {
