@@ -153,6 +153,28 @@ pub async fn boot_storm(addr: SocketAddr, phones: Arc<Vec<Phone>>, concurrency: 
     collect(workers, phones.len(), concurrency, started).await
 }
 
+/// The round with the median rate, carrying the errors of every round (the error target is
+/// zero over all of them).
+pub fn median_run(mut runs: Vec<Run>) -> Option<Run> {
+    let errors: usize = runs.iter().map(|r| r.errors).sum();
+    let mut samples: Vec<String> = runs.iter().flat_map(|r| r.error_samples.clone()).collect();
+    samples.dedup();
+    samples.truncate(5);
+    runs.sort_by(|a, b| a.per_second.total_cmp(&b.per_second));
+    let mid = runs.len().checked_sub(1)? / 2;
+    let mut median = runs.swap_remove(mid);
+    median.errors = errors;
+    median.error_samples = samples;
+    Some(median)
+}
+
+/// The median of `values` (the lower middle for an even count), `None` when empty.
+pub fn median(values: &[f64]) -> Option<f64> {
+    let mut v = values.to_vec();
+    v.sort_by(f64::total_cmp);
+    v.get(v.len().checked_sub(1)? / 2).copied()
+}
+
 async fn collect(
     workers: Vec<tokio::task::JoinHandle<Tally>>,
     requests: usize,

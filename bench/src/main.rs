@@ -88,19 +88,27 @@ async fn run() -> anyhow::Result<()> {
         goals: Vec::new(),
         notes: Vec::new(),
     };
+    let mut nginx = None;
     if config.nginx {
         match suite::nginx(&ctx).await {
-            Ok(peer) => results.peers.push(peer),
+            Ok((peer, server)) => {
+                results.peers.push(peer);
+                nginx = Some(server);
+            }
             Err(e) => results.notes.push(format!("nginx was not measured: {e:#}")),
         }
     }
+    let nginx_addr = nginx.as_ref().map(|n| n.addr);
     for &engine in &config.engines {
-        if let Err(e) = suite::rcs(&ctx, engine, &mut results).await {
+        if let Err(e) = suite::rcs(&ctx, engine, nginx_addr, &mut results).await {
             ctx.log.say(&format!("rcs on {}: {e:#}", engine.label()));
             results
                 .notes
                 .push(format!("rcs on {} stopped early: {e:#}", engine.label()));
         }
+    }
+    if let Some(server) = nginx {
+        server.stop().await;
     }
     match suite::web_sizes(&config.web_dist) {
         Ok(web) => results.web = Some(web),

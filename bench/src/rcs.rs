@@ -76,6 +76,9 @@ impl Instance {
         if self.workers > 0 {
             cmd.env("RCS_WORKERS", self.workers.to_string());
         }
+        if let Ok(n) = std::env::var("RCS_BENCH_RCS_DB_CONNECTIONS") {
+            cmd.env("RCS_DATABASE_MAX_CONNECTIONS", n);
+        }
         cmd.stdin(Stdio::null()).kill_on_drop(true);
         cmd
     }

@@ -21,10 +21,23 @@ pub struct Peer {
     pub name: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub engine: Option<Engine>,
+    /// The median storm round (its `errors` count every round).
     pub boot_storm: Option<Run>,
+    /// Phones per second of every storm round, in order.
+    pub storm_rounds: Vec<f64>,
+    /// For rcs: nginx's rate in the round run just before each of `storm_rounds`.
+    pub nginx_alternating: Vec<f64>,
     pub keep_alive: Option<Run>,
     pub firmware: Option<Run>,
     pub memory: PeerMemory,
+}
+
+impl Peer {
+    /// The nginx storm rate this peer is compared with: the median of the nginx rounds that
+    /// alternated with its own, or else nginx's own measurement (`fallback`).
+    pub fn nginx_storm_base(&self, fallback: Option<f64>) -> Option<f64> {
+        crate::load::median(&self.nginx_alternating).or(fallback)
+    }
 }
 
 #[derive(Debug, Clone, Default, Serialize)]
@@ -54,6 +67,9 @@ pub struct ImportRun {
     pub rows_per_second: f64,
     /// Peak resident size of rcs during this import, MB.
     pub peak_mb: f64,
+    /// Resident size of rcs just before the import, MB: what earlier phases (the boot storm,
+    /// a previous import) left behind, so `peak_mb - before_mb` is what the import added.
+    pub before_mb: f64,
     pub added: u64,
     pub updated: u64,
 }
@@ -139,7 +155,7 @@ impl Results {
                     value: storm.errors.to_string(),
                     met: Some(storm.errors == 0),
                 });
-                if let Some(n) = nginx_storm {
+                if let Some(n) = peer.nginx_storm_base(nginx_storm) {
                     let ratio = storm.per_second / n;
                     goals.push(Goal {
                         goal: format!("Boot storm rate vs nginx, {}", peer.name),
@@ -275,7 +291,11 @@ pub fn markdown(r: &Results, chart: &str) -> String {
             "Boot storm, phones/s",
             |p, b| {
                 opt(&p.boot_storm, |x| {
-                    format!("{:.0}{}", x.per_second, ratio(x.per_second, b))
+                    format!(
+                        "{:.0}{}",
+                        x.per_second,
+                        ratio(x.per_second, p.nginx_storm_base(b))
+                    )
                 })
             },
             |p| p.boot_storm.as_ref().map(|x| x.per_second),
@@ -337,7 +357,31 @@ pub fn markdown(r: &Results, chart: &str) -> String {
         }
         s.push('\n');
     }
-    s.push_str("\nRatios in brackets are rcs ÷ nginx measured in the same run.\n");
+    s.push_str(
+        "\nRatios in brackets are rcs ÷ nginx measured in the same run. The boot storm runs \
+         in rounds: the table shows each server's median round, and rcs's ratio is its median \
+         ÷ the median of the nginx rounds run just before each of its own. Every round:\n\n",
+    );
+    let rates = |v: &[f64]| {
+        v.iter()
+            .map(|x| format!("{x:.0}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    for p in &peers {
+        if p.storm_rounds.is_empty() {
+            continue;
+        }
+        let _ = write!(s, "- {}: {} phones/s", p.name, rates(&p.storm_rounds));
+        if !p.nginx_alternating.is_empty() {
+            let _ = write!(
+                s,
+                " (nginx just before each: {})",
+                rates(&p.nginx_alternating)
+            );
+        }
+        s.push('\n');
+    }
     for p in &peers {
         for run in [&p.boot_storm, &p.keep_alive, &p.firmware]
             .into_iter()
@@ -351,20 +395,26 @@ pub fn markdown(r: &Results, chart: &str) -> String {
 
     if !r.imports.is_empty() {
         let _ = writeln!(s, "\n### CSV import through the API\n");
+        s.push_str(
+            "Peak RSS is rcs's resident size at its highest during the request; in brackets, \
+             its size just before (what the earlier phases left).\n\n",
+        );
         s.push_str("| engine | rows | new: s | rows/s | peak RSS MB | update: s | rows/s | peak RSS MB |\n");
         s.push_str("|---|---:|---:|---:|---:|---:|---:|---:|\n");
         for i in &r.imports {
             let _ = writeln!(
                 s,
-                "| {} | {} | {:.2} | {:.0} | {:.0} | {:.2} | {:.0} | {:.0} |",
+                "| {} | {} | {:.2} | {:.0} | {:.0} ({:.0}) | {:.2} | {:.0} | {:.0} ({:.0}) |",
                 i.engine.label(),
                 i.rows,
                 i.new.seconds,
                 i.new.rows_per_second,
                 i.new.peak_mb,
+                i.new.before_mb,
                 i.update.seconds,
                 i.update.rows_per_second,
-                i.update.peak_mb
+                i.update.peak_mb,
+                i.update.before_mb
             );
         }
     }

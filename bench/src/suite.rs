@@ -45,31 +45,57 @@ pub struct Context {
     pub log: Log,
 }
 
-/// Boot storm, kept-alive lookups and firmware downloads against one server.
+/// Boot storm, kept-alive lookups and firmware downloads against one server. With `nginx`
+/// (the address of the nginx still running beside rcs), every storm round against the server
+/// follows a round against nginx, and the ratio is taken between those side-by-side rounds.
 async fn device_traffic(
     ctx: &Context,
     name: &str,
     addr: std::net::SocketAddr,
+    nginx: Option<std::net::SocketAddr>,
     memory: &Memory,
     peer: &mut Peer,
 ) {
     let c = &ctx.config;
     ctx.log.say(&format!(
-        "{name}: boot storm, {} phones, {} at a time",
-        c.phones, c.concurrency
+        "{name}: boot storm, {} phones, {} at a time, {} round(s){}",
+        c.phones,
+        c.concurrency,
+        c.storm_rounds,
+        if nginx.is_some() {
+            ", each after a round of nginx"
+        } else {
+            ""
+        }
     ));
+    // A warm-up of one connection per slot, not measured: the server opens its database
+    // connections and fills its caches as a running service already has.
+    let warm: Vec<Phone> = ctx.storm.iter().take(c.concurrency).cloned().collect();
+    let _ = load::boot_storm(addr, Arc::new(warm), c.concurrency).await;
     peer.memory.peak_reset = memory.reset_peak();
-    let storm = load::boot_storm(addr, ctx.storm.clone(), c.concurrency).await;
+    let mut runs = Vec::new();
+    for round in 1..=c.storm_rounds {
+        if let Some(nginx) = nginx {
+            let n = load::boot_storm(nginx, ctx.storm.clone(), c.concurrency).await;
+            peer.nginx_alternating.push(n.per_second);
+        }
+        let run = load::boot_storm(addr, ctx.storm.clone(), c.concurrency).await;
+        ctx.log.say(&format!(
+            "{name}: round {round}: {:.0} phones/s{}, p50 {:.1} ms, p99 {:.1} ms, {} errors {:?}",
+            run.per_second,
+            peer.nginx_alternating
+                .last()
+                .map_or(String::new(), |n| format!(" (nginx just before: {n:.0})")),
+            run.latency.p50_ms,
+            run.latency.p99_ms,
+            run.errors,
+            run.error_samples
+        ));
+        peer.storm_rounds.push(run.per_second);
+        runs.push(run);
+    }
     peer.memory.boot_storm_peak_mb = memory.peak_mb();
-    ctx.log.say(&format!(
-        "{name}: {:.0} phones/s, p50 {:.1} ms, p99 {:.1} ms, {} errors {:?}",
-        storm.per_second,
-        storm.latency.p50_ms,
-        storm.latency.p99_ms,
-        storm.errors,
-        storm.error_samples
-    ));
-    peer.boot_storm = Some(storm);
+    peer.boot_storm = load::median_run(runs);
 
     if c.keepalive_requests > 0 {
         let ka = load::keep_alive(
@@ -105,7 +131,9 @@ async fn device_traffic(
     }
 }
 
-pub async fn nginx(ctx: &Context) -> anyhow::Result<Peer> {
+/// Starts nginx and measures it; it keeps running (for the rcs storms to alternate with) until
+/// the caller stops it.
+pub async fn nginx(ctx: &Context) -> anyhow::Result<(Peer, Nginx)> {
     ctx.log.say("nginx: writing the site and starting it");
     let mut phones: Vec<Phone> = ctx.storm.iter().cloned().collect();
     phones.extend(ctx.fw.iter().cloned());
@@ -126,6 +154,8 @@ pub async fn nginx(ctx: &Context) -> anyhow::Result<Peer> {
         name: "nginx".into(),
         engine: None,
         boot_storm: None,
+        storm_rounds: Vec::new(),
+        nginx_alternating: Vec::new(),
         keep_alive: None,
         firmware: None,
         memory: PeerMemory {
@@ -133,9 +163,16 @@ pub async fn nginx(ctx: &Context) -> anyhow::Result<Peer> {
             ..PeerMemory::default()
         },
     };
-    device_traffic(ctx, "nginx", server.addr, &server.memory.clone(), &mut peer).await;
-    server.stop().await;
-    Ok(peer)
+    device_traffic(
+        ctx,
+        "nginx",
+        server.addr,
+        None,
+        &server.memory.clone(),
+        &mut peer,
+    )
+    .await;
+    Ok((peer, server))
 }
 
 /// A fresh database for one engine: a SQLite file, or a new PostgreSQL database.
@@ -189,11 +226,16 @@ async fn drop_database(ctx: &Context, name: &str) {
 }
 
 /// Everything measured on rcs with one engine.
-pub async fn rcs(ctx: &Context, engine: Engine, results: &mut Results) -> anyhow::Result<()> {
+pub async fn rcs(
+    ctx: &Context,
+    engine: Engine,
+    nginx: Option<std::net::SocketAddr>,
+    results: &mut Results,
+) -> anyhow::Result<()> {
     let dir = ctx.config.work_dir.join(format!("rcs-{}", engine.key()));
     std::fs::create_dir_all(&dir)?;
     let (url, pg_name) = database(ctx, engine, &dir).await?;
-    let outcome = rcs_on(ctx, engine, dir, url, results).await;
+    let outcome = rcs_on(ctx, engine, dir, url, nginx, results).await;
     if let Some(name) = pg_name {
         drop_database(ctx, &name).await;
     }
@@ -205,6 +247,7 @@ async fn rcs_on(
     engine: Engine,
     dir: PathBuf,
     url: String,
+    nginx: Option<std::net::SocketAddr>,
     results: &mut Results,
 ) -> anyhow::Result<()> {
     let name = format!("rcs ({})", engine.label());
@@ -229,6 +272,8 @@ async fn rcs_on(
             name: name.clone(),
             engine: Some(engine),
             boot_storm: None,
+            storm_rounds: Vec::new(),
+            nginx_alternating: Vec::new(),
             keep_alive: None,
             firmware: None,
             memory: PeerMemory { idle_mb: server.memory.rss_mb(), ..PeerMemory::default() },
@@ -242,7 +287,7 @@ async fn rcs_on(
         let fw_macs: Vec<String> = ctx.fw.iter().map(|p| p.mac.clone()).collect();
         api.add_phones(&fw_macs, server_id, Some(fixtures::RELEASE)).await?;
         if c.device {
-            device_traffic(ctx, &name, instance.addr, &server.memory, &mut peer).await;
+            device_traffic(ctx, &name, instance.addr, nginx, &server.memory, &mut peer).await;
             results.peers.push(peer);
         }
 
@@ -331,6 +376,7 @@ async fn import(
     let mut runs = Vec::new();
     for _ in 0..2 {
         memory.reset_peak();
+        let before_mb = memory.rss_mb();
         let t = Instant::now();
         let (added, updated) = post_csv(&mut session.0, &csv).await?;
         let seconds = t.elapsed().as_secs_f64();
@@ -341,6 +387,7 @@ async fn import(
             seconds,
             rows_per_second: rows as f64 / seconds,
             peak_mb: memory.peak_mb(),
+            before_mb,
             added,
             updated,
         });
