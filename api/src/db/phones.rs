@@ -259,67 +259,77 @@ async fn select_macs(
 /// of its parameters), and one parameter per 10,000 rows makes that vanish on both engines.
 const JSON_CHUNK_ROWS: usize = 10_000;
 
-/// One row of [`upsert`]'s JSON: `[mac, server_id, branding_id, firmware]`.
-type JsonPhone<'a> = (&'a str, Option<i64>, Option<i64>, Option<&'a str>);
-
-/// Inserts or updates `rows` (distinct MACs) for the account, [`JSON_CHUNK_ROWS`] a statement.
-/// A MAC held by another account is left alone by the `WHERE` of the upsert; the returned
-/// count of written rows then falls short, which callers treat as a lost race.
+/// Inserts or updates `rows` (distinct MACs) for the account. Rows that give a phone the same
+/// server, branding and firmware (in an import, nearly all rows share one of a handful of such
+/// combinations) go together: one statement per combination and [`JSON_CHUNK_ROWS`] MACs, the
+/// MACs as one JSON array of strings and the properties as three parameters. The engine then
+/// reads each MAC straight from the array, where an array of per-row arrays had it rebuild
+/// and reparse every row's text (profiled: a tenth of SQLite's time in a 1,000,000-row
+/// import). A MAC held by another account is left alone by the `WHERE` of the upsert; the
+/// returned count of written rows then falls short, which callers treat as a lost race.
 pub async fn upsert(
     conn: &mut AnyConnection,
     account_id: i64,
     rows: &[NewPhone],
     now: i64,
 ) -> sqlx::Result<u64> {
-    let mut written = 0;
-    for chunk in rows.chunks(JSON_CHUNK_ROWS) {
-        let list: Vec<JsonPhone> = chunk
-            .iter()
-            .map(|r| {
-                (
-                    r.mac.as_str(),
-                    r.server_id,
-                    r.branding_id,
-                    r.firmware.as_deref(),
-                )
+    type Properties<'a> = (Option<i64>, Option<i64>, Option<&'a str>);
+    let mut order: Vec<Properties> = Vec::new();
+    let mut groups: HashMap<Properties, Vec<&str>> = HashMap::new();
+    for r in rows {
+        let key = (r.server_id, r.branding_id, r.firmware.as_deref());
+        groups
+            .entry(key)
+            .or_insert_with(|| {
+                order.push(key);
+                Vec::new()
             })
-            .collect();
-        let json = serde_json::to_string(&list).expect("rows serialize");
-        written += upsert_json(conn, account_id, json, now).await?;
+            .push(r.mac.as_str());
+    }
+    let sql = if is_sqlite(conn) {
+        UPSERT_SQLITE
+    } else {
+        UPSERT_POSTGRES
+    };
+    let mut written = 0;
+    for key in order {
+        let (server_id, branding_id, firmware) = key;
+        for macs in groups[&key].chunks(JSON_CHUNK_ROWS) {
+            let json = serde_json::to_string(macs).expect("strings serialize");
+            written += sqlx::query(sql)
+                .bind(account_id)
+                .bind(now)
+                .bind(json)
+                .bind(server_id)
+                .bind(branding_id)
+                .bind(firmware)
+                .execute(&mut *conn)
+                .await?
+                .rows_affected();
+        }
     }
     Ok(written)
 }
 
-/// [`upsert`] of rows already in JSON: an array of `[mac, server_id, branding_id, firmware]`
-/// arrays (canonical MACs, distinct; JSON nulls for absent values), one statement.
-pub async fn upsert_json(
-    conn: &mut AnyConnection,
-    account_id: i64,
-    rows: String,
-    now: i64,
-) -> sqlx::Result<u64> {
-    let source = if is_sqlite(conn) {
-        "SELECT $1, $2, $2, json_extract(value, '$[0]'), json_extract(value, '$[1]'), \
-         json_extract(value, '$[2]'), json_extract(value, '$[3]') FROM json_each($3) WHERE true"
-    } else {
-        "SELECT CAST($1 AS BIGINT), CAST($2 AS BIGINT), CAST($2 AS BIGINT), e->>0, \
-         CAST(e->>1 AS BIGINT), CAST(e->>2 AS BIGINT), e->>3 \
-         FROM json_array_elements(CAST($3 AS json)) AS e"
-    };
-    let sql = format!(
-        "INSERT INTO phones (account_id, created_at, updated_at, mac, server_id, branding_id, firmware) \
-         {source} ON CONFLICT (mac) DO UPDATE SET server_id = excluded.server_id, \
-         branding_id = excluded.branding_id, firmware = excluded.firmware, \
-         updated_at = excluded.updated_at WHERE phones.account_id = excluded.account_id"
-    );
-    Ok(sqlx::query(&sql)
-        .bind(account_id)
-        .bind(now)
-        .bind(rows)
-        .execute(&mut *conn)
-        .await?
-        .rows_affected())
-}
+/// [`upsert`] on SQLite: `$3` is a JSON array of MACs, `$4`..`$6` server, branding, firmware.
+/// (`WHERE true` is SQLite's documented way to let an `INSERT ... SELECT` take an upsert
+/// clause.)
+const UPSERT_SQLITE: &str = "INSERT INTO phones \
+     (account_id, created_at, updated_at, mac, server_id, branding_id, firmware) \
+     SELECT $1, $2, $2, value, $4, $5, $6 FROM json_each($3) WHERE true \
+     ON CONFLICT (mac) DO UPDATE SET server_id = excluded.server_id, \
+     branding_id = excluded.branding_id, firmware = excluded.firmware, \
+     updated_at = excluded.updated_at WHERE phones.account_id = excluded.account_id";
+
+/// [`upsert`] on PostgreSQL (the casts type the parameters, which may be NULL).
+const UPSERT_POSTGRES: &str = "INSERT INTO phones \
+     (account_id, created_at, updated_at, mac, server_id, branding_id, firmware) \
+     SELECT CAST($1 AS BIGINT), CAST($2 AS BIGINT), CAST($2 AS BIGINT), m, \
+     CAST($4 AS BIGINT), CAST($5 AS BIGINT), CAST($6 AS TEXT) \
+     FROM json_array_elements_text(CAST($3 AS json)) AS m \
+     ON CONFLICT (mac) DO UPDATE SET server_id = excluded.server_id, \
+     branding_id = excluded.branding_id, firmware = excluded.firmware, \
+     updated_at = excluded.updated_at WHERE phones.account_id = excluded.account_id";
 
 /// Of the MACs in `macs` (a JSON array of canonical MACs), how many are registered at all
 /// and how many of those to another account: one aggregate row, so an import's check costs

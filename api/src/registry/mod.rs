@@ -9,7 +9,6 @@
 pub mod csv_file;
 
 use std::collections::HashSet;
-use std::fmt::Write as _;
 
 use rcs_shared::{AddPhones, AddPhonesResult, ImportResult, PhoneChanges};
 use sqlx::AnyConnection;
@@ -327,8 +326,17 @@ impl Import {
         if !chunk.clean || !self.owned.is_empty() || self.dry_run {
             return Ok(());
         }
-        let written =
-            phones::upsert_json(conn, self.account_id, rows_json(&chunk), self.now).await?;
+        let rows: Vec<NewPhone> = chunk
+            .rows
+            .iter()
+            .map(|r| NewPhone {
+                mac: csv_file::mac_text(r.mac),
+                server_id: r.server_id,
+                branding_id: r.branding_id,
+                firmware: r.firmware.as_deref().map(str::to_string),
+            })
+            .collect();
+        let written = phones::upsert(conn, self.account_id, &rows, self.now).await?;
         if written < chunk.rows.len() as u64 {
             // Another account claimed one of these MACs after the check: roll everything back.
             let macs: Vec<String> = chunk
@@ -367,32 +375,6 @@ impl Import {
         }
         Ok(())
     }
-}
-
-/// A chunk as [`phones::upsert_json`] takes it.
-fn rows_json(chunk: &Chunk) -> String {
-    let mut json = String::with_capacity(chunk.rows.len() * 40);
-    json.push('[');
-    for (i, row) in chunk.rows.iter().enumerate() {
-        if i > 0 {
-            json.push(',');
-        }
-        let id = |v: Option<i64>| v.map_or_else(|| "null".to_string(), |v| v.to_string());
-        let firmware = row.firmware.as_deref().map_or_else(
-            || "null".to_string(),
-            |f| serde_json::to_string(f).expect("strings serialize"),
-        );
-        let _ = write!(
-            json,
-            "[\"{:012X}\",{},{},{}]",
-            row.mac,
-            id(row.server_id),
-            id(row.branding_id),
-            firmware
-        );
-    }
-    json.push(']');
-    json
 }
 
 /// 404 naming the first MAC of `macs` the account does not have (and how many more).
