@@ -153,16 +153,18 @@ pub async fn boot_storm(addr: SocketAddr, phones: Arc<Vec<Phone>>, concurrency: 
     collect(workers, phones.len(), concurrency, started).await
 }
 
-/// The round with the median rate, carrying the errors of every round (the error target is
-/// zero over all of them).
+/// The round with the median rate (the lower middle for an even count), carrying the errors of
+/// every round (the error target is zero over all of them).
 pub fn median_run(mut runs: Vec<Run>) -> Option<Run> {
     let errors: usize = runs.iter().map(|r| r.errors).sum();
-    let mut samples: Vec<String> = runs.iter().flat_map(|r| r.error_samples.clone()).collect();
-    samples.dedup();
-    samples.truncate(5);
+    let mut samples: Vec<String> = Vec::new();
+    for sample in runs.iter().flat_map(|r| &r.error_samples) {
+        if samples.len() < 5 && !samples.contains(sample) {
+            samples.push(sample.clone());
+        }
+    }
     runs.sort_by(|a, b| a.per_second.total_cmp(&b.per_second));
-    let mid = runs.len().checked_sub(1)? / 2;
-    let mut median = runs.swap_remove(mid);
+    let mut median = runs.swap_remove(lower_middle(runs.len())?);
     median.errors = errors;
     median.error_samples = samples;
     Some(median)
@@ -172,7 +174,12 @@ pub fn median_run(mut runs: Vec<Run>) -> Option<Run> {
 pub fn median(values: &[f64]) -> Option<f64> {
     let mut v = values.to_vec();
     v.sort_by(f64::total_cmp);
-    v.get(v.len().checked_sub(1)? / 2).copied()
+    v.get(lower_middle(v.len())?).copied()
+}
+
+/// Index of the median of `len` sorted items, `None` when there are none.
+fn lower_middle(len: usize) -> Option<usize> {
+    len.checked_sub(1).map(|last| last / 2)
 }
 
 async fn collect(
