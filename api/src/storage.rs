@@ -19,8 +19,11 @@ use sha2::{Digest, Sha256};
 /// removing a probe file. The database, certificates and stored files all live there, so a
 /// directory that cannot be written is refused up front, with its name and the reason (a
 /// read-only filesystem is named as such), instead of failing later at some write.
+///
+/// Each start picks its own probe name: nodes of a cluster share the data directory and may
+/// start at the same moment, and one node must not remove the probe another is checking.
 pub fn ensure_writable(dir: &Path) -> anyhow::Result<()> {
-    let probe = dir.join(".rcs-write-probe");
+    let probe = dir.join(format!(".rcs-write-probe-{:016x}", rand::random::<u64>()));
     let result = fs::create_dir_all(dir)
         .and_then(|()| fs::write(&probe, b"probe"))
         .and_then(|()| fs::remove_file(&probe));

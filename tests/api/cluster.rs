@@ -267,6 +267,14 @@ async fn two_nodes_on_one_postgres_database_behave_as_one_service() {
             .await
             .unwrap();
     assert_eq!(edits, 16);
-    assert_eq!(a.errors(), Vec::<String>::new());
-    assert_eq!(b.errors(), Vec::<String>::new());
+    assert!(
+        a.errors().is_empty(),
+        "node A logged errors:\n{}",
+        a.errors().join("\n")
+    );
+    assert!(
+        b.errors().is_empty(),
+        "node B logged errors:\n{}",
+        b.errors().join("\n")
+    );
 }
