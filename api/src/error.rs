@@ -166,6 +166,13 @@ impl From<sqlx::Error> for Error {
                 tracing::warn!(error = %db, "database unavailable");
                 Error::Unavailable
             }
+            // PostgreSQL ended the transaction to break a deadlock or a serialization
+            // conflict with a concurrent one: nothing was written, and the same request
+            // succeeds when tried again.
+            sqlx::Error::Database(db) if transient_conflict(db.as_ref()) => {
+                tracing::warn!(error = %db, "transaction ended by a concurrent one; nothing written");
+                Error::Unavailable
+            }
             sqlx::Error::Database(db) => match StorageProblem::of(db.as_ref()) {
                 Some(problem) => {
                     tracing::error!(error = %db, code = problem.code(), "the database refuses writes");
@@ -188,6 +195,12 @@ fn server_unavailable(e: &dyn sqlx::error::DatabaseError) -> bool {
     e.try_downcast_ref::<sqlx::sqlite::SqliteError>().is_none()
         && e.code()
             .is_some_and(|c| c.starts_with("57P") || c.starts_with("08"))
+}
+
+/// SQLSTATE 40P01 (`deadlock_detected`) and 40001 (`serialization_failure`) on PostgreSQL.
+fn transient_conflict(e: &dyn sqlx::error::DatabaseError) -> bool {
+    e.try_downcast_ref::<sqlx::sqlite::SqliteError>().is_none()
+        && e.code().is_some_and(|c| c == "40P01" || c == "40001")
 }
 
 /// Why the database cannot store anything: the operator's problem, not the caller's.

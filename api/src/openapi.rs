@@ -88,9 +88,10 @@ fn document_common_answers(api: &mut utoipa::openapi::OpenApi) {
     };
     let response = ResponseBuilder::new()
         .description(
-            "The database is unavailable (`unavailable`) or refuses writes (`storage_full`, \
-             `storage_read_only`, `storage_failing`); nothing was changed. Retry after \
-             `Retry-After` seconds.",
+            "The database is unavailable or ended the request's transaction to resolve a \
+             conflict with a concurrent one (`unavailable`), or it refuses writes \
+             (`storage_full`, `storage_read_only`, `storage_failing`); nothing was changed. \
+             Retry after `Retry-After` seconds.",
         )
         .content("application/json", api_error())
         .header(

@@ -630,3 +630,62 @@ async fn boot_facts_are_shown_but_cannot_be_set(engine: Engine) {
         Some("Aastra6757i")
     );
 }
+
+/// When PostgreSQL ends a bulk edit to break a deadlock (here with a transaction outside rcs
+/// that locks the same two phones in the other order), the caller gets a 503 with
+/// `Retry-After`, not a 500, nothing of the edit is written, and the same edit succeeds once
+/// retried.
+#[tokio::test]
+async fn a_bulk_edit_ended_by_a_deadlock_is_503_and_changes_nothing_on_postgres() {
+    if crate::helpers::skip_without_postgres() {
+        return;
+    }
+    let ctx = Ctx::new(Engine::Postgres).await;
+    let (first, second) = ("00085D000001", "00085D000002");
+    ctx.add_ok(json!({ "macs": [first, second] })).await;
+    let lock = |mac: &'static str| {
+        sqlx::query("SELECT mac FROM phones WHERE mac = $1 FOR UPDATE").bind(mac)
+    };
+
+    // The outside transaction holds the second phone; rcs locks the phones of an edit in MAC
+    // order, so the edit holds the first and waits for the second.
+    let mut outside = ctx.app.db.begin_write().await.unwrap();
+    lock(second).fetch_all(&mut *outside).await.unwrap();
+    let edit = json!({ "macs": [second, first], "set": { "firmware": "4.2.0.181" } });
+    let (response, ()) = tokio::join!(ctx.app.patch("/api/v1/phones", &ctx.token, &edit), async {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        loop {
+            let waiting: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM pg_stat_activity \
+                 WHERE datname = current_database() AND wait_event_type = 'Lock'",
+            )
+            .fetch_one(&ctx.app.db.pool)
+            .await
+            .unwrap();
+            if waiting > 0 {
+                break;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the edit never waited"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        // Now the outside transaction asks for the first phone: a deadlock. The edit has
+        // waited longer, so its deadlock check runs first and PostgreSQL ends it.
+        lock(first).fetch_all(&mut *outside).await.unwrap();
+    });
+    assert_eq!(response.status(), 503);
+    assert!(response.headers().contains_key("retry-after"));
+    assert_eq!(error_body(response).await.code, "unavailable");
+    outside.commit().await.unwrap();
+    assert_eq!(ctx.phone(first).await.firmware, None, "nothing written");
+    assert_eq!(ctx.phone(second).await.firmware, None, "nothing written");
+
+    let response = ctx.app.patch("/api/v1/phones", &ctx.token, &edit).await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(
+        ctx.phone(first).await.firmware.as_deref(),
+        Some("4.2.0.181")
+    );
+}

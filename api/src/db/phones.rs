@@ -215,6 +215,56 @@ pub async fn own_macs(
         .collect())
 }
 
+/// How a bulk write is about to change the phones it locks with [`lock_own`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LockFor {
+    /// Properties change (`FOR NO KEY UPDATE`, the lock an `UPDATE` takes itself, so a boot
+    /// event's foreign-key check on the phone is not blocked).
+    Update,
+    /// The rows go (`FOR UPDATE`).
+    Delete,
+}
+
+/// Of `macs`, those the account has, locked until the transaction ends. On PostgreSQL the
+/// rows are locked in MAC order before anything is written: two bulk edits of overlapping
+/// phones then queue behind each other instead of each locking some rows in its plan's order
+/// and waiting for the other's (a deadlock PostgreSQL ends by failing one of them; the order
+/// of an `UPDATE`'s row locks is its plan's, which new statistics can change between two
+/// statements). On SQLite the write transaction already holds the database's single write
+/// lock.
+pub async fn lock_own(
+    conn: &mut AnyConnection,
+    account_id: i64,
+    macs: &[&str],
+    purpose: LockFor,
+) -> sqlx::Result<HashSet<String>> {
+    if is_sqlite(conn) {
+        return own_macs(conn, account_id, macs).await;
+    }
+    let strength = match purpose {
+        LockFor::Update => "NO KEY UPDATE",
+        LockFor::Delete => "UPDATE",
+    };
+    let sql = format!(
+        "SELECT mac FROM phones WHERE account_id = $1 \
+         AND mac IN (SELECT json_array_elements_text(CAST($2 AS json))) \
+         ORDER BY mac FOR {strength}"
+    );
+    let mut sorted = macs.to_vec();
+    sorted.sort_unstable();
+    let mut found = HashSet::with_capacity(macs.len());
+    for chunk in sorted.chunks(JSON_CHUNK_ROWS) {
+        let list = serde_json::to_string(chunk).expect("strings serialize");
+        let rows: Vec<String> = sqlx::query_scalar(&sql)
+            .bind(account_id)
+            .bind(list)
+            .fetch_all(&mut *conn)
+            .await?;
+        found.extend(rows);
+    }
+    Ok(found)
+}
+
 /// Of `macs`, those held by an account that is (`own`) or is not `account_id`.
 ///
 /// The statement looks the MACs up by primary key only and the owner is compared here: an

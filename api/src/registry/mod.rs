@@ -16,7 +16,7 @@ use sqlx::AnyConnection;
 use crate::auth::AuthUser;
 use crate::db::audit::{self, AuditEntry};
 use crate::db::firmware;
-use crate::db::phones::{self, Named, NewPhone};
+use crate::db::phones::{self, LockFor, Named, NewPhone};
 use crate::db::{self, now, Db};
 use crate::domain::firmware::FirmwareRelease;
 use crate::domain::mac::Mac;
@@ -377,9 +377,15 @@ impl Import {
     }
 }
 
-/// 404 naming the first MAC of `macs` the account does not have (and how many more).
-async fn ensure_own(conn: &mut AnyConnection, account_id: i64, macs: &[&str]) -> Result<()> {
-    let own = phones::own_macs(conn, account_id, macs).await?;
+/// 404 naming the first MAC of `macs` the account does not have (and how many more);
+/// otherwise the phones stay locked for `purpose` until the transaction ends.
+async fn ensure_own(
+    conn: &mut AnyConnection,
+    account_id: i64,
+    macs: &[&str],
+    purpose: LockFor,
+) -> Result<()> {
+    let own = phones::lock_own(conn, account_id, macs, purpose).await?;
     let missing: Vec<&&str> = macs.iter().filter(|m| !own.contains(**m)).collect();
     match missing.first() {
         None => Ok(()),
@@ -422,7 +428,7 @@ pub async fn edit(
     )
     .await?;
     check_firmware(&mut tx, changes.firmware.clone().flatten().as_deref()).await?;
-    ensure_own(&mut tx, user.account_id, &macs).await?;
+    ensure_own(&mut tx, user.account_id, &macs, LockFor::Update).await?;
     let count = phones::update(&mut tx, user.account_id, &macs, &changes, now()).await?;
     let detail = describe(&changes);
     let target = target(&macs);
@@ -459,7 +465,7 @@ fn describe(changes: &PhoneChanges) -> String {
 pub async fn remove(db: &Db, user: &AuthUser, macs: &[Mac]) -> Result<u64> {
     let macs: Vec<&str> = macs.iter().map(Mac::as_str).collect();
     let mut tx = db.begin_write().await?;
-    ensure_own(&mut tx, user.account_id, &macs).await?;
+    ensure_own(&mut tx, user.account_id, &macs, LockFor::Delete).await?;
     let count = phones::delete(&mut tx, user.account_id, &macs).await?;
     let target = target(&macs);
     let entry = AuditEntry {
