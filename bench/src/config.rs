@@ -190,7 +190,7 @@ impl Config {
             work_dir: path("RCS_BENCH_WORK_DIR", root.join("target/bench")),
             results_dir: path("RCS_BENCH_RESULTS_DIR", root.join("bench/results")),
             benchmarks_md: path("RCS_BENCH_MARKDOWN", root.join("BENCHMARKS.md")),
-            web_dist: root.join("web/dist"),
+            web_dist: path("RCS_BENCH_WEB_DIST", root.join("web/dist")),
             command: command_line(),
         })
     }

@@ -93,6 +93,8 @@ pub struct ListQuery {
 /// gzip -9 sizes of the web UI's release build.
 #[derive(Debug, Clone, Serialize)]
 pub struct Web {
+    /// The folder measured (absolute, or relative to the repository).
+    pub dir: String,
     pub files: Vec<WebFile>,
     pub wasm_gzip_bytes: u64,
     pub js_gzip_bytes: u64,
@@ -440,7 +442,8 @@ pub fn markdown(r: &Results, chart: &str) -> String {
     if let Some(w) = &r.web {
         let _ = writeln!(
             s,
-            "\n### Web UI (web/dist, gzip -9)\n\nwasm {:.0} KiB, JS {:.1} KiB gzipped.\n",
+            "\n### Web UI ({}, gzip -9)\n\nwasm {:.0} KiB, JS {:.1} KiB gzipped.\n",
+            w.dir,
             w.wasm_gzip_bytes as f64 / 1024.0,
             w.js_gzip_bytes as f64 / 1024.0
         );

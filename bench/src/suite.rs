@@ -471,7 +471,8 @@ async fn phone_list(
     })
 }
 
-/// gzip -9 sizes of the wasm and JS files of web/dist.
+/// gzip -9 sizes of the wasm and JS files in `dist`: web/dist (trunk's build), or the folder
+/// scripts/build-web-wasm filled with the same two files where trunk is not installed.
 pub fn web_sizes(dist: &Path) -> anyhow::Result<Web> {
     let entries = std::fs::read_dir(dist).with_context(|| {
         format!(
@@ -511,6 +512,12 @@ pub fn web_sizes(dist: &Path) -> anyhow::Result<Web> {
             .sum()
     };
     Ok(Web {
+        dir: std::env::current_dir()
+            .ok()
+            .and_then(|here| dist.strip_prefix(here).ok())
+            .unwrap_or(dist)
+            .display()
+            .to_string(),
         wasm_gzip_bytes: sum(".wasm"),
         js_gzip_bytes: sum(".js"),
         files,
