@@ -192,15 +192,21 @@ impl From<sqlx::Error> for Error {
 /// starting or shutting down) and class 08 (connection exceptions). They pass; a query retried
 /// a little later succeeds, so they are 503 with `Retry-After`, never a 500.
 fn server_unavailable(e: &dyn sqlx::error::DatabaseError) -> bool {
-    e.try_downcast_ref::<sqlx::sqlite::SqliteError>().is_none()
-        && e.code()
-            .is_some_and(|c| c.starts_with("57P") || c.starts_with("08"))
+    postgres_code(e).is_some_and(|c| c.starts_with("57P") || c.starts_with("08"))
 }
 
 /// SQLSTATE 40P01 (`deadlock_detected`) and 40001 (`serialization_failure`) on PostgreSQL.
 fn transient_conflict(e: &dyn sqlx::error::DatabaseError) -> bool {
-    e.try_downcast_ref::<sqlx::sqlite::SqliteError>().is_none()
-        && e.code().is_some_and(|c| c == "40P01" || c == "40001")
+    postgres_code(e).is_some_and(|c| c == "40P01" || c == "40001")
+}
+
+/// The SQLSTATE of a PostgreSQL error; `None` for SQLite, whose result codes are not
+/// SQLSTATEs.
+fn postgres_code(e: &dyn sqlx::error::DatabaseError) -> Option<std::borrow::Cow<'_, str>> {
+    if e.try_downcast_ref::<sqlx::sqlite::SqliteError>().is_some() {
+        return None;
+    }
+    e.code()
 }
 
 /// Why the database cannot store anything: the operator's problem, not the caller's.

@@ -267,14 +267,12 @@ async fn two_nodes_on_one_postgres_database_behave_as_one_service() {
             .await
             .unwrap();
     assert_eq!(edits, 16);
-    assert!(
-        a.errors().is_empty(),
-        "node A logged errors:\n{}",
-        a.errors().join("\n")
-    );
-    assert!(
-        b.errors().is_empty(),
-        "node B logged errors:\n{}",
-        b.errors().join("\n")
-    );
+    for (name, node) in [("A", &a), ("B", &b)] {
+        let errors = node.errors();
+        assert!(
+            errors.is_empty(),
+            "node {name} logged errors:\n{}",
+            errors.join("\n")
+        );
+    }
 }

@@ -3,7 +3,7 @@
 //! Every query is scoped by `account_id`. Bulk statements go in chunks (see [`chunk_rows`])
 //! that stay far below SQLite's 32766 and PostgreSQL's 65535 bound-parameter limits.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use rcs_shared::{Phone, PhoneChanges, PhoneQuery, PhoneSort, SortOrder};
 use sqlx::any::AnyArguments;
@@ -324,17 +324,11 @@ pub async fn upsert(
     now: i64,
 ) -> sqlx::Result<u64> {
     type Properties<'a> = (Option<i64>, Option<i64>, Option<&'a str>);
-    let mut order: Vec<Properties> = Vec::new();
-    let mut groups: HashMap<Properties, Vec<&str>> = HashMap::new();
+    // Ordered by the properties, so the statements go in the same order on every run.
+    let mut groups: BTreeMap<Properties, Vec<&str>> = BTreeMap::new();
     for r in rows {
         let key = (r.server_id, r.branding_id, r.firmware.as_deref());
-        groups
-            .entry(key)
-            .or_insert_with(|| {
-                order.push(key);
-                Vec::new()
-            })
-            .push(r.mac.as_str());
+        groups.entry(key).or_default().push(r.mac.as_str());
     }
     let sql = if is_sqlite(conn) {
         UPSERT_SQLITE
@@ -342,9 +336,8 @@ pub async fn upsert(
         UPSERT_POSTGRES
     };
     let mut written = 0;
-    for key in order {
-        let (server_id, branding_id, firmware) = key;
-        for macs in groups[&key].chunks(JSON_CHUNK_ROWS) {
+    for ((server_id, branding_id, firmware), macs) in &groups {
+        for macs in macs.chunks(JSON_CHUNK_ROWS) {
             let json = serde_json::to_string(macs).expect("strings serialize");
             written += sqlx::query(sql)
                 .bind(account_id)
