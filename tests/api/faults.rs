@@ -168,6 +168,19 @@ async fn a_full_disk_refuses_writes_clearly_and_loses_nothing() {
     assert_eq!(result.added, 100_000);
     assert_eq!(phones(&app, &token).await, 100_000);
     assert_eq!(integrity(&database_url).await, "ok");
+
+    // No pooled connection was left broken by the failed write: twice the pool's size of
+    // writes in a row (the pool hands idle connections out in turn) all succeed.
+    for i in 0..10 {
+        let server =
+            serde_json::json!({ "name": format!("After {i}"), "url": "https://pbx.example/" });
+        let response = app.post("/api/v1/servers", &token, &server).await;
+        assert_eq!(
+            response.status(),
+            201,
+            "write {i} after the disk had room again"
+        );
+    }
 }
 
 /// A data directory that went read-only (a filesystem remounted `ro` after errors, a wrong

@@ -26,7 +26,7 @@ use std::time::Duration;
 
 use anyhow::{bail, Context};
 use sqlx::any::AnyPoolOptions;
-use sqlx::{AnyPool, Executor};
+use sqlx::{AnyConnection, AnyPool, Connection, Executor};
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/sqlite");
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/postgres");
@@ -57,6 +57,27 @@ pub struct Db {
     pub engine: Engine,
 }
 
+/// Keeps a connection in the pool only when no transaction is left open on it.
+///
+/// A transaction dropped without commit is rolled back by sqlx on the connection's worker
+/// after the fact; when that `ROLLBACK` fails, sqlx still counts the transaction as open.
+/// SQLite does that after a full disk: it has already rolled the transaction back itself, so
+/// the `ROLLBACK` answers "no transaction is active". Every later `BEGIN IMMEDIATE` on that
+/// connection then failed with "begin_with at non-zero transaction depth", a 500 for as long
+/// as the process ran. Such a connection is closed instead. The common case, no transaction,
+/// costs one atomic read; a dropped one waits for its rollback (a ping queues behind it).
+async fn release_outside_transaction(conn: &mut AnyConnection) -> sqlx::Result<bool> {
+    if !conn.is_in_transaction() {
+        return Ok(true);
+    }
+    conn.ping().await?;
+    if conn.is_in_transaction() {
+        tracing::warn!("closing a database connection whose transaction could not be rolled back");
+        return Ok(false);
+    }
+    Ok(true)
+}
+
 impl Db {
     /// Connects (creating the SQLite file and its folder when needed) without migrating.
     pub async fn connect(url: &str, max_connections: u32) -> anyhow::Result<Db> {
@@ -77,6 +98,7 @@ impl Db {
                     Ok(())
                 })
             })
+            .after_release(|conn, _meta| Box::pin(release_outside_transaction(conn)))
             .connect(&url)
             .await
             .with_context(|| format!("cannot connect to the {engine:?} database"))?;
