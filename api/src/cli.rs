@@ -371,7 +371,7 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
 }
 
 async fn connect(settings: &Settings) -> anyhow::Result<Db> {
-    if settings.is_sqlite() {
+    if settings.database_is_embedded() {
         std::fs::create_dir_all(&settings.data_dir)
             .with_context(|| format!("cannot create {}", settings.data_dir.display()))?;
     }
@@ -395,7 +395,7 @@ fn obtain_password(from_stdin: bool) -> anyhow::Result<(NewPassword, Option<Stri
 }
 
 async fn hash(password: NewPassword) -> anyhow::Result<crate::domain::PasswordHash> {
-    tokio::task::spawn_blocking(move || password.hash()).await?
+    crate::domain::password::hash(password).await
 }
 
 async fn create_account(

@@ -250,9 +250,9 @@ impl Settings {
         Settings::resolve(flags.over(env.over(file)))
     }
 
-    /// True when the database is the embedded SQLite engine.
-    pub fn is_sqlite(&self) -> bool {
-        self.database_url.starts_with("sqlite:")
+    /// True when the database is a file in the data directory (embedded SQLite).
+    pub fn database_is_embedded(&self) -> bool {
+        crate::db::Dialect::from_url(&self.database_url).is_ok_and(|d| d.is_embedded())
     }
 }
 

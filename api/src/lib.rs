@@ -7,6 +7,8 @@
 //! one transaction writes them.
 #![forbid(unsafe_code)]
 
+#[cfg(test)]
+mod architecture;
 pub mod auth;
 pub mod cli;
 pub mod config;
@@ -21,7 +23,9 @@ pub mod openapi;
 pub mod operations;
 pub mod registry;
 pub mod routes;
+pub mod services;
 pub mod startup;
+pub mod state;
 pub mod storage;
 pub mod telemetry;
 pub mod tls;

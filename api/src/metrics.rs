@@ -19,8 +19,6 @@ use actix_web::middleware::Next;
 use actix_web::{web, HttpResponse};
 use rcs_shared::BootOutcome;
 
-use crate::startup::AppState;
-
 /// Upper bounds (seconds) of the request latency histogram's buckets.
 const BUCKETS: [f64; 10] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0, 5.0];
 
@@ -97,32 +95,40 @@ impl Metrics {
         boots.get(outcome.as_str()).copied().unwrap_or(0)
     }
 
-    /// The text exposition of everything, with the pool and queue gauges of `state`.
-    pub fn render(&self, state: &AppState) -> String {
+    /// The text exposition of everything: this node's counters and the `gauges` read at
+    /// the time of the scrape.
+    pub fn render(&self, gauges: &Gauges) -> String {
         let mut out = String::new();
+        self.render_device(&mut out);
+        self.render_http(&mut out);
+        gauges.render(&mut out);
+        out
+    }
+
+    fn render_device(&self, out: &mut String) {
         counter_family(
-            &mut out,
+            out,
             "rcs_device_boots_total",
             "Phone contacts answered by GET /phone/{mac}, by outcome (unknown: not registered).",
             "outcome",
             &self.boots.lock().unwrap_or_else(|e| e.into_inner()),
         );
         counter_family(
-            &mut out,
+            out,
             "rcs_device_refusals_total",
             "Device requests refused, by reason (the error code the phone got).",
             "reason",
             &self.refusals.lock().unwrap_or_else(|e| e.into_inner()),
         );
         counter_family(
-            &mut out,
+            out,
             "rcs_device_downloads_total",
             "Firmware images and branding files sent to phones.",
             "kind",
             &self.downloads.lock().unwrap_or_else(|e| e.into_inner()),
         );
         counter_family(
-            &mut out,
+            out,
             "rcs_tls_handshake_failures_total",
             "TLS handshakes on the HTTPS listener that did not complete, by reason.",
             "reason",
@@ -135,6 +141,9 @@ impl Metrics {
              rcs_import_rows_total {}",
             self.import_rows.load(Ordering::Relaxed)
         );
+    }
+
+    fn render_http(&self, out: &mut String) {
         let _ = writeln!(
             out,
             "# HELP rcs_http_requests_total HTTP requests by route template and status.\n\
@@ -178,13 +187,24 @@ impl Metrics {
                 h.count, h.sum, h.count
             );
         }
-        let pool = &state.db.pool;
-        let (size, idle) = (u64::from(pool.size()), pool.num_idle() as u64);
+    }
+}
+
+/// The gauges of a scrape, read from the pool and the boot recorder at that moment.
+pub struct Gauges {
+    pub pool_size: u32,
+    pub pool_idle: usize,
+    pub pool_max: u32,
+    pub boot_events_queued: usize,
+}
+
+impl Gauges {
+    fn render(&self, out: &mut String) {
         let _ = writeln!(
             out,
             "# HELP rcs_db_pool_connections Database connections of this node's pool, by state.\n\
              # TYPE rcs_db_pool_connections gauge\n\
-             rcs_db_pool_connections{{state=\"idle\"}} {idle}\n\
+             rcs_db_pool_connections{{state=\"idle\"}} {}\n\
              rcs_db_pool_connections{{state=\"in_use\"}} {}\n\
              # HELP rcs_db_pool_max_connections The pool's size limit.\n\
              # TYPE rcs_db_pool_max_connections gauge\n\
@@ -192,11 +212,11 @@ impl Metrics {
              # HELP rcs_boot_events_queued Boot events answered but not yet written to the database.\n\
              # TYPE rcs_boot_events_queued gauge\n\
              rcs_boot_events_queued {}",
-            size.saturating_sub(idle),
-            state.settings.database_max_connections,
-            state.device.recorder.queued()
+            self.pool_idle,
+            u64::from(self.pool_size).saturating_sub(self.pool_idle as u64),
+            self.pool_max,
+            self.boot_events_queued
         );
-        out
     }
 }
 
@@ -229,11 +249,11 @@ pub async fn track(
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let started = std::time::Instant::now();
     let route = req.match_pattern();
-    let state = req.app_data::<web::Data<AppState>>().cloned();
+    let metrics = req.app_data::<web::Data<Metrics>>().cloned();
     let response = next.call(req).await?;
-    if let Some(state) = state {
+    if let Some(metrics) = metrics {
         let route = route.unwrap_or_else(|| "unmatched".to_string());
-        state.metrics.request(
+        metrics.request(
             &route,
             response.status().as_u16(),
             started.elapsed().as_secs_f64(),
@@ -242,11 +262,11 @@ pub async fn track(
     Ok(response)
 }
 
-/// `GET /metrics` on the metrics listener.
-pub async fn serve(state: web::Data<AppState>) -> HttpResponse {
+/// The answer to `GET /metrics` on the metrics listener.
+pub fn exposition(metrics: &Metrics, gauges: &Gauges) -> HttpResponse {
     HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4; charset=utf-8")
-        .body(state.metrics.render(&state))
+        .body(metrics.render(gauges))
 }
 
 #[cfg(test)]

@@ -27,28 +27,14 @@ use utoipa_actix_web::AppExt;
 use crate::auth::{jwt, Tokens};
 use crate::config::Settings;
 use crate::db::{self, Db};
+use crate::device::trust::DeviceTrust;
 use crate::device::trust::HandshakeVerifier;
 use crate::device::{BootRecorder, Device, PeerChain};
 use crate::error::Error;
 use crate::mail::Mailer;
 use crate::metrics::{self, Metrics};
+use crate::state::AppState;
 use crate::{device, routes, tls};
-
-/// Shared, read-only state handed to every handler.
-pub struct AppState {
-    pub db: Db,
-    pub tokens: Tokens,
-    pub settings: Settings,
-    /// The outgoing mail queue.
-    pub mailer: Mailer,
-    /// The base of links in mail, without a trailing slash: `public_url`, or
-    /// `https://localhost:<bound HTTPS port>` when that is unset.
-    pub public_url: String,
-    /// The device side: trusted CAs and the boot recorder.
-    pub device: Device,
-    /// This node's counters, served on the metrics listener.
-    pub metrics: Metrics,
-}
 
 pub struct Application {
     server: Server,
@@ -64,67 +50,59 @@ pub struct Application {
     state: web::Data<AppState>,
 }
 
+/// The listening sockets, bound before anything is served so that port 0 works and callers
+/// know every port when `build` returns.
+struct Listeners {
+    https: TcpListener,
+    http: Option<TcpListener>,
+    metrics: Option<TcpListener>,
+}
+
+impl Listeners {
+    fn bind(settings: &Settings) -> anyhow::Result<Listeners> {
+        let bind = |addr: &str, what: &str| {
+            TcpListener::bind(addr).with_context(|| format!("cannot listen on {addr}{what}"))
+        };
+        Ok(Listeners {
+            https: bind(&settings.https_addr, "")?,
+            http: settings
+                .http_addr
+                .as_deref()
+                .map(|a| bind(a, ""))
+                .transpose()?,
+            metrics: settings
+                .metrics_addr
+                .as_deref()
+                .map(|a| bind(a, " (metrics_addr)"))
+                .transpose()?,
+        })
+    }
+}
+
+/// The port a listener got (the configured one, or the kernel's choice for port 0).
+fn port_of(listener: &TcpListener) -> anyhow::Result<u16> {
+    Ok(listener.local_addr()?.port())
+}
+
 impl Application {
+    /// Starts the service: each step below is one function, in the order they must happen.
     pub async fn build(settings: Settings) -> anyhow::Result<Application> {
-        crate::storage::ensure_writable(&settings.data_dir)?;
-        let db = Db::connect_and_migrate(&settings.database_url, settings.database_max_connections)
-            .await?;
-        let tls = tls::load_or_generate(&settings)?;
-        for note in &tls.generated {
-            tracing::info!("{note}");
-        }
-        if let Some(pem) = &tls.new_dev_ca {
-            device::ca::register(&db, pem, "generated development CA").await?;
-        }
-        let trust = Arc::new(device::ca::load_trust(&db, tls.configured_cas.clone()).await?);
-        if trust.anchors() == 0 {
-            tracing::warn!(
-                "no device CA is trusted: every phone will be refused (rcs device-ca add FILE)"
-            );
-        }
-        let handshake = Arc::new(HandshakeVerifier::new(tls::provider(), trust.hints()));
-        let tls_config = tls.server_config(handshake)?;
+        let db = open_database(&settings).await?;
+        let (tls, trust) = load_tls_and_device_trust(&settings, &db).await?;
+        let tls_config = tls.server_config(Arc::new(HandshakeVerifier::new(
+            tls::provider(),
+            trust.hints(),
+        )))?;
         let (recorder, boot_writer) = BootRecorder::start(db.clone());
-        let secret = match &settings.jwt_secret {
-            Some(s) => s.clone(),
-            None => SecretString::from(
-                db::settings::get_or_init(&db, "jwt_secret", jwt::generate_secret).await?,
-            ),
-        };
-        let tokens = Tokens::new(&secret, settings.token_ttl_secs);
-
-        let https = TcpListener::bind(&settings.https_addr)
-            .with_context(|| format!("cannot listen on {}", settings.https_addr))?;
-        let https_port = https.local_addr()?.port();
-        let http = match &settings.http_addr {
-            Some(addr) => {
-                Some(TcpListener::bind(addr).with_context(|| format!("cannot listen on {addr}"))?)
-            }
-            None => None,
-        };
-        let metrics_listener = match &settings.metrics_addr {
-            Some(addr) => Some(
-                TcpListener::bind(addr)
-                    .with_context(|| format!("cannot listen on {addr} (metrics_addr)"))?,
-            ),
-            None => None,
-        };
-        let http_port = http
-            .as_ref()
-            .map(|l| l.local_addr())
-            .transpose()?
-            .map(|a| a.port());
-
+        let tokens = session_tokens(&settings, &db).await?;
+        let listeners = Listeners::bind(&settings)?;
+        let https_port = port_of(&listeners.https)?;
+        let http_port = listeners.http.as_ref().map(port_of).transpose()?;
         let public_url = settings
             .public_url
             .clone()
             .unwrap_or_else(|| format!("https://localhost:{https_port}"));
         let (mailer, mail_worker) = Mailer::start(&settings)?;
-
-        let workers = settings.workers;
-        let request_timeout = Duration::from_secs(settings.request_timeout_secs);
-        let (max_handshakes, max_connections) =
-            (settings.max_tls_handshakes, settings.max_connections);
         let state = web::Data::new(AppState {
             db,
             tokens,
@@ -132,119 +110,28 @@ impl Application {
             mailer,
             public_url,
             device: Device { trust, recorder },
-            metrics: Metrics::default(),
+            metrics: Arc::new(Metrics::default()),
         });
-        let app_state = state.clone();
-        let app = move || {
-            App::new()
-                .wrap(actix_web::middleware::from_fn(refuse_encoded_bodies))
-                .wrap(actix_web::middleware::from_fn(metrics::track))
-                .wrap(security_headers())
-                .wrap(TracingLogger::default())
-                .app_data(app_state.clone())
-                .app_data(json_config())
-                .app_data(query_config())
-                .app_data(path_config())
-                .into_utoipa_app()
-                .configure(routes::configure)
-                .into_app()
-                .configure(routes::api_docs::configure)
-                .default_service(web::to(routes::web_ui::serve))
-        };
-        // The listeners are assembled from actix-server, actix-tls and actix-http instead of
-        // actix-web's HttpServer so that the TLS acceptor is ours: HttpServer drops a failed
-        // handshake without a trace, and an operator whose phones cannot connect needs to see
-        // why (rcs_tls_handshake_failures_total). The settings are the ones HttpServer had.
-        // TLS handshakes in progress at once, per worker (boot storms wait in the kernel).
-        actix_tls::accept::max_concurrent_tls_connect(max_handshakes);
-        let mut builder = actix_server::Server::build()
-            .shutdown_timeout(30)
-            .max_concurrent_connections(max_connections);
-        if workers > 0 {
-            builder = builder.workers(workers);
-        }
-        let limits = Limits {
-            request_timeout,
-            shutdown: builder.graceful_shutdown_signal(),
-        };
-        let mut tls_config = tls_config;
-        tls_config.alpn_protocols = vec![b"http/1.1".to_vec()];
-        let https_state = state.clone();
-        let https_app = app.clone();
-        let https_limits = limits.clone();
-        builder = builder.listen("rcs-https", https, move || {
-            let state = https_state.clone();
-            let mut acceptor = Acceptor::new(tls_config.clone());
-            acceptor.set_handshake_timeout(https_limits.request_timeout);
-            let http = https_limits
-                .http_service()
-                .on_connect_ext(|io: &TlsStream<TcpStream>, ext: &mut Extensions| {
-                    attach_peer_chain(io, ext)
-                })
-                // Links are built from public_url, never from this configuration's scheme.
-                .finish(map_config(
-                    https_app()
-                        .into_factory()
-                        .map_err(|e: actix_web::Error| e.error_response()),
-                    |_| AppConfig::default(),
-                ));
-            acceptor
-                .map_init_err(|_| ())
-                .map_err(move |e| {
-                    let reason = tls::handshake_failure_reason(&e);
-                    tracing::debug!(reason, "TLS handshake failed");
-                    state.metrics.tls_failure(reason);
-                })
-                .and_then(|io: TlsStream<TcpStream>| async move {
-                    let peer = io.get_ref().0.peer_addr().ok();
-                    Ok::<_, ()>((io, Protocol::Http1, peer))
-                })
-                .and_then(http.map_err(|_| ()).map_init_err(|_| ()))
-        })?;
-        if let Some(http) = http {
-            builder = builder.listen("rcs-http", http, move || {
-                limits
-                    .http_service()
-                    .finish(map_config(
-                        app()
-                            .into_factory()
-                            .map_err(|e: actix_web::Error| e.error_response()),
-                        |_| AppConfig::default(),
-                    ))
-                    .tcp()
-                    .map_err(|_| ())
-                    .map_init_err(|_| ())
-            })?;
-        }
-        let server = builder.run();
-        let (metrics_server, metrics_port) = match metrics_listener {
-            Some(listener) => {
-                let port = listener.local_addr()?.port();
-                let metrics_state = state.clone();
-                let server = HttpServer::new(move || {
-                    App::new()
-                        .app_data(metrics_state.clone())
-                        .route("/metrics", web::get().to(metrics::serve))
-                })
-                .workers(1)
-                .disable_signals()
-                .shutdown_timeout(1)
-                .listen(listener)?
-                .run();
-                (Some(server), Some(port))
-            }
+        let server = serve_app(&state, listeners.https, listeners.http, tls_config)?;
+        let (metrics_server, metrics_port) = match listeners.metrics {
+            Some(listener) => (
+                Some(serve_metrics(&state, &listener)?),
+                Some(port_of(&listener)?),
+            ),
             None => (None, None),
         };
         let background = vec![
             tokio::spawn(housekeeping(state.clone())),
-            tokio::spawn(device::ca::follow_trust(state.clone())),
+            tokio::spawn(device::ca::follow_trust(
+                state.db.clone(),
+                state.device.trust.clone(),
+            )),
         ];
-
         tracing::info!(
             https_port,
             http_port,
             metrics_port,
-            engine = ?state.db.engine,
+            engine = state.db.dialect.name(),
             server_cert = %tls.server_cert.display(),
             device_ca = %tls.device_ca.display(),
             public_url = %state.public_url,
@@ -323,6 +210,189 @@ impl Application {
         }
         result
     }
+}
+
+/// Checks the data directory, then connects and migrates the database.
+async fn open_database(settings: &Settings) -> anyhow::Result<Db> {
+    crate::storage::ensure_writable(&settings.data_dir)?;
+    Db::connect_and_migrate(&settings.database_url, settings.database_max_connections).await
+}
+
+/// The server certificate (generated on first start when none is configured) and the device
+/// CAs phones are checked against: the configured bundle plus those stored in the database.
+async fn load_tls_and_device_trust(
+    settings: &Settings,
+    db: &Db,
+) -> anyhow::Result<(tls::Tls, Arc<DeviceTrust>)> {
+    let tls = tls::load_or_generate(settings)?;
+    for note in &tls.generated {
+        tracing::info!("{note}");
+    }
+    if let Some(pem) = &tls.new_dev_ca {
+        device::ca::register(db, pem, "generated development CA").await?;
+    }
+    let trust = Arc::new(device::ca::load_trust(db, tls.configured_cas.clone()).await?);
+    if trust.anchors() == 0 {
+        tracing::warn!(
+            "no device CA is trusted: every phone will be refused (rcs device-ca add FILE)"
+        );
+    }
+    Ok((tls, trust))
+}
+
+/// The session token signer: the configured secret, or the one generated once and kept in
+/// the database so that every node signs alike.
+async fn session_tokens(settings: &Settings, db: &Db) -> anyhow::Result<Tokens> {
+    let secret = match &settings.jwt_secret {
+        Some(s) => s.clone(),
+        None => SecretString::from(
+            db::settings::get_or_init(db, "jwt_secret", jwt::generate_secret).await?,
+        ),
+    };
+    Ok(Tokens::new(&secret, settings.token_ttl_secs))
+}
+
+/// The web application every listener serves: the API, the device routes, the API
+/// reference and the web UI, behind the middleware every request passes.
+fn app(
+    state: web::Data<AppState>,
+) -> App<
+    impl ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<impl MessageBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    App::new()
+        .wrap(actix_web::middleware::from_fn(refuse_encoded_bodies))
+        .wrap(actix_web::middleware::from_fn(metrics::track))
+        .wrap(security_headers())
+        .wrap(TracingLogger::default())
+        .app_data(web::Data::from(state.metrics.clone()))
+        .app_data(state)
+        .app_data(json_config())
+        .app_data(query_config())
+        .app_data(path_config())
+        .into_utoipa_app()
+        .configure(routes::configure)
+        .into_app()
+        .configure(routes::api_docs::configure)
+        .default_service(web::to(routes::web_ui::serve))
+}
+
+/// Serves [`app`] on the HTTPS listener (and the plain-HTTP one, when configured).
+///
+/// The listeners are assembled from actix-server, actix-tls and actix-http instead of
+/// actix-web's HttpServer so that the TLS acceptor is ours: HttpServer drops a failed
+/// handshake without a trace, and an operator whose phones cannot connect needs to see why
+/// (rcs_tls_handshake_failures_total). The settings are the ones HttpServer had.
+fn serve_app(
+    state: &web::Data<AppState>,
+    https: TcpListener,
+    http: Option<TcpListener>,
+    mut tls_config: rustls::ServerConfig,
+) -> anyhow::Result<Server> {
+    let settings = &state.settings;
+    // TLS handshakes in progress at once, per worker (boot storms wait in the kernel).
+    actix_tls::accept::max_concurrent_tls_connect(settings.max_tls_handshakes);
+    let mut builder = actix_server::Server::build()
+        .shutdown_timeout(30)
+        .max_concurrent_connections(settings.max_connections);
+    if settings.workers > 0 {
+        builder = builder.workers(settings.workers);
+    }
+    let limits = Limits {
+        request_timeout: Duration::from_secs(settings.request_timeout_secs),
+        shutdown: builder.graceful_shutdown_signal(),
+    };
+    tls_config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    builder = listen_https(builder, https, state.clone(), tls_config, limits.clone())?;
+    if let Some(http) = http {
+        let state = state.clone();
+        builder = builder.listen("rcs-http", http, move || {
+            limits
+                .http_service()
+                .finish(map_config(
+                    app(state.clone())
+                        .into_factory()
+                        .map_err(|e: actix_web::Error| e.error_response()),
+                    |_| AppConfig::default(),
+                ))
+                .tcp()
+                .map_err(|_| ())
+                .map_init_err(|_| ())
+        })?;
+    }
+    Ok(builder.run())
+}
+
+/// The HTTPS listener: our TLS acceptor (which counts failed handshakes by reason), the
+/// client's certificate chain kept with the connection for the device routes, then HTTP/1.1.
+fn listen_https(
+    builder: actix_server::ServerBuilder,
+    listener: TcpListener,
+    state: web::Data<AppState>,
+    tls_config: rustls::ServerConfig,
+    limits: Limits,
+) -> std::io::Result<actix_server::ServerBuilder> {
+    builder.listen("rcs-https", listener, move || {
+        let metrics = state.metrics.clone();
+        let mut acceptor = Acceptor::new(tls_config.clone());
+        acceptor.set_handshake_timeout(limits.request_timeout);
+        let http = limits
+            .http_service()
+            .on_connect_ext(|io: &TlsStream<TcpStream>, ext: &mut Extensions| {
+                attach_peer_chain(io, ext)
+            })
+            // Links are built from public_url, never from this configuration's scheme.
+            .finish(map_config(
+                app(state.clone())
+                    .into_factory()
+                    .map_err(|e: actix_web::Error| e.error_response()),
+                |_| AppConfig::default(),
+            ));
+        acceptor
+            .map_init_err(|_| ())
+            .map_err(move |e| {
+                let reason = tls::handshake_failure_reason(&e);
+                tracing::debug!(reason, "TLS handshake failed");
+                metrics.tls_failure(reason);
+            })
+            .and_then(|io: TlsStream<TcpStream>| async move {
+                let peer = io.get_ref().0.peer_addr().ok();
+                Ok::<_, ()>((io, Protocol::Http1, peer))
+            })
+            .and_then(http.map_err(|_| ()).map_init_err(|_| ()))
+    })
+}
+
+/// The plain-HTTP `/metrics` listener: this node's counters and the pool and queue gauges
+/// at the moment of the scrape. It serves nothing else.
+fn serve_metrics(state: &web::Data<AppState>, listener: &TcpListener) -> anyhow::Result<Server> {
+    let state = state.clone();
+    let scrape = move || {
+        let state = state.clone();
+        async move {
+            let pool = &state.db.pool;
+            let gauges = metrics::Gauges {
+                pool_size: pool.size(),
+                pool_idle: pool.num_idle(),
+                pool_max: state.settings.database_max_connections,
+                boot_events_queued: state.device.recorder.queued(),
+            };
+            metrics::exposition(&state.metrics, &gauges)
+        }
+    };
+    Ok(
+        HttpServer::new(move || App::new().route("/metrics", web::get().to(scrape.clone())))
+            .workers(1)
+            .disable_signals()
+            .shutdown_timeout(1)
+            .listen(listener.try_clone()?)?
+            .run(),
+    )
 }
 
 /// Every few minutes: forget expired sessions, login counters and reset links.

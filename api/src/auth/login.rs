@@ -5,7 +5,7 @@ use rcs_shared::{LoginResponse, Role};
 use crate::db::{self, rate_limits, rfc3339, sessions, users};
 use crate::domain::PasswordHash;
 use crate::error::{Error, Result};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 fn invalid_credentials() -> Error {
     Error::Unauthorized(
@@ -50,9 +50,7 @@ pub async fn login(
         .map(|u| PasswordHash(u.password_hash.clone()))
         .unwrap_or_else(|| PasswordHash::dummy().clone());
     let candidate = password.to_string();
-    let ok = tokio::task::spawn_blocking(move || hash.verify(&candidate))
-        .await
-        .map_err(|e| anyhow::anyhow!("password check panicked: {e}"))?;
+    let ok = crate::domain::password::verify(hash, candidate).await?;
 
     let Some(user) = user.filter(|_| ok) else {
         rate_limits::hit(&state.db, &email_key, window, now).await?;

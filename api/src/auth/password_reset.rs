@@ -20,7 +20,7 @@ use crate::domain::Email;
 use crate::error::{Error, Result};
 use crate::mail::{escape_html, Mail};
 use crate::routes::users::hash_new_password;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// The path of the web page the link opens.
 pub const RESET_PAGE: &str = "/reset-password";

@@ -3,7 +3,6 @@
 use sqlx::{Any, Executor, FromRow};
 
 use super::{now, rfc3339, Db};
-use crate::auth::AuthUser;
 
 /// One change to record. `action` is `<resource>.<verb>` (`server.create`, `phone.import`),
 /// `target` names what changed (a server name, a MAC, a username), `count` how many things.
@@ -35,11 +34,20 @@ pub fn describe(changes: Vec<String>) -> String {
     }
 }
 
+/// Who made a change, as the trail names them: the account it happened in, the user (none
+/// for the platform operator at the command line) and the name shown.
+#[derive(Debug, Clone, Copy)]
+pub struct Author<'a> {
+    pub account_id: i64,
+    pub user_id: Option<i64>,
+    pub name: &'a str,
+}
+
 /// Records `entry` for `actor`'s account. Pass the transaction that makes the change, so the
 /// entry exists exactly when the change does.
 pub async fn record<'e>(
     exec: impl Executor<'e, Database = Any>,
-    actor: &AuthUser,
+    actor: Author<'_>,
     entry: AuditEntry<'_>,
 ) -> sqlx::Result<()> {
     sqlx::query(
@@ -48,7 +56,7 @@ pub async fn record<'e>(
     )
     .bind(actor.account_id)
     .bind(actor.user_id)
-    .bind(&actor.email)
+    .bind(actor.name)
     .bind(entry.action)
     .bind(entry.target)
     .bind(entry.count)

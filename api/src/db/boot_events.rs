@@ -5,7 +5,7 @@ use std::collections::hash_map::{Entry, HashMap};
 
 use sqlx::{AnyConnection, FromRow};
 
-use super::{rfc3339, Db};
+use super::{rfc3339, Db, Dialect};
 use rcs_shared::{BootEvent, BootOutcome};
 
 /// A contact to record.
@@ -138,10 +138,9 @@ const POSTGRES: Statements = Statements {
 /// [`ROWS_PER_STATEMENT`] rows, so a boot storm's batch of a thousand contacts costs two
 /// statements, not a thousand round trips.
 pub async fn insert(conn: &mut AnyConnection, events: &[NewBootEvent]) -> sqlx::Result<()> {
-    let sql = if conn.backend_name().eq_ignore_ascii_case("sqlite") {
-        &SQLITE
-    } else {
-        &POSTGRES
+    let sql = match Dialect::of(conn) {
+        Dialect::Sqlite => &SQLITE,
+        Dialect::Postgres => &POSTGRES,
     };
     for chunk in events.chunks(ROWS_PER_STATEMENT) {
         let rows: Vec<JsonEvent> = chunk

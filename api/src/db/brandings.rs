@@ -232,7 +232,7 @@ pub async fn create(
         count: 1,
         detail,
     };
-    audit::record(&mut *tx, actor, entry).await?;
+    audit::record(&mut *tx, actor.author(), entry).await?;
     let row = find(&mut *tx, actor.account_id, id)
         .await?
         .ok_or_else(branding_not_found)?;
@@ -269,7 +269,7 @@ pub async fn update(
     }
     let detail = describe_changes(&old, new_name, is_default);
     let entry = AuditEntry::one("branding.update", new_name, &detail);
-    audit::record(&mut *tx, actor, entry).await?;
+    audit::record(&mut *tx, actor.author(), entry).await?;
     let row = find(&mut *tx, actor.account_id, id)
         .await?
         .ok_or_else(branding_not_found)?;
@@ -332,7 +332,7 @@ pub async fn delete(db: &Db, actor: &AuthUser, id: i64, force: bool) -> Result<(
             _ => Error::from(e),
         })?;
     let entry = AuditEntry::one("branding.delete", &branding.name, &detail);
-    audit::record(&mut *tx, actor, entry).await?;
+    audit::record(&mut *tx, actor.author(), entry).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -481,7 +481,7 @@ async fn finish_file_change(
         count: 1,
         detail,
     };
-    audit::record(&mut *tx, actor, entry).await?;
+    audit::record(&mut *tx, actor.author(), entry).await?;
     let files = files(&mut *tx, id).await?;
     tx.commit().await?;
     Ok(row.to_dto(&files))

@@ -12,6 +12,7 @@ pub mod brandings;
 pub mod device;
 pub mod device_cas;
 pub mod device_crls;
+pub mod dialect;
 pub mod firmware;
 pub mod password_resets;
 pub mod phones;
@@ -24,37 +25,20 @@ pub mod users;
 
 use std::time::Duration;
 
-use anyhow::{bail, Context};
+use anyhow::Context;
 use sqlx::any::AnyPoolOptions;
 use sqlx::{AnyConnection, AnyPool, Connection, Executor};
+
+pub use dialect::{Dialect, LockFor};
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/sqlite");
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/postgres");
 
-/// Which database engine a URL selects.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Engine {
-    Sqlite,
-    Postgres,
-}
-
-impl Engine {
-    pub fn from_url(url: &str) -> anyhow::Result<Engine> {
-        if url.starts_with("sqlite:") {
-            Ok(Engine::Sqlite)
-        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
-            Ok(Engine::Postgres)
-        } else {
-            bail!("unsupported database URL (use sqlite://PATH or postgres://...)")
-        }
-    }
-}
-
-/// A connection pool and the engine behind it. Cheap to clone.
+/// A connection pool and the dialect of the database behind it. Cheap to clone.
 #[derive(Clone, Debug)]
 pub struct Db {
     pub pool: AnyPool,
-    pub engine: Engine,
+    pub dialect: Dialect,
 }
 
 /// Keeps a connection in the pool only when no transaction is left open on it.
@@ -82,17 +66,17 @@ impl Db {
     /// Connects (creating the SQLite file and its folder when needed) without migrating.
     pub async fn connect(url: &str, max_connections: u32) -> anyhow::Result<Db> {
         sqlx::any::install_default_drivers();
-        let engine = Engine::from_url(url)?;
-        let url = match engine {
-            Engine::Sqlite => prepare_sqlite_url(url)?,
-            Engine::Postgres => url.to_string(),
+        let dialect = Dialect::from_url(url)?;
+        let url = match dialect {
+            Dialect::Sqlite => prepare_sqlite_url(url)?,
+            Dialect::Postgres => url.to_string(),
         };
         let pool = AnyPoolOptions::new()
             .max_connections(max_connections)
             .acquire_timeout(Duration::from_secs(5))
             .after_connect(move |conn, _meta| {
                 Box::pin(async move {
-                    if engine == Engine::Sqlite {
+                    if dialect == Dialect::Sqlite {
                         prepare_sqlite_connection(conn).await?;
                     }
                     Ok(())
@@ -101,8 +85,8 @@ impl Db {
             .after_release(|conn, _meta| Box::pin(release_outside_transaction(conn)))
             .connect(&url)
             .await
-            .with_context(|| format!("cannot connect to the {engine:?} database"))?;
-        Ok(Db { pool, engine })
+            .with_context(|| format!("cannot connect to the {dialect:?} database"))?;
+        Ok(Db { pool, dialect })
     }
 
     /// Connects and applies pending migrations. On PostgreSQL sqlx holds an advisory lock
@@ -114,9 +98,9 @@ impl Db {
     }
 
     fn migrator(&self) -> &'static sqlx::migrate::Migrator {
-        match self.engine {
-            Engine::Sqlite => &SQLITE_MIGRATIONS,
-            Engine::Postgres => &POSTGRES_MIGRATIONS,
+        match self.dialect {
+            Dialect::Sqlite => &SQLITE_MIGRATIONS,
+            Dialect::Postgres => &POSTGRES_MIGRATIONS,
         }
     }
 
@@ -129,12 +113,24 @@ impl Db {
 
     /// How many of this build's migrations the database has not applied yet (all of them
     /// for an empty database).
+    ///
+    /// Only a database without the migrations table counts as "nothing applied": any other
+    /// failure (a lost connection, a denied permission) is an error, not a false report that
+    /// every migration is pending.
     pub async fn pending_migrations(&self) -> anyhow::Result<usize> {
-        let applied: Vec<i64> =
+        let tables: i64 = sqlx::query_scalar(self.dialect.table_exists_query())
+            .bind("_sqlx_migrations")
+            .fetch_one(&self.pool)
+            .await
+            .context("cannot read the database catalog")?;
+        let applied: Vec<i64> = if tables == 0 {
+            Vec::new()
+        } else {
             sqlx::query_scalar("SELECT version FROM _sqlx_migrations WHERE success = TRUE")
                 .fetch_all(&self.pool)
                 .await
-                .unwrap_or_default();
+                .context("cannot read the applied migrations")?
+        };
         Ok(self
             .migrator()
             .iter()
@@ -147,31 +143,17 @@ impl Db {
         self.migrator().iter().map(|m| m.version).max().unwrap_or(0)
     }
 
-    /// Starts a transaction that will write. On SQLite it takes the write lock up front
-    /// (`BEGIN IMMEDIATE`): a deferred transaction that reads first and then writes cannot
-    /// wait for a concurrent writer and fails at once with "database is locked", whereas an
-    /// immediate one queues behind it for up to `busy_timeout`.
+    /// Starts a transaction that will write ([`Dialect::begin_write`] says why it differs).
     #[allow(clippy::disallowed_methods)] // the one sanctioned caller of Pool::begin
     pub async fn begin_write(&self) -> sqlx::Result<sqlx::Transaction<'static, sqlx::Any>> {
-        match self.engine {
-            Engine::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
-            Engine::Postgres => self.pool.begin().await,
-        }
+        self.pool.begin_with(self.dialect.begin_write()).await
     }
 
     /// Starts a read-only transaction that sees one snapshot of the whole database (for an
-    /// export taken while the service runs). SQLite's deferred transaction takes no write
-    /// lock; PostgreSQL's repeatable read keeps every statement on the first one's snapshot.
+    /// export taken while the service runs; [`Dialect::begin_snapshot`]).
     #[allow(clippy::disallowed_methods)] // read-only: no write lock to take up front
     pub async fn begin_read(&self) -> sqlx::Result<sqlx::Transaction<'static, sqlx::Any>> {
-        match self.engine {
-            Engine::Sqlite => self.pool.begin_with("BEGIN DEFERRED").await,
-            Engine::Postgres => {
-                self.pool
-                    .begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
-                    .await
-            }
-        }
+        self.pool.begin_with(self.dialect.begin_snapshot()).await
     }
 
     /// True when the database answers a trivial query within two seconds.
@@ -234,7 +216,7 @@ const IMPORT_CACHE_KIB: i64 = 32 * 1024;
 /// On SQLite, raises the connection's page cache for a bulk write and answers the previous
 /// setting (for [`restore_sqlite_cache`]); nothing on PostgreSQL.
 pub async fn widen_sqlite_cache(conn: &mut sqlx::AnyConnection) -> sqlx::Result<Option<i64>> {
-    if !conn.backend_name().eq_ignore_ascii_case("sqlite") {
+    if !Dialect::of(conn).has_connection_page_cache() {
         return Ok(None);
     }
     let previous: i64 = sqlx::query_scalar("PRAGMA cache_size")

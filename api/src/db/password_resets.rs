@@ -114,7 +114,7 @@ pub async fn complete(
     };
     let detail = format!("reset by emailed link; {ended} sessions ended");
     let entry = AuditEntry::one("me.password_reset", &user.email, &detail);
-    audit::record(&mut *tx, &actor, entry).await?;
+    audit::record(&mut *tx, actor.author(), entry).await?;
     tx.commit().await?;
     Ok(Some(user))
 }

@@ -1,6 +1,7 @@
 //! Phones of an account, keyed by canonical MAC.
 //!
-//! Every query is scoped by `account_id`. Bulk statements go in chunks (see [`chunk_rows`])
+//! Every query is scoped by `account_id`. Bulk statements go in chunks (see
+//! [`Dialect::chunk_rows`])
 //! that stay far below SQLite's 32766 and PostgreSQL's 65535 bound-parameter limits.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -10,23 +11,9 @@ use sqlx::any::AnyArguments;
 use sqlx::query::QueryAs;
 use sqlx::{Any, AnyConnection, FromRow};
 
-use super::{rfc3339, Db};
+use super::{rfc3339, Db, Dialect, LockFor};
 use crate::domain::mac::Mac;
 use crate::error::Error;
-
-/// MACs (rows) per bulk statement on this connection's engine.
-///
-/// PostgreSQL pays a network round trip per statement, so it gets a thousand rows at a time.
-/// SQLite is in-process, and sqlx's cost of binding grows with the number of parameters in
-/// the statement (measured: 100,000 upserts take 2.7 s in 1000-row statements, 0.25 s in
-/// 50-row ones), so it gets small statements.
-pub fn chunk_rows(conn: &AnyConnection) -> usize {
-    if is_sqlite(conn) {
-        50
-    } else {
-        1000
-    }
-}
 
 const SELECT: &str = "SELECT p.mac, p.server_id, s.name AS server_name, p.branding_id, \
      b.name AS branding_name, p.firmware, p.model, p.reported_firmware, p.last_seen_at, \
@@ -98,34 +85,6 @@ fn bind_all<'q, O>(
         };
     }
     q
-}
-
-/// `$from, $from+1, ...` (`n` placeholders).
-fn placeholders(from: usize, n: usize) -> String {
-    (from..from + n)
-        .map(|i| format!("${i}"))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
-/// A set of `n` bound MACs for `mac IN (...)`.
-///
-/// On PostgreSQL it is a `VALUES` subquery: a plain `IN ($2, $3, ...)` list is fine until a
-/// prepared statement switches to its generic plan, where parameters are not constants, the
-/// list cannot be hashed and every candidate row is compared with every MAC (measured: 3 s
-/// per 1000-MAC chunk at 100,000 phones). A `VALUES` relation is joined by hash or by primary
-/// key instead. SQLite probes the primary key for each listed value either way, and the plain
-/// list is the faster of the two there (0.6 s against 0.8 s for a 100,000-row import).
-fn mac_set(conn: &AnyConnection, from: usize, n: usize) -> String {
-    if is_sqlite(conn) {
-        return placeholders(from, n);
-    }
-    let rows: Vec<String> = (from..from + n).map(|i| format!("(${i})")).collect();
-    format!("SELECT column1 FROM (VALUES {}) AS v", rows.join(", "))
-}
-
-fn is_sqlite(conn: &AnyConnection) -> bool {
-    conn.backend_name().eq_ignore_ascii_case("sqlite")
 }
 
 /// True when `table` (servers or brandings) has row `id` in the account.
@@ -215,16 +174,6 @@ pub async fn own_macs(
         .collect())
 }
 
-/// How a bulk write is about to change the phones it locks with [`lock_own`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum LockFor {
-    /// Properties change (`FOR NO KEY UPDATE`, the lock an `UPDATE` takes itself, so a boot
-    /// event's foreign-key check on the phone is not blocked).
-    Update,
-    /// The rows go (`FOR UPDATE`).
-    Delete,
-}
-
 /// Of `macs`, those the account has, locked until the transaction ends. On PostgreSQL the
 /// rows are locked in MAC order before anything is written: two bulk edits of overlapping
 /// phones then queue behind each other instead of each locking some rows in its plan's order
@@ -238,17 +187,13 @@ pub async fn lock_own(
     macs: &[&str],
     purpose: LockFor,
 ) -> sqlx::Result<HashSet<String>> {
-    if is_sqlite(conn) {
+    let dialect = Dialect::of(conn);
+    let Some(lock) = dialect.row_lock(purpose) else {
         return own_macs(conn, account_id, macs).await;
-    }
-    let strength = match purpose {
-        LockFor::Update => "NO KEY UPDATE",
-        LockFor::Delete => "UPDATE",
     };
     let sql = format!(
-        "SELECT mac FROM phones WHERE account_id = $1 \
-         AND mac IN (SELECT json_array_elements_text(CAST($2 AS json))) \
-         ORDER BY mac FOR {strength}"
+        "SELECT mac FROM phones WHERE account_id = $1 AND mac IN ({}) ORDER BY mac {lock}",
+        dialect.json_text_set(2)
     );
     let mut sorted = macs.to_vec();
     sorted.sort_unstable();
@@ -278,11 +223,7 @@ async fn select_macs(
     account_id: i64,
     macs: &[&str],
 ) -> sqlx::Result<Vec<String>> {
-    let set = if is_sqlite(conn) {
-        "SELECT value FROM json_each($1)"
-    } else {
-        "SELECT json_array_elements_text(CAST($1 AS json))"
-    };
+    let set = Dialect::of(conn).json_text_set(1);
     let sql = format!("SELECT mac, account_id FROM phones WHERE mac IN ({set})");
     let mut found = Vec::new();
     for chunk in macs.chunks(JSON_CHUNK_ROWS) {
@@ -330,10 +271,9 @@ pub async fn upsert(
         let key = (r.server_id, r.branding_id, r.firmware.as_deref());
         groups.entry(key).or_default().push(r.mac.as_str());
     }
-    let sql = if is_sqlite(conn) {
-        UPSERT_SQLITE
-    } else {
-        UPSERT_POSTGRES
+    let sql = match Dialect::of(conn) {
+        Dialect::Sqlite => UPSERT_SQLITE,
+        Dialect::Postgres => UPSERT_POSTGRES,
     };
     let mut written = 0;
     for ((server_id, branding_id, firmware), macs) in &groups {
@@ -383,11 +323,7 @@ pub async fn count_registered(
     account_id: i64,
     macs: String,
 ) -> sqlx::Result<(u64, u64)> {
-    let set = if is_sqlite(conn) {
-        "SELECT value FROM json_each($2)"
-    } else {
-        "SELECT json_array_elements_text(CAST($2 AS json))"
-    };
+    let set = Dialect::of(conn).json_text_set(2);
     let sql = format!(
         "SELECT COUNT(*), COALESCE(SUM(CASE WHEN account_id = $1 THEN 0 ELSE 1 END), 0) \
          FROM phones WHERE mac IN ({set})"
@@ -431,12 +367,13 @@ pub async fn update(
         args.push(Arg::Text(v.clone()));
         sets.push(format!("firmware = ${}", args.len()));
     }
+    let dialect = Dialect::of(conn);
     let mut changed = 0;
-    for chunk in macs.chunks(chunk_rows(conn)) {
+    for chunk in macs.chunks(dialect.chunk_rows()) {
         let sql = format!(
             "UPDATE phones SET {} WHERE account_id = $1 AND mac IN ({})",
             sets.join(", "),
-            mac_set(conn, args.len() + 1, chunk.len())
+            dialect.value_set(args.len() + 1, chunk.len())
         );
         let mut q = sqlx::query(&sql);
         for arg in &args {
@@ -454,11 +391,12 @@ pub async fn update(
 }
 
 pub async fn delete(conn: &mut AnyConnection, account_id: i64, macs: &[&str]) -> sqlx::Result<u64> {
+    let dialect = Dialect::of(conn);
     let mut deleted = 0;
-    for chunk in macs.chunks(chunk_rows(conn)) {
+    for chunk in macs.chunks(dialect.chunk_rows()) {
         let sql = format!(
             "DELETE FROM phones WHERE account_id = $1 AND mac IN ({})",
-            mac_set(conn, 2, chunk.len())
+            dialect.value_set(2, chunk.len())
         );
         let mut q = sqlx::query(&sql).bind(account_id);
         for mac in chunk {
@@ -706,16 +644,10 @@ pub async fn list(
         .await
 }
 
-/// Refreshes the planner's statistics of `phones` after a bulk write, on PostgreSQL.
-///
-/// A table that was filled by one large import has no statistics until autovacuum gets to it
-/// (a minute or more later), and without them PostgreSQL plans "one server's phones by last
-/// contact" as a sort of every phone of that server (30 ms at 100,000 phones) instead of a
-/// walk of the last-seen index (0.2 ms). `ANALYZE` samples a fixed number of rows, so it stays
-/// cheap at any size. SQLite's planner does well without statistics, and its `ANALYZE` reads
-/// the whole table under the write lock, so it is left alone there.
+/// Refreshes the planner's statistics of `phones` after a bulk write, where the engine needs
+/// it ([`Dialect::analyzes_after_bulk_write`] says why).
 pub async fn refresh_statistics(db: &Db) -> sqlx::Result<()> {
-    if db.engine == super::Engine::Postgres {
+    if db.dialect.analyzes_after_bulk_write() {
         sqlx::query("ANALYZE phones").execute(&db.pool).await?;
     }
     Ok(())

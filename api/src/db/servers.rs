@@ -108,7 +108,7 @@ pub async fn create(
     .await
     .on_unique_violation(|| name_taken(name.as_str()))?;
     let entry = AuditEntry::one("server.create", name.as_str(), url.as_str());
-    audit::record(&mut *tx, actor, entry).await?;
+    audit::record(&mut *tx, actor.author(), entry).await?;
     let row = find(&mut *tx, actor.account_id, id)
         .await?
         .ok_or_else(server_not_found)?;
@@ -144,7 +144,7 @@ pub async fn update(
     .on_unique_violation(|| name_taken(new_name))?;
     let detail = describe_changes(&old, new_name, new_url);
     let entry = AuditEntry::one("server.update", new_name, &detail);
-    audit::record(&mut *tx, actor, entry).await?;
+    audit::record(&mut *tx, actor.author(), entry).await?;
     let row = find(&mut *tx, actor.account_id, id)
         .await?
         .ok_or_else(server_not_found)?;
@@ -213,7 +213,7 @@ pub async fn delete(db: &Db, actor: &AuthUser, id: i64, on_phones: OnAssignedPho
         return Err(server_not_found());
     }
     let entry = AuditEntry::one("server.delete", &server.name, &detail);
-    audit::record(&mut *tx, actor, entry).await?;
+    audit::record(&mut *tx, actor.author(), entry).await?;
     tx.commit().await?;
     Ok(())
 }

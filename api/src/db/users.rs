@@ -193,7 +193,7 @@ pub async fn create(
         .execute(&mut *tx)
         .await?;
     let entry = AuditEntry::one("user.create", email.as_str(), role.label());
-    audit::record(&mut *tx, actor, entry).await?;
+    audit::record(&mut *tx, actor.author(), entry).await?;
     let row = find_in(&mut *tx, actor.account_id, id)
         .await?
         .ok_or_else(user_not_found)?;
@@ -265,7 +265,7 @@ pub async fn update(db: &Db, actor: &AuthUser, id: i64, changes: UserChanges) ->
     }
     let detail = detail.join("; ");
     let entry = AuditEntry::one("user.update", &old.email, &detail);
-    audit::record(&mut *tx, actor, entry).await?;
+    audit::record(&mut *tx, actor.author(), entry).await?;
     let row = find_in(&mut *tx, actor.account_id, id)
         .await?
         .ok_or_else(user_not_found)?;
@@ -303,7 +303,7 @@ pub async fn delete(db: &Db, actor: &AuthUser, id: i64) -> Result<()> {
         .execute(&mut *tx)
         .await?;
     let entry = AuditEntry::one("user.delete", &user.email, user.role().label());
-    audit::record(&mut *tx, actor, entry).await?;
+    audit::record(&mut *tx, actor.author(), entry).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -365,7 +365,7 @@ pub async fn update_profile(db: &Db, actor: &AuthUser, changes: ProfileChanges) 
     .collect();
     let detail = changed.join(", ");
     let entry = AuditEntry::one("me.update", &old.email, &detail);
-    audit::record(&mut *tx, actor, entry).await?;
+    audit::record(&mut *tx, actor.author(), entry).await?;
     let row = find_in(&mut *tx, actor.account_id, actor.user_id)
         .await?
         .ok_or_else(Error::invalid_token)?;
@@ -392,7 +392,7 @@ pub async fn set_own_password(db: &Db, actor: &AuthUser, hash: &PasswordHash) ->
     password_resets::delete_for_user(&mut *tx, actor.user_id).await?;
     let detail = format!("{ended} other sessions ended");
     let entry = AuditEntry::one("me.password", &actor.email, &detail);
-    audit::record(&mut *tx, actor, entry).await?;
+    audit::record(&mut *tx, actor.author(), entry).await?;
     tx.commit().await?;
     Ok(())
 }

@@ -24,58 +24,14 @@ pub struct Decision {
     pub detail: String,
 }
 
-/// Decides what `phone` is told. `base` is the URL phones reach rcs at (no trailing slash).
+/// Decides what `phone` is told, in the order of the guide's boot process: branding, then
+/// firmware, then the configuration server. `base` is the URL phones reach rcs at (no
+/// trailing slash).
 pub fn decide(mac: &Mac, phone: &DevicePhone, reported: &Reported, base: &str) -> Decision {
     let mut actions = Vec::new();
     let mut notes: Vec<String> = Vec::new();
-
-    if let Some((name, files)) = &phone.branding {
-        if !files.is_empty() {
-            actions.push(DeviceAction::Branding {
-                name: name.clone(),
-                files: files
-                    .iter()
-                    .map(|f| DeviceFile {
-                        url: format!("{base}/phone/{mac}/branding/{}", encode_segment(&f.name)),
-                        name: f.name.clone(),
-                        size: f.size,
-                        sha256: f.sha256.clone(),
-                    })
-                    .collect(),
-            });
-            notes.push(format!("branding {name:?} ({} files)", files.len()));
-        }
-    }
-
-    if let Some(release) = &phone.firmware {
-        let differs = reported
-            .firmware
-            .as_deref()
-            .is_none_or(|running| firmware::compare(running, release) != Ordering::Equal);
-        match (&reported.model, &phone.image) {
-            _ if !differs => notes.push(format!("firmware {release} already running")),
-            (None, _) => notes.push(format!(
-                "warning: firmware {release} is pinned but the phone did not report its model"
-            )),
-            (Some(model), None) => notes.push(format!(
-                "warning: firmware {release} has no image for model {model}"
-            )),
-            (Some(model), Some(image)) => {
-                actions.push(DeviceAction::Firmware {
-                    release: release.clone(),
-                    model: model.clone(),
-                    url: format!("{base}/phone/{mac}/firmware"),
-                    size: image.size,
-                    sha256: image.sha256.clone(),
-                });
-                notes.push(format!(
-                    "firmware {} -> {release}",
-                    reported.firmware.as_deref().unwrap_or("unknown")
-                ));
-            }
-        }
-    }
-
+    branding_step(mac, phone, base, &mut actions, &mut notes);
+    firmware_step(mac, phone, reported, base, &mut actions, &mut notes);
     match &phone.server {
         Some((name, url)) => {
             actions.push(DeviceAction::Redirect {
@@ -86,16 +42,10 @@ pub fn decide(mac: &Mac, phone: &DevicePhone, reported: &Reported, base: &str) -
         }
         None => notes.push("no configuration server assigned".to_string()),
     }
-
-    let outcome = if actions
-        .iter()
-        .any(|a| matches!(a, DeviceAction::Firmware { .. }))
-    {
+    let sends = |kind: fn(&DeviceAction) -> bool| actions.iter().any(kind);
+    let outcome = if sends(|a| matches!(a, DeviceAction::Firmware { .. })) {
         BootOutcome::FirmwareSent
-    } else if actions
-        .iter()
-        .any(|a| matches!(a, DeviceAction::Branding { .. }))
-    {
+    } else if sends(|a| matches!(a, DeviceAction::Branding { .. })) {
         BootOutcome::BrandingSent
     } else {
         BootOutcome::Redirected
@@ -107,6 +57,76 @@ pub fn decide(mac: &Mac, phone: &DevicePhone, reported: &Reported, base: &str) -
         },
         outcome,
         detail: notes.join("; "),
+    }
+}
+
+/// Step 1: the files of the phone's branding (its own or the account's default), if any.
+fn branding_step(
+    mac: &Mac,
+    phone: &DevicePhone,
+    base: &str,
+    actions: &mut Vec<DeviceAction>,
+    notes: &mut Vec<String>,
+) {
+    let Some((name, files)) = &phone.branding else {
+        return;
+    };
+    if files.is_empty() {
+        return;
+    }
+    actions.push(DeviceAction::Branding {
+        name: name.clone(),
+        files: files
+            .iter()
+            .map(|f| DeviceFile {
+                url: format!("{base}/phone/{mac}/branding/{}", encode_segment(&f.name)),
+                name: f.name.clone(),
+                size: f.size,
+                sha256: f.sha256.clone(),
+            })
+            .collect(),
+    });
+    notes.push(format!("branding {name:?} ({} files)", files.len()));
+}
+
+/// Step 2: the pinned release's image for the phone's model, only when the phone runs
+/// another release (up- or downgrade); otherwise a note says why nothing is sent.
+fn firmware_step(
+    mac: &Mac,
+    phone: &DevicePhone,
+    reported: &Reported,
+    base: &str,
+    actions: &mut Vec<DeviceAction>,
+    notes: &mut Vec<String>,
+) {
+    let Some(release) = &phone.firmware else {
+        return;
+    };
+    let differs = reported
+        .firmware
+        .as_deref()
+        .is_none_or(|running| firmware::compare(running, release) != Ordering::Equal);
+    match (&reported.model, &phone.image) {
+        _ if !differs => notes.push(format!("firmware {release} already running")),
+        (None, _) => notes.push(format!(
+            "warning: firmware {release} is pinned but the phone did not report its model"
+        )),
+        (Some(model), None) => notes.push(format!(
+            "warning: firmware {release} has no image for model {model}"
+        )),
+        (Some(model), Some(image)) => {
+            actions.push(DeviceAction::Firmware {
+                release: release.clone(),
+                model: model.clone(),
+                url: format!("{base}/phone/{mac}/firmware"),
+                size: image.size,
+                sha256: image.sha256.clone(),
+            });
+            notes.push(format!(
+                "firmware {} -> {release}",
+                reported.firmware.as_deref().unwrap_or("unknown")
+            ));
+        }
     }
 }
 

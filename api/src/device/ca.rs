@@ -1,6 +1,7 @@
 //! Device CA certificates as operators hand them over (PEM files with one or more CAs), kept
 //! in the database and followed by every running node.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use rustls_pki_types::pem::PemObject;
@@ -10,7 +11,6 @@ use x509_parser::prelude::{CertificateRevocationList, FromDer, X509Certificate};
 use crate::db::device_crls::{self, NewCrl, Stored};
 use crate::db::{device_cas, Db};
 use crate::device::trust::{DeviceTrust, Trusted};
-use crate::startup::AppState;
 use crate::storage::sha256_hex;
 
 /// One CA certificate, with what `rcs device-ca list` shows of it.
@@ -242,13 +242,12 @@ const FOLLOW_EVERY: Duration = Duration::from_secs(5);
 /// Keeps `state`'s trusted CAs and revocation lists in step with the database, so
 /// `rcs device-ca` and `rcs device-crl` take effect on every running node within seconds,
 /// without a restart.
-pub async fn follow_trust(state: actix_web::web::Data<AppState>) {
+pub async fn follow_trust(db: Db, trust: Arc<DeviceTrust>) {
     let mut tick = tokio::time::interval(FOLLOW_EVERY);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tick.tick().await;
-        let trust = &state.device.trust;
-        let stamp = match stamp(&state.db).await {
+        let stamp = match stamp(&db).await {
             Ok(s) => s,
             Err(e) => {
                 tracing::debug!(error = %e, "cannot check the device CAs");
@@ -258,7 +257,7 @@ pub async fn follow_trust(state: actix_web::web::Data<AppState>) {
         if stamp == trust.stamp() {
             continue;
         }
-        match stored(&state.db).await {
+        match stored(&db).await {
             Ok(next) => match trust.replace(next) {
                 Ok(()) => tracing::info!(
                     anchors = trust.anchors(),

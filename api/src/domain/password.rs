@@ -2,7 +2,8 @@
 //!
 //! Hashing uses argon2id with the OWASP-recommended parameters (19 MiB, 2 passes, 1 lane),
 //! which are the `argon2` crate's defaults. Hashing costs tens of milliseconds of CPU, so
-//! callers run it on the blocking pool, never on an async worker.
+//! async code calls [`hash`] and [`verify`], which run it on the blocking pool (the one place
+//! that does), never on an async worker.
 
 use std::sync::OnceLock;
 
@@ -46,7 +47,7 @@ impl NewPassword {
         (NewPassword(SecretString::from(text.clone())), text)
     }
 
-    /// Hashes with a fresh salt (blocking: call from `spawn_blocking`).
+    /// Hashes with a fresh salt (blocking: async code calls [`hash`]).
     pub fn hash(&self) -> anyhow::Result<PasswordHash> {
         let salt = SaltString::generate(&mut OsRng);
         let hash = Argon2::default()
@@ -61,7 +62,7 @@ impl NewPassword {
 pub struct PasswordHash(pub String);
 
 impl PasswordHash {
-    /// Constant-work check of `candidate` (blocking: call from `spawn_blocking`).
+    /// Constant-work check of `candidate` (blocking: async code calls [`verify`]).
     pub fn verify(&self, candidate: &str) -> bool {
         let Ok(parsed) = argon2::PasswordHash::new(&self.0) else {
             return false;
@@ -82,6 +83,26 @@ impl PasswordHash {
                 .expect("hashing a generated password cannot fail")
         })
     }
+}
+
+/// Hashes `password` with a fresh salt on the blocking pool.
+pub async fn hash(password: NewPassword) -> anyhow::Result<PasswordHash> {
+    off_the_async_workers(move || password.hash()).await?
+}
+
+/// Checks `candidate` against `hash` on the blocking pool (constant work, see
+/// [`PasswordHash::verify`]).
+pub async fn verify(hash: PasswordHash, candidate: String) -> anyhow::Result<bool> {
+    off_the_async_workers(move || hash.verify(&candidate)).await
+}
+
+/// Runs argon2 work where it cannot stall the async workers that answer other requests.
+async fn off_the_async_workers<T: Send + 'static>(
+    work: impl FnOnce() -> T + Send + 'static,
+) -> anyhow::Result<T> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|e| anyhow::anyhow!("password hashing panicked: {e}"))
 }
 
 #[cfg(test)]

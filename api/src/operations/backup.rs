@@ -12,11 +12,11 @@ use std::path::Path;
 use anyhow::{bail, Context};
 use sqlx::Connection;
 
-use crate::db::{Db, Engine};
+use crate::db::Db;
 
 /// Writes a consistent copy of `db` to `dest` (which must not exist); returns its size.
 pub async fn sqlite(db: &Db, dest: &Path) -> anyhow::Result<u64> {
-    if db.engine != Engine::Sqlite {
+    if !db.dialect.has_online_file_backup() {
         bail!(
             "rcs backup copies the embedded SQLite database; back up PostgreSQL with pg_dump \
              (pg_dump --format=custom --file=rcs.dump DATABASE_URL)"

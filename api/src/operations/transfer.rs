@@ -22,7 +22,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use sqlx::{Any, Column, Row};
 
-use crate::db::{Db, Engine};
+use crate::db::{Db, Dialect};
 
 /// Every table, in creation order: foreign keys only point to earlier tables.
 pub const TABLES: &[&str] = &[
@@ -109,14 +109,14 @@ pub async fn export(db: &Db, out: &mut impl Write) -> anyhow::Result<Moved> {
     let header = Header {
         rcs_export: FORMAT,
         schema_version: db.schema_version(),
-        engine: format!("{:?}", db.engine).to_lowercase(),
+        engine: db.dialect.name().to_string(),
         exported_at: crate::db::rfc3339(crate::db::now()),
         rows: rows.clone(),
     };
     line(out, &header)?;
     let mut total = 0;
     for table in TABLES {
-        let columns = columns_of(&mut tx, db.engine, table).await?;
+        let columns = columns_of(&mut tx, db.dialect, table).await?;
         let names: Vec<String> = columns.iter().map(|(n, _)| n.clone()).collect();
         line(
             out,
@@ -155,18 +155,59 @@ pub async fn export(db: &Db, out: &mut impl Write) -> anyhow::Result<Moved> {
     Ok(Moved { rows })
 }
 
-/// Reads an export into `db`, which must be migrated to the export's schema version and
-/// hold no data. All or nothing.
-pub async fn import(db: &Db, input: impl BufRead) -> anyhow::Result<Moved> {
-    let mut lines = input.lines().enumerate();
-    let mut next = |what: &str| -> anyhow::Result<(usize, String)> {
-        match lines.next() {
+/// The lines of an export, numbered from 1, each read with what was expected there.
+struct ExportLines<R: BufRead> {
+    lines: std::iter::Enumerate<std::io::Lines<R>>,
+}
+
+impl<R: BufRead> ExportLines<R> {
+    fn next(&mut self, what: &str) -> anyhow::Result<(usize, String)> {
+        match self.lines.next() {
             Some((n, Ok(text))) => Ok((n + 1, text)),
             Some((n, Err(e))) => Err(e).with_context(|| format!("cannot read line {}", n + 1)),
             None => bail!("the file ends before {what}: it is not a complete rcs export"),
         }
+    }
+}
+
+/// Reads an export into `db`, which must be migrated to the export's schema version and
+/// hold no data. All or nothing.
+pub async fn import(db: &Db, input: impl BufRead) -> anyhow::Result<Moved> {
+    let mut lines = ExportLines {
+        lines: input.lines().enumerate(),
     };
-    let (_, first) = next("its header")?;
+    let header = read_header(db, &mut lines)?;
+    let mut tx = db.begin_write().await?;
+    ensure_empty(&mut tx).await?;
+    let mut moved = Moved::default();
+    let (mut n, mut text) = lines.next("the first table")?;
+    for table in TABLES {
+        let count;
+        (count, n, text) = import_table(db.dialect, &mut tx, &mut lines, table, n, &text).await?;
+        let expected = header.rows.get(*table).copied().unwrap_or(0);
+        if count != expected {
+            bail!("table {table}: the header announces {expected} row(s), the file has {count}");
+        }
+        moved.rows.insert((*table).to_string(), count);
+    }
+    let end: End = serde_json::from_str(&text)
+        .with_context(|| format!("line {n}: expected the closing line"))?;
+    if !end.end || end.total_rows != moved.total() {
+        bail!("the closing line does not match the rows read: the file is damaged");
+    }
+    for table in GENERATED_IDS {
+        // The next generated id follows the largest imported one.
+        if let Some(sql) = db.dialect.reset_id_sequence(table) {
+            sqlx::query(&sql).execute(&mut *tx).await?;
+        }
+    }
+    tx.commit().await?;
+    Ok(moved)
+}
+
+/// The export's header, checked against this build's format and schema version.
+fn read_header(db: &Db, lines: &mut ExportLines<impl BufRead>) -> anyhow::Result<Header> {
+    let (_, first) = lines.next("its header")?;
     let header: Header = serde_json::from_str(&first)
         .context("the first line is not an rcs export header (make the file with rcs export)")?;
     if header.rcs_export != FORMAT {
@@ -183,11 +224,14 @@ pub async fn import(db: &Db, input: impl BufRead) -> anyhow::Result<Moved> {
             db.schema_version()
         );
     }
+    Ok(header)
+}
 
-    let mut tx = db.begin_write().await?;
+/// Refuses a target database that holds any row: an import never merges.
+async fn ensure_empty(tx: &mut sqlx::Transaction<'static, Any>) -> anyhow::Result<()> {
     for table in TABLES {
         let count: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}"))
-            .fetch_one(&mut *tx)
+            .fetch_one(&mut **tx)
             .await?;
         if count > 0 {
             bail!(
@@ -196,83 +240,65 @@ pub async fn import(db: &Db, input: impl BufRead) -> anyhow::Result<Moved> {
             );
         }
     }
+    Ok(())
+}
 
-    let mut moved = Moved::default();
-    let (mut n, mut text) = next("the first table")?;
-    for table in TABLES {
-        let start: TableStart = serde_json::from_str(&text)
-            .with_context(|| format!("line {n}: expected the start of table {table}"))?;
-        if start.table != *table {
-            bail!("line {n}: expected table {table}, found {:?}", start.table);
-        }
-        let types: BTreeMap<String, bool> = columns_of(&mut tx, db.engine, table)
-            .await?
-            .into_iter()
-            .collect();
-        let integer: Vec<bool> = start
-            .columns
-            .iter()
-            .map(|c| {
-                types.get(c).copied().with_context(|| {
-                    format!("line {n}: table {table} has no column {c:?} in this schema")
-                })
+/// Reads one table's section, starting at its first line `(n, text)`, and inserts its rows
+/// in batches; answers the rows read and the line after the section.
+async fn import_table(
+    dialect: Dialect,
+    tx: &mut sqlx::Transaction<'static, Any>,
+    lines: &mut ExportLines<impl BufRead>,
+    table: &str,
+    n: usize,
+    text: &str,
+) -> anyhow::Result<(u64, usize, String)> {
+    let start: TableStart = serde_json::from_str(text)
+        .with_context(|| format!("line {n}: expected the start of table {table}"))?;
+    if start.table != table {
+        bail!("line {n}: expected table {table}, found {:?}", start.table);
+    }
+    let types: BTreeMap<String, bool> = columns_of(tx, dialect, table).await?.into_iter().collect();
+    let integer: Vec<bool> = start
+        .columns
+        .iter()
+        .map(|c| {
+            types.get(c).copied().with_context(|| {
+                format!("line {n}: table {table} has no column {c:?} in this schema")
             })
-            .collect::<anyhow::Result<_>>()?;
-        let per_batch = (BATCH_VALUES / start.columns.len().max(1)).max(1);
-        let mut batch: Vec<Vec<Value>> = Vec::with_capacity(per_batch);
-        let mut count = 0u64;
-        loop {
-            (n, text) = next("the closing line")?;
-            if !text.starts_with('[') {
-                break;
-            }
-            let row: Vec<Value> =
-                serde_json::from_str(&text).with_context(|| format!("line {n}: not a row"))?;
-            if row.len() != start.columns.len() {
-                bail!(
-                    "line {n}: {} values for the {} columns of {table}",
-                    row.len(),
-                    start.columns.len()
-                );
-            }
-            batch.push(row);
-            count += 1;
-            if batch.len() == per_batch {
-                insert(&mut tx, table, &start.columns, &integer, &batch)
+        })
+        .collect::<anyhow::Result<_>>()?;
+    let per_batch = (BATCH_VALUES / start.columns.len().max(1)).max(1);
+    let mut batch: Vec<Vec<Value>> = Vec::with_capacity(per_batch);
+    let mut count = 0u64;
+    loop {
+        let (n, text) = lines.next("the closing line")?;
+        if !text.starts_with('[') {
+            if !batch.is_empty() {
+                insert(tx, table, &start.columns, &integer, &batch)
                     .await
                     .with_context(|| format!("cannot import {table} (near line {n})"))?;
-                batch.clear();
             }
+            return Ok((count, n, text));
         }
-        if !batch.is_empty() {
-            insert(&mut tx, table, &start.columns, &integer, &batch)
+        let row: Vec<Value> =
+            serde_json::from_str(&text).with_context(|| format!("line {n}: not a row"))?;
+        if row.len() != start.columns.len() {
+            bail!(
+                "line {n}: {} values for the {} columns of {table}",
+                row.len(),
+                start.columns.len()
+            );
+        }
+        batch.push(row);
+        count += 1;
+        if batch.len() == per_batch {
+            insert(tx, table, &start.columns, &integer, &batch)
                 .await
                 .with_context(|| format!("cannot import {table} (near line {n})"))?;
-        }
-        let expected = header.rows.get(*table).copied().unwrap_or(0);
-        if count != expected {
-            bail!("table {table}: the header announces {expected} row(s), the file has {count}");
-        }
-        moved.rows.insert((*table).to_string(), count);
-    }
-    let end: End = serde_json::from_str(&text)
-        .with_context(|| format!("line {n}: expected the closing line"))?;
-    if !end.end || end.total_rows != moved.total() {
-        bail!("the closing line does not match the rows read: the file is damaged");
-    }
-    if db.engine == Engine::Postgres {
-        for table in GENERATED_IDS {
-            // The next generated id follows the largest imported one.
-            sqlx::query(&format!(
-                "SELECT setval(pg_get_serial_sequence('{table}', 'id'), \
-                 COALESCE((SELECT MAX(id) FROM {table}), 0) + 1, false)"
-            ))
-            .execute(&mut *tx)
-            .await?;
+            batch.clear();
         }
     }
-    tx.commit().await?;
-    Ok(moved)
 }
 
 async fn insert(
@@ -323,16 +349,10 @@ async fn insert(
 /// The columns of `table` in this database, each with whether it holds integers.
 async fn columns_of(
     tx: &mut sqlx::Transaction<'static, Any>,
-    engine: Engine,
+    dialect: Dialect,
     table: &str,
 ) -> anyhow::Result<Vec<(String, bool)>> {
-    let sql = match engine {
-        Engine::Sqlite => "SELECT name, type FROM pragma_table_info($1) ORDER BY cid",
-        Engine::Postgres => {
-            "SELECT column_name::text, data_type::text FROM information_schema.columns \
-             WHERE table_schema = current_schema() AND table_name = $1 ORDER BY ordinal_position"
-        }
-    };
+    let sql = dialect.columns_query();
     let rows: Vec<(String, String)> = sqlx::query_as(sql).bind(table).fetch_all(&mut **tx).await?;
     if rows.is_empty() {
         bail!("the database has no table {table}");

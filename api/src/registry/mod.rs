@@ -16,7 +16,8 @@ use sqlx::AnyConnection;
 use crate::auth::AuthUser;
 use crate::db::audit::{self, AuditEntry};
 use crate::db::firmware;
-use crate::db::phones::{self, LockFor, Named, NewPhone};
+use crate::db::phones::{self, Named, NewPhone};
+use crate::db::LockFor;
 use crate::db::{self, now, Db};
 use crate::domain::firmware::FirmwareRelease;
 use crate::domain::mac::Mac;
@@ -150,7 +151,7 @@ async fn write(
         count: rows.len() as i64,
         detail: &detail,
     };
-    audit::record(&mut *conn, user, entry).await?;
+    audit::record(&mut *conn, user.author(), entry).await?;
     Ok(AddPhonesResult { added, updated })
 }
 
@@ -273,7 +274,7 @@ pub async fn import_csv(
         count: count as i64,
         detail: &detail,
     };
-    audit::record(&mut *tx, user, entry).await?;
+    audit::record(&mut *tx, user.author(), entry).await?;
     tx.commit().await?;
     Ok(result)
 }
@@ -438,7 +439,7 @@ pub async fn edit(
         count: count as i64,
         detail: &detail,
     };
-    audit::record(&mut *tx, user, entry).await?;
+    audit::record(&mut *tx, user.author(), entry).await?;
     tx.commit().await?;
     Ok(count)
 }
@@ -474,7 +475,7 @@ pub async fn remove(db: &Db, user: &AuthUser, macs: &[Mac]) -> Result<u64> {
         count: count as i64,
         detail: "",
     };
-    audit::record(&mut *tx, user, entry).await?;
+    audit::record(&mut *tx, user.author(), entry).await?;
     tx.commit().await?;
     Ok(count)
 }

@@ -9,7 +9,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use crate::auth::AuthUser;
 use crate::db::audit;
 use crate::error::{Error, Result};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// Entries per page when `limit` is not given.
 pub const DEFAULT_LIMIT: i64 = 50;

@@ -10,7 +10,7 @@ use crate::auth::AuthUser;
 use crate::db::{boot_events, phones};
 use crate::domain::Mac;
 use crate::error::{Error, Result};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// Events per page when `limit` is not given.
 pub const DEFAULT_LIMIT: i64 = 50;

@@ -18,7 +18,7 @@ use crate::auth::AuthUser;
 use crate::db::brandings::{self, StoredFile};
 use crate::domain::branding::{content_type_for, BrandingName, FileName};
 use crate::error::Result;
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::storage::BlobStore;
 
 pub fn configure(cfg: &mut ServiceConfig) {

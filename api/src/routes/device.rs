@@ -19,7 +19,7 @@ use crate::device::{Device, PeerChain, Refusal};
 use crate::domain::Mac;
 use crate::error::Error;
 use crate::routes::auth::client_address;
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::storage::BlobStore;
 
 pub fn configure(cfg: &mut ServiceConfig) {
@@ -425,69 +425,30 @@ async fn send_blob(
     detail: String,
 ) -> actix_web::Result<HttpResponse> {
     let etag = format!("\"{}\"", file.sha256);
-    let not_modified = req
-        .headers()
-        .get(header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| {
-            v.split(',').any(|t| {
-                let t = t.trim().trim_start_matches("W/");
-                t == etag || t == "*"
-            })
-        });
-    if not_modified {
-        record(
-            state,
-            contact,
-            account_id,
-            outcome,
-            format!("{detail}: not modified"),
-        )
-        .await;
+    if matches_etag(req, &etag) {
+        let detail = format!("{detail}: not modified");
+        record(state, contact, account_id, outcome, detail).await;
         return Ok(HttpResponse::NotModified()
             .insert_header((header::ETAG, etag))
             .finish());
     }
-    let if_range_ok = req
-        .headers()
-        .get(header::IF_RANGE)
-        .and_then(|v| v.to_str().ok())
-        .is_none_or(|v| v.trim() == etag);
-    let range = match req
-        .headers()
-        .get(header::RANGE)
-        .and_then(|v| v.to_str().ok())
-    {
-        Some(r) if if_range_ok => match ByteRange::parse(r, file.size) {
-            Ok(range) => range,
-            Err(()) => {
-                return Ok(HttpResponse::RangeNotSatisfiable()
-                    .insert_header((header::CONTENT_RANGE, format!("bytes */{}", file.size)))
-                    .json(ApiError::new(
-                        "range_not_satisfiable",
-                        "The range lies outside the file.",
-                    )));
-            }
-        },
-        _ => None,
+    let range = match requested_range(req, &etag, file.size) {
+        Ok(range) => range,
+        Err(()) => {
+            return Ok(HttpResponse::RangeNotSatisfiable()
+                .insert_header((header::CONTENT_RANGE, format!("bytes */{}", file.size)))
+                .json(ApiError::new(
+                    "range_not_satisfiable",
+                    "The range lies outside the file.",
+                )));
+        }
+    };
+    let (start, len) = match range {
+        Some(ByteRange { start, end }) => (start, end - start + 1),
+        None => (0, file.size),
     };
     let path = BlobStore::new(&state.settings.data_dir).path(&file.sha256);
-    let mut blob = tokio::fs::File::open(&path).await.map_err(|e| {
-        Error::Internal(anyhow::Error::new(e).context(format!("cannot open {}", path.display())))
-    })?;
-    let (status, start, len) = match range {
-        Some(ByteRange { start, end }) => (
-            actix_web::http::StatusCode::PARTIAL_CONTENT,
-            start,
-            end - start + 1,
-        ),
-        None => (actix_web::http::StatusCode::OK, 0, file.size),
-    };
-    if start > 0 {
-        blob.seek(SeekFrom::Start(start))
-            .await
-            .map_err(|e| Error::Internal(e.into()))?;
-    }
+    let blob = open_at(&path, start).await?;
     let detail = match range {
         Some(ByteRange { start, end }) => format!("{detail} (bytes {start}-{end})"),
         None => detail,
@@ -497,8 +458,10 @@ async fn send_blob(
         BootOutcome::FirmwareSent => "firmware",
         _ => "branding",
     });
-    let stream = tokio_util::io::ReaderStream::with_capacity(blob.take(len), 64 * 1024);
-    let mut response = HttpResponse::build(status);
+    let mut response = match range {
+        Some(_) => HttpResponse::PartialContent(),
+        None => HttpResponse::Ok(),
+    };
     response
         .insert_header((header::ETAG, etag))
         .insert_header((header::ACCEPT_RANGES, "bytes"))
@@ -510,7 +473,52 @@ async fn send_blob(
             format!("bytes {start}-{end}/{}", file.size),
         ));
     }
+    let stream = tokio_util::io::ReaderStream::with_capacity(blob.take(len), 64 * 1024);
     Ok(response.no_chunking(len).streaming(stream))
+}
+
+/// True when the phone already has this file (`If-None-Match` names its ETag, or `*`).
+fn matches_etag(req: &HttpRequest, etag: &str) -> bool {
+    req.headers()
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.split(',').any(|t| {
+                let t = t.trim().trim_start_matches("W/");
+                t == etag || t == "*"
+            })
+        })
+}
+
+/// The one range to send, if the request asks for one and its `If-Range` (when present)
+/// still names this file; `Err` for a range outside the file (416).
+fn requested_range(req: &HttpRequest, etag: &str, size: u64) -> Result<Option<ByteRange>, ()> {
+    let if_range_ok = req
+        .headers()
+        .get(header::IF_RANGE)
+        .and_then(|v| v.to_str().ok())
+        .is_none_or(|v| v.trim() == etag);
+    match req
+        .headers()
+        .get(header::RANGE)
+        .and_then(|v| v.to_str().ok())
+    {
+        Some(r) if if_range_ok => ByteRange::parse(r, size),
+        _ => Ok(None),
+    }
+}
+
+/// A stored file opened and positioned at `start`.
+async fn open_at(path: &std::path::Path, start: u64) -> Result<tokio::fs::File, Error> {
+    let mut blob = tokio::fs::File::open(path).await.map_err(|e| {
+        Error::Internal(anyhow::Error::new(e).context(format!("cannot open {}", path.display())))
+    })?;
+    if start > 0 {
+        blob.seek(SeekFrom::Start(start))
+            .await
+            .map_err(|e| Error::Internal(e.into()))?;
+    }
+    Ok(blob)
 }
 
 /// One satisfiable byte range, inclusive at both ends.

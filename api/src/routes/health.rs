@@ -3,7 +3,7 @@
 use actix_web::{get, web, HttpResponse};
 use rcs_shared::Health;
 
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// Liveness: the process is up and serving requests.
 #[utoipa::path(tag = "health", responses((status = 200, description = "The service is running", body = Health)))]

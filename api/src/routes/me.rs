@@ -10,7 +10,7 @@ use crate::db::{self, rate_limits};
 use crate::domain::{Address, PasswordHash, PersonName, PhoneNumber};
 use crate::error::{Error, Result};
 use crate::routes::users::hash_new_password;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(get_me)
@@ -106,9 +106,7 @@ async fn check_current_password(state: &AppState, user: &AuthUser, candidate: &s
         .ok_or_else(Error::invalid_token)?;
     let hash = PasswordHash(row.password_hash);
     let candidate = candidate.to_string();
-    let ok = tokio::task::spawn_blocking(move || hash.verify(&candidate))
-        .await
-        .map_err(|e| anyhow::anyhow!("password check panicked: {e}"))?;
+    let ok = crate::domain::password::verify(hash, candidate).await?;
     if !ok {
         rate_limits::hit(&state.db, &key, window, now).await?;
         return Err(Error::unprocessable(

@@ -19,7 +19,7 @@ use crate::db::phones::{self, Cursor, Filter, Page};
 use crate::domain::mac::Mac;
 use crate::error::{Error, Result};
 use crate::registry::{self, ImportOptions, MAX_IMPORT_BYTES};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 use super::body;
 

@@ -13,7 +13,7 @@ use crate::auth::AuthUser;
 use crate::db::servers::{self, OnAssignedPhones};
 use crate::domain::{ServerName, ServerUrl};
 use crate::error::{Error, Result};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(list_servers)

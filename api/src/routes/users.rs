@@ -10,7 +10,7 @@ use crate::auth::AuthUser;
 use crate::db::users::{self, UserChanges};
 use crate::domain::{Email, NewPassword, PasswordHash, PersonName};
 use crate::error::{Error, Result};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(list_users)
@@ -25,9 +25,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
 pub(crate) async fn hash_new_password(input: &str) -> Result<PasswordHash> {
     let password =
         NewPassword::parse(input).map_err(|m| Error::unprocessable("invalid_password", m))?;
-    tokio::task::spawn_blocking(move || password.hash())
+    crate::domain::password::hash(password)
         .await
-        .map_err(|e| anyhow::anyhow!("password hashing panicked: {e}"))?
         .map_err(Error::Internal)
 }
 

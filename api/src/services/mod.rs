@@ -1,0 +1,65 @@
+//! Services: the policy of each resource, in one place for the routes and the CLI alike.
+//!
+//! A service function takes the [`Actor`] who asks (not the HTTP extractor), checks what that
+//! actor may do, runs one transaction through `db/`, writes the audit entry in that same
+//! transaction, and answers with [`crate::error::Error`] for the routes to map to HTTP. The CLI
+//! calls the same functions, so an operator's action and an API action cannot drift apart.
+
+use rcs_shared::Role;
+
+use crate::auth::AuthUser;
+use crate::db::audit::Author;
+use crate::error::{Error, Result};
+
+/// Who asks for a change: a staff member of an account (from a session), or the platform
+/// operator at the command line acting in an account.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Actor {
+    pub account_id: i64,
+    /// The staff member; `None` for the operator.
+    pub user_id: Option<i64>,
+    pub role: Role,
+    /// How the audit trail names the actor: the username, or `rcs operator (CLI)`.
+    pub name: String,
+}
+
+impl Actor {
+    /// The platform operator, working in `account_id` with a Super User's rights.
+    pub fn operator(account_id: i64) -> Actor {
+        Actor {
+            account_id,
+            user_id: None,
+            role: Role::SuperUser,
+            name: "rcs operator (CLI)".to_string(),
+        }
+    }
+
+    /// Refuses (403) an actor who is not a Super User.
+    pub fn require_super_user(&self) -> Result<()> {
+        if self.role == Role::SuperUser {
+            Ok(())
+        } else {
+            Err(Error::Forbidden)
+        }
+    }
+
+    /// How the audit trail records this actor.
+    pub fn author(&self) -> Author<'_> {
+        Author {
+            account_id: self.account_id,
+            user_id: self.user_id,
+            name: &self.name,
+        }
+    }
+}
+
+impl From<&AuthUser> for Actor {
+    fn from(user: &AuthUser) -> Actor {
+        Actor {
+            account_id: user.account_id,
+            user_id: Some(user.user_id),
+            role: user.role,
+            name: user.email.clone(),
+        }
+    }
+}
