@@ -5,6 +5,7 @@ use base64::Engine as _;
 use rcs_shared::{LoginResponse, Role, User};
 use serde_json::{json, Value};
 
+use crate::helpers::routes;
 use crate::helpers::{error_body, spawn_app, spawn_app_with, Engine, JWT_SECRET, PASSWORD};
 use crate::on_both_engines;
 
@@ -45,12 +46,12 @@ async fn login_returns_a_token_the_api_accepts(engine: Engine) {
         "{ttl}"
     );
 
-    let me = app.get("/api/v1/me", &body.token).await;
+    let me = app.get(routes::ME, &body.token).await;
     assert_eq!(me.status(), 200);
     let me: User = me.json().await.unwrap();
     assert_eq!(me, body.user);
 
-    let anonymous = app.client.get(app.url("/api/v1/me")).send().await.unwrap();
+    let anonymous = app.client.get(app.url(routes::ME)).send().await.unwrap();
     assert_eq!(anonymous.status(), 401);
     assert_eq!(error_body(anonymous).await.code, "unauthorized");
 }
@@ -85,12 +86,12 @@ async fn a_token_stops_working_when_it_expires(engine: Engine) {
     // Valid while the clock is before expires_at (checked with a second of margin, so a
     // slow machine cannot make this step flaky)...
     if time::OffsetDateTime::now_utc() < expires_at - time::Duration::seconds(1) {
-        assert_eq!(app.get("/api/v1/me", &login.token).await.status(), 200);
+        assert_eq!(app.get(routes::ME, &login.token).await.status(), 200);
     }
     // ...and refused from the moment it has passed.
     let wait = expires_at - time::OffsetDateTime::now_utc() + time::Duration::milliseconds(1100);
     tokio::time::sleep(wait.try_into().unwrap_or_default()).await;
-    let expired = app.get("/api/v1/me", &login.token).await;
+    let expired = app.get(routes::ME, &login.token).await;
     assert_eq!(expired.status(), 401);
     assert_eq!(error_body(expired).await.code, "invalid_token");
 }
@@ -123,7 +124,7 @@ async fn tampered_unsigned_and_foreign_tokens_are_rejected(engine: Engine) {
     // Control: re-signing the genuine claims with the real secret is accepted, so each
     // rejection below is caused by the one thing that was changed.
     let resigned = sign(&hs256, &claims, JWT_SECRET.as_bytes());
-    assert_eq!(app.get("/api/v1/me", &resigned).await.status(), 200);
+    assert_eq!(app.get(routes::ME, &resigned).await.status(), 200);
 
     let mut promoted = claims.clone();
     promoted["role"] = json!("super_user");
@@ -192,7 +193,7 @@ async fn tampered_unsigned_and_foreign_tokens_are_rejected(engine: Engine) {
         ("not a JWT", "garbage".to_string()),
     ];
     for (case, bad) in cases {
-        let response = app.get("/api/v1/me", &bad).await;
+        let response = app.get(routes::ME, &bad).await;
         assert_eq!(response.status(), 401, "{case}");
         assert_eq!(error_body(response).await.code, "invalid_token", "{case}");
     }
@@ -205,16 +206,14 @@ async fn logout_revokes_only_that_token(engine: Engine) {
     let first = app.token("admin@acme.example").await;
     let second = app.token("admin@acme.example").await;
 
-    let logout = app.post("/api/v1/auth/logout", &first, &json!({})).await;
+    let logout = app.post(routes::LOGOUT, &first, &json!({})).await;
     assert_eq!(logout.status(), 204);
-    assert_eq!(app.get("/api/v1/me", &first).await.status(), 401);
+    assert_eq!(app.get(routes::ME, &first).await.status(), 401);
     assert_eq!(
-        app.post("/api/v1/auth/logout", &first, &json!({}))
-            .await
-            .status(),
+        app.post(routes::LOGOUT, &first, &json!({})).await.status(),
         401
     );
-    assert_eq!(app.get("/api/v1/me", &second).await.status(), 200);
+    assert_eq!(app.get(routes::ME, &second).await.status(), 200);
 }
 
 async fn a_user_gets_403_on_a_super_user_route(engine: Engine) {
@@ -224,12 +223,12 @@ async fn a_user_gets_403_on_a_super_user_route(engine: Engine) {
     app.create_account("Other", "admin@other.example").await;
 
     let user = app.token("user@acme.example").await;
-    let refused = app.get("/api/v1/users", &user).await;
+    let refused = app.get(routes::USERS, &user).await;
     assert_eq!(refused.status(), 403);
     assert_eq!(error_body(refused).await.code, "forbidden");
 
     let admin = app.token("admin@acme.example").await;
-    let listed = app.get("/api/v1/users", &admin).await;
+    let listed = app.get(routes::USERS, &admin).await;
     assert_eq!(listed.status(), 200);
     let emails: Vec<String> = listed
         .json::<Vec<User>>()
@@ -287,7 +286,7 @@ async fn malformed_requests_get_a_json_error(engine: Engine) {
     let app = spawn_app(engine).await;
     let response = app
         .client
-        .post(app.url("/api/v1/auth/login"))
+        .post(app.url(routes::LOGIN))
         .header("content-type", "application/json")
         .body("{\"email\": ")
         .send()
@@ -298,7 +297,7 @@ async fn malformed_requests_get_a_json_error(engine: Engine) {
 
     let missing = app
         .client
-        .post(app.url("/api/v1/auth/login"))
+        .post(app.url(routes::LOGIN))
         .json(&json!({"email": "a@b.example"}))
         .send()
         .await
@@ -317,12 +316,7 @@ async fn malformed_requests_get_a_json_error(engine: Engine) {
 
 /// How many phones the account of `token` has.
 async fn phones(app: &crate::helpers::TestApp, token: &str) -> i64 {
-    let summary: rcs_shared::Summary = app
-        .get("/api/v1/summary", token)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let summary: rcs_shared::Summary = app.get(routes::SUMMARY, token).await.json().await.unwrap();
     summary.phones
 }
 
@@ -348,6 +342,40 @@ fn gzip(bytes: &[u8]) -> Vec<u8> {
 /// that gzips to ~150 KB (over twice the import's 64 MiB limit once inflated) and a JSON login
 /// are both refused with 415 `unsupported_content_encoding`, a 1.6 MB JSON body is 413, and
 /// nothing is written. The same request uncompressed, or marked `identity`, is read as usual.
+/// Sends the request `send` makes until its answer is read, at most five times.
+///
+/// The service refuses an encoded body from its headers alone, without reading the body, and
+/// closes the connection; a client still writing the (larger than a socket buffer) body then
+/// sees a broken pipe instead of the answer, more often the busier the machine. Only that
+/// transport error is retried: every answer that is read must still be the refusal.
+async fn send_while_refused<F>(send: impl Fn() -> F) -> reqwest::Response
+where
+    F: std::future::Future<Output = reqwest::Result<reqwest::Response>>,
+{
+    let mut last = None;
+    for _ in 0..5 {
+        match send().await {
+            Ok(response) => return response,
+            Err(e) if cut_off(&e) => last = Some(e),
+            Err(e) => panic!("{e:?}"),
+        }
+    }
+    panic!("no answer read in five attempts: {last:?}");
+}
+
+/// True when `e` is the connection closed under a body still being written.
+fn cut_off(e: &reqwest::Error) -> bool {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(err) = source {
+        if let Some(io) = err.downcast_ref::<std::io::Error>() {
+            use std::io::ErrorKind::{BrokenPipe, ConnectionReset};
+            return matches!(io.kind(), BrokenPipe | ConnectionReset);
+        }
+        source = err.source();
+    }
+    false
+}
+
 async fn compressed_bodies_are_refused_never_inflated(engine: Engine) {
     let app = spawn_app(engine).await;
     app.create_account("Acme", "admin@acme.example").await;
@@ -357,16 +385,16 @@ async fn compressed_bodies_are_refused_never_inflated(engine: Engine) {
     let bomb = gzip(&line.repeat(150_000_000 / line.len()));
     assert!(bomb.len() < 1024 * 1024, "{} bytes", bomb.len());
     for encoding in ["gzip", "br", "deflate", "zstd"] {
-        let response = app
-            .client
-            .post(app.url("/api/v1/phones/import"))
-            .bearer_auth(&token)
-            .header("content-type", "text/csv")
-            .header("content-encoding", encoding)
-            .body(bomb.clone())
-            .send()
-            .await
-            .unwrap();
+        let response = send_while_refused(|| {
+            app.client
+                .post(app.url(routes::PHONES_IMPORT))
+                .bearer_auth(&token)
+                .header("content-type", "text/csv")
+                .header("content-encoding", encoding)
+                .body(bomb.clone())
+                .send()
+        })
+        .await;
         assert_eq!(response.status(), 415, "{encoding}");
         assert_eq!(
             error_body(response).await.code,
@@ -376,7 +404,7 @@ async fn compressed_bodies_are_refused_never_inflated(engine: Engine) {
     let login = json!({"email": "admin@acme.example", "password": PASSWORD});
     let compressed = app
         .client
-        .post(app.url("/api/v1/auth/login"))
+        .post(app.url(routes::LOGIN))
         .header("content-type", "application/json")
         .header("content-encoding", "gzip")
         .body(gzip(login.to_string().as_bytes()))
@@ -387,7 +415,7 @@ async fn compressed_bodies_are_refused_never_inflated(engine: Engine) {
     // Uncompressed bodies meet each route's own limit: 1 MiB for JSON.
     let macs: Vec<String> = (0..100_000).map(|i| format!("00085D{i:06X}")).collect();
     let oversized = app
-        .post("/api/v1/phones", &token, &json!({ "macs": macs }))
+        .post(routes::PHONES, &token, &json!({ "macs": macs }))
         .await;
     assert_eq!(oversized.status(), 413);
     assert_eq!(error_body(oversized).await.code, "payload_too_large");
@@ -395,7 +423,7 @@ async fn compressed_bodies_are_refused_never_inflated(engine: Engine) {
 
     let plain = app
         .client
-        .post(app.url("/api/v1/phones/import"))
+        .post(app.url(routes::PHONES_IMPORT))
         .bearer_auth(&token)
         .header("content-type", "text/csv")
         .header("content-encoding", "identity")
@@ -407,7 +435,7 @@ async fn compressed_bodies_are_refused_never_inflated(engine: Engine) {
     assert_eq!(phones(&app, &token).await, 1);
     let uncompressed = app
         .client
-        .post(app.url("/api/v1/auth/login"))
+        .post(app.url(routes::LOGIN))
         .json(&login)
         .send()
         .await

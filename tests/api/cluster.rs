@@ -10,8 +10,10 @@ use rcgen::{CertificateParams, KeyPair, SanType};
 use rcs_shared::{DeviceAnswer, PhonePage};
 use serde_json::{json, Value};
 
-use crate::cli::{rcs, run, serve, ServeLog};
-use crate::device::TestCa;
+use crate::helpers::cli::{rcs, run, serve, ServeLog};
+use crate::helpers::internals;
+use crate::helpers::pki::TestCa;
+use crate::helpers::routes;
 use crate::helpers::{Engine, TestEnv, PASSWORD};
 
 /// One `rcs serve` process; killed when dropped.
@@ -80,8 +82,8 @@ fn write_certs(dir: &Path) -> TestCa {
     ca
 }
 
-fn client(certs: &Path, identity: Option<&crate::device::PhoneCert>) -> reqwest::Client {
-    let mut builder = crate::cli::trusting(certs).timeout(Duration::from_secs(30));
+fn client(certs: &Path, identity: Option<&crate::helpers::pki::PhoneCert>) -> reqwest::Client {
+    let mut builder = crate::helpers::cli::trusting(certs).timeout(Duration::from_secs(30));
     if let Some(c) = identity {
         let pem = format!("{}{}", c.cert, c.key);
         builder = builder.identity(reqwest::Identity::from_pem(pem.as_bytes()).unwrap());
@@ -90,7 +92,7 @@ fn client(certs: &Path, identity: Option<&crate::device::PhoneCert>) -> reqwest:
 }
 
 async fn login(http: &reqwest::Client, node: &Node) -> String {
-    crate::cli::login(http, &node.url(""), "admin@acme.example", PASSWORD).await
+    crate::helpers::cli::login(http, &node.url(""), "admin@acme.example", PASSWORD).await
 }
 
 #[tokio::test]
@@ -110,7 +112,7 @@ async fn two_nodes_on_one_postgres_database_behave_as_one_service() {
         Node::spawn(&env, certs.path()),
     );
     let (a, b) = (a.join().unwrap(), b.join().unwrap());
-    let db = rcs::db::Db::connect(&env.settings.database_url, 2)
+    let db = internals::Db::connect(&env.settings.database_url, 2)
         .await
         .unwrap();
     let versions: Vec<(i64, bool)> =
@@ -127,7 +129,7 @@ async fn two_nodes_on_one_postgres_database_behave_as_one_service() {
     assert_eq!(versions.len(), files, "{versions:?}");
     assert!(versions.iter().all(|(_, ok)| *ok), "{versions:?}");
 
-    crate::cli::create_account(&env, "Acme", "admin@acme.example").await;
+    crate::helpers::cli::create_account(&env, "Acme", "admin@acme.example").await;
     let mut firmware = rcs(&env);
     firmware.args(["firmware", "import"]);
     firmware.args(crate::helpers::sample_firmware_dirs());
@@ -138,7 +140,7 @@ async fn two_nodes_on_one_postgres_database_behave_as_one_service() {
     let http = client(certs.path(), None);
     let token = login(&http, &a).await;
     let me = http
-        .get(b.url("/api/v1/me"))
+        .get(b.url(routes::ME))
         .bearer_auth(&token)
         .send()
         .await
@@ -150,7 +152,7 @@ async fn two_nodes_on_one_postgres_database_behave_as_one_service() {
     let mut servers = Vec::new();
     for name in ["PBX One", "PBX Two"] {
         let made: Value = http
-            .post(a.url("/api/v1/servers"))
+            .post(a.url(routes::SERVERS))
             .bearer_auth(&token)
             .json(&json!({"name": name, "url": format!("https://{}.example/cfg/", name.replace(' ', "-"))}))
             .send()
@@ -163,7 +165,7 @@ async fn two_nodes_on_one_postgres_database_behave_as_one_service() {
     }
     let macs: Vec<String> = (0..300).map(|i| format!("00085DAA{i:04X}")).collect();
     let added = http
-        .post(a.url("/api/v1/phones"))
+        .post(a.url(routes::PHONES))
         .bearer_auth(&token)
         .json(&json!({"macs": macs, "server_id": servers[0], "firmware": "4.2.0.181"}))
         .send()
@@ -204,7 +206,7 @@ async fn two_nodes_on_one_postgres_database_behave_as_one_service() {
     // each one is whole, so after every round all phones have the same server.
     for round in 0..8 {
         let edit = |node: &Node, server: i64| {
-            http.patch(node.url("/api/v1/phones"))
+            http.patch(node.url(routes::PHONES))
                 .bearer_auth(&token)
                 .json(&json!({"macs": macs, "set": {"server_id": server}}))
                 .send()
@@ -234,7 +236,7 @@ async fn two_nodes_on_one_postgres_database_behave_as_one_service() {
         assert_eq!(names.len(), 1, "round {round}: a mix of servers {names:?}");
     }
     let page: PhonePage = http
-        .get(b.url("/api/v1/phones?limit=1000"))
+        .get(b.url(&format!("{}?limit=1000", routes::PHONES)))
         .bearer_auth(&token)
         .send()
         .await
@@ -246,14 +248,14 @@ async fn two_nodes_on_one_postgres_database_behave_as_one_service() {
 
     // A logout on A is honoured by B at once: the session row is gone for both.
     let out = http
-        .post(a.url("/api/v1/auth/logout"))
+        .post(a.url(routes::LOGOUT))
         .bearer_auth(&token)
         .send()
         .await
         .unwrap();
     assert_eq!(out.status(), 204);
     let after = http
-        .get(b.url("/api/v1/me"))
+        .get(b.url(routes::ME))
         .bearer_auth(&token)
         .send()
         .await

@@ -1,5 +1,7 @@
 //! The committed OpenAPI document matches the code.
 
+use crate::helpers::routes;
+
 #[test]
 fn openapi_yaml_is_up_to_date() {
     let committed =
@@ -56,9 +58,9 @@ fn every_operation_names_defined_schemes_and_tags() {
     let public = [
         "/healthz",
         "/readyz",
-        "/api/v1/auth/login",
-        "/api/v1/auth/password-reset",
-        "/api/v1/auth/password-reset/confirm",
+        routes::LOGIN,
+        routes::PASSWORD_RESET,
+        routes::PASSWORD_RESET_CONFIRM,
     ];
     let mut device_routes = 0;
     for (path, item) in doc["paths"].as_object().unwrap() {

@@ -13,7 +13,9 @@ use std::time::{Duration, Instant};
 use rcs_shared::{ImportResult, Summary};
 use serde_json::{json, Value};
 
-use crate::cli::{create_account, login, serve_with, trusting};
+use crate::helpers::cli::{create_account, login, serve_with, trusting};
+use crate::helpers::routes;
+use crate::helpers::skip::{is_root, skip};
 use crate::helpers::{error_body, spawn_app_with, Engine, TestApp, TestEnv, PASSWORD};
 use crate::on_both_engines;
 
@@ -23,7 +25,8 @@ struct Tmpfs {
 }
 
 impl Tmpfs {
-    /// `None` (after saying so) when this process may not mount: only as a non-root user.
+    /// `None` (after [`skip`] said so) when this process may not mount: only as a non-root
+    /// user, and never in CI.
     fn mount(size: &str) -> Option<Tmpfs> {
         let dir = tempfile::tempdir().unwrap();
         let ok = Command::new("mount")
@@ -34,12 +37,8 @@ impl Tmpfs {
         if ok {
             return Some(Tmpfs { dir });
         }
-        let root = Command::new("id")
-            .arg("-u")
-            .output()
-            .is_ok_and(|o| o.stdout.starts_with(b"0\n"));
-        assert!(!root, "root could not mount a tmpfs");
-        eprintln!("skipped: mounting a tmpfs needs root");
+        assert!(!is_root(), "root could not mount a tmpfs");
+        skip("mounting a tmpfs needs root");
         None
     }
 
@@ -89,18 +88,11 @@ fn csv_of(count: usize, first: usize) -> String {
 }
 
 async fn import(app: &TestApp, token: &str, csv: String) -> reqwest::Response {
-    app.client
-        .post(app.url("/api/v1/phones/import"))
-        .bearer_auth(token)
-        .header("content-type", "text/csv")
-        .body(csv)
-        .send()
-        .await
-        .unwrap()
+    app.import_csv(token, "", csv).await
 }
 
 async fn phones(app: &TestApp, token: &str) -> i64 {
-    let response = app.get("/api/v1/summary", token).await;
+    let response = app.get(routes::SUMMARY, token).await;
     assert_eq!(response.status(), 200);
     response.json::<Summary>().await.unwrap().phones
 }
@@ -157,7 +149,7 @@ async fn a_full_disk_refuses_writes_clearly_and_loses_nothing() {
         0,
         "nothing of the import was written"
     );
-    assert_eq!(app.get("/api/v1/servers", &token).await.status(), 200);
+    assert_eq!(app.get(routes::SERVERS, &token).await.status(), 200);
 
     std::fs::remove_file(filler).unwrap();
     let response = import(&app, &token, csv).await;
@@ -174,7 +166,7 @@ async fn a_full_disk_refuses_writes_clearly_and_loses_nothing() {
     for i in 0..10 {
         let server =
             serde_json::json!({ "name": format!("After {i}"), "url": "https://pbx.example/" });
-        let response = app.post("/api/v1/servers", &token, &server).await;
+        let response = app.post(routes::SERVERS, &token, &server).await;
         assert_eq!(
             response.status(),
             201,
@@ -197,7 +189,7 @@ async fn a_read_only_data_directory_is_refused_clearly_at_start_and_loses_nothin
     let database_url = app.env.settings.database_url.clone();
     let server = json!({ "name": "Main", "url": "https://pbx.example.net/cfg" });
     assert_eq!(
-        app.post("/api/v1/servers", &token, &server).await.status(),
+        app.post(routes::SERVERS, &token, &server).await.status(),
         201
     );
     let env = app.stop().await;
@@ -216,16 +208,11 @@ async fn a_read_only_data_directory_is_refused_clearly_at_start_and_loses_nothin
     fs.remount("rw");
     let app = crate::helpers::start(env).await;
     let token = app.token("admin@acme.example").await;
-    let listed: Value = app
-        .get("/api/v1/servers", &token)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let listed: Value = app.get(routes::SERVERS, &token).await.json().await.unwrap();
     assert_eq!(listed.as_array().map(Vec::len), Some(1), "{listed}");
     assert_eq!(
         app.post(
-            "/api/v1/servers",
+            routes::SERVERS,
             &token,
             &json!({ "name": "Backup", "url": "https://pbx.example.net/cfg2" })
         )
@@ -260,7 +247,7 @@ async fn a_killed_import_leaves_all_rows_or_none(engine: Engine) {
     let first = token(port).await;
     let upload = tokio::spawn(
         client
-            .post(format!("https://localhost:{port}/api/v1/phones/import"))
+            .post(format!("https://localhost:{port}{}", routes::PHONES_IMPORT))
             .bearer_auth(&first)
             .header("content-type", "text/csv")
             .body(csv_of(ROWS, 0))
@@ -310,7 +297,7 @@ async fn a_killed_import_leaves_all_rows_or_none(engine: Engine) {
     let (mut child, port, _) = serve_with(&settings).await;
     let second = token(port).await;
     let summary: Summary = client
-        .get(format!("https://localhost:{port}/api/v1/summary"))
+        .get(format!("https://localhost:{port}{}", routes::SUMMARY))
         .bearer_auth(&second)
         .send()
         .await

@@ -2,7 +2,9 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::cli::{rcs, run};
+use crate::helpers::cli::{rcs, run};
+use crate::helpers::internals;
+use crate::helpers::routes;
 use crate::helpers::{sample_firmware_dirs, Engine, TestEnv};
 use crate::on_both_engines;
 
@@ -92,8 +94,8 @@ async fn the_operator_imports_lists_and_removes_releases_from_the_command_line(e
     assert!(stdout.contains("6867i (512 bytes)"), "{stdout}");
 
     // A release phones are pinned to cannot be removed; the message counts them.
-    crate::cli::create_account(&env, "Acme", "admin@acme.example").await;
-    let db = rcs::db::Db::connect(&env.settings.database_url, 1)
+    crate::helpers::cli::create_account(&env, "Acme", "admin@acme.example").await;
+    let db = internals::Db::connect(&env.settings.database_url, 1)
         .await
         .unwrap();
     for mac in ["00085D000001", "00085D000002"] {
@@ -215,10 +217,7 @@ async fn staff_see_the_catalog_newest_first_by_numeric_version(engine: Engine) {
     let scratch = tempfile::tempdir().unwrap();
     let newer = copy_of("4.2.0.181", scratch.path());
     edit_manifest(&newer, |m| m.replace("4.2.0.181", "4.10.0.1"));
-    let store = rcs::storage::BlobStore::new(&app.env.settings.data_dir);
-    rcs::firmware::import(&app.db, &store, &newer)
-        .await
-        .unwrap();
+    app.import_firmware(&newer).await;
 
     let releases = catalog(&app, &token).await;
     let versions: Vec<&str> = releases.iter().map(|r| r.version.as_str()).collect();
@@ -241,7 +240,7 @@ async fn staff_see_the_catalog_newest_first_by_numeric_version(engine: Engine) {
 
     let anonymous = app
         .client
-        .get(app.url("/api/v1/firmware"))
+        .get(app.url(routes::FIRMWARE))
         .send()
         .await
         .unwrap();
@@ -249,7 +248,7 @@ async fn staff_see_the_catalog_newest_first_by_numeric_version(engine: Engine) {
 }
 
 async fn catalog(app: &crate::helpers::TestApp, token: &str) -> Vec<rcs_shared::FirmwareRelease> {
-    let response = app.get("/api/v1/firmware", token).await;
+    let response = app.get(routes::FIRMWARE, token).await;
     assert_eq!(response.status(), 200);
     response.json().await.unwrap()
 }
@@ -260,7 +259,7 @@ async fn phones_can_only_be_pinned_to_releases_in_the_catalog(engine: Engine) {
     use reqwest::Method;
     use serde_json::json;
 
-    let ctx = crate::phones::Ctx::new(engine).await;
+    let ctx = crate::helpers::phones::Ctx::new(engine).await;
     ctx.add_ok(json!({ "macs": ["00085D000001"], "firmware": "4.2.0.181" }))
         .await;
     let unknown = |response: reqwest::Response| async move {
@@ -282,7 +281,7 @@ async fn phones_can_only_be_pinned_to_releases_in_the_catalog(engine: Engine) {
     unknown(
         ctx.send(
             Method::PATCH,
-            "/api/v1/phones/00085D000001",
+            &routes::phone("00085D000001"),
             &ctx.token,
             Some(&json!({ "firmware": "4.2.0.999" })),
         )
@@ -292,7 +291,7 @@ async fn phones_can_only_be_pinned_to_releases_in_the_catalog(engine: Engine) {
     unknown(
         ctx.send(
             Method::PATCH,
-            "/api/v1/phones",
+            routes::PHONES,
             &ctx.token,
             Some(&json!({ "macs": ["00085D000001"], "set": { "firmware": "4.2.0.999" } })),
         )
@@ -323,7 +322,7 @@ async fn phones_can_only_be_pinned_to_releases_in_the_catalog(engine: Engine) {
     let response = ctx
         .send(
             Method::PATCH,
-            "/api/v1/phones/00085D000001",
+            &routes::phone("00085D000001"),
             &ctx.token,
             Some(&json!({ "firmware": null })),
         )

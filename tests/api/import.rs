@@ -4,9 +4,10 @@
 use rcs_shared::{ImportResult, InvalidCsv, Phone};
 use serde_json::json;
 
+use crate::helpers::phones::{macs, Ctx};
+use crate::helpers::routes;
 use crate::helpers::{error_body, Engine};
 use crate::on_both_engines;
-use crate::phones::{macs, Ctx};
 
 on_both_engines!(
     good_files_are_imported_whatever_their_dialect,
@@ -24,15 +25,7 @@ on_both_engines!(
 
 impl Ctx {
     pub async fn import(&self, query: &str, body: impl Into<reqwest::Body>) -> reqwest::Response {
-        self.app
-            .client
-            .post(self.app.url(&format!("/api/v1/phones/import?{query}")))
-            .bearer_auth(&self.token)
-            .header("content-type", "text/csv")
-            .body(body)
-            .send()
-            .await
-            .expect("request sent")
+        self.app.import_csv(&self.token, query, body).await
     }
 
     pub async fn import_ok(&self, query: &str, body: &str) -> ImportResult {
@@ -52,7 +45,7 @@ impl Ctx {
     }
 
     pub async fn export(&self) -> String {
-        let response = self.app.get("/api/v1/phones/export", &self.token).await;
+        let response = self.app.get(routes::PHONES_EXPORT, &self.token).await;
         assert_eq!(response.status(), 200);
         assert!(response.headers()["content-type"]
             .to_str()
@@ -205,7 +198,7 @@ async fn empty_and_binary_files_are_422_not_500(engine: Engine) {
     let multipart = ctx
         .app
         .client
-        .post(ctx.app.url("/api/v1/phones/import"))
+        .post(ctx.app.url(routes::PHONES_IMPORT))
         .bearer_auth(&ctx.token)
         .header("content-type", "multipart/form-data; boundary=x")
         .body("--x--")
@@ -278,11 +271,7 @@ async fn export_then_import_round_trips(engine: Engine) {
     for chunk in all.chunks(10_000) {
         let response = ctx
             .app
-            .post(
-                "/api/v1/phones/delete",
-                &ctx.token,
-                &json!({ "macs": chunk }),
-            )
+            .post(routes::PHONES_DELETE, &ctx.token, &json!({ "macs": chunk }))
             .await;
         assert_eq!(response.status(), 200);
     }
@@ -355,7 +344,10 @@ async fn a_file_uploaded_as_a_multipart_form_is_imported(engine: Engine) {
     let response = ctx
         .app
         .client
-        .post(ctx.app.url("/api/v1/phones/import?firmware=4.2.0.181"))
+        .post(
+            ctx.app
+                .url(&format!("{}?firmware=4.2.0.181", routes::PHONES_IMPORT)),
+        )
         .bearer_auth(&ctx.token)
         .multipart(form)
         .send()

@@ -6,10 +6,11 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 
-use crate::cli::{create_account, serve_with, trusting};
+use crate::helpers::cli::{create_account, serve_with, trusting};
+use crate::helpers::mail::SmtpServer;
+use crate::helpers::routes;
 use crate::helpers::{random_hex, Engine, TestEnv, PASSWORD};
 use crate::on_both_engines;
-use crate::smtp::SmtpServer;
 
 on_both_engines!(passwords_tokens_and_secrets_never_reach_the_log);
 
@@ -47,7 +48,7 @@ async fn passwords_tokens_and_secrets_never_reach_the_log(engine: Engine) {
     let url = |path: &str| format!("https://localhost:{port}{path}");
     let login = |password: String| {
         client
-            .post(url("/api/v1/auth/login"))
+            .post(url(routes::LOGIN))
             .json(&json!({ "email": email, "password": password }))
             .send()
     };
@@ -60,7 +61,7 @@ async fn passwords_tokens_and_secrets_never_reach_the_log(engine: Engine) {
         .unwrap()
         .to_string();
     let me = client
-        .get(url("/api/v1/me"))
+        .get(url(routes::ME))
         .bearer_auth(&token)
         .send()
         .await
@@ -69,7 +70,7 @@ async fn passwords_tokens_and_secrets_never_reach_the_log(engine: Engine) {
 
     let changed = format!("changed {}", random_hex(8));
     let response = client
-        .put(url("/api/v1/me/password"))
+        .put(url(routes::MY_PASSWORD))
         .bearer_auth(&token)
         .json(&json!({ "current_password": PASSWORD, "new_password": changed }))
         .send()
@@ -78,7 +79,7 @@ async fn passwords_tokens_and_secrets_never_reach_the_log(engine: Engine) {
     assert_eq!(response.status(), 204);
 
     let response = client
-        .post(url("/api/v1/auth/password-reset"))
+        .post(url(routes::PASSWORD_RESET))
         .json(&json!({ "email": email }))
         .send()
         .await
@@ -88,7 +89,7 @@ async fn passwords_tokens_and_secrets_never_reach_the_log(engine: Engine) {
     let reset = mail.reset_token().expect("the mail holds a reset link");
     let reset_password = format!("reset {}", random_hex(8));
     let response = client
-        .post(url("/api/v1/auth/password-reset/confirm"))
+        .post(url(routes::PASSWORD_RESET_CONFIRM))
         .json(&json!({ "token": reset, "new_password": reset_password }))
         .send()
         .await
@@ -101,7 +102,7 @@ async fn passwords_tokens_and_secrets_never_reach_the_log(engine: Engine) {
         .unwrap()
         .to_string();
     let response = client
-        .post(url("/api/v1/auth/logout"))
+        .post(url(routes::LOGOUT))
         .bearer_auth(&second)
         .send()
         .await
@@ -109,7 +110,7 @@ async fn passwords_tokens_and_secrets_never_reach_the_log(engine: Engine) {
     assert_eq!(response.status(), 204);
     // The old token, now revoked, is presented once more: a refusal must not log it either.
     let refused = client
-        .get(url("/api/v1/me"))
+        .get(url(routes::ME))
         .bearer_auth(&second)
         .send()
         .await
@@ -128,7 +129,7 @@ async fn passwords_tokens_and_secrets_never_reach_the_log(engine: Engine) {
         lines.len()
     );
     assert!(
-        text.contains("/api/v1/auth/login"),
+        text.contains(routes::LOGIN),
         "requests are logged, so their secrets had the chance to leak"
     );
     let signature = |jwt: &str| jwt.rsplit('.').next().unwrap().to_string();

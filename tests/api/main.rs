@@ -1,7 +1,9 @@
 //! Integration tests: the real application, over real TLS, on SQLite and PostgreSQL.
+//!
+//! One folder or file per capability; every fixture the stories share is in `helpers/`, and
+//! no story file imports another.
 
 mod helpers;
-mod smtp;
 
 mod auth;
 mod brandings;

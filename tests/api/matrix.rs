@@ -8,6 +8,7 @@
 
 use serde_json::{json, Value};
 
+use crate::helpers::{internals, routes};
 use crate::helpers::{spawn_app, Engine, TestApp};
 use crate::on_both_engines;
 
@@ -41,7 +42,7 @@ async fn tenant(app: &TestApp, name: &str, mac: &str) -> Tenant {
     let user_token = app.token(&user_email).await;
     let server: Value = app
         .post(
-            "/api/v1/servers",
+            routes::SERVERS,
             &admin,
             &json!({"name": format!("{name} PBX"), "url": "https://pbx.example.net/cfg/"}),
         )
@@ -51,7 +52,7 @@ async fn tenant(app: &TestApp, name: &str, mac: &str) -> Tenant {
         .unwrap();
     let branding: Value = app
         .post(
-            "/api/v1/brandings",
+            routes::BRANDINGS,
             &admin,
             &json!({"name": format!("{name} brand")}),
         )
@@ -61,17 +62,13 @@ async fn tenant(app: &TestApp, name: &str, mac: &str) -> Tenant {
         .unwrap();
     let branding = branding["id"].as_i64().unwrap();
     let put = app
-        .put_bytes(
-            &format!("/api/v1/brandings/{branding}/files/logo.png"),
-            &admin,
-            PNG,
-        )
+        .put_bytes(&routes::branding_file(branding, "logo.png"), &admin, PNG)
         .await;
     assert_eq!(put.status(), 200);
     let server = server["id"].as_i64().unwrap();
     let added = app
         .post(
-            "/api/v1/phones",
+            routes::PHONES,
             &admin,
             &json!({"macs": [mac], "server_id": server, "branding_id": branding}),
         )
@@ -170,7 +167,7 @@ async fn call(app: &TestApp, method: &str, path: &str, op: &Value, token: &str) 
 /// Every table but the ones a request legitimately touches (sessions, throttles).
 async fn snapshot(app: &TestApp) -> Vec<(String, Vec<String>)> {
     let mut all = Vec::new();
-    for table in rcs::operations::transfer::TABLES {
+    for table in internals::TRANSFER_TABLES {
         if ["sessions", "rate_limits"].contains(table) {
             continue;
         }
@@ -238,12 +235,12 @@ async fn another_accounts_objects_are_404_on_every_route_and_stay_unchanged(engi
     // The bulk operations name phones in their bodies.
     for (path, body) in [
         (
-            "/api/v1/phones",
+            routes::PHONES,
             json!({"macs": [b.mac], "set": {"server_id": null}}),
         ),
-        ("/api/v1/phones/delete", json!({"macs": [b.mac]})),
+        (routes::PHONES_DELETE, json!({"macs": [b.mac]})),
     ] {
-        let method = if path == "/api/v1/phones" {
+        let method = if path == routes::PHONES {
             reqwest::Method::PATCH
         } else {
             reqwest::Method::POST

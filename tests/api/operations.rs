@@ -8,7 +8,9 @@ use rcgen::{CertificateParams, KeyPair};
 use serde_json::{json, Value};
 use sqlx::{Column, Row};
 
-use crate::cli::{rcs, run};
+use crate::helpers::cli::{rcs, run};
+use crate::helpers::internals;
+use crate::helpers::routes;
 use crate::helpers::{spawn_app, spawn_app_with, start, Engine, TestApp, TestEnv, PASSWORD};
 
 const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR-transfer";
@@ -33,7 +35,7 @@ async fn config_check_names_each_problem_and_passes_a_good_configuration() {
         .unwrap();
     std::fs::write(path("server.crt"), cert.pem()).unwrap();
     std::fs::write(path("server.key"), key.serialize_pem()).unwrap();
-    let ca = crate::device::TestCa::new("Vendor CA");
+    let ca = crate::helpers::pki::TestCa::new("Vendor CA");
     std::fs::write(path("ca.pem"), ca.pem()).unwrap();
     let good = format!(
         "tls_cert = {:?}\ntls_key = {:?}\ndevice_ca = {:?}\nsmtp_url = \"smtp://127.0.0.1:2525\"\n\
@@ -94,7 +96,7 @@ async fn backup_copies_a_live_sqlite_database_consistently() {
     let token = app.token("admin@acme.example").await;
     let macs: Vec<String> = (0..500).map(|i| format!("00085DCC{i:04X}")).collect();
     assert_eq!(
-        app.post("/api/v1/phones", &token, &json!({ "macs": macs }))
+        app.post(routes::PHONES, &token, &json!({ "macs": macs }))
             .await
             .status(),
         200
@@ -102,7 +104,7 @@ async fn backup_copies_a_live_sqlite_database_consistently() {
 
     // Phones keep being added while the backup runs.
     let writer = {
-        let (client, url, token) = (app.client.clone(), app.url("/api/v1/phones"), token.clone());
+        let (client, url, token) = (app.client.clone(), app.url(routes::PHONES), token.clone());
         tokio::spawn(async move {
             for i in 0..40 {
                 let mac = format!("00085DDD{i:04X}");
@@ -127,7 +129,7 @@ async fn backup_copies_a_live_sqlite_database_consistently() {
     writer.await.unwrap();
 
     // The copy is a database of its own with every phone of the moment it was taken.
-    let copy = rcs::db::Db::connect(&format!("sqlite://{}", file.display()), 1)
+    let copy = internals::Db::connect(&format!("sqlite://{}", file.display()), 1)
         .await
         .unwrap();
     let phones: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM phones WHERE account_id = $1")
@@ -167,9 +169,9 @@ async fn backup_of_postgres_points_to_pg_dump() {
 
 /// Every row of every table, by table, each row a column-name -> value map, sorted: what
 /// "the same data" means for the move.
-async fn contents(db: &rcs::db::Db) -> BTreeMap<String, Vec<BTreeMap<String, Value>>> {
+async fn contents(db: &internals::Db) -> BTreeMap<String, Vec<BTreeMap<String, Value>>> {
     let mut all = BTreeMap::new();
-    for table in rcs::operations::transfer::TABLES {
+    for table in internals::TRANSFER_TABLES {
         let rows = sqlx::query(&format!("SELECT * FROM {table}"))
             .fetch_all(&db.pool)
             .await
@@ -210,7 +212,7 @@ async fn populate(app: &TestApp) -> (String, String) {
     let token = app.token("admin@acme.example").await;
     let server: Value = app
         .post(
-            "/api/v1/servers",
+            routes::SERVERS,
             &token,
             &json!({"name": "Main PBX", "url": "https://pbx.acme.example/cfg/"}),
         )
@@ -219,24 +221,20 @@ async fn populate(app: &TestApp) -> (String, String) {
         .await
         .unwrap();
     let branding: Value = app
-        .post("/api/v1/brandings", &token, &json!({"name": "Acme"}))
+        .post(routes::BRANDINGS, &token, &json!({"name": "Acme"}))
         .await
         .json()
         .await
         .unwrap();
     let branding_id = branding["id"].as_i64().unwrap();
     let put = app
-        .put_bytes(
-            &format!("/api/v1/brandings/{branding_id}/files/logo.png"),
-            &token,
-            PNG,
-        )
+        .put_bytes(&routes::branding_file(branding_id, "logo.png"), &token, PNG)
         .await;
     assert!(put.status().is_success(), "{}", put.status());
     let macs: Vec<String> = (0..250).map(|i| format!("00085DEE{i:04X}")).collect();
     let added = app
         .post(
-            "/api/v1/phones",
+            routes::PHONES,
             &token,
             &json!({"macs": macs, "server_id": server["id"], "branding_id": branding_id, "firmware": "4.2.0.181"}),
         )
@@ -249,21 +247,18 @@ async fn populate(app: &TestApp) -> (String, String) {
          'redirected to Main PBX')",
     )
     .bind(account)
-    .bind(rcs::db::now())
+    .bind(internals::now())
     .execute(&app.db.pool)
     .await
     .unwrap();
-    let ca = crate::device::TestCa::new("Vendor CA");
-    rcs::device::ca::register(&app.db, &ca.pem(), "test")
+    let ca = crate::helpers::pki::TestCa::new("Vendor CA");
+    internals::register_device_ca(&app.db, &ca.pem(), "test")
         .await
         .unwrap();
-    rcs::device::ca::register_crl(&app.db, &ca.crl(1, 1, &[7]), "test CRL", &[])
+    internals::register_device_crl(&app.db, &ca.crl(1, 1, &[7]), "test CRL", &[])
         .await
         .unwrap();
-    (
-        token,
-        format!("/api/v1/brandings/{branding_id}/files/logo.png"),
-    )
+    (token, routes::branding_file(branding_id, "logo.png"))
 }
 
 #[tokio::test]
@@ -317,7 +312,7 @@ async fn an_installation_moves_from_sqlite_to_postgres_with_all_its_data() {
 
     let new = start(new_env).await;
     let after = contents(&new.db).await;
-    for table in rcs::operations::transfer::TABLES {
+    for table in internals::TRANSFER_TABLES {
         assert_eq!(
             before[*table], after[*table],
             "table {table} differs after the move"
@@ -326,14 +321,14 @@ async fn an_installation_moves_from_sqlite_to_postgres_with_all_its_data() {
 
     // The moved installation works: the old session, the stored file, new rows (ids go on
     // after the imported ones).
-    let me = new.get("/api/v1/me", &token).await;
+    let me = new.get(routes::ME, &token).await;
     assert_eq!(me.status(), 200);
     let file = new.get(&logo, &token).await;
     assert_eq!(file.status(), 200);
     assert_eq!(file.bytes().await.unwrap().as_ref(), PNG);
     let server = new
         .post(
-            "/api/v1/servers",
+            routes::SERVERS,
             &token,
             &json!({"name": "Backup PBX", "url": "https://backup.acme.example/"}),
         )
@@ -375,7 +370,7 @@ async fn a_damaged_export_imports_nothing() {
     let (ok, _, err) = run(import, None).await;
     assert!(!ok);
     assert!(err.contains("not a complete rcs export"), "{err}");
-    let db = rcs::db::Db::connect(&target.settings.database_url, 1)
+    let db = internals::Db::connect(&target.settings.database_url, 1)
         .await
         .unwrap();
     let phones: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM phones")
@@ -414,7 +409,7 @@ fn the_systemd_unit_verifies() {
         .arg("--version")
         .output();
     if analyze.is_err() {
-        eprintln!("systemd-analyze not installed: skipped");
+        crate::helpers::skip::skip("systemd-analyze is not installed (Debian package systemd)");
         return;
     }
     let unit = std::fs::read_to_string(concat!(

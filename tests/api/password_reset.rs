@@ -2,13 +2,13 @@
 
 use std::time::{Duration, Instant};
 
-use rcs::config::Settings;
 use rcs_shared::{ApiError, PasswordResetAccepted, RESET_REQUESTED_MESSAGE};
 use serde_json::json;
 
+use crate::helpers::mail::{spawn_app_with_mail, ReceivedMail};
+use crate::helpers::routes;
 use crate::helpers::{error_body, random_hex, spawn_app_with, Engine, TestApp, PASSWORD};
 use crate::on_both_engines;
-use crate::smtp::{ReceivedMail, SmtpServer};
 
 on_both_engines!(
     known_and_unknown_emails_get_the_same_answer,
@@ -24,42 +24,6 @@ on_both_engines!(
 );
 
 const NEW_PASSWORD: &str = "a brand new passphrase";
-
-/// The app with its mail going to a fresh test SMTP server.
-pub async fn spawn_app_with_mail(
-    engine: Engine,
-    tweak: impl FnOnce(&mut Settings),
-) -> (TestApp, SmtpServer) {
-    let smtp = SmtpServer::start().await;
-    let url = smtp.url();
-    let app = spawn_app_with(engine, |s| {
-        s.smtp_url = Some(url.into());
-        s.mail_from = "rcs@test.example".into();
-        tweak(s);
-    })
-    .await;
-    (app, smtp)
-}
-
-impl TestApp {
-    pub async fn request_reset(&self, email: &str) -> reqwest::Response {
-        self.client
-            .post(self.url("/api/v1/auth/password-reset"))
-            .json(&json!({ "email": email }))
-            .send()
-            .await
-            .expect("request sent")
-    }
-
-    pub async fn confirm_reset(&self, token: &str, new_password: &str) -> reqwest::Response {
-        self.client
-            .post(self.url("/api/v1/auth/password-reset/confirm"))
-            .json(&json!({ "token": token, "new_password": new_password }))
-            .send()
-            .await
-            .expect("request sent")
-    }
-}
 
 /// The token of a reset mail, checked to be one.
 fn token_of(mail: &ReceivedMail) -> String {
@@ -160,7 +124,7 @@ async fn the_mailed_link_sets_a_new_password_once(engine: Engine) {
 
     // The audit trail records the reset.
     let admin = app.token_with("admin@acme.example", NEW_PASSWORD).await;
-    let audit: serde_json::Value = app.get("/api/v1/audit", &admin).await.json().await.unwrap();
+    let audit: serde_json::Value = app.get(routes::AUDIT, &admin).await.json().await.unwrap();
     assert!(audit.to_string().contains("me.password_reset"), "{audit}");
 }
 
@@ -206,7 +170,7 @@ async fn changing_the_password_otherwise_voids_a_pending_link(engine: Engine) {
     let session = app.token("admin@acme.example").await;
     let change = json!({"current_password": PASSWORD, "new_password": NEW_PASSWORD});
     assert_eq!(
-        app.put("/api/v1/me/password", &session, &change)
+        app.put(routes::MY_PASSWORD, &session, &change)
             .await
             .status(),
         204
@@ -224,19 +188,19 @@ async fn a_reset_ends_every_existing_session(engine: Engine) {
     app.create_account("Acme", "admin@acme.example").await;
     let first = app.token("admin@acme.example").await;
     let second = app.token("admin@acme.example").await;
-    assert_eq!(app.get("/api/v1/me", &first).await.status(), 200);
+    assert_eq!(app.get(routes::ME, &first).await.status(), 200);
 
     app.request_reset("admin@acme.example").await;
     let token = token_of(&smtp.wait_for(1).await[0]);
     assert_eq!(app.confirm_reset(&token, NEW_PASSWORD).await.status(), 204);
 
     for old in [&first, &second] {
-        let rejected = app.get("/api/v1/me", old).await;
+        let rejected = app.get(routes::ME, old).await;
         assert_eq!(rejected.status(), 401);
         assert_eq!(error_body(rejected).await.code, "invalid_token");
     }
     let fresh = app.token_with("admin@acme.example", NEW_PASSWORD).await;
-    assert_eq!(app.get("/api/v1/me", &fresh).await.status(), 200);
+    assert_eq!(app.get(routes::ME, &fresh).await.status(), 200);
 }
 
 async fn reset_requests_are_throttled_per_email_and_per_client(engine: Engine) {
@@ -301,7 +265,7 @@ async fn a_bad_link_or_a_weak_password_gets_a_clear_answer(engine: Engine) {
 
     let missing = app
         .client
-        .post(app.url("/api/v1/auth/password-reset/confirm"))
+        .post(app.url(routes::PASSWORD_RESET_CONFIRM))
         .json(&json!({ "token": token }))
         .send()
         .await

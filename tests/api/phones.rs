@@ -1,10 +1,12 @@
 //! Phones: MAC spellings, accounts that cannot see each other, add/list/edit/delete, bulk
 //! operations that are all or nothing.
 
-use rcs_shared::{AddPhonesResult, Changed, Phone, PhonePage};
+use rcs_shared::{Changed, Phone};
 use serde_json::{json, Value};
 
-use crate::helpers::{error_body, spawn_app, Engine, TestApp};
+use crate::helpers::phones::{macs, walk, Ctx};
+use crate::helpers::routes;
+use crate::helpers::{error_body, Engine};
 use crate::on_both_engines;
 
 on_both_engines!(
@@ -18,135 +20,6 @@ on_both_engines!(
     every_change_leaves_an_audit_entry,
     boot_facts_are_shown_but_cannot_be_set,
 );
-
-/// An app with one account logged in.
-pub struct Ctx {
-    pub app: TestApp,
-    pub token: String,
-    pub account_id: i64,
-}
-
-impl Ctx {
-    pub async fn new(engine: Engine) -> Ctx {
-        let app = spawn_app(engine).await;
-        // Phones can only be pinned to catalog releases: 3.3.1.4322 and 4.2.0.181.
-        app.load_sample_firmware().await;
-        let (account_id, _) = app.create_account("Acme", "admin@acme.example").await;
-        let token = app.token("admin@acme.example").await;
-        Ctx {
-            app,
-            token,
-            account_id,
-        }
-    }
-
-    /// A second account on the same app, with its token.
-    pub async fn other_account(&self) -> (i64, String) {
-        let (id, _) = self
-            .app
-            .create_account("Globex", "admin@globex.example")
-            .await;
-        (id, self.app.token("admin@globex.example").await)
-    }
-
-    pub async fn send(
-        &self,
-        method: reqwest::Method,
-        path: &str,
-        token: &str,
-        body: Option<&Value>,
-    ) -> reqwest::Response {
-        let mut request = self
-            .app
-            .client
-            .request(method, self.app.url(path))
-            .bearer_auth(token);
-        if let Some(body) = body {
-            request = request.json(body);
-        }
-        request.send().await.expect("request sent")
-    }
-
-    pub async fn add(&self, token: &str, body: Value) -> reqwest::Response {
-        self.app.post("/api/v1/phones", token, &body).await
-    }
-
-    pub async fn add_ok(&self, body: Value) -> AddPhonesResult {
-        let response = self.add(&self.token, body).await;
-        assert_eq!(response.status(), 200);
-        response.json().await.unwrap()
-    }
-
-    pub async fn page(&self, query: &str) -> PhonePage {
-        let response = self
-            .app
-            .get(&format!("/api/v1/phones?{query}"), &self.token)
-            .await;
-        assert_eq!(response.status(), 200, "{query}");
-        response.json().await.unwrap()
-    }
-
-    pub async fn phone(&self, mac: &str) -> Phone {
-        let response = self
-            .app
-            .get(&format!("/api/v1/phones/{mac}"), &self.token)
-            .await;
-        assert_eq!(response.status(), 200, "{mac}");
-        response.json().await.unwrap()
-    }
-
-    /// Every MAC of the account, walking all pages.
-    pub async fn all_macs(&self) -> Vec<String> {
-        walk(self, "limit=1000").await
-    }
-
-    /// A server of the account, made with SQL (the servers API is built separately).
-    pub async fn server(&self, account_id: i64, name: &str) -> i64 {
-        sqlx::query_scalar(
-            "INSERT INTO servers (account_id, name, url, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $4) RETURNING id",
-        )
-        .bind(account_id)
-        .bind(name)
-        .bind(format!("https://{name}.example/cfg"))
-        .bind(rcs::db::now())
-        .fetch_one(&self.app.db.pool)
-        .await
-        .expect("server inserted")
-    }
-
-    pub async fn count(&self, sql: &str) -> i64 {
-        sqlx::query_scalar(sql)
-            .fetch_one(&self.app.db.pool)
-            .await
-            .unwrap()
-    }
-}
-
-/// The MACs of every page of `query`, following `next_cursor` to the end.
-async fn walk(ctx: &Ctx, query: &str) -> Vec<String> {
-    let mut macs = Vec::new();
-    let mut cursor: Option<String> = None;
-    loop {
-        let q = match &cursor {
-            Some(c) => format!("{query}&cursor={c}"),
-            None => query.to_string(),
-        };
-        let page = ctx.page(&q).await;
-        macs.extend(page.items.into_iter().map(|p| p.mac));
-        match page.next_cursor {
-            Some(c) => cursor = Some(c),
-            None => return macs,
-        }
-    }
-}
-
-/// `n` distinct valid MACs with a recognisable prefix.
-pub fn macs(prefix: u32, n: u32) -> Vec<String> {
-    (0..n)
-        .map(|i| format!("00{:04X}{:06X}", prefix & 0xFFFF, i))
-        .collect()
-}
 
 async fn every_mac_spelling_names_the_same_phone_and_answers_are_canonical(engine: Engine) {
     let ctx = Ctx::new(engine).await;
@@ -194,10 +67,7 @@ async fn macs_that_cannot_be_phones_are_rejected_with_a_reenter_message(engine: 
             "{}",
             error.message
         );
-        let path = ctx
-            .app
-            .get(&format!("/api/v1/phones/{bad}"), &ctx.token)
-            .await;
+        let path = ctx.app.get(&routes::phone(bad), &ctx.token).await;
         assert_eq!(path.status(), 422, "{bad}");
     }
     assert!(ctx.all_macs().await.is_empty(), "nothing was added");
@@ -244,22 +114,23 @@ async fn two_accounts_cannot_see_or_touch_each_others_phones(engine: Engine) {
         "lists show only own phones"
     );
     use reqwest::Method;
+    let one = routes::phone("00085D000001");
     for (method, path, body) in [
-        (Method::GET, "/api/v1/phones/00085D000001", None),
+        (Method::GET, one.as_str(), None),
         (
             Method::PATCH,
-            "/api/v1/phones/00085D000001",
+            one.as_str(),
             Some(json!({ "firmware": "3.3.1.4322" })),
         ),
-        (Method::DELETE, "/api/v1/phones/00085D000001", None),
+        (Method::DELETE, one.as_str(), None),
         (
             Method::PATCH,
-            "/api/v1/phones",
+            routes::PHONES,
             Some(json!({ "macs": ["00085D000001"], "set": { "firmware": null } })),
         ),
         (
             Method::POST,
-            "/api/v1/phones/delete",
+            routes::PHONES_DELETE,
             Some(json!({ "macs": ["00085D000001"] })),
         ),
     ] {
@@ -412,7 +283,7 @@ async fn filters_sorting_and_pagination_walk_the_whole_set_without_gaps_or_dupli
     ] {
         let response = ctx
             .app
-            .get(&format!("/api/v1/phones?{query}"), &ctx.token)
+            .get(&format!("{}?{query}", routes::PHONES), &ctx.token)
             .await;
         assert_eq!(response.status(), status, "{query}");
     }
@@ -421,7 +292,7 @@ async fn filters_sorting_and_pagination_walk_the_whole_set_without_gaps_or_dupli
     let response = ctx
         .app
         .get(
-            &format!("/api/v1/phones?sort=last_seen&cursor={cursor}"),
+            &format!("{}?sort=last_seen&cursor={cursor}", routes::PHONES),
             &ctx.token,
         )
         .await;
@@ -442,7 +313,7 @@ async fn bulk_edit_clears_on_explicit_null_and_keeps_absent_fields(engine: Engin
     let edit = |body: Value| {
         let ctx = &ctx;
         async move {
-            ctx.send(Method::PATCH, "/api/v1/phones", &ctx.token, Some(&body))
+            ctx.send(Method::PATCH, routes::PHONES, &ctx.token, Some(&body))
                 .await
         }
     };
@@ -469,7 +340,7 @@ async fn bulk_edit_clears_on_explicit_null_and_keeps_absent_fields(engine: Engin
     let response = ctx
         .send(
             Method::PATCH,
-            "/api/v1/phones/00-08-5D-00-00-02",
+            &routes::phone("00-08-5D-00-00-02"),
             &ctx.token,
             Some(&json!({ "server_id": null })),
         )
@@ -497,7 +368,7 @@ async fn bulk_edit_and_bulk_delete_are_all_or_nothing(engine: Engine) {
     let response = ctx
         .send(
             Method::PATCH,
-            "/api/v1/phones",
+            routes::PHONES,
             &ctx.token,
             Some(&json!({
                 "macs": ["00085D000001", "00085D000009"],
@@ -514,7 +385,7 @@ async fn bulk_edit_and_bulk_delete_are_all_or_nothing(engine: Engine) {
     let response = ctx
         .send(
             Method::POST,
-            "/api/v1/phones/delete",
+            routes::PHONES_DELETE,
             &ctx.token,
             Some(&json!({ "macs": ["00085D000001", "00085D000002", "00085D000008"] })),
         )
@@ -526,7 +397,7 @@ async fn bulk_edit_and_bulk_delete_are_all_or_nothing(engine: Engine) {
     let response = ctx
         .send(
             Method::POST,
-            "/api/v1/phones/delete",
+            routes::PHONES_DELETE,
             &ctx.token,
             Some(&json!({ "macs": ["00085D000001", "00:08:5D:00:00:02"] })),
         )
@@ -537,7 +408,7 @@ async fn bulk_edit_and_bulk_delete_are_all_or_nothing(engine: Engine) {
 
     // A deleted MAC is free again, and single delete answers 204 then 404.
     ctx.add_ok(json!({ "macs": ["00085D000001"] })).await;
-    let path = "/api/v1/phones/00085d000001";
+    let path = &routes::phone("00085d000001");
     assert_eq!(
         ctx.send(Method::DELETE, path, &ctx.token, None)
             .await
@@ -559,14 +430,14 @@ async fn every_change_leaves_an_audit_entry(engine: Engine) {
     use reqwest::Method;
     ctx.send(
         Method::PATCH,
-        "/api/v1/phones/00085D000001",
+        &routes::phone("00085D000001"),
         &ctx.token,
         Some(&json!({ "firmware": "3.3.1.4322" })),
     )
     .await;
     ctx.send(
         Method::DELETE,
-        "/api/v1/phones/00085D000002",
+        &routes::phone("00085D000002"),
         &ctx.token,
         None,
     )
@@ -619,7 +490,7 @@ async fn boot_facts_are_shown_but_cannot_be_set(engine: Engine) {
     let response = ctx
         .send(
             reqwest::Method::PATCH,
-            "/api/v1/phones/00085D000001",
+            &routes::phone("00085D000001"),
             &ctx.token,
             Some(&json!({ "model": "Other" })),
         )
@@ -652,7 +523,7 @@ async fn a_bulk_edit_ended_by_a_deadlock_is_503_and_changes_nothing_on_postgres(
     let mut outside = ctx.app.db.begin_write().await.unwrap();
     lock(second).fetch_all(&mut *outside).await.unwrap();
     let edit = json!({ "macs": [second, first], "set": { "firmware": "4.2.0.181" } });
-    let (response, ()) = tokio::join!(ctx.app.patch("/api/v1/phones", &ctx.token, &edit), async {
+    let (response, ()) = tokio::join!(ctx.app.patch(routes::PHONES, &ctx.token, &edit), async {
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
         loop {
             let waiting: i64 = sqlx::query_scalar(
@@ -682,7 +553,7 @@ async fn a_bulk_edit_ended_by_a_deadlock_is_503_and_changes_nothing_on_postgres(
     assert_eq!(ctx.phone(first).await.firmware, None, "nothing written");
     assert_eq!(ctx.phone(second).await.firmware, None, "nothing written");
 
-    let response = ctx.app.patch("/api/v1/phones", &ctx.token, &edit).await;
+    let response = ctx.app.patch(routes::PHONES, &ctx.token, &edit).await;
     assert_eq!(response.status(), 200);
     assert_eq!(
         ctx.phone(first).await.firmware.as_deref(),

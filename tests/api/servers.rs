@@ -4,6 +4,8 @@
 use rcs_shared::{Role, Server};
 use serde_json::json;
 
+use crate::helpers::internals;
+use crate::helpers::routes;
 use crate::helpers::{error_body, spawn_app, Engine, TestApp};
 use crate::on_both_engines;
 
@@ -16,21 +18,6 @@ on_both_engines!(
     malformed_ids_bodies_and_queries_are_4xx_not_500,
 );
 
-/// An account with a Super User, logged in.
-async fn admin_of(app: &TestApp, account: &str) -> (i64, String) {
-    let email = format!("admin@{}.example", account.to_lowercase());
-    let (account_id, _) = app.create_account(account, &email).await;
-    (account_id, app.token(&email).await)
-}
-
-async fn create_server(app: &TestApp, token: &str, name: &str, url: &str) -> Server {
-    let response = app
-        .post("/api/v1/servers", token, &json!({"name": name, "url": url}))
-        .await;
-    assert_eq!(response.status(), 201, "create server {name}");
-    response.json().await.unwrap()
-}
-
 /// Registers a phone directly in the database (the phones API is not this story's subject).
 pub async fn insert_phone(app: &TestApp, mac: &str, account_id: i64, server_id: Option<i64>) {
     sqlx::query(
@@ -40,7 +27,7 @@ pub async fn insert_phone(app: &TestApp, mac: &str, account_id: i64, server_id: 
     .bind(mac)
     .bind(account_id)
     .bind(server_id)
-    .bind(rcs::db::now())
+    .bind(internals::now())
     .execute(&app.db.pool)
     .await
     .expect("phone inserted");
@@ -56,12 +43,14 @@ async fn phones_on(app: &TestApp, server_id: i64) -> i64 {
 
 async fn servers_are_created_listed_read_changed_and_deleted(engine: Engine) {
     let app = spawn_app(engine).await;
-    let (acme, _) = admin_of(&app, "Acme").await;
+    let (acme, _) = app.admin_of("Acme").await;
     // Servers are for every user of the account, not only Super Users.
     app.add_user(acme, "user@acme.example", Role::User).await;
     let token = app.token("user@acme.example").await;
 
-    let created = create_server(&app, &token, "  Main PBX ", "https://pbx.example.com/cfg").await;
+    let created = app
+        .create_server(&token, "  Main PBX ", "https://pbx.example.com/cfg")
+        .await;
     assert_eq!(created.name, "Main PBX", "the name is trimmed");
     assert_eq!(created.url, "https://pbx.example.com/cfg");
     assert_eq!(created.phone_count, 0);
@@ -69,18 +58,13 @@ async fn servers_are_created_listed_read_changed_and_deleted(engine: Engine) {
         time::OffsetDateTime::parse(t, &time::format_description::well_known::Rfc3339)
             .expect("RFC 3339");
     }
-    create_server(&app, &token, "Backup", "tftp://10.0.0.2").await;
+    app.create_server(&token, "Backup", "tftp://10.0.0.2").await;
 
-    let listed: Vec<Server> = app
-        .get("/api/v1/servers", &token)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let listed: Vec<Server> = app.get(routes::SERVERS, &token).await.json().await.unwrap();
     let names: Vec<&str> = listed.iter().map(|s| s.name.as_str()).collect();
     assert_eq!(names, ["Backup", "Main PBX"]);
 
-    let path = format!("/api/v1/servers/{}", created.id);
+    let path = routes::server(created.id);
     let read: Server = app.get(&path, &token).await.json().await.unwrap();
     assert_eq!(read, created);
 
@@ -112,15 +96,15 @@ async fn servers_are_created_listed_read_changed_and_deleted(engine: Engine) {
 
 async fn server_names_are_1_to_20_characters_and_unique_within_the_account(engine: Engine) {
     let app = spawn_app(engine).await;
-    let (_, token) = admin_of(&app, "Acme").await;
-    let (_, other) = admin_of(&app, "Other").await;
+    let (_, token) = app.admin_of("Acme").await;
+    let (_, other) = app.admin_of("Other").await;
     let url = "https://pbx.example.com";
 
-    create_server(&app, &token, &"n".repeat(20), url).await;
-    create_server(&app, &token, &"é".repeat(20), url).await;
+    app.create_server(&token, &"n".repeat(20), url).await;
+    app.create_server(&token, &"é".repeat(20), url).await;
     for bad in ["n".repeat(21), String::new(), "   ".to_string()] {
         let response = app
-            .post("/api/v1/servers", &token, &json!({"name": bad, "url": url}))
+            .post(routes::SERVERS, &token, &json!({"name": bad, "url": url}))
             .await;
         assert_eq!(response.status(), 422, "{bad:?}");
         let body = error_body(response).await;
@@ -128,10 +112,10 @@ async fn server_names_are_1_to_20_characters_and_unique_within_the_account(engin
         assert!(body.message.contains("Server Name"), "{}", body.message);
     }
 
-    let first = create_server(&app, &token, "Main", url).await;
+    let first = app.create_server(&token, "Main", url).await;
     let duplicate = app
         .post(
-            "/api/v1/servers",
+            routes::SERVERS,
             &token,
             &json!({"name": " Main ", "url": url}),
         )
@@ -139,10 +123,10 @@ async fn server_names_are_1_to_20_characters_and_unique_within_the_account(engin
     assert_eq!(duplicate.status(), 409);
     assert_eq!(error_body(duplicate).await.code, "server_name_taken");
     // Names are unique per account, not platform-wide.
-    create_server(&app, &other, "Main", url).await;
+    app.create_server(&other, "Main", url).await;
 
-    let second = create_server(&app, &token, "Second", url).await;
-    let path = format!("/api/v1/servers/{}", second.id);
+    let second = app.create_server(&token, "Second", url).await;
+    let path = routes::server(second.id);
     let rename = app.patch(&path, &token, &json!({"name": "Main"})).await;
     assert_eq!(rename.status(), 409);
     assert_eq!(error_body(rename).await.code, "server_name_taken");
@@ -151,7 +135,7 @@ async fn server_names_are_1_to_20_characters_and_unique_within_the_account(engin
         .await;
     assert_eq!(too_long.status(), 422);
     // Renaming a server to its own name is no conflict.
-    let same = format!("/api/v1/servers/{}", first.id);
+    let same = routes::server(first.id);
     assert_eq!(
         app.patch(&same, &token, &json!({"name": "Main"}))
             .await
@@ -164,11 +148,11 @@ async fn server_urls_are_absolute_with_a_known_scheme_and_a_host_and_at_most_255
     engine: Engine,
 ) {
     let app = spawn_app(engine).await;
-    let (_, token) = admin_of(&app, "Acme").await;
+    let (_, token) = app.admin_of("Acme").await;
 
     let prefix = "https://pbx.example.com/";
     let longest = format!("{prefix}{}", "a".repeat(255 - prefix.len()));
-    create_server(&app, &token, "Longest", &longest).await;
+    app.create_server(&token, "Longest", &longest).await;
     for (i, url) in [
         "https://a.example",
         "http://a.example:8080/x",
@@ -178,7 +162,7 @@ async fn server_urls_are_absolute_with_a_known_scheme_and_a_host_and_at_most_255
     .iter()
     .enumerate()
     {
-        create_server(&app, &token, &format!("ok{i}"), url).await;
+        app.create_server(&token, &format!("ok{i}"), url).await;
     }
 
     let too_long = format!("{longest}a");
@@ -197,23 +181,14 @@ async fn server_urls_are_absolute_with_a_known_scheme_and_a_host_and_at_most_255
         "https://pbx example.com/",
     ] {
         let response = app
-            .post(
-                "/api/v1/servers",
-                &token,
-                &json!({"name": "Bad", "url": bad}),
-            )
+            .post(routes::SERVERS, &token, &json!({"name": "Bad", "url": bad}))
             .await;
         assert_eq!(response.status(), 422, "{bad:?}");
         let body = error_body(response).await;
         assert_eq!(body.code, "invalid_server_url", "{bad:?}");
         assert!(body.message.contains("Server URL"), "{}", body.message);
     }
-    let listed: Vec<Server> = app
-        .get("/api/v1/servers", &token)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let listed: Vec<Server> = app.get(routes::SERVERS, &token).await.json().await.unwrap();
     assert_eq!(listed.len(), 5, "nothing invalid was stored");
 }
 
@@ -221,11 +196,11 @@ async fn deleting_a_server_phones_use_is_refused_with_the_count_unless_they_are_
     engine: Engine,
 ) {
     let app = spawn_app(engine).await;
-    let (acme, token) = admin_of(&app, "Acme").await;
-    let (other_account, other) = admin_of(&app, "Other").await;
-    let a = create_server(&app, &token, "A", "https://a.example").await;
-    let b = create_server(&app, &token, "B", "https://b.example").await;
-    let foreign = create_server(&app, &other, "F", "https://f.example").await;
+    let (acme, token) = app.admin_of("Acme").await;
+    let (other_account, other) = app.admin_of("Other").await;
+    let a = app.create_server(&token, "A", "https://a.example").await;
+    let b = app.create_server(&token, "B", "https://b.example").await;
+    let foreign = app.create_server(&other, "F", "https://f.example").await;
     for mac in ["00085D000001", "00085D000002", "00085D000003"] {
         insert_phone(&app, mac, acme, Some(a.id)).await;
     }
@@ -233,16 +208,11 @@ async fn deleting_a_server_phones_use_is_refused_with_the_count_unless_they_are_
     insert_phone(&app, "00085D000005", acme, None).await;
     insert_phone(&app, "00085D000006", other_account, Some(foreign.id)).await;
 
-    let listed: Vec<Server> = app
-        .get("/api/v1/servers", &token)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let listed: Vec<Server> = app.get(routes::SERVERS, &token).await.json().await.unwrap();
     let counts: Vec<i64> = listed.iter().map(|s| s.phone_count).collect();
     assert_eq!(counts, [3, 1]);
 
-    let path = format!("/api/v1/servers/{}", a.id);
+    let path = routes::server(a.id);
     let refused = app.delete(&path, &token).await;
     assert_eq!(refused.status(), 409);
     let body = error_body(refused).await;
@@ -274,7 +244,7 @@ async fn deleting_a_server_phones_use_is_refused_with_the_count_unless_they_are_
     assert_eq!(phones_on(&app, b.id).await, 4);
     assert_eq!(app.get(&path, &token).await.status(), 404);
 
-    let b_path = format!("/api/v1/servers/{}", b.id);
+    let b_path = routes::server(b.id);
     let refused = error_body(app.delete(&b_path, &token).await).await;
     assert!(refused.message.contains("4 phones"), "{}", refused.message);
     let unassigned = app.delete(&format!("{b_path}?unassign=true"), &token).await;
@@ -291,9 +261,9 @@ async fn deleting_a_server_phones_use_is_refused_with_the_count_unless_they_are_
     assert_eq!(phones_on(&app, foreign.id).await, 1);
 
     // `unassign=false` is the same as not asking.
-    let c = create_server(&app, &token, "C", "https://c.example").await;
+    let c = app.create_server(&token, "C", "https://c.example").await;
     insert_phone(&app, "00085D000007", acme, Some(c.id)).await;
-    let c_path = format!("/api/v1/servers/{}?unassign=false", c.id);
+    let c_path = format!("{}?unassign=false", routes::server(c.id));
     let one = error_body(app.delete(&c_path, &token).await).await;
     assert_eq!(
         one.message,
@@ -303,12 +273,16 @@ async fn deleting_a_server_phones_use_is_refused_with_the_count_unless_they_are_
 
 async fn accounts_cannot_see_or_touch_each_others_servers(engine: Engine) {
     let app = spawn_app(engine).await;
-    let (_, acme) = admin_of(&app, "Acme").await;
-    let (_, other) = admin_of(&app, "Other").await;
-    let mine = create_server(&app, &acme, "Mine", "https://mine.example").await;
-    let theirs = create_server(&app, &other, "Theirs", "https://theirs.example").await;
+    let (_, acme) = app.admin_of("Acme").await;
+    let (_, other) = app.admin_of("Other").await;
+    let mine = app
+        .create_server(&acme, "Mine", "https://mine.example")
+        .await;
+    let theirs = app
+        .create_server(&other, "Theirs", "https://theirs.example")
+        .await;
 
-    let path = format!("/api/v1/servers/{}", theirs.id);
+    let path = routes::server(theirs.id);
     let read = app.get(&path, &acme).await;
     assert_eq!(read.status(), 404);
     assert_eq!(error_body(read).await.code, "server_not_found");
@@ -316,42 +290,32 @@ async fn accounts_cannot_see_or_touch_each_others_servers(engine: Engine) {
     assert_eq!(patch.status(), 404);
     assert_eq!(app.delete(&path, &acme).await.status(), 404);
     // Reassigning one's own server's phones to a foreign server is no way in either.
-    let mine_path = format!("/api/v1/servers/{}", mine.id);
+    let mine_path = routes::server(mine.id);
     let reassign = format!("{mine_path}?reassign_to={}", theirs.id);
     assert_eq!(app.delete(&reassign, &acme).await.status(), 422);
     assert_eq!(app.delete(&mine_path, &acme).await.status(), 204);
 
-    let listed: Vec<Server> = app
-        .get("/api/v1/servers", &other)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let listed: Vec<Server> = app.get(routes::SERVERS, &other).await.json().await.unwrap();
     assert_eq!(listed, vec![theirs], "untouched and alone in its account");
-    let listed: Vec<Server> = app
-        .get("/api/v1/servers", &acme)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let listed: Vec<Server> = app.get(routes::SERVERS, &acme).await.json().await.unwrap();
     assert!(listed.is_empty());
 }
 
 async fn malformed_ids_bodies_and_queries_are_4xx_not_500(engine: Engine) {
     let app = spawn_app(engine).await;
-    let (_, token) = admin_of(&app, "Acme").await;
-    let s = create_server(&app, &token, "S", "https://s.example").await;
-    let path = format!("/api/v1/servers/{}", s.id);
+    let (_, token) = app.admin_of("Acme").await;
+    let s = app.create_server(&token, "S", "https://s.example").await;
+    let path = routes::server(s.id);
 
-    assert_eq!(app.get("/api/v1/servers/abc", &token).await.status(), 404);
+    assert_eq!(app.get(&routes::server("abc"), &token).await.status(), 404);
     assert_eq!(
-        app.get("/api/v1/servers/99999999999999999999", &token)
+        app.get(&routes::server("99999999999999999999"), &token)
             .await
             .status(),
         404
     );
     let missing_url = app
-        .post("/api/v1/servers", &token, &json!({"name": "x"}))
+        .post(routes::SERVERS, &token, &json!({"name": "x"}))
         .await;
     assert_eq!(missing_url.status(), 400);
     let wrong_type = app.patch(&path, &token, &json!({"name": 5})).await;
@@ -361,7 +325,7 @@ async fn malformed_ids_bodies_and_queries_are_4xx_not_500(engine: Engine) {
     assert_eq!(error_body(bad_query).await.code, "invalid_query");
     let nul = app
         .post(
-            "/api/v1/servers",
+            routes::SERVERS,
             &token,
             &json!({"name": "a\u{0}b", "url": "https://x.example"}),
         )
@@ -369,7 +333,7 @@ async fn malformed_ids_bodies_and_queries_are_4xx_not_500(engine: Engine) {
     assert_eq!(nul.status(), 422);
     let anonymous = app
         .client
-        .get(app.url("/api/v1/servers"))
+        .get(app.url(routes::SERVERS))
         .send()
         .await
         .unwrap();

@@ -1,8 +1,10 @@
 //! The account summary (phone counts and daily contacts) and the audit trail.
 
-use rcs_shared::{AuditEntry, AuditPage, Role, Server, Summary, User};
+use rcs_shared::{AuditEntry, AuditPage, Role, Summary, User};
 use serde_json::json;
 
+use crate::helpers::internals;
+use crate::helpers::routes;
 use crate::helpers::{error_body, spawn_app, Engine, TestApp, PASSWORD};
 use crate::on_both_engines;
 
@@ -36,7 +38,7 @@ async fn insert_phone(
     .bind(branding_id)
     .bind(firmware)
     .bind(last_seen_at)
-    .bind(rcs::db::now())
+    .bind(internals::now())
     .execute(&app.db.pool)
     .await
     .expect("phone inserted");
@@ -54,18 +56,6 @@ async fn insert_boot_event(app: &TestApp, account_id: i64, mac: &str, at: i64) {
     .expect("boot event inserted");
 }
 
-async fn create_server(app: &TestApp, token: &str, name: &str) -> Server {
-    let response = app
-        .post(
-            "/api/v1/servers",
-            token,
-            &json!({"name": name, "url": "https://pbx.example.com"}),
-        )
-        .await;
-    assert_eq!(response.status(), 201);
-    response.json().await.unwrap()
-}
-
 fn utc_date(unix: i64) -> String {
     let d = time::OffsetDateTime::from_unix_timestamp(unix)
         .unwrap()
@@ -81,9 +71,14 @@ async fn the_summary_counts_the_accounts_phones_servers_users_and_daily_contacts
     // Any user of the account may read the summary.
     let token = app.token("staff@acme.example").await;
     let other_token = app.token("admin@other.example").await;
-    let a = create_server(&app, &token, "A").await;
-    create_server(&app, &token, "B").await;
-    let foreign = create_server(&app, &other_token, "F").await;
+    let a = app
+        .create_server(&token, "A", "https://pbx.example.com")
+        .await;
+    app.create_server(&token, "B", "https://pbx.example.com")
+        .await;
+    let foreign = app
+        .create_server(&other_token, "F", "https://pbx.example.com")
+        .await;
     let branding: i64 = sqlx::query_scalar(
         "INSERT INTO brandings (account_id, name, created_at, updated_at) \
          VALUES ($1, 'Blue', 0, 0) RETURNING id",
@@ -93,7 +88,7 @@ async fn the_summary_counts_the_accounts_phones_servers_users_and_daily_contacts
     .await
     .unwrap();
 
-    let now = rcs::db::now();
+    let now = internals::now();
     let p = |n: u8| format!("00085D0000{n:02X}");
     insert_phone(
         &app,
@@ -151,7 +146,7 @@ async fn the_summary_counts_the_accounts_phones_servers_users_and_daily_contacts
     .await
     .unwrap();
 
-    let response = app.get("/api/v1/summary", &token).await;
+    let response = app.get(routes::SUMMARY, &token).await;
     assert_eq!(response.status(), 200);
     let s: Summary = response.json().await.unwrap();
     assert_eq!(s.phones, 5);
@@ -182,7 +177,7 @@ async fn the_summary_counts_the_accounts_phones_servers_users_and_daily_contacts
     // An account with nothing yet gets zeros, not errors.
     let (_, _) = app.create_account("Empty", "admin@empty.example").await;
     let empty: Summary = app
-        .get("/api/v1/summary", &app.token("admin@empty.example").await)
+        .get(routes::SUMMARY, &app.token("admin@empty.example").await)
         .await
         .json()
         .await
@@ -196,7 +191,7 @@ async fn the_summary_counts_the_accounts_phones_servers_users_and_daily_contacts
 }
 
 async fn audit(app: &TestApp, token: &str, query: &str) -> AuditPage {
-    let response = app.get(&format!("/api/v1/audit{query}"), token).await;
+    let response = app.get(&format!("{}{query}", routes::AUDIT), token).await;
     assert_eq!(response.status(), 200, "audit{query}");
     response.json().await.unwrap()
 }
@@ -208,8 +203,10 @@ async fn every_change_is_audited_with_actor_target_and_count_newest_first(engine
     app.add_user(acme, "staff@acme.example", Role::User).await;
     let staff = app.token("staff@acme.example").await;
 
-    let server = create_server(&app, &staff, "Main").await;
-    let path = format!("/api/v1/servers/{}", server.id);
+    let server = app
+        .create_server(&staff, "Main", "https://pbx.example.com")
+        .await;
+    let path = routes::server(server.id);
     assert_eq!(
         app.patch(&path, &staff, &json!({"name": "Primary"}))
             .await
@@ -219,32 +216,30 @@ async fn every_change_is_audited_with_actor_target_and_count_newest_first(engine
     assert_eq!(app.delete(&path, &admin).await.status(), 204);
     let new_user = json!({"email": "new@acme.example", "password": PASSWORD, "role": "user"});
     let created: User = app
-        .post("/api/v1/users", &admin, &new_user)
+        .post(routes::USERS, &admin, &new_user)
         .await
         .json()
         .await
         .unwrap();
-    let user_path = format!("/api/v1/users/{}", created.id);
+    let user_path = routes::user(created.id);
     let promote = json!({"role": "super_user"});
     assert_eq!(app.patch(&user_path, &admin, &promote).await.status(), 200);
     assert_eq!(app.delete(&user_path, &admin).await.status(), 204);
     assert_eq!(
-        app.patch("/api/v1/me", &staff, &json!({"name": "Sam"}))
+        app.patch(routes::ME, &staff, &json!({"name": "Sam"}))
             .await
             .status(),
         200
     );
     let change = json!({"current_password": PASSWORD, "new_password": "another long passphrase"});
     assert_eq!(
-        app.put("/api/v1/me/password", &staff, &change)
-            .await
-            .status(),
+        app.put(routes::MY_PASSWORD, &staff, &change).await.status(),
         204
     );
     // Refused changes leave no trace.
     let dup = app
         .post(
-            "/api/v1/users",
+            routes::USERS,
             &admin,
             &json!({"email": "staff@acme.example", "password": PASSWORD, "role": "user"}),
         )
@@ -303,7 +298,8 @@ async fn the_audit_trail_pages_newest_first_with_before_and_limit(engine: Engine
     app.create_account("Acme", "admin@acme.example").await;
     let admin = app.token("admin@acme.example").await;
     for i in 0..7 {
-        create_server(&app, &admin, &format!("S{i}")).await;
+        app.create_server(&admin, &format!("S{i}"), "https://pbx.example.com")
+            .await;
     }
 
     let first = audit(&app, &admin, "?limit=3").await;
@@ -333,12 +329,12 @@ async fn the_audit_trail_pages_newest_first_with_before_and_limit(engine: Engine
     assert_eq!(audit(&app, &admin, "?limit=500").await.items.len(), 7);
 
     for query in ["?limit=0", "?limit=501", "?limit=-1"] {
-        let response = app.get(&format!("/api/v1/audit{query}"), &admin).await;
+        let response = app.get(&format!("{}{query}", routes::AUDIT), &admin).await;
         assert_eq!(response.status(), 422, "{query}");
         assert_eq!(error_body(response).await.code, "invalid_limit");
     }
     for query in ["?limit=ten", "?before=x"] {
-        let response = app.get(&format!("/api/v1/audit{query}"), &admin).await;
+        let response = app.get(&format!("{}{query}", routes::AUDIT), &admin).await;
         assert_eq!(response.status(), 400, "{query}");
     }
 }
@@ -352,8 +348,10 @@ async fn accounts_see_only_their_own_audit_entries_and_users_none(engine: Engine
     let other = app.token("admin@other.example").await;
     let staff = app.token("staff@acme.example").await;
 
-    create_server(&app, &admin, "Mine").await;
-    create_server(&app, &other, "Theirs").await;
+    app.create_server(&admin, "Mine", "https://pbx.example.com")
+        .await;
+    app.create_server(&other, "Theirs", "https://pbx.example.com")
+        .await;
     let mine = audit(&app, &admin, "").await;
     assert_eq!(mine.items.len(), 1);
     assert_eq!(mine.items[0].target, "Mine");
@@ -364,7 +362,7 @@ async fn accounts_see_only_their_own_audit_entries_and_users_none(engine: Engine
     let after = audit(&app, &other, &format!("?before={}", i64::MAX)).await;
     assert_eq!(after.items, theirs.items);
 
-    let refused = app.get("/api/v1/audit", &staff).await;
+    let refused = app.get(routes::AUDIT, &staff).await;
     assert_eq!(refused.status(), 403);
     assert_eq!(error_body(refused).await.code, "forbidden");
 }

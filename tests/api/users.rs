@@ -4,6 +4,7 @@
 use rcs_shared::{Role, User};
 use serde_json::json;
 
+use crate::helpers::routes;
 use crate::helpers::{error_body, spawn_app, Engine, TestApp, PASSWORD};
 use crate::on_both_engines;
 
@@ -27,23 +28,13 @@ async fn acme(app: &TestApp) -> (i64, String) {
     (id, app.token("admin@acme.example").await)
 }
 
-async fn create_user(app: &TestApp, token: &str, email: &str, role: &str) -> User {
-    let response = app
-        .post(
-            "/api/v1/users",
-            token,
-            &json!({"email": email, "password": PASSWORD, "role": role, "name": "Sam"}),
-        )
-        .await;
-    assert_eq!(response.status(), 201, "create {email}");
-    response.json().await.unwrap()
-}
-
 async fn a_super_user_adds_users_and_super_users_who_can_then_log_in(engine: Engine) {
     let app = spawn_app(engine).await;
     let (account_id, admin) = acme(&app).await;
 
-    let staff = create_user(&app, &admin, " Staff@Acme.example ", "user").await;
+    let staff = app
+        .create_user(&admin, " Staff@Acme.example ", "user")
+        .await;
     assert_eq!(staff.email, "staff@acme.example");
     assert_eq!(staff.role, Role::User);
     assert_eq!(staff.name, "Sam");
@@ -51,14 +42,16 @@ async fn a_super_user_adds_users_and_super_users_who_can_then_log_in(engine: Eng
         (staff.account_id, staff.account_name.as_str()),
         (account_id, "Acme")
     );
-    let boss = create_user(&app, &admin, "boss@acme.example", "super_user").await;
+    let boss = app
+        .create_user(&admin, "boss@acme.example", "super_user")
+        .await;
     assert_eq!(boss.role, Role::SuperUser);
 
     let token = app.token("staff@acme.example").await;
-    let me: User = app.get("/api/v1/me", &token).await.json().await.unwrap();
+    let me: User = app.get(routes::ME, &token).await.json().await.unwrap();
     assert_eq!(me, staff);
     let read: User = app
-        .get(&format!("/api/v1/users/{}", boss.id), &admin)
+        .get(&routes::user(boss.id), &admin)
         .await
         .json()
         .await
@@ -79,13 +72,13 @@ async fn a_super_user_adds_users_and_super_users_who_can_then_log_in(engine: Eng
             "invalid_name",
         ),
     ] {
-        let response = app.post("/api/v1/users", &admin, &body).await;
+        let response = app.post(routes::USERS, &admin, &body).await;
         assert_eq!(response.status(), 422, "{body}");
         assert_eq!(error_body(response).await.code, code);
     }
     let bad_role = app
         .post(
-            "/api/v1/users",
+            routes::USERS,
             &admin,
             &json!({"email": "x@acme.example", "password": PASSWORD, "role": "root"}),
         )
@@ -98,7 +91,7 @@ async fn usernames_are_unique_platform_wide_and_never_change(engine: Engine) {
     let (_, admin) = acme(&app).await;
     app.create_account("Other", "admin@other.example").await;
     let other = app.token("admin@other.example").await;
-    let staff = create_user(&app, &admin, "staff@acme.example", "user").await;
+    let staff = app.create_user(&admin, "staff@acme.example", "user").await;
 
     for (token, email) in [
         (&admin, "STAFF@acme.example"),
@@ -107,7 +100,7 @@ async fn usernames_are_unique_platform_wide_and_never_change(engine: Engine) {
     ] {
         let response = app
             .post(
-                "/api/v1/users",
+                routes::USERS,
                 token,
                 &json!({"email": email, "password": PASSWORD, "role": "user"}),
             )
@@ -116,7 +109,7 @@ async fn usernames_are_unique_platform_wide_and_never_change(engine: Engine) {
         assert_eq!(error_body(response).await.code, "username_taken");
     }
 
-    let path = format!("/api/v1/users/{}", staff.id);
+    let path = routes::user(staff.id);
     let rename = app
         .patch(
             &path,
@@ -135,36 +128,36 @@ async fn changing_a_users_role_or_password_ends_their_sessions_but_renaming_does
 ) {
     let app = spawn_app(engine).await;
     let (_, admin) = acme(&app).await;
-    let staff = create_user(&app, &admin, "staff@acme.example", "user").await;
-    let path = format!("/api/v1/users/{}", staff.id);
+    let staff = app.create_user(&admin, "staff@acme.example", "user").await;
+    let path = routes::user(staff.id);
 
     let token = app.token("staff@acme.example").await;
     let renamed = app.patch(&path, &admin, &json!({"name": "Samantha"})).await;
     assert_eq!(renamed.status(), 200);
     assert_eq!(renamed.json::<User>().await.unwrap().name, "Samantha");
-    assert_eq!(app.get("/api/v1/me", &token).await.status(), 200);
+    assert_eq!(app.get(routes::ME, &token).await.status(), 200);
 
     let promoted = app
         .patch(&path, &admin, &json!({"role": "super_user"}))
         .await;
     assert_eq!(promoted.status(), 200);
     assert_eq!(promoted.json::<User>().await.unwrap().role, Role::SuperUser);
-    assert_eq!(app.get("/api/v1/me", &token).await.status(), 401);
+    assert_eq!(app.get(routes::ME, &token).await.status(), 401);
     let token = app.token("staff@acme.example").await;
-    assert_eq!(app.get("/api/v1/users", &token).await.status(), 200);
+    assert_eq!(app.get(routes::USERS, &token).await.status(), 200);
 
     let short = app
         .patch(&path, &admin, &json!({"password": "short"}))
         .await;
     assert_eq!(short.status(), 422);
     assert_eq!(error_body(short).await.code, "invalid_password");
-    assert_eq!(app.get("/api/v1/me", &token).await.status(), 200);
+    assert_eq!(app.get(routes::ME, &token).await.status(), 200);
 
     let changed = app
         .patch(&path, &admin, &json!({"password": NEW_PASSWORD}))
         .await;
     assert_eq!(changed.status(), 200);
-    assert_eq!(app.get("/api/v1/me", &token).await.status(), 401);
+    assert_eq!(app.get(routes::ME, &token).await.status(), 401);
     assert_eq!(
         app.login("staff@acme.example", PASSWORD).await.status(),
         401
@@ -174,18 +167,18 @@ async fn changing_a_users_role_or_password_ends_their_sessions_but_renaming_does
         200
     );
     // The Super User who made the changes is still logged in.
-    assert_eq!(app.get("/api/v1/me", &admin).await.status(), 200);
+    assert_eq!(app.get(routes::ME, &admin).await.status(), 200);
 }
 
 async fn deleting_a_user_ends_their_sessions_and_nobody_deletes_themselves(engine: Engine) {
     let app = spawn_app(engine).await;
     let (_, admin) = acme(&app).await;
-    let staff = create_user(&app, &admin, "staff@acme.example", "user").await;
+    let staff = app.create_user(&admin, "staff@acme.example", "user").await;
     let token = app.token("staff@acme.example").await;
 
-    let path = format!("/api/v1/users/{}", staff.id);
+    let path = routes::user(staff.id);
     assert_eq!(app.delete(&path, &admin).await.status(), 204);
-    assert_eq!(app.get("/api/v1/me", &token).await.status(), 401);
+    assert_eq!(app.get(routes::ME, &token).await.status(), 401);
     assert_eq!(
         app.login("staff@acme.example", PASSWORD).await.status(),
         401
@@ -193,26 +186,25 @@ async fn deleting_a_user_ends_their_sessions_and_nobody_deletes_themselves(engin
     assert_eq!(app.get(&path, &admin).await.status(), 404);
     assert_eq!(app.delete(&path, &admin).await.status(), 404);
 
-    let me: User = app.get("/api/v1/me", &admin).await.json().await.unwrap();
-    let myself = app
-        .delete(&format!("/api/v1/users/{}", me.id), &admin)
-        .await;
+    let me: User = app.get(routes::ME, &admin).await.json().await.unwrap();
+    let myself = app.delete(&routes::user(me.id), &admin).await;
     assert_eq!(myself.status(), 409);
     assert_eq!(error_body(myself).await.code, "cannot_delete_self");
 
     // Another Super User may delete this one.
-    create_user(&app, &admin, "boss@acme.example", "super_user").await;
+    app.create_user(&admin, "boss@acme.example", "super_user")
+        .await;
     let boss = app.token("boss@acme.example").await;
-    let deleted = app.delete(&format!("/api/v1/users/{}", me.id), &boss).await;
+    let deleted = app.delete(&routes::user(me.id), &boss).await;
     assert_eq!(deleted.status(), 204);
-    assert_eq!(app.get("/api/v1/me", &admin).await.status(), 401);
+    assert_eq!(app.get(routes::ME, &admin).await.status(), 401);
 }
 
 async fn the_last_super_user_cannot_be_demoted(engine: Engine) {
     let app = spawn_app(engine).await;
     let (_, admin) = acme(&app).await;
-    let me: User = app.get("/api/v1/me", &admin).await.json().await.unwrap();
-    let my_path = format!("/api/v1/users/{}", me.id);
+    let me: User = app.get(routes::ME, &admin).await.json().await.unwrap();
+    let my_path = routes::user(me.id);
 
     let demote = app.patch(&my_path, &admin, &json!({"role": "user"})).await;
     assert_eq!(demote.status(), 409);
@@ -227,15 +219,17 @@ async fn the_last_super_user_cannot_be_demoted(engine: Engine) {
     assert_eq!(same.status(), 200);
 
     // With a second Super User, one may step down; then the other is the last one.
-    let boss = create_user(&app, &admin, "boss@acme.example", "super_user").await;
+    let boss = app
+        .create_user(&admin, "boss@acme.example", "super_user")
+        .await;
     let stepped_down = app.patch(&my_path, &admin, &json!({"role": "user"})).await;
     assert_eq!(stepped_down.status(), 200);
     assert_eq!(stepped_down.json::<User>().await.unwrap().role, Role::User);
     // The change applies to the caller's own session at once.
-    assert_eq!(app.get("/api/v1/users", &admin).await.status(), 403);
+    assert_eq!(app.get(routes::USERS, &admin).await.status(), 403);
 
     let boss_token = app.token("boss@acme.example").await;
-    let boss_path = format!("/api/v1/users/{}", boss.id);
+    let boss_path = routes::user(boss.id);
     let last = app
         .patch(&boss_path, &boss_token, &json!({"role": "user"}))
         .await;
@@ -252,20 +246,20 @@ async fn a_user_gets_403_on_every_user_route(engine: Engine) {
         .add_user(account_id, "staff@acme.example", Role::User)
         .await;
     let token = app.token("staff@acme.example").await;
-    let me: User = app.get("/api/v1/me", &admin).await.json().await.unwrap();
+    let me: User = app.get(routes::ME, &admin).await.json().await.unwrap();
 
-    let path = format!("/api/v1/users/{}", me.id);
-    let own = format!("/api/v1/users/{staff_id}");
+    let path = routes::user(me.id);
+    let own = routes::user(staff_id);
     let new_user = json!({"email": "x@acme.example", "password": PASSWORD, "role": "super_user"});
     let responses = [
-        app.get("/api/v1/users", &token).await,
-        app.post("/api/v1/users", &token, &new_user).await,
+        app.get(routes::USERS, &token).await,
+        app.post(routes::USERS, &token, &new_user).await,
         app.get(&path, &token).await,
         app.patch(&path, &token, &json!({"role": "user"})).await,
         app.patch(&own, &token, &json!({"role": "super_user"}))
             .await,
         app.delete(&path, &token).await,
-        app.get("/api/v1/audit", &token).await,
+        app.get(routes::AUDIT, &token).await,
     ];
     for (i, response) in responses.into_iter().enumerate() {
         assert_eq!(response.status(), 403, "call {i}");
@@ -281,10 +275,10 @@ async fn accounts_cannot_see_or_touch_each_others_users(engine: Engine) {
     let (_, admin) = acme(&app).await;
     let (_, other_admin_id) = app.create_account("Other", "admin@other.example").await;
     let other = app.token("admin@other.example").await;
-    let theirs = create_user(&app, &other, "staff@other.example", "user").await;
+    let theirs = app.create_user(&other, "staff@other.example", "user").await;
 
     for id in [theirs.id, other_admin_id] {
-        let path = format!("/api/v1/users/{id}");
+        let path = routes::user(id);
         let read = app.get(&path, &admin).await;
         assert_eq!(read.status(), 404);
         assert_eq!(error_body(read).await.code, "user_not_found");
@@ -298,13 +292,13 @@ async fn accounts_cannot_see_or_touch_each_others_users(engine: Engine) {
         assert_eq!(patch.status(), 404);
         assert_eq!(app.delete(&path, &admin).await.status(), 404);
     }
-    assert_eq!(app.get("/api/v1/me", &other).await.status(), 200);
+    assert_eq!(app.get(routes::ME, &other).await.status(), 200);
     assert_eq!(
         app.login("staff@other.example", PASSWORD).await.status(),
         200
     );
 
-    let listed: Vec<User> = app.get("/api/v1/users", &admin).await.json().await.unwrap();
+    let listed: Vec<User> = app.get(routes::USERS, &admin).await.json().await.unwrap();
     let emails: Vec<String> = listed.into_iter().map(|u| u.email).collect();
     assert_eq!(emails, ["admin@acme.example"]);
 }
@@ -322,7 +316,7 @@ async fn users_edit_their_own_name_address_and_phone_numbers(engine: Engine) {
         "phone1": "+1 (555) 010-0000",
         "phone2": "030.1234.5678",
     });
-    let updated = app.patch("/api/v1/me", &token, &body).await;
+    let updated = app.patch(routes::ME, &token, &body).await;
     assert_eq!(updated.status(), 200);
     let updated: User = updated.json().await.unwrap();
     assert_eq!(updated.name, "Sam Staff");
@@ -330,11 +324,11 @@ async fn users_edit_their_own_name_address_and_phone_numbers(engine: Engine) {
     assert_eq!(updated.phone1, "+1 (555) 010-0000");
     assert_eq!(updated.phone2, "030.1234.5678");
     assert_eq!(updated.email, "staff@acme.example");
-    let me: User = app.get("/api/v1/me", &token).await.json().await.unwrap();
+    let me: User = app.get(routes::ME, &token).await.json().await.unwrap();
     assert_eq!(me, updated);
 
     let cleared: User = app
-        .patch("/api/v1/me", &token, &json!({"phone2": ""}))
+        .patch(routes::ME, &token, &json!({"phone2": ""}))
         .await
         .json()
         .await
@@ -363,13 +357,13 @@ async fn users_edit_their_own_name_address_and_phone_numbers(engine: Engine) {
             "Phone 2",
         ),
     ] {
-        let response = app.patch("/api/v1/me", &token, &body).await;
+        let response = app.patch(routes::ME, &token, &body).await;
         assert_eq!(response.status(), 422, "{body}");
         let error = error_body(response).await;
         assert_eq!(error.code, code);
         assert!(error.message.starts_with(field), "{}", error.message);
     }
-    let me: User = app.get("/api/v1/me", &token).await.json().await.unwrap();
+    let me: User = app.get(routes::ME, &token).await.json().await.unwrap();
     assert_eq!(me, cleared, "refused changes stored nothing");
 }
 
@@ -386,7 +380,7 @@ async fn changing_ones_password_checks_the_current_one_and_ends_only_the_other_s
 
     let wrong = app
         .put(
-            "/api/v1/me/password",
+            routes::MY_PASSWORD,
             &here,
             &json!({"current_password": "not it at all", "new_password": NEW_PASSWORD}),
         )
@@ -395,27 +389,27 @@ async fn changing_ones_password_checks_the_current_one_and_ends_only_the_other_s
     assert_eq!(error_body(wrong).await.code, "wrong_current_password");
     let short = app
         .put(
-            "/api/v1/me/password",
+            routes::MY_PASSWORD,
             &here,
             &json!({"current_password": PASSWORD, "new_password": "short"}),
         )
         .await;
     assert_eq!(short.status(), 422);
     assert_eq!(error_body(short).await.code, "invalid_password");
-    assert_eq!(app.get("/api/v1/me", &elsewhere).await.status(), 200);
+    assert_eq!(app.get(routes::ME, &elsewhere).await.status(), 200);
 
     let changed = app
         .put(
-            "/api/v1/me/password",
+            routes::MY_PASSWORD,
             &here,
             &json!({"current_password": PASSWORD, "new_password": NEW_PASSWORD}),
         )
         .await;
     assert_eq!(changed.status(), 204);
-    assert_eq!(app.get("/api/v1/me", &here).await.status(), 200);
-    assert_eq!(app.get("/api/v1/me", &elsewhere).await.status(), 401);
+    assert_eq!(app.get(routes::ME, &here).await.status(), 200);
+    assert_eq!(app.get(routes::ME, &elsewhere).await.status(), 401);
     assert_eq!(
-        app.get("/api/v1/me", &admin).await.status(),
+        app.get(routes::ME, &admin).await.status(),
         200,
         "other users unaffected"
     );

@@ -2,7 +2,8 @@
 //! a User), users, preferences, password change, the role-dependent menu, and a lost
 //! session returning to the login page.
 
-use super::acme_in_a_browser;
+use crate::helpers::browser::acme_in_a_browser;
+use crate::helpers::routes;
 use crate::helpers::PASSWORD;
 
 #[tokio::test]
@@ -82,7 +83,7 @@ async fn a_super_user_manages_brandings_and_users_that_a_user_only_sees() {
         .wait_text("#preferences-saved", |t| t.contains("saved"))
         .await;
     let token = app.token("admin@acme.example").await;
-    let me: rcs_shared::User = app.get("/api/v1/me", &token).await.json().await.unwrap();
+    let me: rcs_shared::User = app.get(routes::ME, &token).await.json().await.unwrap();
     assert_eq!(
         (me.name.as_str(), me.phone1.as_str(), me.address.as_str()),
         ("Ada Admin", "+1 555 010 0000", "1 Main St, Springfield")
@@ -157,24 +158,15 @@ async fn a_super_user_edits_and_deletes_servers_and_users() {
         ("Backup PBX", "https://backup.acme.example/cfg/"),
     ] {
         let r = app
-            .post(
-                "/api/v1/servers",
-                &token,
-                &json!({"name": name, "url": url}),
-            )
+            .post(routes::SERVERS, &token, &json!({"name": name, "url": url}))
             .await;
         assert_eq!(r.status(), 201);
     }
-    let servers: Vec<Value> = app
-        .get("/api/v1/servers", &token)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let servers: Vec<Value> = app.get(routes::SERVERS, &token).await.json().await.unwrap();
     let main = servers.iter().find(|s| s["name"] == "Main PBX").unwrap()["id"].clone();
     let added = app
         .post(
-            "/api/v1/phones",
+            routes::PHONES,
             &token,
             &json!({"macs": ["00085D1A2B3C", "00085D1A2B3D"], "server_id": main}),
         )
@@ -182,7 +174,7 @@ async fn a_super_user_edits_and_deletes_servers_and_users() {
     assert!(added.status().is_success());
     let added = app
         .post(
-            "/api/v1/users",
+            routes::USERS,
             &token,
             &json!({"email": "staff@acme.example", "password": "staff password 1", "role": "user"}),
         )
@@ -215,12 +207,7 @@ async fn a_super_user_edits_and_deletes_servers_and_users() {
     browser
         .wait_text("#servers-table", |t| !t.contains("Primary PBX"))
         .await;
-    let phones: rcs_shared::PhonePage = app
-        .get("/api/v1/phones", &token)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let phones: rcs_shared::PhonePage = app.get(routes::PHONES, &token).await.json().await.unwrap();
     assert_eq!(phones.items.len(), 2);
     assert!(phones
         .items
@@ -246,7 +233,7 @@ async fn a_super_user_edits_and_deletes_servers_and_users() {
     let staff = app
         .token_with("staff@acme.example", "a new staff password")
         .await;
-    let me: rcs_shared::User = app.get("/api/v1/me", &staff).await.json().await.unwrap();
+    let me: rcs_shared::User = app.get(routes::ME, &staff).await.json().await.unwrap();
     assert_eq!(me.role, rcs_shared::Role::SuperUser);
     browser
         .click("button[aria-label='Delete staff@acme.example']")

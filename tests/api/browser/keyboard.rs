@@ -2,7 +2,7 @@
 //! typing, each control reached in the page's tab order. Dialogs take the focus to their
 //! first field when they open and give it back to the button that opened them.
 
-use super::acme_in_a_browser;
+use crate::helpers::browser::acme_in_a_browser;
 use crate::helpers::PASSWORD;
 
 const TAB: &str = "\u{E004}";

@@ -4,7 +4,8 @@
 
 use serde_json::json;
 
-use super::acme_in_a_browser;
+use crate::helpers::browser::acme_in_a_browser;
+use crate::helpers::routes;
 use crate::helpers::PASSWORD;
 
 const ROWS: &str = "#phones-table tbody tr";
@@ -153,12 +154,7 @@ async fn a_super_user_registers_phones_by_typing_and_by_csv_and_edits_them() {
         .wait_text("#phones-notice", |t| t == "Changed 4 phone(s).")
         .await;
     let token = app.token("admin@acme.example").await;
-    let page: rcs_shared::PhonePage = app
-        .get("/api/v1/phones", &token)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let page: rcs_shared::PhonePage = app.get(routes::PHONES, &token).await.json().await.unwrap();
     assert_eq!(page.items.len(), 4);
     for phone in &page.items {
         assert_eq!(
@@ -216,7 +212,7 @@ async fn a_super_user_registers_phones_by_typing_and_by_csv_and_edits_them() {
     // Sorting and keyset pages over more phones than one page holds.
     let macs: Vec<String> = (0..26).map(|i| format!("00085DBB{i:04X}")).collect();
     let added = app
-        .post("/api/v1/phones", &token, &json!({ "macs": macs }))
+        .post(routes::PHONES, &token, &json!({ "macs": macs }))
         .await;
     assert_eq!(added.status(), 200);
     browser.click("#nav-phones").await;

@@ -1,5 +1,6 @@
 //! `spawn_app`: the real application on port 0, on a fresh SQLite file or a fresh PostgreSQL
-//! database, with typed helpers for the calls tests make.
+//! database, and the raw verbs (`get`, `post`, ...) the typed client in `client.rs` is built
+//! on.
 
 use std::path::PathBuf;
 
@@ -9,7 +10,9 @@ use rcs::domain::{Email, NewPassword};
 use rcs::startup::Application;
 use rcs_shared::{LoginResponse, Role};
 use serde_json::Value;
-use sqlx::Connection;
+
+use super::client::routes;
+use super::postgres::PgDatabase;
 
 /// Which engine a test story runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -21,101 +24,6 @@ pub enum Engine {
 /// The signing secret tests configure, so they can forge tokens with it.
 pub const JWT_SECRET: &str = "test-secret-0123456789abcdef0123456789abcdef";
 pub const PASSWORD: &str = "correct horse battery";
-
-/// Runs a story as two tests, `sqlite` and `postgres`. The PostgreSQL one needs
-/// `RCS_TEST_POSTGRES_URL` (CI and `scripts/test` set it); without it, it says so and passes.
-#[macro_export]
-macro_rules! on_both_engines {
-    ($($story:ident),* $(,)?) => {$(
-        mod $story {
-            #[tokio::test]
-            async fn sqlite() {
-                super::$story($crate::helpers::Engine::Sqlite).await
-            }
-            #[tokio::test]
-            async fn postgres() {
-                if $crate::helpers::skip_without_postgres() {
-                    return;
-                }
-                super::$story($crate::helpers::Engine::Postgres).await
-            }
-        }
-    )*};
-}
-
-/// True (after saying so) when no PostgreSQL is configured: a PostgreSQL-only story returns.
-pub fn skip_without_postgres() -> bool {
-    let skip = postgres_admin_url().is_none();
-    if skip {
-        eprintln!("RCS_TEST_POSTGRES_URL is not set: PostgreSQL run skipped");
-    }
-    skip
-}
-
-pub fn postgres_admin_url() -> Option<String> {
-    std::env::var("RCS_TEST_POSTGRES_URL")
-        .ok()
-        .filter(|u| !u.is_empty())
-}
-
-/// A fresh, uniquely named PostgreSQL database, dropped when this guard goes.
-pub struct PgDatabase {
-    admin_url: String,
-    name: String,
-    pub url: String,
-}
-
-impl PgDatabase {
-    pub async fn create() -> PgDatabase {
-        let admin_url = postgres_admin_url().expect("RCS_TEST_POSTGRES_URL");
-        let name = format!("rcs_test_{}", random_hex(8));
-        let mut conn = sqlx::PgConnection::connect(&admin_url)
-            .await
-            .expect("connect to PostgreSQL");
-        sqlx::query(&format!("CREATE DATABASE {name}"))
-            .execute(&mut conn)
-            .await
-            .expect("create test database");
-        let url = with_database(&admin_url, &name);
-        PgDatabase {
-            admin_url,
-            name,
-            url,
-        }
-    }
-}
-
-impl Drop for PgDatabase {
-    fn drop(&mut self) {
-        let (admin_url, name) = (self.admin_url.clone(), self.name.clone());
-        // Drop runs outside async: a short-lived runtime on its own thread does the cleanup.
-        let _ = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .unwrap();
-            rt.block_on(async {
-                if let Ok(mut conn) = sqlx::PgConnection::connect(&admin_url).await {
-                    let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-                        .execute(&mut conn)
-                        .await;
-                }
-            });
-        })
-        .join();
-    }
-}
-
-/// `url` with its database name replaced.
-fn with_database(url: &str, db: &str) -> String {
-    let (scheme, rest) = url.split_once("://").expect("URL with scheme");
-    let (rest, query) = match rest.split_once('?') {
-        Some((r, q)) => (r, format!("?{q}")),
-        None => (rest, String::new()),
-    };
-    let host = rest.split('/').next().unwrap_or(rest);
-    format!("{scheme}://{host}/{db}{query}")
-}
 
 pub fn random_hex(bytes: usize) -> String {
     use rand::RngCore;
@@ -239,7 +147,7 @@ impl TestApp {
 
     pub async fn login(&self, email: &str, password: &str) -> reqwest::Response {
         self.client
-            .post(self.url("/api/v1/auth/login"))
+            .post(self.url(routes::LOGIN))
             .json(&serde_json::json!({ "email": email, "password": password }))
             .send()
             .await
@@ -363,11 +271,34 @@ impl TestApp {
     /// Imports the sample catalog (3.3.1.4322 and 4.2.0.181) through the same library
     /// function `rcs firmware import` uses, so phones can be pinned to those releases.
     pub async fn load_sample_firmware(&self) {
-        let store = rcs::storage::BlobStore::new(&self.env.settings.data_dir);
         for dir in sample_firmware_dirs() {
-            rcs::firmware::import(&self.db, &store, &dir)
-                .await
-                .unwrap_or_else(|e| panic!("sample release {} imports: {e}", dir.display()));
+            self.import_firmware(&dir).await;
         }
+    }
+
+    /// Imports the release in `dir` as `rcs firmware import` does; panics if it is refused.
+    pub async fn import_firmware(&self, dir: &std::path::Path) {
+        let store = rcs::storage::BlobStore::new(&self.env.settings.data_dir);
+        rcs::firmware::import(&self.db, &store, dir)
+            .await
+            .unwrap_or_else(|e| panic!("release {} imports: {e}", dir.display()));
+    }
+
+    /// [`TestApp::load_sample_firmware`] unless a catalog is there already (a second account
+    /// in the same story).
+    pub async fn load_sample_firmware_once(&self) {
+        let releases = rcs::db::firmware::releases(&self.db).await.unwrap();
+        if releases.is_empty() {
+            self.load_sample_firmware().await;
+        }
+    }
+
+    /// The actions of `account_id`'s audit entries, oldest first.
+    pub async fn audit_actions(&self, account_id: i64) -> Vec<String> {
+        sqlx::query_scalar("SELECT action FROM audit_events WHERE account_id = $1 ORDER BY id")
+            .bind(account_id)
+            .fetch_all(&self.db.pool)
+            .await
+            .unwrap()
     }
 }

@@ -1,4 +1,5 @@
-//! A small SMTP server on loopback that records what it receives.
+//! Mail for the tests: a small SMTP server on loopback that records what it receives, and the
+//! application configured to send through it (`spawn_app_with_mail`).
 //!
 //! rcs sends through its real lettre transport to this server, so the tests cover the whole
 //! path a mail takes (queue, SMTP conversation, MIME) rather than a stub. It speaks the part of
@@ -8,9 +9,14 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use rcs::config::Settings;
+use serde_json::json;
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::Notify;
+
+use super::app::{spawn_app_with, Engine, TestApp};
+use super::client::routes;
 
 /// One message as received.
 #[derive(Debug, Clone)]
@@ -277,6 +283,42 @@ fn address_in(command: &str) -> String {
 
 /// The reading of received mail itself: a 7bit link whose token starts with `3d` (which a
 /// quoted-printable decoder would read as an escaped `=`) keeps all 64 characters.
+/// The app with its mail going to a fresh test SMTP server.
+pub async fn spawn_app_with_mail(
+    engine: Engine,
+    tweak: impl FnOnce(&mut Settings),
+) -> (TestApp, SmtpServer) {
+    let smtp = SmtpServer::start().await;
+    let url = smtp.url();
+    let app = spawn_app_with(engine, |s| {
+        s.smtp_url = Some(url.into());
+        s.mail_from = "rcs@test.example".into();
+        tweak(s);
+    })
+    .await;
+    (app, smtp)
+}
+
+impl TestApp {
+    pub async fn request_reset(&self, email: &str) -> reqwest::Response {
+        self.client
+            .post(self.url(routes::PASSWORD_RESET))
+            .json(&json!({ "email": email }))
+            .send()
+            .await
+            .expect("request sent")
+    }
+
+    pub async fn confirm_reset(&self, token: &str, new_password: &str) -> reqwest::Response {
+        self.client
+            .post(self.url(routes::PASSWORD_RESET_CONFIRM))
+            .json(&json!({ "token": token, "new_password": new_password }))
+            .send()
+            .await
+            .expect("request sent")
+    }
+}
+
 #[test]
 fn a_seven_bit_link_is_read_whole_whatever_its_token_starts_with() {
     let token = format!("3d{}", "a".repeat(62));

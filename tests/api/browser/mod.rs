@@ -1,0 +1,7 @@
+//! The web UI in a real headless Chromium (the WebDriver client is `helpers::browser`): the
+//! login stories, then the screens' stories (phones, administration, keyboard use).
+
+mod admin;
+mod keyboard;
+mod login;
+mod phones;
