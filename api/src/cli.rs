@@ -11,14 +11,15 @@ use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
 
 use crate::config::{Layer, Settings};
-use crate::db::{accounts, users, Db};
+use crate::db::Db;
 use crate::domain::{Email, NewPassword};
 use crate::firmware::{self, Imported};
 use crate::operations;
+use crate::services::{accounts, users, Actor};
 use crate::startup::Application;
 use crate::storage::BlobStore;
 use crate::telemetry;
-use rcs_shared::Role;
+use rcs_shared::{NewUser, Role};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -378,24 +379,19 @@ async fn connect(settings: &Settings) -> anyhow::Result<Db> {
     Db::connect_and_migrate(&settings.database_url, 2).await
 }
 
-/// A password from stdin (validated) or a generated one (returned for printing).
-fn obtain_password(from_stdin: bool) -> anyhow::Result<(NewPassword, Option<String>)> {
+/// A password from stdin, or a generated one; the second value is set when it was generated
+/// (to print it once). The users service checks it against the policy.
+fn obtain_password(from_stdin: bool) -> anyhow::Result<(String, bool)> {
     if from_stdin {
         let mut text = String::new();
         std::io::stdin()
             .read_to_string(&mut text)
             .context("cannot read the password from stdin")?;
-        let text = text.trim_end_matches(['\r', '\n']);
-        let pw = NewPassword::parse(text).map_err(anyhow::Error::msg)?;
-        Ok((pw, None))
+        Ok((text.trim_end_matches(['\r', '\n']).to_string(), false))
     } else {
-        let (pw, text) = NewPassword::generate();
-        Ok((pw, Some(text)))
+        let (_, text) = NewPassword::generate();
+        Ok((text, true))
     }
-}
-
-async fn hash(password: NewPassword) -> anyhow::Result<crate::domain::PasswordHash> {
-    crate::domain::password::hash(password).await
 }
 
 async fn create_account(
@@ -404,18 +400,17 @@ async fn create_account(
     email: &str,
     password_stdin: bool,
 ) -> anyhow::Result<()> {
-    let name = name.trim();
-    if name.is_empty() || name.chars().count() > 100 {
-        anyhow::bail!("the account name must be 1 to 100 characters");
-    }
     let email = Email::parse(email).map_err(anyhow::Error::msg)?;
     let (password, generated) = obtain_password(password_stdin)?;
+    let hash = users::hash_new_password(&password).await?;
     let db = connect(settings).await?;
-    let hash = hash(password).await?;
     let (account_id, _) = accounts::create_with_super_user(&db, name, &email, &hash).await?;
-    println!("Created account {name:?} (id {account_id}) with Super User {email}.");
-    if let Some(pw) = generated {
-        println!("One-time password: {pw}");
+    println!(
+        "Created account {:?} (id {account_id}) with Super User {email}.",
+        name.trim()
+    );
+    if generated {
+        println!("One-time password: {password}");
         println!("Log in with it and change it under your preferences.");
     }
     Ok(())
@@ -437,6 +432,8 @@ async fn list_accounts(settings: &Settings) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Adds a user as the operator acting in the account: the same service, checks and audit
+/// entry as a Super User adding one in the web UI.
 async fn add_user(
     settings: &Settings,
     account: &str,
@@ -449,28 +446,17 @@ async fn add_user(
     let email = Email::parse(email).map_err(anyhow::Error::msg)?;
     let (password, generated) = obtain_password(password_stdin)?;
     let db = connect(settings).await?;
-    let account_id = accounts::find_id_by_name(&db, account.trim())
-        .await?
-        .with_context(|| format!("no account named {account:?}"))?;
-    let hash = hash(password).await?;
-    users::insert(
-        &db.pool,
-        account_id,
-        email.as_str(),
+    let account_id = accounts::id_by_name(&db, account).await?;
+    let new = NewUser {
+        email: email.to_string(),
+        password,
         role,
-        &hash.0,
-        crate::db::now(),
-    )
-    .await
-    .map_err(|e| match &e {
-        sqlx::Error::Database(d) if d.is_unique_violation() => {
-            anyhow::anyhow!("the username {email} is already in use")
-        }
-        _ => anyhow::Error::new(e),
-    })?;
+        name: String::new(),
+    };
+    users::create(&db, &Actor::operator(account_id), &new).await?;
     println!("Added {} {email} to {account:?}.", role.label());
-    if let Some(pw) = generated {
-        println!("One-time password: {pw}");
+    if generated {
+        println!("One-time password: {}", new.password);
     }
     Ok(())
 }
