@@ -15,7 +15,7 @@ use crate::db::Db;
 use crate::domain::{Email, NewPassword};
 use crate::firmware::{self, Imported};
 use crate::operations;
-use crate::services::{accounts, users, Actor};
+use crate::services::{accounts, device_trust, users, Actor};
 use crate::startup::Application;
 use crate::storage::BlobStore;
 use crate::telemetry;
@@ -535,7 +535,7 @@ async fn device_ca(settings: &Settings, command: DeviceCaCommand) -> anyhow::Res
             let pem = std::fs::read_to_string(&file)
                 .with_context(|| format!("cannot read {}", file.display()))?;
             let (added, existing) =
-                crate::device::ca::register(&db, &pem, &file.display().to_string()).await?;
+                device_trust::add_cas(&db, &pem, &file.display().to_string()).await?;
             for ca in &added {
                 println!("Trusting {} (sha256 {}).", ca.subject, ca.sha256);
             }
@@ -547,7 +547,7 @@ async fn device_ca(settings: &Settings, command: DeviceCaCommand) -> anyhow::Res
         DeviceCaCommand::List => {
             let db = connect(settings).await?;
             println!("{:>4}  {:<20}  {:<16}  SUBJECT", "ID", "EXPIRES", "SHA256");
-            for ca in crate::db::device_cas::list(&db).await? {
+            for ca in device_trust::list_cas(&db).await? {
                 println!(
                     "{:>4}  {:<20}  {:<16}  {}",
                     ca.id,
@@ -559,9 +559,7 @@ async fn device_ca(settings: &Settings, command: DeviceCaCommand) -> anyhow::Res
         }
         DeviceCaCommand::Remove { id } => {
             let db = connect(settings).await?;
-            if !crate::db::device_cas::remove(&db, id).await? {
-                anyhow::bail!("no trusted device CA with id {id}");
-            }
+            device_trust::remove_ca(&db, id).await?;
             println!("Removed device CA {id}; running nodes stop trusting it within seconds.");
         }
     }
@@ -569,23 +567,15 @@ async fn device_ca(settings: &Settings, command: DeviceCaCommand) -> anyhow::Res
 }
 
 async fn device_crl(settings: &Settings, command: DeviceCrlCommand) -> anyhow::Result<()> {
-    use crate::db::device_crls::{self, Stored};
+    use crate::db::device_crls::Stored;
     let db = connect(settings).await?;
     match command {
         DeviceCrlCommand::Add { file } => {
             let bytes =
                 std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
-            let configured = match &settings.device_ca {
-                Some(path) => crate::tls::read_certs(path)?,
-                None => Vec::new(),
-            };
-            let (crl, stored) = crate::device::ca::register_crl(
-                &db,
-                &bytes,
-                &file.display().to_string(),
-                &configured,
-            )
-            .await?;
+            let what = file.display().to_string();
+            let configured = settings.device_ca.as_deref();
+            let (crl, stored) = device_trust::add_crl(&db, &bytes, &what, configured).await?;
             match stored {
                 Stored::Added => println!(
                     "Using the revocation list of {} ({} revoked).",
@@ -611,7 +601,7 @@ async fn device_crl(settings: &Settings, command: DeviceCrlCommand) -> anyhow::R
                 "{:>4}  {:<20}  {:<20}  {:>7}  ISSUER",
                 "ID", "UPDATED", "NEXT UPDATE", "REVOKED"
             );
-            for crl in device_crls::list(&db).await? {
+            for crl in device_trust::list_crls(&db).await? {
                 println!(
                     "{:>4}  {:<20}  {:<20}  {:>7}  {}",
                     crl.id,
@@ -623,9 +613,7 @@ async fn device_crl(settings: &Settings, command: DeviceCrlCommand) -> anyhow::R
             }
         }
         DeviceCrlCommand::Remove { id } => {
-            if !device_crls::remove(&db, id).await? {
-                anyhow::bail!("no revocation list with id {id}");
-            }
+            device_trust::remove_crl(&db, id).await?;
             println!("Removed revocation list {id}; running nodes follow within seconds.");
         }
     }
