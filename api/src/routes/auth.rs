@@ -35,9 +35,15 @@ pub async fn login(
 ) -> Result<web::Json<LoginResponse>> {
     let client = client_address(&req, state.settings.trust_forwarded_for);
     let (email, password) = (&body.email, &body.password);
-    let response =
-        sessions::login(&state.db, &state.tokens, &state.settings, email, password, &client)
-            .await?;
+    let response = sessions::login(
+        &state.db,
+        &state.tokens,
+        &state.settings,
+        email,
+        password,
+        &client,
+    )
+    .await?;
     Ok(web::Json(response))
 }
 

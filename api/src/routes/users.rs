@@ -30,7 +30,9 @@ pub async fn list_users(
     state: web::Data<AppState>,
     user: AuthUser,
 ) -> Result<web::Json<Vec<User>>> {
-    Ok(web::Json(users::list(&state.db, &Actor::from(&user)).await?))
+    Ok(web::Json(
+        users::list(&state.db, &Actor::from(&user)).await?,
+    ))
 }
 
 /// Add a User or Super User to the caller's account.
@@ -68,7 +70,9 @@ pub async fn get_user(
     user: AuthUser,
     id: web::Path<i64>,
 ) -> Result<web::Json<User>> {
-    Ok(web::Json(users::get(&state.db, &Actor::from(&user), *id).await?))
+    Ok(web::Json(
+        users::get(&state.db, &Actor::from(&user), *id).await?,
+    ))
 }
 
 /// Change a user's role, name or password. A new role or password ends the user's sessions.
@@ -93,7 +97,9 @@ pub async fn update_user(
     body: web::Json<UserPatch>,
 ) -> Result<web::Json<User>> {
     let actor = Actor::from(&user);
-    Ok(web::Json(users::update(&state.db, &actor, *id, &body).await?))
+    Ok(web::Json(
+        users::update(&state.db, &actor, *id, &body).await?,
+    ))
 }
 
 /// Delete a user of the caller's account; their sessions end at once.

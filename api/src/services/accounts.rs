@@ -54,7 +54,10 @@ pub async fn create_with_super_user(
     if accounts::id_by_name(&mut *tx, name).await?.is_some() {
         return Err(name_taken(name));
     }
-    if users::id_by_email(&mut *tx, email.as_str()).await?.is_some() {
+    if users::id_by_email(&mut *tx, email.as_str())
+        .await?
+        .is_some()
+    {
         return Err(email_taken(email));
     }
     let account_id = accounts::insert(&mut *tx, name, now)
@@ -83,10 +86,5 @@ pub async fn list(db: &Db) -> Result<Vec<AccountSummary>> {
 pub async fn id_by_name(db: &Db, name: &str) -> Result<i64> {
     accounts::id_by_name(&db.pool, name.trim())
         .await?
-        .ok_or_else(|| {
-            Error::not_found(
-                "account_not_found",
-                format!("no account named {name:?}"),
-            )
-        })
+        .ok_or_else(|| Error::not_found("account_not_found", format!("no account named {name:?}")))
 }
