@@ -34,13 +34,12 @@ pub async fn login(
     body: web::Json<LoginRequest>,
 ) -> Result<web::Json<LoginResponse>> {
     let client = client_address(&req, state.settings.trust_forwarded_for);
-    let (email, password) = (&body.email, &body.password);
     let response = sessions::login(
         &state.db,
         &state.tokens,
         &state.settings,
-        email,
-        password,
+        &body.email,
+        &body.password,
         &client,
     )
     .await?;
