@@ -11,14 +11,15 @@ use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
 
 use crate::config::{Layer, Settings};
-use crate::db::{accounts, users, Db};
+use crate::db::Db;
 use crate::domain::{Email, NewPassword};
 use crate::firmware::{self, Imported};
 use crate::operations;
+use crate::services::{accounts, device_trust, users, Actor};
 use crate::startup::Application;
 use crate::storage::BlobStore;
 use crate::telemetry;
-use rcs_shared::Role;
+use rcs_shared::{NewUser, Role};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -378,24 +379,19 @@ async fn connect(settings: &Settings) -> anyhow::Result<Db> {
     Db::connect_and_migrate(&settings.database_url, 2).await
 }
 
-/// A password from stdin (validated) or a generated one (returned for printing).
-fn obtain_password(from_stdin: bool) -> anyhow::Result<(NewPassword, Option<String>)> {
+/// A password from stdin, or a generated one; the second value is set when it was generated
+/// (to print it once). The users service checks it against the policy.
+fn obtain_password(from_stdin: bool) -> anyhow::Result<(String, bool)> {
     if from_stdin {
         let mut text = String::new();
         std::io::stdin()
             .read_to_string(&mut text)
             .context("cannot read the password from stdin")?;
-        let text = text.trim_end_matches(['\r', '\n']);
-        let pw = NewPassword::parse(text).map_err(anyhow::Error::msg)?;
-        Ok((pw, None))
+        Ok((text.trim_end_matches(['\r', '\n']).to_string(), false))
     } else {
-        let (pw, text) = NewPassword::generate();
-        Ok((pw, Some(text)))
+        let (_, text) = NewPassword::generate();
+        Ok((text, true))
     }
-}
-
-async fn hash(password: NewPassword) -> anyhow::Result<crate::domain::PasswordHash> {
-    crate::domain::password::hash(password).await
 }
 
 async fn create_account(
@@ -404,18 +400,17 @@ async fn create_account(
     email: &str,
     password_stdin: bool,
 ) -> anyhow::Result<()> {
-    let name = name.trim();
-    if name.is_empty() || name.chars().count() > 100 {
-        anyhow::bail!("the account name must be 1 to 100 characters");
-    }
     let email = Email::parse(email).map_err(anyhow::Error::msg)?;
     let (password, generated) = obtain_password(password_stdin)?;
+    let hash = users::hash_new_password(&password).await?;
     let db = connect(settings).await?;
-    let hash = hash(password).await?;
     let (account_id, _) = accounts::create_with_super_user(&db, name, &email, &hash).await?;
-    println!("Created account {name:?} (id {account_id}) with Super User {email}.");
-    if let Some(pw) = generated {
-        println!("One-time password: {pw}");
+    println!(
+        "Created account {:?} (id {account_id}) with Super User {email}.",
+        name.trim()
+    );
+    if generated {
+        println!("One-time password: {password}");
         println!("Log in with it and change it under your preferences.");
     }
     Ok(())
@@ -437,6 +432,8 @@ async fn list_accounts(settings: &Settings) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Adds a user as the operator acting in the account: the same service, checks and audit
+/// entry as a Super User adding one in the web UI.
 async fn add_user(
     settings: &Settings,
     account: &str,
@@ -449,28 +446,17 @@ async fn add_user(
     let email = Email::parse(email).map_err(anyhow::Error::msg)?;
     let (password, generated) = obtain_password(password_stdin)?;
     let db = connect(settings).await?;
-    let account_id = accounts::find_id_by_name(&db, account.trim())
-        .await?
-        .with_context(|| format!("no account named {account:?}"))?;
-    let hash = hash(password).await?;
-    users::insert(
-        &db.pool,
-        account_id,
-        email.as_str(),
+    let account_id = accounts::id_by_name(&db, account).await?;
+    let new = NewUser {
+        email: email.to_string(),
+        password,
         role,
-        &hash.0,
-        crate::db::now(),
-    )
-    .await
-    .map_err(|e| match &e {
-        sqlx::Error::Database(d) if d.is_unique_violation() => {
-            anyhow::anyhow!("the username {email} is already in use")
-        }
-        _ => anyhow::Error::new(e),
-    })?;
+        name: String::new(),
+    };
+    users::create(&db, &Actor::operator(account_id), &new).await?;
     println!("Added {} {email} to {account:?}.", role.label());
-    if let Some(pw) = generated {
-        println!("One-time password: {pw}");
+    if generated {
+        println!("One-time password: {}", new.password);
     }
     Ok(())
 }
@@ -549,7 +535,7 @@ async fn device_ca(settings: &Settings, command: DeviceCaCommand) -> anyhow::Res
             let pem = std::fs::read_to_string(&file)
                 .with_context(|| format!("cannot read {}", file.display()))?;
             let (added, existing) =
-                crate::device::ca::register(&db, &pem, &file.display().to_string()).await?;
+                device_trust::add_cas(&db, &pem, &file.display().to_string()).await?;
             for ca in &added {
                 println!("Trusting {} (sha256 {}).", ca.subject, ca.sha256);
             }
@@ -561,7 +547,7 @@ async fn device_ca(settings: &Settings, command: DeviceCaCommand) -> anyhow::Res
         DeviceCaCommand::List => {
             let db = connect(settings).await?;
             println!("{:>4}  {:<20}  {:<16}  SUBJECT", "ID", "EXPIRES", "SHA256");
-            for ca in crate::db::device_cas::list(&db).await? {
+            for ca in device_trust::list_cas(&db).await? {
                 println!(
                     "{:>4}  {:<20}  {:<16}  {}",
                     ca.id,
@@ -573,9 +559,7 @@ async fn device_ca(settings: &Settings, command: DeviceCaCommand) -> anyhow::Res
         }
         DeviceCaCommand::Remove { id } => {
             let db = connect(settings).await?;
-            if !crate::db::device_cas::remove(&db, id).await? {
-                anyhow::bail!("no trusted device CA with id {id}");
-            }
+            device_trust::remove_ca(&db, id).await?;
             println!("Removed device CA {id}; running nodes stop trusting it within seconds.");
         }
     }
@@ -583,23 +567,15 @@ async fn device_ca(settings: &Settings, command: DeviceCaCommand) -> anyhow::Res
 }
 
 async fn device_crl(settings: &Settings, command: DeviceCrlCommand) -> anyhow::Result<()> {
-    use crate::db::device_crls::{self, Stored};
+    use crate::db::device_crls::Stored;
     let db = connect(settings).await?;
     match command {
         DeviceCrlCommand::Add { file } => {
             let bytes =
                 std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
-            let configured = match &settings.device_ca {
-                Some(path) => crate::tls::read_certs(path)?,
-                None => Vec::new(),
-            };
-            let (crl, stored) = crate::device::ca::register_crl(
-                &db,
-                &bytes,
-                &file.display().to_string(),
-                &configured,
-            )
-            .await?;
+            let what = file.display().to_string();
+            let configured = settings.device_ca.as_deref();
+            let (crl, stored) = device_trust::add_crl(&db, &bytes, &what, configured).await?;
             match stored {
                 Stored::Added => println!(
                     "Using the revocation list of {} ({} revoked).",
@@ -625,7 +601,7 @@ async fn device_crl(settings: &Settings, command: DeviceCrlCommand) -> anyhow::R
                 "{:>4}  {:<20}  {:<20}  {:>7}  ISSUER",
                 "ID", "UPDATED", "NEXT UPDATE", "REVOKED"
             );
-            for crl in device_crls::list(&db).await? {
+            for crl in device_trust::list_crls(&db).await? {
                 println!(
                     "{:>4}  {:<20}  {:<20}  {:>7}  {}",
                     crl.id,
@@ -637,9 +613,7 @@ async fn device_crl(settings: &Settings, command: DeviceCrlCommand) -> anyhow::R
             }
         }
         DeviceCrlCommand::Remove { id } => {
-            if !device_crls::remove(&db, id).await? {
-                anyhow::bail!("no revocation list with id {id}");
-            }
+            device_trust::remove_crl(&db, id).await?;
             println!("Removed revocation list {id}; running nodes follow within seconds.");
         }
     }

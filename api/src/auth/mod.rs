@@ -1,5 +1,5 @@
-//! Authentication: session tokens, the authenticated-user extractor, login, and password
-//! recovery by email.
+//! Authentication: session tokens, the authenticated-user extractor, and password recovery
+//! by email. When a session may start (login, its throttle) is `services::sessions`.
 //!
 //! A session is a short-lived HS256 JWT whose `jti` names a row in the `sessions` table. The
 //! signature and claims are checked first (cheap, rejects forgeries without touching the
@@ -8,7 +8,6 @@
 
 pub mod extractor;
 pub mod jwt;
-pub mod login;
 pub mod password_reset;
 
 pub use extractor::AuthUser;

@@ -15,11 +15,12 @@ use actix_web::web;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 
-use crate::db::{self, password_resets, rate_limits, users};
+use crate::db::{self, password_resets, users};
 use crate::domain::Email;
 use crate::error::{Error, Result};
 use crate::mail::{escape_html, Mail};
-use crate::routes::users::hash_new_password;
+use crate::services::sessions::Limit;
+use crate::services::users::{invalid_reset_link, reset_password};
 use crate::state::AppState;
 
 /// The path of the web page the link opens.
@@ -27,13 +28,6 @@ pub const RESET_PAGE: &str = "/reset-password";
 
 /// Bytes of randomness in a token (256 bits), sent as 64 hex digits.
 const TOKEN_BYTES: usize = 32;
-
-fn link_no_longer_valid() -> Error {
-    Error::bad_request(
-        "invalid_reset_link",
-        "This password reset link is no longer valid. Ask for a new one.",
-    )
-}
 
 /// A fresh token and the hash to store for it.
 pub fn new_token() -> (String, String) {
@@ -67,28 +61,22 @@ pub async fn request(state: web::Data<AppState>, email: &str, client: &str) -> R
 
 async fn throttle(state: &AppState, email: &Email, client: &str) -> Result<()> {
     let s = &state.settings;
-    let window = i64::try_from(s.login_window_secs).unwrap_or(i64::MAX / 4);
     let now = db::now();
     let limits = [
         (
             format!("reset:email:{email}"),
-            s.reset_max_requests_per_email,
+            Limit::new(s.reset_max_requests_per_email, s.login_window_secs),
         ),
         (
             format!("reset:client:{client}"),
-            s.reset_max_requests_per_client,
+            Limit::new(s.reset_max_requests_per_client, s.login_window_secs),
         ),
     ];
-    for (key, max) in &limits {
-        if let Some(retry_after) =
-            rate_limits::blocked_for(&state.db, key, *max, window, now).await?
-        {
-            tracing::warn!(key = %key, "password reset throttled");
-            return Err(Error::TooManyRequests { retry_after });
-        }
+    for (key, limit) in &limits {
+        limit.check(&state.db, key, now, "password reset").await?;
     }
-    for (key, _) in &limits {
-        rate_limits::hit(&state.db, key, window, now).await?;
+    for (key, limit) in &limits {
+        limit.hit(&state.db, key, now).await?;
     }
     Ok(())
 }
@@ -109,27 +97,16 @@ async fn issue(state: &AppState, email: &Email) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Sets a new password with a link's token and ends every session of its user.
-///
-/// The token is checked before the password is hashed, so junk tokens cost one indexed
-/// lookup, not argon2 work; a password that breaks the policy leaves the link usable.
+/// Sets a new password with a link's token and ends every session of its user
+/// ([`reset_password`]), then tells the user by mail.
 #[tracing::instrument(skip_all)]
 pub async fn confirm(state: &AppState, token: &str, new_password: &str) -> Result<()> {
     let token = token.trim();
     if token.len() != 2 * TOKEN_BYTES || !token.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return Err(link_no_longer_valid());
+        return Err(invalid_reset_link());
     }
     let token_hash = hash_token(&token.to_ascii_lowercase());
-    if password_resets::find_user(&state.db, &token_hash, db::now())
-        .await?
-        .is_none()
-    {
-        return Err(link_no_longer_valid());
-    }
-    let hash = hash_new_password(new_password).await?;
-    let user = password_resets::complete(&state.db, &token_hash, &hash, db::now())
-        .await?
-        .ok_or_else(link_no_longer_valid)?;
+    let user = reset_password(&state.db, &token_hash, new_password).await?;
     state.mailer.send(password_changed_mail(&user.email));
     tracing::info!(user_id = user.id, "password reset with an emailed link");
     Ok(())

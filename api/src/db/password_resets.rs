@@ -2,15 +2,12 @@
 //!
 //! Storing only the hash means a leaked database (or backup) holds no usable link. A new
 //! request replaces the user's row, so only the newest link works; using a link deletes the
-//! row in the same transaction that sets the password, so a link works exactly once even when
+//! row in the same transaction that sets the password (`services::users`), so a link works exactly once even when
 //! two requests race with it.
 
 use sqlx::{Any, Executor};
 
-use super::audit::{self, AuditEntry};
-use super::{sessions, users, Db};
-use crate::auth::AuthUser;
-use crate::domain::PasswordHash;
+use super::Db;
 
 /// Stores `token_hash` as the user's only pending link, replacing an older one.
 pub async fn replace(
@@ -68,53 +65,19 @@ pub async fn delete_expired(db: &Db, now: i64) -> sqlx::Result<u64> {
     )
 }
 
-/// Uses the link: in one transaction, deletes it, sets the password, ends every session of
-/// the user and records the change in the audit trail. Returns the user, or `None` when the
-/// link is unknown, expired or was used meanwhile.
-#[tracing::instrument(skip_all)]
-pub async fn complete(
-    db: &Db,
+/// Uses up a current link: deletes it and returns its user, or `None` when the link is
+/// unknown, expired or was used meanwhile. Run in the transaction that sets the password, so
+/// a link works exactly once even when two requests race with it.
+pub async fn take<'e>(
+    exec: impl Executor<'e, Database = Any>,
     token_hash: &str,
-    hash: &PasswordHash,
     now: i64,
-) -> crate::error::Result<Option<users::UserRow>> {
-    let mut tx = db.begin_write().await?;
-    let user_id: Option<i64> = sqlx::query_scalar(
+) -> sqlx::Result<Option<i64>> {
+    sqlx::query_scalar(
         "DELETE FROM password_resets WHERE token_hash = $1 AND expires_at > $2 RETURNING user_id",
     )
     .bind(token_hash)
     .bind(now)
-    .fetch_optional(&mut *tx)
-    .await?;
-    let Some(user_id) = user_id else {
-        return Ok(None);
-    };
-    let account_id: Option<i64> = sqlx::query_scalar(
-        "UPDATE users SET password_hash = $1, updated_at = $2 WHERE id = $3 RETURNING account_id",
-    )
-    .bind(&hash.0)
-    .bind(now)
-    .bind(user_id)
-    .fetch_optional(&mut *tx)
-    .await?;
-    let Some(account_id) = account_id else {
-        return Ok(None);
-    };
-    let Some(user) = users::find_in(&mut *tx, account_id, user_id).await? else {
-        return Ok(None);
-    };
-    let ended = sessions::delete_for_user(&mut *tx, user_id).await?;
-    // The user acts on their own account here; the trail names them as the actor.
-    let actor = AuthUser {
-        user_id,
-        account_id,
-        role: user.role(),
-        email: user.email.clone(),
-        session_id: String::new(),
-    };
-    let detail = format!("reset by emailed link; {ended} sessions ended");
-    let entry = AuditEntry::one("me.password_reset", &user.email, &detail);
-    audit::record(&mut *tx, actor.author(), entry).await?;
-    tx.commit().await?;
-    Ok(Some(user))
+    .fetch_optional(exec)
+    .await
 }

@@ -1,17 +1,13 @@
-//! Users of accounts: lookups, and the changes a Super User or the user themselves makes.
+//! Users of accounts: the statements that read and write the `users` table.
 //!
-//! Changes run in one transaction with their audit entry and with the ending of sessions
-//! they imply. Role changes and deletions first lock the account row, so two Super Users
-//! demoting each other at once cannot leave the account without one.
+//! Who may change what, the audit entries and the sessions a change ends are decided by
+//! `services::users`; every write here takes the caller's executor, so the service runs them
+//! in its one transaction.
 
 use rcs_shared::{Role, User};
 use sqlx::{Any, Executor, FromRow};
 
-use super::audit::{self, AuditEntry};
-use super::{now, password_resets, rfc3339, sessions, Db};
-use crate::auth::AuthUser;
-use crate::domain::{Address, Email, PasswordHash, PersonName, PhoneNumber};
-use crate::error::{Error, Result, ResultExt};
+use super::{rfc3339, Db};
 
 /// A user row joined with its account's name.
 #[derive(Debug, Clone, FromRow)]
@@ -120,20 +116,34 @@ pub async fn insert<'e>(
     .await
 }
 
-pub fn user_not_found() -> Error {
-    Error::not_found("user_not_found", "No such user.")
+/// Sets a user's display name (a new user starts with an empty one).
+pub async fn set_name<'e>(
+    exec: impl Executor<'e, Database = Any>,
+    id: i64,
+    name: &str,
+) -> sqlx::Result<()> {
+    sqlx::query("UPDATE users SET name = $1 WHERE id = $2")
+        .bind(name)
+        .bind(id)
+        .execute(exec)
+        .await?;
+    Ok(())
 }
 
-fn last_super_user() -> Error {
-    Error::conflict(
-        "last_super_user",
-        "This is the account's last Super User. Make someone else a Super User first.",
-    )
+/// The id of the user named `email`, in any account (usernames are unique platform-wide).
+pub async fn id_by_email<'e>(
+    exec: impl Executor<'e, Database = Any>,
+    email: &str,
+) -> sqlx::Result<Option<i64>> {
+    sqlx::query_scalar("SELECT id FROM users WHERE email = $1")
+        .bind(email)
+        .fetch_optional(exec)
+        .await
 }
 
 /// Serialises role changes and deletions within an account (a row lock on PostgreSQL, the
 /// write lock on SQLite), so the "last Super User" check cannot race.
-async fn lock_account<'e>(
+pub async fn lock_account<'e>(
     exec: impl Executor<'e, Database = Any>,
     account_id: i64,
 ) -> sqlx::Result<()> {
@@ -145,7 +155,7 @@ async fn lock_account<'e>(
 }
 
 /// How many Super Users the account has besides `except`.
-async fn other_super_users<'e>(
+pub async fn other_super_users<'e>(
     exec: impl Executor<'e, Database = Any>,
     account_id: i64,
     except: i64,
@@ -159,240 +169,116 @@ async fn other_super_users<'e>(
     .await
 }
 
-/// Adds a user to the actor's account. Usernames are unique platform-wide: a taken one is a
-/// 409 decided by the UNIQUE constraint.
-#[tracing::instrument(skip(db, actor, hash))]
-pub async fn create(
-    db: &Db,
-    actor: &AuthUser,
-    email: &Email,
-    role: Role,
-    name: &PersonName,
-    hash: &PasswordHash,
-) -> Result<UserRow> {
-    let now = now();
-    let mut tx = db.begin_write().await?;
-    let id = insert(
-        &mut *tx,
-        actor.account_id,
-        email.as_str(),
-        role,
-        &hash.0,
-        now,
-    )
-    .await
-    .on_unique_violation(|| {
-        Error::conflict(
-            "username_taken",
-            format!("The username {email} is already in use."),
-        )
-    })?;
-    sqlx::query("UPDATE users SET name = $1 WHERE id = $2")
-        .bind(name.as_str())
-        .bind(id)
-        .execute(&mut *tx)
-        .await?;
-    let entry = AuditEntry::one("user.create", email.as_str(), role.label());
-    audit::record(&mut *tx, actor.author(), entry).await?;
-    let row = find_in(&mut *tx, actor.account_id, id)
-        .await?
-        .ok_or_else(user_not_found)?;
-    tx.commit().await?;
-    Ok(row)
+/// What a Super User sets on a user: every field, the unchanged ones as they were.
+pub struct Fields<'a> {
+    pub role: Role,
+    pub name: &'a str,
+    pub password_hash: &'a str,
 }
 
-/// What a Super User may change about a user. `None` leaves a field as it is.
-#[derive(Debug, Default)]
-pub struct UserChanges {
-    pub role: Option<Role>,
-    pub name: Option<PersonName>,
-    pub password_hash: Option<PasswordHash>,
-}
-
-/// Changes a user of the actor's account. A new role or password ends the user's sessions
-/// (except the actor's own, when they change themselves); demoting the last Super User is a
-/// 409.
-#[tracing::instrument(skip(db, actor, changes))]
-pub async fn update(db: &Db, actor: &AuthUser, id: i64, changes: UserChanges) -> Result<UserRow> {
-    let mut tx = db.begin_write().await?;
-    lock_account(&mut *tx, actor.account_id).await?;
-    let old = find_in(&mut *tx, actor.account_id, id)
-        .await?
-        .ok_or_else(user_not_found)?;
-    let role = changes.role.unwrap_or(old.role());
-    if old.role() == Role::SuperUser
-        && role != Role::SuperUser
-        && other_super_users(&mut *tx, actor.account_id, id).await? == 0
-    {
-        return Err(last_super_user());
-    }
-    let name = changes
-        .name
-        .as_ref()
-        .map_or(old.name.as_str(), PersonName::as_str);
-    let hash = changes
-        .password_hash
-        .as_ref()
-        .map_or(old.password_hash.as_str(), |h| h.0.as_str());
+/// Writes a user's role, name and password hash.
+pub async fn update<'e>(
+    exec: impl Executor<'e, Database = Any>,
+    account_id: i64,
+    id: i64,
+    user: &Fields<'_>,
+    now: i64,
+) -> sqlx::Result<()> {
     sqlx::query(
         "UPDATE users SET role = $1, name = $2, password_hash = $3, updated_at = $4 \
          WHERE account_id = $5 AND id = $6",
     )
-    .bind(role.as_str())
-    .bind(name)
-    .bind(hash)
-    .bind(now())
-    .bind(actor.account_id)
+    .bind(user.role.as_str())
+    .bind(user.name)
+    .bind(user.password_hash)
+    .bind(now)
+    .bind(account_id)
     .bind(id)
-    .execute(&mut *tx)
+    .execute(exec)
     .await?;
-    let mut detail = Vec::new();
-    if role != old.role() {
-        detail.push(format!("role: {} -> {}", old.role().label(), role.label()));
-    }
-    if name != old.name {
-        detail.push(format!("name: {:?} -> {:?}", old.name, name));
-    }
-    if changes.password_hash.is_some() {
-        detail.push("password changed".to_string());
-    }
-    if role != old.role() || changes.password_hash.is_some() {
-        sessions::delete_for_user_except(&mut *tx, id, &actor.session_id).await?;
-    }
-    if changes.password_hash.is_some() {
-        // A pending reset link must not undo the password just set.
-        password_resets::delete_for_user(&mut *tx, id).await?;
-    }
-    let detail = detail.join("; ");
-    let entry = AuditEntry::one("user.update", &old.email, &detail);
-    audit::record(&mut *tx, actor.author(), entry).await?;
-    let row = find_in(&mut *tx, actor.account_id, id)
-        .await?
-        .ok_or_else(user_not_found)?;
-    tx.commit().await?;
-    Ok(row)
-}
-
-/// Deletes a user of the actor's account and ends their sessions. Nobody deletes themselves
-/// (409 `cannot_delete_self`), and the last Super User stays (409 `last_super_user`).
-#[tracing::instrument(skip(db, actor))]
-pub async fn delete(db: &Db, actor: &AuthUser, id: i64) -> Result<()> {
-    let mut tx = db.begin_write().await?;
-    lock_account(&mut *tx, actor.account_id).await?;
-    let user = find_in(&mut *tx, actor.account_id, id)
-        .await?
-        .ok_or_else(user_not_found)?;
-    if user.id == actor.user_id {
-        return Err(Error::conflict(
-            "cannot_delete_self",
-            "You cannot delete yourself. Ask another Super User.",
-        ));
-    }
-    if user.role() == Role::SuperUser
-        && other_super_users(&mut *tx, actor.account_id, id).await? == 0
-    {
-        return Err(last_super_user());
-    }
-    sqlx::query("DELETE FROM sessions WHERE user_id = $1")
-        .bind(id)
-        .execute(&mut *tx)
-        .await?;
-    sqlx::query("DELETE FROM users WHERE account_id = $1 AND id = $2")
-        .bind(actor.account_id)
-        .bind(id)
-        .execute(&mut *tx)
-        .await?;
-    let entry = AuditEntry::one("user.delete", &user.email, user.role().label());
-    audit::record(&mut *tx, actor.author(), entry).await?;
-    tx.commit().await?;
     Ok(())
 }
 
-/// The signed-in user's preferences. `None` leaves a field as it is.
-#[derive(Debug, Default)]
-pub struct ProfileChanges {
-    pub name: Option<PersonName>,
-    pub address: Option<Address>,
-    pub phone1: Option<PhoneNumber>,
-    pub phone2: Option<PhoneNumber>,
+/// A user's preferences: every field, the unchanged ones as they were.
+pub struct Profile<'a> {
+    pub name: &'a str,
+    pub address: &'a str,
+    pub phone1: &'a str,
+    pub phone2: &'a str,
 }
 
-/// Changes the actor's own preferences.
-#[tracing::instrument(skip(db, actor, changes))]
-pub async fn update_profile(db: &Db, actor: &AuthUser, changes: ProfileChanges) -> Result<UserRow> {
-    let mut tx = db.begin_write().await?;
-    let old = find_in(&mut *tx, actor.account_id, actor.user_id)
-        .await?
-        .ok_or_else(Error::invalid_token)?;
-    let name = changes
-        .name
-        .as_ref()
-        .map_or(old.name.as_str(), PersonName::as_str);
-    let address = changes
-        .address
-        .as_ref()
-        .map_or(old.address.as_str(), Address::as_str);
-    let phone1 = changes
-        .phone1
-        .as_ref()
-        .map_or(old.phone1.as_str(), PhoneNumber::as_str);
-    let phone2 = changes
-        .phone2
-        .as_ref()
-        .map_or(old.phone2.as_str(), PhoneNumber::as_str);
+/// Writes a user's preferences.
+pub async fn update_profile<'e>(
+    exec: impl Executor<'e, Database = Any>,
+    account_id: i64,
+    id: i64,
+    profile: &Profile<'_>,
+    now: i64,
+) -> sqlx::Result<()> {
     sqlx::query(
         "UPDATE users SET name = $1, address = $2, phone1 = $3, phone2 = $4, updated_at = $5 \
          WHERE account_id = $6 AND id = $7",
     )
-    .bind(name)
-    .bind(address)
-    .bind(phone1)
-    .bind(phone2)
-    .bind(now())
-    .bind(actor.account_id)
-    .bind(actor.user_id)
-    .execute(&mut *tx)
+    .bind(profile.name)
+    .bind(profile.address)
+    .bind(profile.phone1)
+    .bind(profile.phone2)
+    .bind(now)
+    .bind(account_id)
+    .bind(id)
+    .execute(exec)
     .await?;
-    let changed: Vec<&str> = [
-        ("name", old.name.as_str(), name),
-        ("address", old.address.as_str(), address),
-        ("phone1", old.phone1.as_str(), phone1),
-        ("phone2", old.phone2.as_str(), phone2),
-    ]
-    .into_iter()
-    .filter(|(_, before, after)| before != after)
-    .map(|(field, _, _)| field)
-    .collect();
-    let detail = changed.join(", ");
-    let entry = AuditEntry::one("me.update", &old.email, &detail);
-    audit::record(&mut *tx, actor.author(), entry).await?;
-    let row = find_in(&mut *tx, actor.account_id, actor.user_id)
-        .await?
-        .ok_or_else(Error::invalid_token)?;
-    tx.commit().await?;
-    Ok(row)
+    Ok(())
 }
 
-/// Stores the actor's new password and ends their other sessions; the one that made the
-/// change stays open.
-#[tracing::instrument(skip(db, actor, hash))]
-pub async fn set_own_password(db: &Db, actor: &AuthUser, hash: &PasswordHash) -> Result<()> {
-    let mut tx = db.begin_write().await?;
+/// Stores a new password hash for a user of `account_id`.
+pub async fn set_password<'e>(
+    exec: impl Executor<'e, Database = Any>,
+    account_id: i64,
+    id: i64,
+    password_hash: &str,
+    now: i64,
+) -> sqlx::Result<()> {
     sqlx::query(
         "UPDATE users SET password_hash = $1, updated_at = $2 WHERE account_id = $3 AND id = $4",
     )
-    .bind(&hash.0)
-    .bind(now())
-    .bind(actor.account_id)
-    .bind(actor.user_id)
-    .execute(&mut *tx)
+    .bind(password_hash)
+    .bind(now)
+    .bind(account_id)
+    .bind(id)
+    .execute(exec)
     .await?;
-    let ended =
-        sessions::delete_for_user_except(&mut *tx, actor.user_id, &actor.session_id).await?;
-    password_resets::delete_for_user(&mut *tx, actor.user_id).await?;
-    let detail = format!("{ended} other sessions ended");
-    let entry = AuditEntry::one("me.password", &actor.email, &detail);
-    audit::record(&mut *tx, actor.author(), entry).await?;
-    tx.commit().await?;
+    Ok(())
+}
+
+/// Stores a new password hash for the user `id` whatever their account, and returns that
+/// account; `None` when the user is gone.
+pub async fn set_password_by_id<'e>(
+    exec: impl Executor<'e, Database = Any>,
+    id: i64,
+    password_hash: &str,
+    now: i64,
+) -> sqlx::Result<Option<i64>> {
+    sqlx::query_scalar(
+        "UPDATE users SET password_hash = $1, updated_at = $2 WHERE id = $3 RETURNING account_id",
+    )
+    .bind(password_hash)
+    .bind(now)
+    .bind(id)
+    .fetch_optional(exec)
+    .await
+}
+
+/// Deletes a user of `account_id` (their sessions are the caller's to end first).
+pub async fn delete<'e>(
+    exec: impl Executor<'e, Database = Any>,
+    account_id: i64,
+    id: i64,
+) -> sqlx::Result<()> {
+    sqlx::query("DELETE FROM users WHERE account_id = $1 AND id = $2")
+        .bind(account_id)
+        .bind(id)
+        .execute(exec)
+        .await?;
     Ok(())
 }

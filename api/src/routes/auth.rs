@@ -7,9 +7,9 @@ use rcs_shared::{
 };
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use crate::auth::{login as login_service, password_reset, AuthUser};
-use crate::db::sessions;
+use crate::auth::{password_reset, AuthUser};
 use crate::error::Result;
+use crate::services::{sessions, Actor};
 use crate::state::AppState;
 
 pub fn configure(cfg: &mut ServiceConfig) {
@@ -34,7 +34,15 @@ pub async fn login(
     body: web::Json<LoginRequest>,
 ) -> Result<web::Json<LoginResponse>> {
     let client = client_address(&req, state.settings.trust_forwarded_for);
-    let response = login_service::login(&state, &body.email, &body.password, &client).await?;
+    let response = sessions::login(
+        &state.db,
+        &state.tokens,
+        &state.settings,
+        &body.email,
+        &body.password,
+        &client,
+    )
+    .await?;
     Ok(web::Json(response))
 }
 
@@ -45,8 +53,7 @@ pub async fn login(
 ))]
 #[post("/auth/logout")]
 pub async fn logout(state: web::Data<AppState>, user: AuthUser) -> Result<HttpResponse> {
-    sessions::delete(&state.db, &user.session_id).await?;
-    tracing::info!(user_id = user.user_id, "logged out");
+    sessions::logout(&state.db, &Actor::from(&user)).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 

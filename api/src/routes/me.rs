@@ -5,11 +5,8 @@ use rcs_shared::{ApiError, PasswordChange, ProfilePatch, User};
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::auth::AuthUser;
-use crate::db::users::{self, ProfileChanges};
-use crate::db::{self, rate_limits};
-use crate::domain::{Address, PasswordHash, PersonName, PhoneNumber};
-use crate::error::{Error, Result};
-use crate::routes::users::hash_new_password;
+use crate::error::Result;
+use crate::services::{users, Actor};
 use crate::state::AppState;
 
 pub fn configure(cfg: &mut ServiceConfig) {
@@ -25,10 +22,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
 ))]
 #[get("/me")]
 pub async fn get_me(state: web::Data<AppState>, user: AuthUser) -> Result<web::Json<User>> {
-    let row = users::find_in_account(&state.db, user.account_id, user.user_id)
-        .await?
-        .ok_or_else(Error::invalid_token)?;
-    Ok(web::Json(row.to_dto()))
+    Ok(web::Json(users::me(&state.db, &Actor::from(&user)).await?))
 }
 
 /// Change the caller's name, address and phone numbers; absent fields stay as they are.
@@ -45,22 +39,10 @@ pub async fn update_me(
     user: AuthUser,
     body: web::Json<ProfilePatch>,
 ) -> Result<web::Json<User>> {
-    let changes = ProfileChanges {
-        name: body.name.as_deref().map(PersonName::parse).transpose()?,
-        address: body.address.as_deref().map(Address::parse).transpose()?,
-        phone1: body
-            .phone1
-            .as_deref()
-            .map(|p| PhoneNumber::parse(p, "Phone 1"))
-            .transpose()?,
-        phone2: body
-            .phone2
-            .as_deref()
-            .map(|p| PhoneNumber::parse(p, "Phone 2"))
-            .transpose()?,
-    };
-    let row = users::update_profile(&state.db, &user, changes).await?;
-    Ok(web::Json(row.to_dto()))
+    let actor = Actor::from(&user);
+    Ok(web::Json(
+        users::update_profile(&state.db, &actor, &body).await?,
+    ))
 }
 
 /// Change the caller's password. The current password must be given; every other session of
@@ -84,36 +66,13 @@ pub async fn change_password(
     user: AuthUser,
     body: web::Json<PasswordChange>,
 ) -> Result<HttpResponse> {
-    check_current_password(&state, &user, &body.current_password).await?;
-    let hash = hash_new_password(&body.new_password).await?;
-    users::set_own_password(&state.db, &user, &hash).await?;
+    users::change_own_password(
+        &state.db,
+        &state.settings,
+        &Actor::from(&user),
+        &body.current_password,
+        &body.new_password,
+    )
+    .await?;
     Ok(HttpResponse::NoContent().finish())
-}
-
-/// Verifies the caller's current password, counting failures against the same limits as
-/// logins so a stolen session cannot be used to guess the password.
-async fn check_current_password(state: &AppState, user: &AuthUser, candidate: &str) -> Result<()> {
-    let s = &state.settings;
-    let window = i64::try_from(s.login_window_secs).unwrap_or(i64::MAX / 4);
-    let key = format!("password:user:{}", user.user_id);
-    let now = db::now();
-    let max = s.login_max_failures_per_email;
-    if let Some(retry_after) = rate_limits::blocked_for(&state.db, &key, max, window, now).await? {
-        return Err(Error::TooManyRequests { retry_after });
-    }
-    let row = users::find_in_account(&state.db, user.account_id, user.user_id)
-        .await?
-        .ok_or_else(Error::invalid_token)?;
-    let hash = PasswordHash(row.password_hash);
-    let candidate = candidate.to_string();
-    let ok = crate::domain::password::verify(hash, candidate).await?;
-    if !ok {
-        rate_limits::hit(&state.db, &key, window, now).await?;
-        return Err(Error::unprocessable(
-            "wrong_current_password",
-            "The current password is not correct.",
-        ));
-    }
-    rate_limits::clear(&state.db, &key).await?;
-    Ok(())
 }

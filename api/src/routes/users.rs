@@ -7,9 +7,8 @@ use rcs_shared::{ApiError, NewUser, User, UserPatch};
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::auth::AuthUser;
-use crate::db::users::{self, UserChanges};
-use crate::domain::{Email, NewPassword, PasswordHash, PersonName};
-use crate::error::{Error, Result};
+use crate::error::Result;
+use crate::services::{users, Actor};
 use crate::state::AppState;
 
 pub fn configure(cfg: &mut ServiceConfig) {
@@ -18,16 +17,6 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(get_user)
         .service(update_user)
         .service(delete_user);
-}
-
-/// Parses a new password against the policy (422 `invalid_password`) and hashes it on the
-/// blocking pool: argon2 takes tens of milliseconds of CPU an async worker must not spend.
-pub(crate) async fn hash_new_password(input: &str) -> Result<PasswordHash> {
-    let password =
-        NewPassword::parse(input).map_err(|m| Error::unprocessable("invalid_password", m))?;
-    crate::domain::password::hash(password)
-        .await
-        .map_err(Error::Internal)
 }
 
 /// The users of the caller's account, by username.
@@ -41,9 +30,9 @@ pub async fn list_users(
     state: web::Data<AppState>,
     user: AuthUser,
 ) -> Result<web::Json<Vec<User>>> {
-    user.require_super_user()?;
-    let rows = users::list_in_account(&state.db, user.account_id).await?;
-    Ok(web::Json(rows.iter().map(|u| u.to_dto()).collect()))
+    Ok(web::Json(
+        users::list(&state.db, &Actor::from(&user)).await?,
+    ))
 }
 
 /// Add a User or Super User to the caller's account.
@@ -62,12 +51,8 @@ pub async fn create_user(
     user: AuthUser,
     body: web::Json<NewUser>,
 ) -> Result<HttpResponse> {
-    user.require_super_user()?;
-    let email = Email::parse(&body.email).map_err(|m| Error::unprocessable("invalid_email", m))?;
-    let name = PersonName::parse(&body.name)?;
-    let hash = hash_new_password(&body.password).await?;
-    let row = users::create(&state.db, &user, &email, body.role, &name, &hash).await?;
-    Ok(HttpResponse::Created().json(row.to_dto()))
+    let created = users::create(&state.db, &Actor::from(&user), &body).await?;
+    Ok(HttpResponse::Created().json(created))
 }
 
 /// One user of the caller's account.
@@ -85,11 +70,9 @@ pub async fn get_user(
     user: AuthUser,
     id: web::Path<i64>,
 ) -> Result<web::Json<User>> {
-    user.require_super_user()?;
-    let row = users::find_in_account(&state.db, user.account_id, *id)
-        .await?
-        .ok_or_else(users::user_not_found)?;
-    Ok(web::Json(row.to_dto()))
+    Ok(web::Json(
+        users::get(&state.db, &Actor::from(&user), *id).await?,
+    ))
 }
 
 /// Change a user's role, name or password. A new role or password ends the user's sessions.
@@ -113,25 +96,10 @@ pub async fn update_user(
     id: web::Path<i64>,
     body: web::Json<UserPatch>,
 ) -> Result<web::Json<User>> {
-    user.require_super_user()?;
-    if body.email.is_some() {
-        return Err(Error::unprocessable(
-            "username_immutable",
-            "The username (email) cannot be changed. Add a new user instead.",
-        ));
-    }
-    let name = body.name.as_deref().map(PersonName::parse).transpose()?;
-    let password_hash = match &body.password {
-        Some(p) => Some(hash_new_password(p).await?),
-        None => None,
-    };
-    let changes = UserChanges {
-        role: body.role,
-        name,
-        password_hash,
-    };
-    let row = users::update(&state.db, &user, *id, changes).await?;
-    Ok(web::Json(row.to_dto()))
+    let actor = Actor::from(&user);
+    Ok(web::Json(
+        users::update(&state.db, &actor, *id, &body).await?,
+    ))
 }
 
 /// Delete a user of the caller's account; their sessions end at once.
@@ -150,7 +118,6 @@ pub async fn delete_user(
     user: AuthUser,
     id: web::Path<i64>,
 ) -> Result<HttpResponse> {
-    user.require_super_user()?;
-    users::delete(&state.db, &user, *id).await?;
+    users::delete(&state.db, &Actor::from(&user), *id).await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -5,6 +5,11 @@
 //! transaction, and answers with [`crate::error::Error`] for the routes to map to HTTP. The CLI
 //! calls the same functions, so an operator's action and an API action cannot drift apart.
 
+pub mod accounts;
+pub mod device_trust;
+pub mod sessions;
+pub mod users;
+
 use rcs_shared::Role;
 
 use crate::auth::AuthUser;
@@ -21,6 +26,9 @@ pub struct Actor {
     pub role: Role,
     /// How the audit trail names the actor: the username, or `rcs operator (CLI)`.
     pub name: String,
+    /// The session the actor asks from (none for the operator): a change to the actor's own
+    /// password or role ends their other sessions but keeps this one open.
+    pub session_id: Option<String>,
 }
 
 impl Actor {
@@ -31,6 +39,7 @@ impl Actor {
             user_id: None,
             role: Role::SuperUser,
             name: "rcs operator (CLI)".to_string(),
+            session_id: None,
         }
     }
 
@@ -60,6 +69,7 @@ impl From<&AuthUser> for Actor {
             user_id: Some(user.user_id),
             role: user.role,
             name: user.email.clone(),
+            session_id: Some(user.session_id.clone()),
         }
     }
 }
