@@ -5,7 +5,8 @@
 use std::path::PathBuf;
 
 use rcs::config::Settings;
-use rcs::db::{accounts, users, Db};
+use rcs::db::{users, Db};
+use rcs::services::accounts;
 use rcs::domain::{Email, NewPassword};
 use rcs::startup::Application;
 use rcs_shared::{LoginResponse, Role};
