@@ -544,7 +544,7 @@ impl ByteRange {
         let (first, last) = (first.trim(), last.trim());
         let range = if first.is_empty() {
             // The last `n` bytes.
-            let n: u64 = last.parse().map_err(|_| ())?;
+            let n = position(last)?;
             if n == 0 || size == 0 {
                 return Err(());
             }
@@ -553,13 +553,11 @@ impl ByteRange {
                 end: size - 1,
             }
         } else {
-            let start: u64 = first.parse().map_err(|_| ())?;
+            let start = position(first)?;
             let end = if last.is_empty() {
                 size.saturating_sub(1)
             } else {
-                last.parse::<u64>()
-                    .map_err(|_| ())?
-                    .min(size.saturating_sub(1))
+                position(last)?.min(size.saturating_sub(1))
             };
             if start >= size || end < start {
                 return Err(());
@@ -568,6 +566,16 @@ impl ByteRange {
         };
         Ok(Some(range))
     }
+}
+
+/// A byte position of a `Range` header: digits only (RFC 9110 `1*DIGIT`, so no sign, which
+/// Rust's integer parsing would take), and a number past `u64` is as good as infinite: a last
+/// position that large means "to the end", a first one lies past any file.
+fn position(digits: &str) -> Result<u64, ()> {
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(());
+    }
+    Ok(digits.parse().unwrap_or(u64::MAX))
 }
 
 #[cfg(test)]
@@ -591,5 +599,24 @@ mod tests {
         assert_eq!(r("bytes=0-1,5-6"), Ok(None));
         assert_eq!(r("items=0-1"), Ok(None));
         assert_eq!(ByteRange::parse("bytes=0-0", 0), Err(()));
+    }
+
+    /// Found by the second penetration test: an end past `u64` was a 416 instead of "to the
+    /// end", and a signed position was taken as a number.
+    #[test]
+    fn huge_ends_are_clamped_and_signs_are_refused() {
+        let r = |h| ByteRange::parse(h, 100);
+        assert_eq!(
+            r("bytes=0-99999999999999999999"),
+            Ok(Some(ByteRange { start: 0, end: 99 }))
+        );
+        assert_eq!(
+            r("bytes=-99999999999999999999"),
+            Ok(Some(ByteRange { start: 0, end: 99 }))
+        );
+        assert_eq!(r("bytes=99999999999999999999-"), Err(()));
+        assert_eq!(r("bytes=+3-5"), Err(()));
+        assert_eq!(r("bytes=3-+5"), Err(()));
+        assert_eq!(r("bytes=-+5"), Err(()));
     }
 }
