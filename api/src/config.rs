@@ -131,6 +131,9 @@ settings_layer! {
     /// Seconds a client has to complete the TLS handshake and, separately, to send a request's
     /// headers: slow clients are cut off instead of holding a connection.
     request_timeout_secs: u64,
+    /// `Strict-Transport-Security` max-age sent on the HTTPS listener, in seconds; 0 sends
+    /// none. Browsers then refuse plain HTTP and certificate click-through for the host.
+    hsts_max_age_secs: u64,
     /// Days boot events are kept; older ones are deleted. 0 keeps them forever.
     boot_event_retention_days: u64,
     /// `human` or `json`.
@@ -173,6 +176,7 @@ pub struct Settings {
     pub max_tls_handshakes: usize,
     pub max_connections: usize,
     pub request_timeout_secs: u64,
+    pub hsts_max_age_secs: u64,
     pub boot_event_retention_days: u64,
     pub log_format: LogFormat,
     pub log_filter: String,
@@ -233,6 +237,7 @@ impl Settings {
             max_tls_handshakes: layer.max_tls_handshakes.unwrap_or(256).max(1),
             max_connections: layer.max_connections.unwrap_or(25_000).max(1),
             request_timeout_secs: layer.request_timeout_secs.unwrap_or(10).max(1),
+            hsts_max_age_secs: layer.hsts_max_age_secs.unwrap_or(31_536_000),
             boot_event_retention_days: layer.boot_event_retention_days.unwrap_or(90),
             log_format: layer.log_format.unwrap_or(LogFormat::Human),
             log_filter: layer.log_filter.unwrap_or_else(|| "info".into()),

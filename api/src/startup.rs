@@ -15,8 +15,8 @@ use actix_tls::accept::rustls_0_23::{Acceptor, TlsStream};
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{AppConfig, Extensions, ServiceRequest, ServiceResponse};
 use actix_web::dev::{Server, ServerHandle};
-use actix_web::middleware::DefaultHeaders;
 use actix_web::middleware::Next;
+use actix_web::middleware::{Condition, DefaultHeaders};
 use actix_web::rt::net::TcpStream;
 use actix_web::{web, App, HttpServer};
 use anyhow::Context;
@@ -256,6 +256,7 @@ async fn session_tokens(settings: &Settings, db: &Db) -> anyhow::Result<Tokens> 
 /// reference and the web UI, behind the middleware every request passes.
 fn app(
     state: web::Data<AppState>,
+    listener: Listener,
 ) -> App<
     impl ServiceFactory<
         ServiceRequest,
@@ -265,9 +266,18 @@ fn app(
         InitError = (),
     >,
 > {
+    let hsts = match (listener, state.settings.hsts_max_age_secs) {
+        (Listener::Https, age) if age > 0 => Some(format!("max-age={age}")),
+        _ => None,
+    };
     App::new()
         .wrap(actix_web::middleware::from_fn(refuse_encoded_bodies))
         .wrap(actix_web::middleware::from_fn(metrics::track))
+        .wrap(actix_web::middleware::from_fn(api_answers_are_not_stored))
+        .wrap(Condition::new(
+            hsts.is_some(),
+            DefaultHeaders::new().add(("Strict-Transport-Security", hsts.unwrap_or_default())),
+        ))
         .wrap(security_headers())
         .wrap(TracingLogger::default())
         .app_data(web::Data::from(state.metrics.clone()))
@@ -315,7 +325,7 @@ fn serve_app(
             limits
                 .http_service()
                 .finish(map_config(
-                    app(state.clone())
+                    app(state.clone(), Listener::Http)
                         .into_factory()
                         .map_err(|e: actix_web::Error| e.error_response()),
                     |_| AppConfig::default(),
@@ -348,7 +358,7 @@ fn listen_https(
             })
             // Links are built from public_url, never from this configuration's scheme.
             .finish(map_config(
-                app(state.clone())
+                app(state.clone(), Listener::Https)
                     .into_factory()
                     .map_err(|e: actix_web::Error| e.error_response()),
                 |_| AppConfig::default(),
@@ -472,6 +482,33 @@ impl Limits {
                 async move { signal.notified().await }
             })
     }
+}
+
+/// Which listener an [`app`] serves: HSTS belongs on HTTPS only (a plain-HTTP listener sits
+/// behind a TLS-terminating proxy, which sets its own).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Listener {
+    Https,
+    Http,
+}
+
+/// API answers carry tokens and account data: no browser or proxy may keep a copy (a shared
+/// computer's disk cache, a corporate proxy). An answer that set its own `Cache-Control`
+/// keeps it.
+async fn api_answers_are_not_stored(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let api = req.path().starts_with("/api/v1/");
+    let mut response = next.call(req).await?;
+    let headers = response.headers_mut();
+    if api && !headers.contains_key(actix_web::http::header::CACHE_CONTROL) {
+        headers.insert(
+            actix_web::http::header::CACHE_CONTROL,
+            actix_web::http::header::HeaderValue::from_static("no-store"),
+        );
+    }
+    Ok(response)
 }
 
 fn security_headers() -> DefaultHeaders {

@@ -14,6 +14,7 @@ mod contract;
 mod device;
 mod faults;
 mod firmware;
+mod headers;
 mod import;
 mod logging;
 mod matrix;

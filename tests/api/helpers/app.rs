@@ -6,8 +6,8 @@ use std::path::PathBuf;
 
 use rcs::config::Settings;
 use rcs::db::{users, Db};
-use rcs::services::accounts;
 use rcs::domain::{Email, NewPassword};
+use rcs::services::accounts;
 use rcs::startup::Application;
 use rcs_shared::{LoginResponse, Role};
 use serde_json::Value;
