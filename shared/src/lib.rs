@@ -5,6 +5,10 @@
 //! only, so it builds for `wasm32-unknown-unknown`; OpenAPI schemas are derived behind the
 //! `openapi` feature so the web app does not pay for utoipa.
 //!
+//! Besides the bodies, the contract holds the rules both sides must apply identically:
+//! [`mac`] (which MAC spellings are a phone's address), so the browser accepts exactly what
+//! the server accepts.
+//!
 //! Timestamps are RFC 3339 strings: the contract stays free of date libraries and every
 //! client (browser, script, test) reads them the same way.
 
@@ -15,6 +19,7 @@ pub mod device;
 pub mod error;
 pub mod firmware;
 pub mod health;
+pub mod mac;
 pub mod password_reset;
 pub mod phones;
 pub mod servers;

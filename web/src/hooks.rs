@@ -1,4 +1,9 @@
-//! Loading data from the API into component state.
+//! Talking to the API from components: [`use_resource`] loads what a page shows,
+//! [`use_action`] runs what a user does (submit, save, delete, ...).
+//!
+//! Both own the parts every component would otherwise write by hand: the busy or loading
+//! flag, the error to show, `spawn_local`, and ending the session on a 401, so a page only
+//! says what to call and what to do with the answer.
 
 use std::cell::RefCell;
 use std::future::Future;
@@ -8,7 +13,7 @@ use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
 
 use crate::services::api;
-use crate::session::use_session;
+use crate::session::{use_session, Session};
 
 /// Data loaded from the API. The previous data stays while a reload runs, so a table does
 /// not flash empty on every page turn or filter change.
@@ -88,4 +93,121 @@ fn bump(generation: &Rc<RefCell<u64>>) -> u64 {
     let mut g = generation.borrow_mut();
     *g += 1;
     *g
+}
+
+/// An error a user action can end with. `Clone + PartialEq` so it can live in component
+/// state; the API error inside it, if any, may end the session.
+pub trait ActionError: Clone + PartialEq + 'static {
+    /// The API's answer inside this error, checked for a 401.
+    fn as_api(&self) -> Option<&api::Error>;
+}
+
+impl ActionError for api::Error {
+    fn as_api(&self) -> Option<&api::Error> {
+        Some(self)
+    }
+}
+
+/// One user action of a component (Save, Delete, Upload, ...): whether it is running and how
+/// its last run failed. From [`use_action`] or [`use_public_action`]; cheap to clone into
+/// callbacks.
+pub struct Action<E: ActionError = api::Error> {
+    busy: UseStateHandle<bool>,
+    error: UseStateHandle<Option<E>>,
+    /// `None` before login: there is no token to send and a 401 is an answer (wrong
+    /// password), not the end of a session.
+    session: Option<Session>,
+}
+
+impl<E: ActionError> Clone for Action<E> {
+    fn clone(&self) -> Self {
+        Action {
+            busy: self.busy.clone(),
+            error: self.error.clone(),
+            session: self.session.clone(),
+        }
+    }
+}
+
+impl<E: ActionError> Action<E> {
+    /// True from [`Action::run`] until its answer is in: forms disable their button.
+    pub fn busy(&self) -> bool {
+        *self.busy
+    }
+
+    /// How the last run failed; cleared when the next run starts.
+    pub fn error(&self) -> &Option<E> {
+        &self.error
+    }
+
+    /// Forgets the last failure, e.g. when the user picks another file.
+    pub fn clear_error(&self) {
+        self.error.set(None);
+    }
+
+    /// Runs `call(token)` in the background and hands a success to `done`; a failure is kept
+    /// in [`Action::error`], and a 401 ends the session (for actions of a signed-in user).
+    ///
+    /// The token is read when the action starts, so the call carries the session the user
+    /// acted in. `busy` is cleared after `done`: a dialog that `done` closes never shows its
+    /// button enabled again.
+    pub fn run<T, C, Fut, D>(&self, call: C, done: D)
+    where
+        T: 'static,
+        C: FnOnce(String) -> Fut,
+        Fut: Future<Output = Result<T, E>> + 'static,
+        D: FnOnce(T) + 'static,
+    {
+        self.busy.set(true);
+        self.error.set(None);
+        let token = self
+            .session
+            .as_ref()
+            .map(Session::token)
+            .unwrap_or_default();
+        let future = call(token);
+        let (busy, error, session) = (self.busy.clone(), self.error.clone(), self.session.clone());
+        spawn_local(async move {
+            match future.await {
+                Ok(value) => done(value),
+                Err(e) => {
+                    if let (Some(session), Some(api)) = (&session, e.as_api()) {
+                        session.end_if_unauthorized(api);
+                    }
+                    error.set(Some(e));
+                }
+            }
+            busy.set(false);
+        });
+    }
+}
+
+/// A user action of the signed-in user: calls carry the session's token and a 401 returns to
+/// the login page.
+#[hook]
+pub fn use_action<E>() -> Action<E>
+where
+    E: ActionError,
+{
+    let session = use_session();
+    let busy = use_state(|| false);
+    let error = use_state(|| None::<E>);
+    Action {
+        busy,
+        error,
+        session: Some(session),
+    }
+}
+
+/// An action before login (log in, ask for or use a reset link): no token, and a 401 is
+/// shown like any other answer.
+#[hook]
+pub fn use_public_action() -> Action {
+    let busy = use_state(|| false);
+    let error = use_state(|| None::<api::Error>);
+    Action {
+        busy,
+        error,
+        session: None,
+    }
 }

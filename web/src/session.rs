@@ -77,11 +77,16 @@ impl Session {
     /// returns to the login page instead of leaving a page of errors behind.
     pub fn check<T>(&self, result: Result<T, api::Error>) -> Result<T, api::Error> {
         if let Err(e) = &result {
-            if e.is_unauthorized() {
-                self.sign_out(Some(Notice::Expired));
-            }
+            self.end_if_unauthorized(e);
         }
         result
+    }
+
+    /// Ends the session when `error` is a 401 (see [`Session::check`]).
+    pub fn end_if_unauthorized(&self, error: &api::Error) {
+        if error.is_unauthorized() {
+            self.sign_out(Some(Notice::Expired));
+        }
     }
 
     /// Logs in; on success the state becomes [`SessionState::SignedIn`] and the token is stored.

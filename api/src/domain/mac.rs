@@ -4,8 +4,14 @@
 //! accepted; storage and the API use one canonical form (12 upper-case hex digits) so that a
 //! MAC is one primary-key value however it was typed. Addresses a phone cannot have (all
 //! zero, broadcast, multicast) are rejected with the original product's wording.
+//!
+//! The rules themselves are [`rcs_shared::mac`], shared with the web app so the browser
+//! accepts exactly what the server accepts; this newtype makes a checked MAC a type the
+//! server's code can ask for.
 
 use std::fmt;
+
+use rcs_shared::mac;
 
 /// A unicast, non-zero MAC address in canonical form (`00085D1A2B3C`).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -13,37 +19,12 @@ pub struct Mac(String);
 
 impl Mac {
     /// Accepts `00085D1A2B3C`, `00:08:5d:1a:2b:3c`, `00-08-5D-1A-2B-3C` and `0008.5d1a.2b3c`
-    /// (any case, surrounding spaces ignored); one separator style per address.
+    /// (any case, surrounding spaces ignored); one separator style per address. The error is
+    /// the API's `invalid_mac` message.
     pub fn parse(input: &str) -> Result<Mac, String> {
-        let s = input.trim();
-        let hex = Self::digits(s).ok_or_else(|| invalid(input))?;
-        let first = u8::from_str_radix(&hex[..2], 16).map_err(|_| invalid(input))?;
-        if hex == "000000000000" || first & 1 == 1 {
-            // Broadcast (FF...) has the multicast bit set too.
-            return Err(invalid(input));
-        }
-        Ok(Mac(hex))
-    }
-
-    /// The 12 upper-case hex digits of a well-formed spelling, or `None`.
-    fn digits(s: &str) -> Option<String> {
-        let groups: Vec<&str> = match s.len() {
-            12 => vec![s],
-            17 if s.contains(':') => s.split(':').collect(),
-            17 => s.split('-').collect(),
-            14 => s.split('.').collect(),
-            _ => return None,
-        };
-        let width = match groups.len() {
-            1 => 12,
-            3 => 4,
-            6 => 2,
-            _ => return None,
-        };
-        let well_formed = groups
-            .iter()
-            .all(|g| g.len() == width && g.bytes().all(|b| b.is_ascii_hexdigit()));
-        (well_formed && groups.len() * width == 12).then(|| groups.concat().to_ascii_uppercase())
+        mac::canonical(input)
+            .map(Mac)
+            .map_err(|_| mac::invalid_message(input))
     }
 
     pub fn as_str(&self) -> &str {
@@ -58,21 +39,8 @@ impl Mac {
     /// upper-cased. `None` when it holds something no MAC contains (a character that is not a
     /// hex digit, or more than 12 digits), so it matches nothing.
     pub fn fragment(input: &str) -> Option<String> {
-        let s: String = input
-            .chars()
-            .filter(|c| !matches!(c, ':' | '-' | '.' | ' '))
-            .collect::<String>()
-            .to_ascii_uppercase();
-        (s.len() <= 12 && s.bytes().all(|b| b.is_ascii_hexdigit())).then_some(s)
+        mac::fragment(input)
     }
-}
-
-fn invalid(input: &str) -> String {
-    let shown: String = input.trim().chars().take(40).collect();
-    format!(
-        "{shown:?} is not a valid MAC address. Reenter a valid MAC address \
-         (12 hex digits such as 00:08:5D:1A:2B:3C)."
-    )
 }
 
 impl fmt::Display for Mac {

@@ -2,9 +2,9 @@
 //! (which depends on the role: Users do not see Users), and Logout.
 
 use rcs_shared::{Role, User};
-use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
 
+use crate::hooks::{use_action, Action};
 use crate::route::Route;
 use crate::session::use_session;
 
@@ -98,32 +98,24 @@ fn Menu(props: &MenuProps) -> Html {
 #[function_component]
 fn LogoutButton() -> Html {
     let session = use_session();
-    let busy = use_state(|| false);
-    let error = use_state(|| None::<String>);
+    let logout: Action = use_action();
 
     let onclick = {
-        let (busy, error) = (busy.clone(), error.clone());
+        let logout = logout.clone();
         Callback::from(move |_: MouseEvent| {
-            busy.set(true);
-            error.set(None);
-            let (session, busy, error) = (session.clone(), busy.clone(), error.clone());
-            spawn_local(async move {
-                // On success the session switches to the login page and this button goes away.
-                if let Err(e) = session.logout().await {
-                    error.set(Some(e.to_string()));
-                    busy.set(false);
-                }
-            });
+            let session = session.clone();
+            // On success the session switches to the login page and this button goes away.
+            logout.run(move |_| async move { session.logout().await }, |()| {});
         })
     };
 
     html! {
         <>
-            if let Some(message) = &*error {
-                <span id="logout-error" class="inline-error" role="alert">{ message }</span>
+            if let Some(e) = logout.error() {
+                <span id="logout-error" class="inline-error" role="alert">{ e.to_string() }</span>
             }
             <button id="logout-button" class="button button-secondary" type="button"
-                {onclick} disabled={*busy}>
+                {onclick} disabled={logout.busy()}>
                 { "Logout" }
             </button>
         </>

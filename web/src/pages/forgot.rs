@@ -4,10 +4,10 @@
 //! exists, so the page cannot be used to find out which usernames are real.
 
 use rcs_shared::PasswordResetRequest;
-use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
 
 use super::login::value_of;
+use crate::hooks::use_public_action;
 use crate::services::api;
 
 #[derive(Properties, PartialEq)]
@@ -23,28 +23,26 @@ pub struct ForgotPasswordProps {
 #[function_component]
 pub fn ForgotPassword(props: &ForgotPasswordProps) -> Html {
     let email = use_node_ref();
-    let busy = use_state(|| false);
-    // The outcome: Ok(confirmation) or Err(reason).
-    let outcome = use_state(|| None::<Result<String, String>>);
+    let send = use_public_action();
+    // The server's neutral confirmation, once it answered.
+    let sent = use_state(|| None::<String>);
 
     let onsubmit = {
-        let (email, busy, outcome) = (email.clone(), busy.clone(), outcome.clone());
+        let (email, send, sent) = (email.clone(), send.clone(), sent.clone());
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
-            if *busy {
+            if send.busy() {
                 return;
             }
             let body = PasswordResetRequest {
                 email: value_of(&email).trim().to_owned(),
             };
-            busy.set(true);
-            outcome.set(None);
-            let (busy, outcome) = (busy.clone(), outcome.clone());
-            spawn_local(async move {
-                let result = api::request_password_reset(&body).await;
-                outcome.set(Some(result.map(|a| a.message).map_err(|e| e.to_string())));
-                busy.set(false);
-            });
+            sent.set(None);
+            let sent = sent.clone();
+            send.run(
+                |_| async move { api::request_password_reset(&body).await },
+                move |accepted| sent.set(Some(accepted.message)),
+            );
         })
     };
     let on_back = {
@@ -55,14 +53,14 @@ pub fn ForgotPassword(props: &ForgotPasswordProps) -> Html {
         })
     };
 
-    let message = match &*outcome {
-        Some(Ok(text)) => html! {
+    let message = match (&*sent, send.error()) {
+        (Some(text), _) => html! {
             <p id="forgot-message" class="alert alert-success" role="status">{ text }</p>
         },
-        Some(Err(text)) => html! {
-            <p id="forgot-error" class="alert alert-error" role="alert">{ text }</p>
+        (None, Some(e)) => html! {
+            <p id="forgot-error" class="alert alert-error" role="alert">{ e.to_string() }</p>
         },
-        None => html! {},
+        (None, None) => html! {},
     };
 
     html! {
@@ -77,8 +75,8 @@ pub fn ForgotPassword(props: &ForgotPasswordProps) -> Html {
                         required=true value={props.email.clone()} ref={email} />
                 </div>
                 <button id="forgot-submit" class="button button-primary button-block"
-                    type="submit" disabled={*busy}>
-                    { if *busy { "Sending…" } else { "Send Link" } }
+                    type="submit" disabled={send.busy()}>
+                    { if send.busy() { "Sending…" } else { "Send Link" } }
                 </button>
             </form>
             <p class="form-footer">

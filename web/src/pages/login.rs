@@ -5,11 +5,11 @@
 //! fills in without firing input events.
 
 use rcs_shared::LoginRequest;
-use wasm_bindgen_futures::spawn_local;
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
 use super::forgot::ForgotPassword;
+use crate::hooks::use_public_action;
 use crate::session::{use_session, Notice};
 
 #[derive(Properties, PartialEq)]
@@ -25,8 +25,7 @@ pub fn LoginPage(props: &LoginPageProps) -> Html {
     let session = use_session();
     let username = use_node_ref();
     let password = use_node_ref();
-    let busy = use_state(|| false);
-    let error = use_state(|| None::<String>);
+    let login = use_public_action();
     // The notice belongs to the previous session; the first login attempt dismisses it.
     let notice = use_state(|| props.notice.clone());
     // `Some(username typed so far)` while the "Forgot Password?" form is shown.
@@ -45,27 +44,20 @@ pub fn LoginPage(props: &LoginPageProps) -> Html {
 
     let onsubmit = {
         let (username, password) = (username.clone(), password.clone());
-        let (busy, error, notice) = (busy.clone(), error.clone(), notice.clone());
+        let (login, notice) = (login.clone(), notice.clone());
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
-            if *busy {
+            if login.busy() {
                 return;
             }
             let credentials = LoginRequest {
                 email: value_of(&username).trim().to_owned(),
                 password: value_of(&password),
             };
-            busy.set(true);
-            error.set(None);
             notice.set(None);
-            let (session, busy, error) = (session.clone(), busy.clone(), error.clone());
-            spawn_local(async move {
-                // On success the session switches to the home page and this page goes away.
-                if let Err(e) = session.login(credentials).await {
-                    error.set(Some(e.to_string()));
-                    busy.set(false);
-                }
-            });
+            let session = session.clone();
+            // On success the session switches to the home page and this page goes away.
+            login.run(|_| async move { session.login(credentials).await }, |()| {});
         })
     };
 
@@ -81,7 +73,8 @@ pub fn LoginPage(props: &LoginPageProps) -> Html {
         Callback::from(move |()| forgot.set(None))
     };
 
-    let message = match (&*error, &*notice) {
+    let error = login.error().as_ref().map(|e| e.to_string());
+    let message = match (&error, &*notice) {
         (Some(message), _) | (None, Some(Notice::Failed(message))) => html! {
             <p id="login-error" class="alert alert-error" role="alert">{ message }</p>
         },
@@ -137,8 +130,8 @@ pub fn LoginPage(props: &LoginPageProps) -> Html {
                             autocomplete="current-password" required=true ref={password} />
                     </div>
                     <button id="login-button" class="button button-primary button-block"
-                        type="submit" disabled={*busy}>
-                        { if *busy { "Logging in…" } else { "Login" } }
+                        type="submit" disabled={login.busy()}>
+                        { if login.busy() { "Logging in…" } else { "Login" } }
                     </button>
                 </form>
                 <p class="form-footer">

@@ -2,30 +2,26 @@
 //! Other sessions of the user end; this one stays.
 
 use rcs_shared::PasswordChange;
-use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
 
 use crate::components::errors::{except_codes, for_codes, ErrorAlert, ErrorText};
 use crate::components::options::bind_input;
-use crate::services::{api, users};
-use crate::session::use_session;
+use crate::hooks::{use_action, Action};
+use crate::services::users;
 
 /// The change-password form.
 #[function_component]
 pub fn PasswordPage() -> Html {
-    let session = use_session();
     let current = use_state(String::new);
     let new = use_state(String::new);
     let confirm = use_state(String::new);
-    let busy = use_state(|| false);
-    let error = use_state(|| None::<api::Error>);
+    let change: Action = use_action();
     let mismatch = use_state(|| false);
     let done = use_state(|| false);
 
     let onsubmit = {
         let (current, new, confirm) = (current.clone(), new.clone(), confirm.clone());
-        let (busy, error, mismatch, done) =
-            (busy.clone(), error.clone(), mismatch.clone(), done.clone());
+        let (change, mismatch, done) = (change.clone(), mismatch.clone(), done.clone());
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
             done.set(false);
@@ -38,26 +34,20 @@ pub fn PasswordPage() -> Html {
                 current_password: (*current).clone(),
                 new_password: (*new).clone(),
             };
-            busy.set(true);
-            error.set(None);
-            let (session, busy, error, done) =
-                (session.clone(), busy.clone(), error.clone(), done.clone());
-            let (current, new, confirm) = (current.clone(), new.clone(), confirm.clone());
-            spawn_local(async move {
-                let result = users::change_password(&session.token(), &body).await;
-                match session.check(result) {
-                    Ok(()) => {
-                        done.set(true);
-                        current.set(String::new());
-                        new.set(String::new());
-                        confirm.set(String::new());
-                    }
-                    Err(e) => error.set(Some(e)),
-                }
-                busy.set(false);
-            });
+            let (done, current, new, confirm) =
+                (done.clone(), current.clone(), new.clone(), confirm.clone());
+            change.run(
+                |token| async move { users::change_password(&token, &body).await },
+                move |()| {
+                    done.set(true);
+                    current.set(String::new());
+                    new.set(String::new());
+                    confirm.set(String::new());
+                },
+            );
         })
     };
+    let error = change.error();
 
     html! {
         <>
@@ -75,7 +65,7 @@ pub fn PasswordPage() -> Html {
                             autocomplete="current-password" value={(*current).clone()}
                             oninput={bind_input(&current)} />
                         <ErrorText id="current-password-error"
-                            error={for_codes(&error, &["wrong_current_password"])} />
+                            error={for_codes(error, &["wrong_current_password"])} />
                     </div>
                     <div class="field">
                         <label for="new-password">{ "New Password" }</label>
@@ -84,7 +74,7 @@ pub fn PasswordPage() -> Html {
                             oninput={bind_input(&new)} aria-describedby="new-password-hint" />
                         <p id="new-password-hint" class="hint">{ "At least 10 characters." }</p>
                         <ErrorText id="new-password-error"
-                            error={for_codes(&error, &["invalid_password"])} />
+                            error={for_codes(error, &["invalid_password"])} />
                     </div>
                     <div class="field">
                         <label for="confirm-password">{ "Confirm New Password" }</label>
@@ -95,11 +85,11 @@ pub fn PasswordPage() -> Html {
                             error={mismatch.then(|| "The passwords do not match.".to_string())} />
                     </div>
                     <ErrorAlert id="password-error"
-                        error={except_codes(&error, &["wrong_current_password", "invalid_password"])} />
+                        error={except_codes(error, &["wrong_current_password", "invalid_password"])} />
                     <div class="form-actions">
                         <button id="password-save" class="button button-primary" type="submit"
-                            disabled={*busy}>
-                            { if *busy { "Saving…" } else { "Change Password" } }
+                            disabled={change.busy()}>
+                            { if change.busy() { "Saving…" } else { "Change Password" } }
                         </button>
                     </div>
                 </form>

@@ -2,12 +2,12 @@
 //! The username is shown but cannot change, as in the original.
 
 use rcs_shared::{ProfilePatch, User};
-use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
 
 use crate::components::errors::{except_codes, ErrorAlert, ErrorText};
 use crate::components::options::bind_input;
-use crate::services::{api, users};
+use crate::hooks::{use_action, Action};
+use crate::services::users;
 use crate::session::use_session;
 
 #[derive(Properties, PartialEq)]
@@ -25,8 +25,7 @@ pub fn PreferencesPage(props: &PreferencesPageProps) -> Html {
     let address = use_state(|| props.user.address.clone());
     let phone1 = use_state(|| props.user.phone1.clone());
     let phone2 = use_state(|| props.user.phone2.clone());
-    let busy = use_state(|| false);
-    let error = use_state(|| None::<api::Error>);
+    let save: Action = use_action();
     let saved = use_state(|| false);
 
     let onsubmit = {
@@ -36,7 +35,7 @@ pub fn PreferencesPage(props: &PreferencesPageProps) -> Html {
             phone1.clone(),
             phone2.clone(),
         );
-        let (busy, error, saved) = (busy.clone(), error.clone(), saved.clone());
+        let (save, saved) = (save.clone(), saved.clone());
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
             let body = ProfilePatch {
@@ -45,24 +44,18 @@ pub fn PreferencesPage(props: &PreferencesPageProps) -> Html {
                 phone1: Some(phone1.trim().to_string()),
                 phone2: Some(phone2.trim().to_string()),
             };
-            busy.set(true);
-            error.set(None);
             saved.set(false);
-            let (session, busy, error, saved) =
-                (session.clone(), busy.clone(), error.clone(), saved.clone());
-            spawn_local(async move {
-                let result = users::update_profile(&session.token(), &body).await;
-                match session.check(result) {
-                    Ok(user) => {
-                        saved.set(true);
-                        session.set_user(user);
-                    }
-                    Err(e) => error.set(Some(e)),
-                }
-                busy.set(false);
-            });
+            let (session, saved) = (session.clone(), saved.clone());
+            save.run(
+                |token| async move { users::update_profile(&token, &body).await },
+                move |user| {
+                    saved.set(true);
+                    session.set_user(user);
+                },
+            );
         })
     };
+    let error = save.error();
 
     let field_error = |code: &str, label: Option<&str>| -> Option<String> {
         error
@@ -118,11 +111,11 @@ pub fn PreferencesPage(props: &PreferencesPageProps) -> Html {
                             <ErrorText id="pref-phone2-error" error={phone2_error} />
                         </div>
                     </div>
-                    <ErrorAlert id="preferences-error" error={except_codes(&error, FIELD_CODES)} />
+                    <ErrorAlert id="preferences-error" error={except_codes(error, FIELD_CODES)} />
                     <div class="form-actions">
                         <button id="preferences-save" class="button button-primary" type="submit"
-                            disabled={*busy}>
-                            { if *busy { "Saving…" } else { "Save" } }
+                            disabled={save.busy()}>
+                            { if save.busy() { "Saving…" } else { "Save" } }
                         </button>
                     </div>
                 </form>

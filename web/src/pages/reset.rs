@@ -5,10 +5,10 @@
 //! server's "no longer valid" answer for used, expired or replaced links is shown as-is.
 
 use rcs_shared::PasswordResetConfirm;
-use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
 
 use super::login::value_of;
+use crate::hooks::use_public_action;
 use crate::services::api;
 
 /// The path of the page, as in the mailed link.
@@ -42,8 +42,9 @@ pub struct ResetPasswordPageProps {
 pub fn ResetPasswordPage(props: &ResetPasswordPageProps) -> Html {
     let new_password = use_node_ref();
     let confirm_password = use_node_ref();
-    let busy = use_state(|| false);
-    let error = use_state(|| {
+    let confirm = use_public_action();
+    // What the page itself found wrong before asking the server.
+    let problem = use_state(|| {
         props
             .token
             .is_empty()
@@ -52,36 +53,33 @@ pub fn ResetPasswordPage(props: &ResetPasswordPageProps) -> Html {
 
     let onsubmit = {
         let (new_password, confirm_password) = (new_password.clone(), confirm_password.clone());
-        let (busy, error) = (busy.clone(), error.clone());
+        let (confirm, problem) = (confirm.clone(), problem.clone());
         let (token, on_done) = (props.token.clone(), props.on_done.clone());
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
-            if *busy {
+            if confirm.busy() {
                 return;
             }
             let password = value_of(&new_password);
             if password != value_of(&confirm_password) {
-                error.set(Some("The passwords do not match.".into()));
+                problem.set(Some("The passwords do not match.".into()));
                 return;
             }
             let body = PasswordResetConfirm {
                 token: token.clone(),
                 new_password: password,
             };
-            busy.set(true);
-            error.set(None);
-            let (busy, error, on_done) = (busy.clone(), error.clone(), on_done.clone());
-            spawn_local(async move {
-                match api::confirm_password_reset(&body).await {
-                    Ok(()) => on_done.emit(()),
-                    Err(e) => {
-                        error.set(Some(e.to_string()));
-                        busy.set(false);
-                    }
-                }
-            });
+            problem.set(None);
+            let on_done = on_done.clone();
+            confirm.run(
+                |_| async move { api::confirm_password_reset(&body).await },
+                move |()| on_done.emit(()),
+            );
         })
     };
+    let error = (*problem)
+        .clone()
+        .or_else(|| confirm.error().as_ref().map(|e| e.to_string()));
 
     html! {
         <main class="centered">
@@ -90,7 +88,7 @@ pub fn ResetPasswordPage(props: &ResetPasswordPageProps) -> Html {
                     <h1 class="brand-name">{ "rcs" }</h1>
                     <p class="brand-tagline">{ "Choose a new password" }</p>
                 </header>
-                if let Some(message) = &*error {
+                if let Some(message) = error {
                     <p id="reset-error" class="alert alert-error" role="alert">{ message }</p>
                 }
                 <form class="form" {onsubmit}>
@@ -107,8 +105,8 @@ pub fn ResetPasswordPage(props: &ResetPasswordPageProps) -> Html {
                             ref={confirm_password} />
                     </div>
                     <button id="reset-submit" class="button button-primary button-block"
-                        type="submit" disabled={*busy}>
-                        { if *busy { "Saving…" } else { "Set Password" } }
+                        type="submit" disabled={confirm.busy()}>
+                        { if confirm.busy() { "Saving…" } else { "Set Password" } }
                     </button>
                 </form>
                 <p class="form-footer">

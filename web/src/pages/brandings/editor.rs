@@ -5,7 +5,6 @@ use std::rc::Rc;
 
 use rcs_shared::{Branding, BrandingPatch};
 use wasm_bindgen::JsCast;
-use wasm_bindgen_futures::spawn_local;
 use web_sys::{File, HtmlInputElement};
 use yew::prelude::*;
 
@@ -14,10 +13,9 @@ use super::NAME_CODES;
 use crate::components::dialog::Dialog;
 use crate::components::errors::{except_codes, for_codes, ErrorAlert, ErrorText};
 use crate::components::options::bind_input;
-use crate::hooks::use_resource;
+use crate::hooks::{use_action, use_resource, Action};
 use crate::pages::firmware::size;
 use crate::services::{api, brandings};
-use crate::session::use_session;
 
 #[derive(Properties, PartialEq)]
 pub struct BrandingEditorProps {
@@ -70,41 +68,32 @@ struct PartProps {
 /// Name and default flag.
 #[function_component]
 fn NameForm(props: &PartProps) -> Html {
-    let session = use_session();
     let name = use_state(|| props.branding.name.clone());
     let is_default = use_state(|| props.branding.is_default);
-    let error = use_state(|| None::<api::Error>);
+    let save: Action = use_action();
     let saved = use_state(|| false);
     let onsubmit = {
-        let (name, is_default, error, saved) = (
+        let (name, is_default, save, saved) = (
             name.clone(),
             is_default.clone(),
-            error.clone(),
+            save.clone(),
             saved.clone(),
         );
-        let (b, on_saved) = (props.branding.clone(), props.on_saved.clone());
+        let (id, on_saved) = (props.branding.id, props.on_saved.clone());
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
             let patch = BrandingPatch {
                 name: Some(name.trim().to_string()),
                 is_default: Some(*is_default),
             };
-            let (session, error, saved, on_saved) = (
-                session.clone(),
-                error.clone(),
-                saved.clone(),
-                on_saved.clone(),
+            let (saved, on_saved) = (saved.clone(), on_saved.clone());
+            save.run(
+                move |token| async move { brandings::update(&token, id, &patch).await },
+                move |b| {
+                    saved.set(true);
+                    on_saved.emit(b);
+                },
             );
-            spawn_local(async move {
-                match session.check(brandings::update(&session.token(), b.id, &patch).await) {
-                    Ok(b) => {
-                        error.set(None);
-                        saved.set(true);
-                        on_saved.emit(b);
-                    }
-                    Err(e) => error.set(Some(e)),
-                }
-            });
         })
     };
     let toggle = {
@@ -117,13 +106,13 @@ fn NameForm(props: &PartProps) -> Html {
                 <label for="branding-edit-name">{ "Name" }</label>
                 <input id="branding-edit-name" type="text" required=true maxlength="40"
                     value={(*name).clone()} oninput={bind_input(&name)} />
-                <ErrorText id="branding-edit-name-error" error={for_codes(&error, NAME_CODES)} />
+                <ErrorText id="branding-edit-name-error" error={for_codes(save.error(), NAME_CODES)} />
             </div>
             <div class="check">
                 <input id="branding-edit-default" type="checkbox" checked={*is_default} onchange={toggle} />
                 <label for="branding-edit-default">{ "Default branding" }</label>
             </div>
-            <ErrorAlert id="branding-edit-error" error={except_codes(&error, NAME_CODES)} />
+            <ErrorAlert id="branding-edit-error" error={except_codes(save.error(), NAME_CODES)} />
             <div class="form-actions">
                 if *saved { <span class="saved" role="status">{ "Saved." }</span> }
                 <button id="branding-edit-save" type="submit" class="button button-primary">{ "Save" }</button>
@@ -135,22 +124,16 @@ fn NameForm(props: &PartProps) -> Html {
 /// The stored files, with previews and Remove.
 #[function_component]
 fn Files(props: &PartProps) -> Html {
-    let session = use_session();
-    let error = use_state(|| None::<api::Error>);
+    let remove_file: Action = use_action();
     let b = &props.branding;
     let remove = {
-        let (error, on_saved, id) = (error.clone(), props.on_saved.clone(), b.id);
+        let (remove_file, on_saved, id) = (remove_file.clone(), props.on_saved.clone(), b.id);
         Callback::from(move |name: String| {
-            let (session, error, on_saved) = (session.clone(), error.clone(), on_saved.clone());
-            spawn_local(async move {
-                match session.check(brandings::delete_file(&session.token(), id, &name).await) {
-                    Ok(b) => {
-                        error.set(None);
-                        on_saved.emit(b);
-                    }
-                    Err(e) => error.set(Some(e)),
-                }
-            });
+            let on_saved = on_saved.clone();
+            remove_file.run(
+                move |token| async move { brandings::delete_file(&token, id, &name).await },
+                move |b| on_saved.emit(b),
+            );
         })
     };
     html! {
@@ -177,7 +160,7 @@ fn Files(props: &PartProps) -> Html {
                     }) }
                 </ul>
             }
-            <ErrorAlert id="branding-files-error" error={(*error).clone()} />
+            <ErrorAlert id="branding-files-error" error={remove_file.error().clone()} />
         </section>
     }
 }
@@ -185,12 +168,10 @@ fn Files(props: &PartProps) -> Html {
 /// Pick a file, see it, name it, upload it.
 #[function_component]
 fn UploadForm(props: &PartProps) -> Html {
-    let session = use_session();
     let file = use_state(|| None::<File>);
     let preview = use_state(|| None::<Rc<ObjectUrl>>);
     let name = use_state(String::new);
-    let busy = use_state(|| false);
-    let error = use_state(|| None::<api::Error>);
+    let upload: Action = use_action();
     let input = use_node_ref();
 
     let onchange = {
@@ -216,12 +197,11 @@ fn UploadForm(props: &PartProps) -> Html {
         })
     };
     let onsubmit = {
-        let (file, preview, name, busy, error, input) = (
+        let (file, preview, name, upload, input) = (
             file.clone(),
             preview.clone(),
             name.clone(),
-            busy.clone(),
-            error.clone(),
+            upload.clone(),
             input.clone(),
         );
         let (id, on_saved) = (props.branding.id, props.on_saved.clone());
@@ -231,33 +211,25 @@ fn UploadForm(props: &PartProps) -> Html {
                 return;
             };
             let file_name = name.trim().to_string();
-            busy.set(true);
-            error.set(None);
-            let (session, file, preview, busy, error, on_saved, input) = (
-                session.clone(),
+            let (file, preview, on_saved, input) = (
                 file.clone(),
                 preview.clone(),
-                busy.clone(),
-                error.clone(),
                 on_saved.clone(),
                 input.clone(),
             );
-            spawn_local(async move {
-                let result =
-                    brandings::put_file(&session.token(), id, &file_name, &f, &f.type_()).await;
-                match session.check(result) {
-                    Ok(b) => {
-                        file.set(None);
-                        preview.set(None);
-                        if let Some(i) = input.cast::<HtmlInputElement>() {
-                            i.set_value("");
-                        }
-                        on_saved.emit(b);
+            upload.run(
+                move |token| async move {
+                    brandings::put_file(&token, id, &file_name, &f, &f.type_()).await
+                },
+                move |b| {
+                    file.set(None);
+                    preview.set(None);
+                    if let Some(i) = input.cast::<HtmlInputElement>() {
+                        i.set_value("");
                     }
-                    Err(e) => error.set(Some(e)),
-                }
-                busy.set(false);
-            });
+                    on_saved.emit(b);
+                },
+            );
         })
     };
     const NAME: &[&str] = &["invalid_file_name"];
@@ -275,13 +247,13 @@ fn UploadForm(props: &PartProps) -> Html {
                 <label for="branding-file-name">{ "Save as" }</label>
                 <input id="branding-file-name" type="text" maxlength="100" required=true
                     value={(*name).clone()} oninput={bind_input(&name)} />
-                <ErrorText id="branding-file-name-error" error={for_codes(&error, NAME)} />
+                <ErrorText id="branding-file-name-error" error={for_codes(upload.error(), NAME)} />
             </div>
-            <ErrorAlert id="branding-upload-error" error={except_codes(&error, NAME)} />
+            <ErrorAlert id="branding-upload-error" error={except_codes(upload.error(), NAME)} />
             <div class="form-actions">
                 <button id="branding-upload" type="submit" class="button button-primary"
-                    disabled={*busy || file.is_none()}>
-                    { if *busy { "Uploading…" } else { "Upload" } }
+                    disabled={upload.busy() || file.is_none()}>
+                    { if upload.busy() { "Uploading…" } else { "Upload" } }
                 </button>
             </div>
         </form>

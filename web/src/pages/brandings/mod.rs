@@ -5,15 +5,13 @@ mod editor;
 mod preview;
 
 use rcs_shared::{Branding, BrandingPatch, NewBranding};
-use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
 
 use crate::components::dialog::Dialog;
 use crate::components::errors::{except_codes, for_codes, ErrorAlert, ErrorText};
 use crate::components::options::bind_input;
-use crate::hooks::use_resource;
-use crate::services::{api, brandings};
-use crate::session::use_session;
+use crate::hooks::{use_action, use_resource, Action};
+use crate::services::brandings;
 use editor::BrandingEditor;
 
 #[derive(Properties, PartialEq)]
@@ -33,11 +31,10 @@ enum Open {
 /// The branding list and, for Super Users, its dialogs.
 #[function_component]
 pub fn BrandingsPage(props: &BrandingsPageProps) -> Html {
-    let session = use_session();
     let (list, reload) = use_resource((), |token, ()| brandings::list(token));
     let open = use_state(|| Open::None);
     let notice = use_state(|| None::<String>);
-    let action_error = use_state(|| None::<api::Error>);
+    let make_default: Action = use_action();
 
     let close = {
         let (open, reload) = (open.clone(), reload.clone());
@@ -69,28 +66,21 @@ pub fn BrandingsPage(props: &BrandingsPageProps) -> Html {
         })
     };
     let set_default = {
-        let (notice, action_error, reload) = (notice.clone(), action_error.clone(), reload.clone());
+        let (notice, make_default, reload) = (notice.clone(), make_default.clone(), reload.clone());
         Callback::from(move |b: Branding| {
-            let (session, notice, action_error, reload) = (
-                session.clone(),
-                notice.clone(),
-                action_error.clone(),
-                reload.clone(),
+            let (notice, reload) = (notice.clone(), reload.clone());
+            let patch = BrandingPatch {
+                name: None,
+                is_default: Some(true),
+            };
+            let id = b.id;
+            make_default.run(
+                move |token| async move { brandings::update(&token, id, &patch).await },
+                move |b| {
+                    notice.set(Some(format!("{} is now the default branding.", b.name)));
+                    reload.emit(());
+                },
             );
-            spawn_local(async move {
-                let patch = BrandingPatch {
-                    name: None,
-                    is_default: Some(true),
-                };
-                match session.check(brandings::update(&session.token(), b.id, &patch).await) {
-                    Ok(b) => {
-                        action_error.set(None);
-                        notice.set(Some(format!("{} is now the default branding.", b.name)));
-                        reload.emit(());
-                    }
-                    Err(e) => action_error.set(Some(e)),
-                }
-            });
         })
     };
     let rows = list.data.clone().unwrap_or_default();
@@ -114,7 +104,7 @@ pub fn BrandingsPage(props: &BrandingsPageProps) -> Html {
             if let Some(message) = &*notice {
                 <p id="brandings-notice" class="alert alert-success" role="status">{ message }</p>
             }
-            <ErrorAlert id="brandings-error" error={list.error.clone().or((*action_error).clone())} />
+            <ErrorAlert id="brandings-error" error={list.error.clone().or(make_default.error().clone())} />
             if list.data.is_some() && rows.is_empty() {
                 <p class="card muted">{ "No brandings yet." }</p>
             } else if !rows.is_empty() {
@@ -187,18 +177,11 @@ const NAME_CODES: &[&str] = &["invalid_branding_name", "branding_name_taken"];
 /// Create Branding: a name and whether it is the default; files come next, in the editor.
 #[function_component]
 fn CreateBrandingDialog(props: &CreateProps) -> Html {
-    let session = use_session();
     let name = use_state(String::new);
     let is_default = use_state(|| false);
-    let busy = use_state(|| false);
-    let error = use_state(|| None::<api::Error>);
+    let create: Action = use_action();
     let onsubmit = {
-        let (name, is_default, busy, error) = (
-            name.clone(),
-            is_default.clone(),
-            busy.clone(),
-            error.clone(),
-        );
+        let (name, is_default, create) = (name.clone(), is_default.clone(), create.clone());
         let on_created = props.on_created.clone();
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
@@ -206,23 +189,11 @@ fn CreateBrandingDialog(props: &CreateProps) -> Html {
                 name: name.trim().to_string(),
                 is_default: *is_default,
             };
-            busy.set(true);
-            error.set(None);
-            let (session, busy, error, on_created) = (
-                session.clone(),
-                busy.clone(),
-                error.clone(),
-                on_created.clone(),
+            let on_created = on_created.clone();
+            create.run(
+                |token| async move { brandings::create(&token, &body).await },
+                move |b| on_created.emit(b.id),
             );
-            spawn_local(async move {
-                match session.check(brandings::create(&session.token(), &body).await) {
-                    Ok(b) => on_created.emit(b.id),
-                    Err(e) => {
-                        error.set(Some(e));
-                        busy.set(false);
-                    }
-                }
-            });
         })
     };
     let toggle = {
@@ -240,16 +211,16 @@ fn CreateBrandingDialog(props: &CreateProps) -> Html {
                     <label for="branding-name">{ "Name" }</label>
                     <input id="branding-name" type="text" required=true maxlength="40"
                         value={(*name).clone()} oninput={bind_input(&name)} />
-                    <ErrorText id="branding-name-error" error={for_codes(&error, NAME_CODES)} />
+                    <ErrorText id="branding-name-error" error={for_codes(create.error(), NAME_CODES)} />
                 </div>
                 <div class="check">
                     <input id="branding-default" type="checkbox" checked={*is_default} onchange={toggle} />
                     <label for="branding-default">{ "Default branding (for phones without one of their own)" }</label>
                 </div>
-                <ErrorAlert id="branding-create-error" error={except_codes(&error, NAME_CODES)} />
+                <ErrorAlert id="branding-create-error" error={except_codes(create.error(), NAME_CODES)} />
                 <div class="form-actions">
                     <button type="button" class="button button-secondary" onclick={cancel}>{ "Cancel" }</button>
-                    <button id="branding-create-submit" type="submit" class="button button-primary" disabled={*busy}>
+                    <button id="branding-create-submit" type="submit" class="button button-primary" disabled={create.busy()}>
                         { "Create" }
                     </button>
                 </div>
@@ -268,40 +239,22 @@ struct DeleteProps {
 /// Confirms a delete; phones that use the branding fall back to the default (`force`).
 #[function_component]
 fn DeleteBrandingDialog(props: &DeleteProps) -> Html {
-    let session = use_session();
-    let busy = use_state(|| false);
-    let error = use_state(|| None::<api::Error>);
+    let delete: Action = use_action();
     let b = &props.branding;
     let force = b.phone_count > 0
-        || error
+        || delete
+            .error()
             .as_ref()
             .is_some_and(|e| e.code() == "branding_in_use");
     let onclick = {
-        let (busy, error, on_done, b) = (
-            busy.clone(),
-            error.clone(),
-            props.on_done.clone(),
-            b.clone(),
-        );
+        let (delete, on_done, b) = (delete.clone(), props.on_done.clone(), b.clone());
         Callback::from(move |_: MouseEvent| {
-            busy.set(true);
-            error.set(None);
-            let (session, busy, error, on_done, b) = (
-                session.clone(),
-                busy.clone(),
-                error.clone(),
-                on_done.clone(),
-                b.clone(),
+            let (on_done, b) = (on_done.clone(), b.clone());
+            let id = b.id;
+            delete.run(
+                move |token| async move { brandings::delete(&token, id, force).await },
+                move |()| on_done.emit(format!("Branding {} deleted.", b.name)),
             );
-            spawn_local(async move {
-                match session.check(brandings::delete(&session.token(), b.id, force).await) {
-                    Ok(()) => on_done.emit(format!("Branding {} deleted.", b.name)),
-                    Err(e) => {
-                        error.set(Some(e));
-                        busy.set(false);
-                    }
-                }
-            });
         })
     };
     let cancel = {
@@ -316,10 +269,10 @@ fn DeleteBrandingDialog(props: &DeleteProps) -> Html {
                     { format!("{} phone(s) use it; they will receive the default branding instead.", b.phone_count.max(1)) }
                 </p>
             }
-            <ErrorAlert id="branding-delete-error" error={(*error).clone()} />
+            <ErrorAlert id="branding-delete-error" error={delete.error().clone()} />
             <div class="form-actions">
                 <button type="button" class="button button-secondary" onclick={cancel}>{ "Cancel" }</button>
-                <button id="branding-delete-confirm" type="button" class="button button-danger" {onclick} disabled={*busy}>
+                <button id="branding-delete-confirm" type="button" class="button button-danger" {onclick} disabled={delete.busy()}>
                     { "Delete" }
                 </button>
             </div>

@@ -3,7 +3,6 @@
 
 use rcs_shared::AddPhones;
 use wasm_bindgen::JsCast;
-use wasm_bindgen_futures::spawn_local;
 use web_sys::{HtmlOptionElement, HtmlSelectElement};
 use yew::prelude::*;
 
@@ -11,9 +10,9 @@ use super::edit::{PropertySelects, PROPERTY_CODES};
 use crate::components::dialog::Dialog;
 use crate::components::errors::{except_codes, ErrorAlert, ErrorText};
 use crate::components::options::{event_value, parse_id, Choices};
+use crate::hooks::{use_action, Action};
 use crate::mac::{self, pretty, MacCheck};
-use crate::services::{api, phones};
-use crate::session::use_session;
+use crate::services::phones;
 
 #[derive(Properties, PartialEq)]
 pub struct AddPhonesProps {
@@ -26,7 +25,6 @@ pub struct AddPhonesProps {
 /// The Add Phones dialog.
 #[function_component]
 pub fn AddPhonesDialog(props: &AddPhonesProps) -> Html {
-    let session = use_session();
     let entry = use_state(String::new);
     // Shown after Add to List with an entry that is not (yet) a MAC.
     let entry_error = use_state(|| None::<String>);
@@ -42,8 +40,7 @@ pub fn AddPhonesDialog(props: &AddPhonesProps) -> Html {
     });
     let branding = use_state(String::new);
     let firmware = use_state(String::new);
-    let busy = use_state(|| false);
-    let error = use_state(|| None::<api::Error>);
+    let add: Action = use_action();
 
     let check = mac::check(&entry);
     let live_error = match &check {
@@ -63,33 +60,15 @@ pub fn AddPhonesDialog(props: &AddPhonesProps) -> Html {
         let (entry, entry_error, list) = (entry.clone(), entry_error.clone(), list.clone());
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
-            let mut next = (*list).clone();
-            let mut rejected = Vec::new();
-            for part in entry.split(|c: char| c.is_whitespace() || c == ',' || c == ';') {
-                match mac::check(part) {
-                    MacCheck::Empty => {}
-                    MacCheck::Valid(m) => {
-                        if !next.contains(&m) {
-                            next.push(m);
-                        }
+            match mac::add_to_list(&list, &entry) {
+                Err(message) => entry_error.set(Some(message)),
+                Ok(added) => {
+                    list.set(added.list);
+                    entry.set(added.left);
+                    if added.error.is_some() {
+                        entry_error.set(added.error);
                     }
-                    MacCheck::Incomplete | MacCheck::Invalid(_) => rejected.push(part.to_string()),
                 }
-            }
-            if rejected.is_empty() && next.len() == list.len() && entry.trim().is_empty() {
-                entry_error.set(Some(mac::REENTER.to_string()));
-                return;
-            }
-            list.set(next);
-            if rejected.is_empty() {
-                entry.set(String::new());
-            } else {
-                entry_error.set(Some(format!(
-                    "{} Not added: {}",
-                    mac::REENTER,
-                    rejected.join(" ")
-                )));
-                entry.set(rejected.join(" "));
             }
         })
     };
@@ -124,7 +103,7 @@ pub fn AddPhonesDialog(props: &AddPhonesProps) -> Html {
             branding.clone(),
             firmware.clone(),
         );
-        let (busy, error, on_done) = (busy.clone(), error.clone(), props.on_done.clone());
+        let (add, on_done) = (add.clone(), props.on_done.clone());
         Callback::from(move |_: MouseEvent| {
             let body = AddPhones {
                 macs: (*list).clone(),
@@ -132,26 +111,14 @@ pub fn AddPhonesDialog(props: &AddPhonesProps) -> Html {
                 branding_id: parse_id(&branding),
                 firmware: (!firmware.is_empty()).then(|| (*firmware).clone()),
             };
-            busy.set(true);
-            error.set(None);
-            let (session, busy, error, on_done) = (
-                session.clone(),
-                busy.clone(),
-                error.clone(),
-                on_done.clone(),
+            let on_done = on_done.clone();
+            add.run(
+                |token| async move { phones::add(&token, &body).await },
+                move |r| {
+                    let message = format!("Added {} phone(s), updated {}.", r.added, r.updated);
+                    on_done.emit((message, false));
+                },
             );
-            spawn_local(async move {
-                match session.check(phones::add(&session.token(), &body).await) {
-                    Ok(r) => on_done.emit((
-                        format!("Added {} phone(s), updated {}.", r.added, r.updated),
-                        false,
-                    )),
-                    Err(e) => {
-                        error.set(Some(e));
-                        busy.set(false);
-                    }
-                }
-            });
         })
     };
     let cancel = {
@@ -195,13 +162,13 @@ pub fn AddPhonesDialog(props: &AddPhonesProps) -> Html {
             </div>
             <PropertySelects prefix="add" choices={props.choices.clone()} unchanged=false
                 server={server.clone()} branding={branding.clone()} firmware={firmware.clone()}
-                error={(*error).clone()} />
-            <ErrorAlert id="add-phones-error" error={except_codes(&error, PROPERTY_CODES)} />
+                error={add.error().clone()} />
+            <ErrorAlert id="add-phones-error" error={except_codes(add.error(), PROPERTY_CODES)} />
             <div class="form-actions">
                 <button type="button" class="button button-secondary" onclick={cancel}>{ "Cancel" }</button>
                 <button id="add-phones-submit" type="button" class="button button-primary"
-                    disabled={*busy || list.is_empty()} onclick={submit}>
-                    { if *busy { "Adding…" } else { "Add" } }
+                    disabled={add.busy() || list.is_empty()} onclick={submit}>
+                    { if add.busy() { "Adding…" } else { "Add" } }
                 </button>
             </div>
         </Dialog>

@@ -1,14 +1,13 @@
 //! Delete the selected phones, after confirmation (POST /api/v1/phones/delete).
 
 use rcs_shared::MacList;
-use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
 
 use crate::components::dialog::Dialog;
 use crate::components::errors::ErrorAlert;
+use crate::hooks::{use_action, Action};
 use crate::mac::pretty;
-use crate::services::{api, phones};
-use crate::session::use_session;
+use crate::services::phones;
 
 #[derive(Properties, PartialEq)]
 pub struct DeletePhonesProps {
@@ -20,35 +19,16 @@ pub struct DeletePhonesProps {
 /// The confirmation dialog.
 #[function_component]
 pub fn DeletePhonesDialog(props: &DeletePhonesProps) -> Html {
-    let session = use_session();
-    let busy = use_state(|| false);
-    let error = use_state(|| None::<api::Error>);
+    let delete: Action = use_action();
     let onclick = {
-        let (busy, error, on_done, macs) = (
-            busy.clone(),
-            error.clone(),
-            props.on_done.clone(),
-            props.macs.clone(),
-        );
+        let (delete, on_done, macs) = (delete.clone(), props.on_done.clone(), props.macs.clone());
         Callback::from(move |_: MouseEvent| {
-            busy.set(true);
-            error.set(None);
             let body = MacList { macs: macs.clone() };
-            let (session, busy, error, on_done) = (
-                session.clone(),
-                busy.clone(),
-                error.clone(),
-                on_done.clone(),
+            let on_done = on_done.clone();
+            delete.run(
+                |token| async move { phones::delete(&token, &body).await },
+                move |c| on_done.emit((format!("Deleted {} phone(s).", c.count), true)),
             );
-            spawn_local(async move {
-                match session.check(phones::delete(&session.token(), &body).await) {
-                    Ok(c) => on_done.emit((format!("Deleted {} phone(s).", c.count), true)),
-                    Err(e) => {
-                        error.set(Some(e));
-                        busy.set(false);
-                    }
-                }
-            });
         })
     };
     let cancel = {
@@ -64,10 +44,10 @@ pub fn DeletePhonesDialog(props: &DeletePhonesProps) -> Html {
                 { shown.join(", ") }
                 if more > 0 { { format!(" and {more} more") } }
             </p>
-            <ErrorAlert id="delete-phones-error" error={(*error).clone()} />
+            <ErrorAlert id="delete-phones-error" error={delete.error().clone()} />
             <div class="form-actions">
                 <button type="button" class="button button-secondary" onclick={cancel}>{ "Cancel" }</button>
-                <button id="delete-phones-confirm" type="button" class="button button-danger" {onclick} disabled={*busy}>
+                <button id="delete-phones-confirm" type="button" class="button button-danger" {onclick} disabled={delete.busy()}>
                     { "Delete" }
                 </button>
             </div>

@@ -3,7 +3,6 @@
 //! add and upload dialogs share.
 
 use rcs_shared::{BulkEdit, PhoneChanges};
-use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
 
 use crate::components::dialog::Dialog;
@@ -11,8 +10,8 @@ use crate::components::errors::{except_codes, for_codes, ErrorAlert, ErrorText};
 use crate::components::options::{
     bind, branding_options, firmware_options, parse_id, server_options, Choices,
 };
+use crate::hooks::{use_action, Action};
 use crate::services::{api, phones};
-use crate::session::use_session;
 
 /// The value of the "Unchanged" option.
 pub const UNCHANGED: &str = "unchanged";
@@ -103,21 +102,14 @@ pub struct EditPropertiesProps {
 /// The Edit Properties dialog.
 #[function_component]
 pub fn EditPropertiesDialog(props: &EditPropertiesProps) -> Html {
-    let session = use_session();
     let server = use_state(|| UNCHANGED.to_string());
     let branding = use_state(|| UNCHANGED.to_string());
     let firmware = use_state(|| UNCHANGED.to_string());
-    let busy = use_state(|| false);
-    let error = use_state(|| None::<api::Error>);
+    let save: Action = use_action();
 
     let onsubmit = {
         let (server, branding, firmware) = (server.clone(), branding.clone(), firmware.clone());
-        let (busy, error, on_done, macs) = (
-            busy.clone(),
-            error.clone(),
-            props.on_done.clone(),
-            props.macs.clone(),
-        );
+        let (save, on_done, macs) = (save.clone(), props.on_done.clone(), props.macs.clone());
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
             let change_id = |v: &str| (v != UNCHANGED).then(|| parse_id(v));
@@ -130,23 +122,11 @@ pub fn EditPropertiesDialog(props: &EditPropertiesProps) -> Html {
                         .then(|| Some((*firmware).clone()).filter(|f| !f.is_empty())),
                 },
             };
-            busy.set(true);
-            error.set(None);
-            let (session, busy, error, on_done) = (
-                session.clone(),
-                busy.clone(),
-                error.clone(),
-                on_done.clone(),
+            let on_done = on_done.clone();
+            save.run(
+                |token| async move { phones::bulk_edit(&token, &body).await },
+                move |c| on_done.emit((format!("Changed {} phone(s).", c.count), false)),
             );
-            spawn_local(async move {
-                match session.check(phones::bulk_edit(&session.token(), &body).await) {
-                    Ok(c) => on_done.emit((format!("Changed {} phone(s).", c.count), false)),
-                    Err(e) => {
-                        error.set(Some(e));
-                        busy.set(false);
-                    }
-                }
-            });
         })
     };
     let cancel = {
@@ -159,12 +139,12 @@ pub fn EditPropertiesDialog(props: &EditPropertiesProps) -> Html {
                 <p>{ format!("{} phone(s) selected. Properties left \"Unchanged\" keep their value.", props.macs.len()) }</p>
                 <PropertySelects prefix="edit" choices={props.choices.clone()} unchanged=true
                     server={server.clone()} branding={branding.clone()} firmware={firmware.clone()}
-                    error={(*error).clone()} />
-                <ErrorAlert id="edit-phones-error" error={except_codes(&error, PROPERTY_CODES)} />
+                    error={save.error().clone()} />
+                <ErrorAlert id="edit-phones-error" error={except_codes(save.error(), PROPERTY_CODES)} />
                 <div class="form-actions">
                     <button type="button" class="button button-secondary" onclick={cancel}>{ "Cancel" }</button>
-                    <button id="edit-phones-submit" type="submit" class="button button-primary" disabled={*busy}>
-                        { if *busy { "Saving…" } else { "Save" } }
+                    <button id="edit-phones-submit" type="submit" class="button button-primary" disabled={save.busy()}>
+                        { if save.busy() { "Saving…" } else { "Save" } }
                     </button>
                 </div>
             </form>

@@ -4,7 +4,6 @@
 
 use rcs_shared::{ImportQuery, ImportResult, InvalidCsv};
 use wasm_bindgen::JsCast;
-use wasm_bindgen_futures::spawn_local;
 use web_sys::{File, HtmlInputElement};
 use yew::prelude::*;
 
@@ -12,8 +11,9 @@ use super::edit::{PropertySelects, PROPERTY_CODES};
 use crate::components::dialog::Dialog;
 use crate::components::errors::{except_codes, for_codes, ErrorAlert, ErrorText};
 use crate::components::options::{parse_id, Choices};
+use crate::hooks::{use_action, Action, ActionError};
+use crate::services::api;
 use crate::services::upload::{self, ImportError};
-use crate::session::use_session;
 
 #[derive(Properties, PartialEq)]
 pub struct ImportProps {
@@ -22,7 +22,7 @@ pub struct ImportProps {
     pub on_done: Callback<(String, bool)>,
 }
 
-/// Where the upload stands.
+/// Where the upload stands, as [`Outcome`] shows it.
 #[derive(Debug, Clone, PartialEq)]
 enum Stage {
     Idle,
@@ -36,19 +36,56 @@ enum Stage {
     Failed(ImportError),
 }
 
+impl Stage {
+    /// Where the upload stands: sending while the action runs, else its failure, else the
+    /// last dry run's verdict.
+    fn of(
+        import: &Action<ImportError>,
+        progress: (bool, f64),
+        checked: &Option<ImportResult>,
+    ) -> Stage {
+        match (import.busy(), import.error(), checked) {
+            (true, _, _) => Stage::Sending {
+                dry_run: progress.0,
+                sent: progress.1,
+            },
+            (false, Some(e), _) => Stage::Failed(e.clone()),
+            (false, None, Some(r)) => Stage::Checked(*r),
+            (false, None, None) => Stage::Idle,
+        }
+    }
+}
+
+impl ActionError for ImportError {
+    fn as_api(&self) -> Option<&api::Error> {
+        match self {
+            ImportError::Other(e) => Some(e),
+            ImportError::Lines(_) => None,
+        }
+    }
+}
+
 /// The Upload CSV dialog.
 #[function_component]
 pub fn ImportDialog(props: &ImportProps) -> Html {
-    let session = use_session();
     let file = use_state(|| None::<File>);
     let server = use_state(String::new);
     let branding = use_state(String::new);
     let firmware = use_state(String::new);
-    let stage = use_state(|| Stage::Idle);
+    let import: Action<ImportError> = use_action();
+    // While sending: whether it is a dry run, and the share of the file sent so far.
+    let progress = use_state(|| (false, 0.0));
+    // The last dry run's verdict on the chosen file.
+    let checked = use_state(|| None::<ImportResult>);
     let missing_file = use_state(|| false);
 
     let onchange = {
-        let (file, stage, missing_file) = (file.clone(), stage.clone(), missing_file.clone());
+        let (file, import, checked, missing_file) = (
+            file.clone(),
+            import.clone(),
+            checked.clone(),
+            missing_file.clone(),
+        );
         Callback::from(move |e: Event| {
             let picked = e
                 .target()
@@ -56,77 +93,66 @@ pub fn ImportDialog(props: &ImportProps) -> Html {
                 .and_then(|i| i.files())
                 .and_then(|f| f.get(0));
             missing_file.set(false);
-            stage.set(Stage::Idle);
+            import.clear_error();
+            checked.set(None);
             file.set(picked);
         })
     };
-    let send = {
+    let send = |dry_run: bool| {
         let (file, server, branding, firmware) = (
             file.clone(),
             server.clone(),
             branding.clone(),
             firmware.clone(),
         );
-        let (stage, missing_file, on_done) =
-            (stage.clone(), missing_file.clone(), props.on_done.clone());
-        move |dry_run: bool| {
-            let (file, server, branding, firmware) = (
-                file.clone(),
-                server.clone(),
-                branding.clone(),
-                firmware.clone(),
-            );
-            let (stage, missing_file, on_done, session) = (
-                stage.clone(),
-                missing_file.clone(),
-                on_done.clone(),
-                session.clone(),
-            );
-            Callback::from(move |_: MouseEvent| {
-                let Some(f) = (*file).clone() else {
-                    missing_file.set(true);
-                    return;
-                };
-                let query = ImportQuery {
-                    server_id: parse_id(&server),
-                    branding_id: parse_id(&branding),
-                    firmware: (!firmware.is_empty()).then(|| (*firmware).clone()),
-                    dry_run: Some(dry_run),
-                };
-                stage.set(Stage::Sending { dry_run, sent: 0.0 });
-                let progress = {
-                    let stage = stage.clone();
-                    Callback::from(move |sent: f64| stage.set(Stage::Sending { dry_run, sent }))
-                };
-                let (stage, on_done, session) = (stage.clone(), on_done.clone(), session.clone());
-                spawn_local(async move {
-                    let result = upload::import(&session.token(), &f, &query, progress).await;
-                    if let Err(ImportError::Other(e)) = &result {
-                        let _ = session.check(Err::<(), _>(e.clone()));
+        let (import, progress, checked, missing_file, on_done) = (
+            import.clone(),
+            progress.clone(),
+            checked.clone(),
+            missing_file.clone(),
+            props.on_done.clone(),
+        );
+        Callback::from(move |_: MouseEvent| {
+            let Some(f) = (*file).clone() else {
+                missing_file.set(true);
+                return;
+            };
+            let query = ImportQuery {
+                server_id: parse_id(&server),
+                branding_id: parse_id(&branding),
+                firmware: (!firmware.is_empty()).then(|| (*firmware).clone()),
+                dry_run: Some(dry_run),
+            };
+            progress.set((dry_run, 0.0));
+            checked.set(None);
+            let on_progress = {
+                let progress = progress.clone();
+                Callback::from(move |sent: f64| progress.set((dry_run, sent)))
+            };
+            let (checked, on_done) = (checked.clone(), on_done.clone());
+            import.run(
+                |token| async move { upload::import(&token, &f, &query, on_progress).await },
+                move |r| {
+                    if r.dry_run {
+                        checked.set(Some(r));
+                    } else {
+                        let message =
+                            format!("Imported {} new phone(s), updated {}.", r.added, r.updated);
+                        on_done.emit((message, false));
                     }
-                    match result {
-                        Ok(r) if r.dry_run => stage.set(Stage::Checked(r)),
-                        Ok(r) => on_done.emit((
-                            format!("Imported {} new phone(s), updated {}.", r.added, r.updated),
-                            false,
-                        )),
-                        Err(e) => stage.set(Stage::Failed(e)),
-                    }
-                });
-            })
-        }
+                },
+            );
+        })
     };
     let cancel = {
         let on_close = props.on_close.clone();
         Callback::from(move |_: MouseEvent| on_close.emit(()))
     };
-    let sending = matches!(*stage, Stage::Sending { .. });
+    let stage = Stage::of(&import, *progress, &checked);
+    let sending = import.busy();
     // An error about the file shows under the file field, one about a property under its
     // select, anything else (and the list of bad lines) below them.
-    let api_error = match &*stage {
-        Stage::Failed(ImportError::Other(e)) => Some(e.clone()),
-        _ => None,
-    };
+    let api_error = import.error().as_ref().and_then(|e| e.as_api().cloned());
     let file_error = if *missing_file {
         Some("Choose a CSV file first.".to_string())
     } else {
@@ -147,7 +173,7 @@ pub fn ImportDialog(props: &ImportProps) -> Html {
             <PropertySelects prefix="import" choices={props.choices.clone()} unchanged=false
                 server={server.clone()} branding={branding.clone()} firmware={firmware.clone()}
                 error={api_error} />
-            <Outcome stage={(*stage).clone()} />
+            <Outcome {stage} />
             <div class="form-actions">
                 <button type="button" class="button button-secondary" onclick={cancel}>{ "Cancel" }</button>
                 <button id="import-check" type="button" class="button button-secondary" disabled={sending}

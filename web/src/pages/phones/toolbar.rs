@@ -3,7 +3,6 @@
 
 use std::collections::BTreeSet;
 
-use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
 
 use super::add::AddPhonesDialog;
@@ -12,8 +11,8 @@ use super::edit::EditPropertiesDialog;
 use super::import::ImportDialog;
 use crate::components::errors::ErrorText;
 use crate::components::options::{event_value, Choices};
+use crate::hooks::{use_action, Action};
 use crate::services::download;
-use crate::session::use_session;
 
 /// Which dialog is open.
 #[derive(Debug, Clone, PartialEq)]
@@ -35,30 +34,25 @@ pub struct ToolbarProps {
 /// The buttons above the table.
 #[function_component]
 pub fn Toolbar(props: &ToolbarProps) -> Html {
-    let session = use_session();
-    let exporting = use_state(|| false);
-    let export_error = use_state(|| None::<String>);
+    let export: Action = use_action();
     let open = |o: Open| {
         let on_open = props.on_open.clone();
         Callback::from(move |_: MouseEvent| on_open.emit(o.clone()))
     };
-    let export = {
-        let (exporting, export_error) = (exporting.clone(), export_error.clone());
+    let start_export = {
+        let export = export.clone();
         Callback::from(move |_: MouseEvent| {
-            exporting.set(true);
-            export_error.set(None);
-            let (session, exporting, export_error) =
-                (session.clone(), exporting.clone(), export_error.clone());
-            spawn_local(async move {
-                let blob = session
-                    .check(download::fetch_blob(&session.token(), "/api/v1/phones/export").await);
-                if let Err(e) = blob.and_then(|b| download::save(&b, "phones.csv")) {
-                    export_error.set(Some(e.to_string()));
-                }
-                exporting.set(false);
-            });
+            export.run(
+                |token| async move {
+                    let blob = download::fetch_blob(&token, "/api/v1/phones/export").await?;
+                    download::save(&blob, "phones.csv")
+                },
+                |()| {},
+            );
         })
     };
+    let exporting = export.busy();
+    let export_error = export.error().as_ref().map(|e| e.to_string());
     let none = props.selected.is_empty();
     let count = props.selected.len();
     html! {
@@ -73,8 +67,8 @@ pub fn Toolbar(props: &ToolbarProps) -> Html {
                 onclick={open(Open::Edit)}>{ "Edit Properties" }</button>
             <button id="phones-delete" type="button" class="button button-secondary button-danger-text" disabled={none}
                 onclick={open(Open::Delete)}>{ "Delete" }</button>
-            <button id="phones-export" type="button" class="button button-secondary" disabled={*exporting}
-                onclick={export}>{ if *exporting { "Exporting…" } else { "Export CSV" } }</button>
+            <button id="phones-export" type="button" class="button button-secondary" disabled={exporting}
+                onclick={start_export}>{ if exporting { "Exporting…" } else { "Export CSV" } }</button>
             <span id="selected-count" class="muted selected-count" aria-live="polite">
                 if count > 0 {
                     { format!("{count} selected ") }
@@ -84,24 +78,21 @@ pub fn Toolbar(props: &ToolbarProps) -> Html {
                     </button>
                 }
             </span>
-            <ErrorText id="export-error" error={(*export_error).clone()} />
+            <ErrorText id="export-error" error={export_error} />
         </div>
     }
 }
 
 /// The open dialog, if any.
 pub fn dialog(
-    open: &UseStateHandle<Open>,
+    open: &Open,
     choices: &Choices,
-    selected: &UseStateHandle<BTreeSet<String>>,
+    selected: &BTreeSet<String>,
+    close: Callback<()>,
     on_done: Callback<(String, bool)>,
 ) -> Html {
-    let close = {
-        let open = open.clone();
-        Callback::from(move |()| open.set(Open::None))
-    };
     let macs: Vec<String> = selected.iter().cloned().collect();
-    match **open {
+    match open {
         Open::None => html! {},
         Open::Add => {
             html! { <AddPhonesDialog choices={choices.clone()} on_close={close} {on_done} /> }

@@ -1,0 +1,121 @@
+//! Users (Super User only): the account's users, adding one with username, password and
+//! role, changing a role or password, and deleting. Usernames never change, as in the
+//! original; a new role or password ends that user's sessions. This module is the list;
+//! `editor` adds and edits one user, `delete` deletes one.
+
+mod delete;
+mod editor;
+
+use rcs_shared::User;
+use yew::prelude::*;
+
+use crate::components::errors::ErrorAlert;
+use crate::hooks::use_resource;
+use crate::services::users;
+use delete::DeleteUserDialog;
+use editor::{AddUserDialog, EditUserDialog};
+
+#[derive(Properties, PartialEq)]
+pub struct UsersPageProps {
+    /// The signed-in user's id (they cannot delete themselves).
+    pub me: i64,
+}
+
+#[derive(Clone, PartialEq)]
+enum Open {
+    None,
+    Add,
+    Edit(User),
+    Delete(User),
+}
+
+/// The user list and its dialogs.
+#[function_component]
+pub fn UsersPage(props: &UsersPageProps) -> Html {
+    let (list, reload) = use_resource((), |token, ()| users::list(token));
+    let open = use_state(|| Open::None);
+    let notice = use_state(|| None::<String>);
+    let close = {
+        let open = open.clone();
+        Callback::from(move |()| open.set(Open::None))
+    };
+    let done = {
+        let (open, notice) = (open.clone(), notice.clone());
+        Callback::from(move |message: String| {
+            open.set(Open::None);
+            notice.set(Some(message));
+            reload.emit(());
+        })
+    };
+    let add = {
+        let (open, notice) = (open.clone(), notice.clone());
+        Callback::from(move |_: MouseEvent| {
+            notice.set(None);
+            open.set(Open::Add);
+        })
+    };
+    let rows = list.data.clone().unwrap_or_default();
+
+    html! {
+        <>
+            <div class="page-header">
+                <h2>{ "Users" }</h2>
+                <button id="user-add" class="button button-primary" type="button" onclick={add}>
+                    { "Add User" }
+                </button>
+            </div>
+            if let Some(message) = &*notice {
+                <p id="users-notice" class="alert alert-success" role="status">{ message }</p>
+            }
+            <ErrorAlert id="users-error" error={list.error.clone()} />
+            if !rows.is_empty() {
+                <div class="table-wrap card">
+                    <table id="users-table" class="table">
+                        <thead><tr>
+                            <th scope="col">{ "Username" }</th>
+                            <th scope="col">{ "Name" }</th>
+                            <th scope="col">{ "Role" }</th>
+                            <th scope="col"><span class="visually-hidden">{ "Actions" }</span></th>
+                        </tr></thead>
+                        <tbody>
+                            { for rows.iter().map(|u| {
+                                let edit = { let (open, u) = (open.clone(), u.clone());
+                                    Callback::from(move |_: MouseEvent| open.set(Open::Edit(u.clone()))) };
+                                let delete = { let (open, u) = (open.clone(), u.clone());
+                                    Callback::from(move |_: MouseEvent| open.set(Open::Delete(u.clone()))) };
+                                html! {
+                                    <tr>
+                                        <th scope="row" class="break">{ &u.email }</th>
+                                        <td>{ &u.name }</td>
+                                        <td>{ u.role.label() }</td>
+                                        <td class="actions">
+                                            <button type="button" class="button button-small"
+                                                aria-label={format!("Edit {}", u.email)} onclick={edit}>{ "Edit" }</button>
+                                            if u.id != props.me {
+                                                <button type="button" class="button button-small button-danger"
+                                                    aria-label={format!("Delete {}", u.email)} onclick={delete}>{ "Delete" }</button>
+                                            }
+                                        </td>
+                                    </tr>
+                                }
+                            }) }
+                        </tbody>
+                    </table>
+                </div>
+            }
+            { match &*open {
+                Open::None => html! {},
+                Open::Add => html! { <AddUserDialog on_close={close} on_done={done} /> },
+                Open::Edit(u) => html! { <EditUserDialog user={u.clone()} on_close={close} on_done={done} /> },
+                Open::Delete(u) => html! { <DeleteUserDialog user={u.clone()} on_close={close} on_done={done} /> },
+            } }
+        </>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+pub struct UserDialogProps {
+    pub user: User,
+    pub on_close: Callback<()>,
+    pub on_done: Callback<String>,
+}
