@@ -5,6 +5,10 @@
 //! transaction, and answers with [`crate::error::Error`] for the routes to map to HTTP. The CLI
 //! calls the same functions, so an operator's action and an API action cannot drift apart.
 
+pub mod brandings;
+pub mod constraints;
+pub mod servers;
+
 use rcs_shared::Role;
 
 use crate::auth::AuthUser;
