@@ -7,6 +7,8 @@
 
 pub mod brandings;
 pub mod constraints;
+pub mod firmware;
+pub mod phones;
 pub mod servers;
 
 use rcs_shared::Role;
