@@ -1,5 +1,5 @@
-//! Phones: registering them (a JSON list or a CSV file), bulk edits and deletes, listing,
-//! exporting.
+//! Phones: registering them (a JSON list or a CSV file), bulk edits and deletes, listing, their
+//! boot history, exporting.
 //!
 //! Every write is all-or-nothing: inputs are parsed and checked first (MAC spellings,
 //! server and branding ids of the account, firmware releases of the catalog, MACs held by
@@ -9,6 +9,7 @@
 
 pub mod csv_file;
 mod edit;
+mod history;
 mod import;
 mod list;
 
@@ -22,6 +23,7 @@ use crate::domain::mac::Mac;
 use crate::error::{Error, Result};
 
 pub use edit::{edit, register, remove, update};
+pub use history::events;
 pub use import::{import_csv, ImportOptions};
 pub use list::{export_page, get, list};
 
