@@ -2,7 +2,7 @@
 //!
 //! Every query is scoped by `account_id`: another account's branding is simply not found.
 //! File bytes live in the [`BlobStore`](crate::storage::BlobStore); rows here name them by
-//! SHA-256. Statements only: [`crate::services::brandings`] decides what a missing branding,
+//! SHA-256. Statements only: `services::brandings` decides what a missing branding,
 //! a taken name or a full branding means, and records each change's audit entry in the
 //! transaction that makes it.
 

@@ -2,7 +2,7 @@
 //!
 //! Every query is scoped by `account_id`. Bulk statements go in chunks (see
 //! [`Dialect::chunk_rows`]) that stay far below SQLite's 32766 and PostgreSQL's 65535
-//! bound-parameter limits. Statements only: [`crate::services::phones`] checks requests,
+//! bound-parameter limits. Statements only: `services::phones` checks requests,
 //! decides what a missing or foreign phone means and records the audit entries.
 
 use std::collections::{BTreeMap, HashMap, HashSet};

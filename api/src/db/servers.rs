@@ -2,7 +2,7 @@
 //!
 //! Every query is scoped by `account_id`: another account's server is simply not found.
 //! Statements only: what a missing server, a taken name or a server still in use means is
-//! decided by [`crate::services::servers`], which also writes the audit entry.
+//! decided by `services::servers`, which also writes the audit entry.
 
 use rcs_shared::Server;
 use sqlx::{Any, Executor, FromRow};

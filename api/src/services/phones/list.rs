@@ -1,6 +1,6 @@
 //! Reading phones: one by MAC, a filtered and sorted page, and the CSV export.
 //!
-//! Pages are keyset pages ([`db::phones::list`]); the cursor handed to clients is the sort
+//! Pages are keyset pages ([`crate::db::phones::list`]); the cursor handed to clients is the sort
 //! key of a page's last row, encoded so it survives any query string.
 
 use rcs_shared::{Phone, PhonePage, PhoneQuery, PhoneSort};

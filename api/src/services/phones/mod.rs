@@ -5,7 +5,7 @@
 //! server and branding ids of the account, firmware releases of the catalog, MACs held by
 //! other accounts), then written in one transaction with its audit entry, so a rejected or
 //! interrupted request leaves nothing behind. Writes go through multi-row statements
-//! ([`db::phones::upsert`]) because a provider's import is tens of thousands of phones.
+//! ([`crate::db::phones::upsert`]) because a provider's import is tens of thousands of phones.
 
 pub mod csv_file;
 mod edit;
