@@ -13,7 +13,7 @@ use clap::{Args, Parser, Subcommand};
 use crate::config::{Layer, Settings};
 use crate::db::Db;
 use crate::domain::{Email, NewPassword};
-use crate::firmware::{self, Imported};
+use crate::services::firmware::{self, Imported};
 use crate::operations;
 use crate::services::{accounts, device_trust, users, Actor};
 use crate::startup::Application;

@@ -5,7 +5,7 @@ use std::collections::HashSet;
 
 use libfuzzer_sys::fuzz_target;
 use rcs::domain::Mac;
-use rcs::registry::csv_file::{parse, Defaults, Names};
+use rcs::services::phones::csv_file::{parse, Defaults, Names};
 
 fuzz_target!(|data: &[u8]| {
     let names = Names {

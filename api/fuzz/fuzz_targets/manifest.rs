@@ -4,7 +4,7 @@
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|text: &str| {
-    if let Ok(manifest) = rcs::firmware::parse_manifest(text, "manifest.toml") {
+    if let Ok(manifest) = rcs::services::firmware::parse_manifest(text, "manifest.toml") {
         assert!(manifest.models().count() > 0);
         for file in manifest.files() {
             assert!(!file.is_empty() && !file.starts_with('.'), "{file:?}");

@@ -22,15 +22,6 @@ pub struct AuthUser {
 }
 
 impl AuthUser {
-    /// How the audit trail names this caller.
-    pub fn author(&self) -> db::audit::Author<'_> {
-        db::audit::Author {
-            account_id: self.account_id,
-            user_id: Some(self.user_id),
-            name: &self.email,
-        }
-    }
-
     /// Refuses (403) a caller who is not a Super User.
     pub fn require_super_user(&self) -> Result<(), Error> {
         if self.role == Role::SuperUser {

@@ -1,19 +1,18 @@
 //! Phones of an account, keyed by canonical MAC.
 //!
 //! Every query is scoped by `account_id`. Bulk statements go in chunks (see
-//! [`Dialect::chunk_rows`])
-//! that stay far below SQLite's 32766 and PostgreSQL's 65535 bound-parameter limits.
+//! [`Dialect::chunk_rows`]) that stay far below SQLite's 32766 and PostgreSQL's 65535
+//! bound-parameter limits. Statements only: `services::phones` checks requests,
+//! decides what a missing or foreign phone means and records the audit entries.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use rcs_shared::{Phone, PhoneChanges, PhoneQuery, PhoneSort, SortOrder};
+use rcs_shared::{Phone, PhoneChanges, PhoneSort, SortOrder};
 use sqlx::any::AnyArguments;
 use sqlx::query::QueryAs;
 use sqlx::{Any, AnyConnection, FromRow};
 
 use super::{rfc3339, Db, Dialect, LockFor};
-use crate::domain::mac::Mac;
-use crate::error::Error;
 
 const SELECT: &str = "SELECT p.mac, p.server_id, s.name AS server_name, p.branding_id, \
      b.name AS branding_name, p.firmware, p.model, p.reported_firmware, p.last_seen_at, \
@@ -478,50 +477,108 @@ pub struct Page {
     pub limit: u32,
 }
 
-/// The filter and page a list query asks for (`limit` 1..=1000, default 50), or `None`
-/// when its MAC search cannot match any MAC.
-pub fn plan(q: PhoneQuery) -> Result<Option<(Filter, Page)>, Error> {
-    let limit = q.limit.unwrap_or(50);
-    if !(1..=1000).contains(&limit) {
-        return Err(Error::unprocessable(
-            "invalid_limit",
-            "limit must be between 1 and 1000.",
-        ));
+/// A `WHERE` clause being built: its conditions and the values they bind, in order.
+struct Conditions {
+    args: Vec<Arg>,
+    wheres: Vec<String>,
+}
+
+impl Conditions {
+    /// Adds a condition that binds nothing.
+    fn fixed(&mut self, cond: &str) {
+        self.wheres.push(cond.to_string());
     }
-    let (sort, order) = (q.sort.unwrap_or_default(), q.order.unwrap_or_default());
-    let after = match q.cursor.as_deref().filter(|c| !c.is_empty()) {
-        Some(c) => Some(Cursor::decode(c, sort, order).ok_or_else(|| {
-            Error::bad_request(
-                "invalid_cursor",
-                "The cursor is not valid for this sort order.",
-            )
-        })?),
-        None => None,
+
+    /// Binds `arg` and adds `cond` with `#` standing for its placeholder.
+    fn bind(&mut self, arg: Arg, cond: &str) {
+        self.args.push(arg);
+        self.wheres
+            .push(cond.replace('#', &format!("${}", self.args.len())));
+    }
+
+    /// The list's filters.
+    fn filter(&mut self, filter: &Filter) {
+        match filter.unaffiliated {
+            Some(true) => self.fixed("p.server_id IS NULL"),
+            Some(false) => self.fixed("p.server_id IS NOT NULL"),
+            None => {}
+        }
+        match filter.seen {
+            Some(true) => self.fixed("p.last_seen_at IS NOT NULL"),
+            Some(false) => self.fixed("p.last_seen_at IS NULL"),
+            None => {}
+        }
+        if let Some(id) = filter.server_id {
+            self.bind(Arg::Int(Some(id)), "p.server_id = #");
+        }
+        if let Some(id) = filter.branding_id {
+            self.bind(Arg::Int(Some(id)), "p.branding_id = #");
+        }
+        if let Some(fw) = &filter.firmware {
+            self.bind(Arg::Text(Some(fw.clone())), "p.firmware = #");
+        }
+        if let Some(fragment) = &filter.mac_fragment {
+            self.bind(Arg::Text(Some(format!("%{fragment}%"))), "p.mac LIKE #");
+        }
+    }
+
+    /// Rows strictly after the page's cursor in its sort order. Never-seen phones sort as the
+    /// oldest: first ascending, last descending.
+    fn after(&mut self, page: &Page) {
+        let (cmp, asc) = match page.order {
+            SortOrder::Asc => (">", true),
+            SortOrder::Desc => ("<", false),
+        };
+        match &page.after {
+            None => {}
+            Some(Cursor::Mac(mac)) => {
+                self.bind(Arg::Text(Some(mac.clone())), &format!("p.mac {cmp} #"));
+            }
+            Some(Cursor::LastSeen(None, mac)) => {
+                let rest = if asc {
+                    " OR p.last_seen_at IS NOT NULL"
+                } else {
+                    ""
+                };
+                self.bind(
+                    Arg::Text(Some(mac.clone())),
+                    &format!("((p.last_seen_at IS NULL AND p.mac {cmp} #){rest})"),
+                );
+            }
+            Some(Cursor::LastSeen(Some(at), mac)) => {
+                let rest = if asc {
+                    ""
+                } else {
+                    " OR p.last_seen_at IS NULL"
+                };
+                self.args.push(Arg::Int(Some(*at)));
+                let at_n = self.args.len();
+                self.bind(
+                    Arg::Text(Some(mac.clone())),
+                    &format!("(p.last_seen_at {cmp} ${at_n} OR (p.last_seen_at = ${at_n} AND p.mac {cmp} #){rest})"),
+                );
+            }
+        }
+    }
+}
+
+/// The `ORDER BY` of a page (never-seen phones as the oldest).
+fn order_by(page: &Page) -> String {
+    let dir = match page.order {
+        SortOrder::Asc => "ASC",
+        SortOrder::Desc => "DESC",
     };
-    let mac_fragment = match q.q.as_deref().filter(|s| !s.trim().is_empty()) {
-        Some(text) => match Mac::fragment(text) {
-            Some(fragment) => Some(fragment),
-            None => return Ok(None),
-        },
-        None => None,
-    };
-    let filter = Filter {
-        unaffiliated: q.unaffiliated,
-        server_id: q.server_id,
-        branding_id: q.branding_id,
-        firmware: q.firmware,
-        mac_fragment,
-        seen: q.seen,
-    };
-    Ok(Some((
-        filter,
-        Page {
-            sort,
-            order,
-            after,
-            limit,
-        },
-    )))
+    match page.sort {
+        PhoneSort::Mac => format!("p.mac {dir}"),
+        PhoneSort::LastSeen => {
+            let nulls = if page.order == SortOrder::Asc {
+                "FIRST"
+            } else {
+                "LAST"
+            };
+            format!("p.last_seen_at {dir} NULLS {nulls}, p.mac {dir}")
+        }
+    }
 }
 
 /// A page of the account's phones. Keyset pagination (never OFFSET) keeps each page an
@@ -532,111 +589,18 @@ pub async fn list(
     filter: &Filter,
     page: &Page,
 ) -> sqlx::Result<Vec<PhoneRow>> {
-    let mut args = vec![Arg::Int(Some(account_id))];
-    let mut wheres = vec!["p.account_id = $1".to_string()];
-    /// Binds `arg` and adds `cond` with `#` standing for its placeholder.
-    fn push(args: &mut Vec<Arg>, wheres: &mut Vec<String>, arg: Arg, cond: &str) {
-        args.push(arg);
-        wheres.push(cond.replace('#', &format!("${}", args.len())));
-    }
-    match filter.unaffiliated {
-        Some(true) => wheres.push("p.server_id IS NULL".into()),
-        Some(false) => wheres.push("p.server_id IS NOT NULL".into()),
-        None => {}
-    }
-    match filter.seen {
-        Some(true) => wheres.push("p.last_seen_at IS NOT NULL".into()),
-        Some(false) => wheres.push("p.last_seen_at IS NULL".into()),
-        None => {}
-    }
-    if let Some(id) = filter.server_id {
-        push(
-            &mut args,
-            &mut wheres,
-            Arg::Int(Some(id)),
-            "p.server_id = #",
-        );
-    }
-    if let Some(id) = filter.branding_id {
-        push(
-            &mut args,
-            &mut wheres,
-            Arg::Int(Some(id)),
-            "p.branding_id = #",
-        );
-    }
-    if let Some(fw) = &filter.firmware {
-        push(
-            &mut args,
-            &mut wheres,
-            Arg::Text(Some(fw.clone())),
-            "p.firmware = #",
-        );
-    }
-    if let Some(fragment) = &filter.mac_fragment {
-        push(
-            &mut args,
-            &mut wheres,
-            Arg::Text(Some(format!("%{fragment}%"))),
-            "p.mac LIKE #",
-        );
-    }
-    let (cmp, dir) = match page.order {
-        SortOrder::Asc => (">", "ASC"),
-        SortOrder::Desc => ("<", "DESC"),
+    let mut conditions = Conditions {
+        args: vec![Arg::Int(Some(account_id))],
+        wheres: vec!["p.account_id = $1".to_string()],
     };
-    match &page.after {
-        None => {}
-        Some(Cursor::Mac(mac)) => push(
-            &mut args,
-            &mut wheres,
-            Arg::Text(Some(mac.clone())),
-            &format!("p.mac {cmp} #"),
-        ),
-        Some(Cursor::LastSeen(None, mac)) => {
-            let rest = if page.order == SortOrder::Asc {
-                " OR p.last_seen_at IS NOT NULL"
-            } else {
-                ""
-            };
-            push(
-                &mut args,
-                &mut wheres,
-                Arg::Text(Some(mac.clone())),
-                &format!("((p.last_seen_at IS NULL AND p.mac {cmp} #){rest})"),
-            );
-        }
-        Some(Cursor::LastSeen(Some(at), mac)) => {
-            let rest = if page.order == SortOrder::Desc {
-                " OR p.last_seen_at IS NULL"
-            } else {
-                ""
-            };
-            args.push(Arg::Int(Some(*at)));
-            let at_n = args.len();
-            push(
-                &mut args,
-                &mut wheres,
-                Arg::Text(Some(mac.clone())),
-                &format!("(p.last_seen_at {cmp} ${at_n} OR (p.last_seen_at = ${at_n} AND p.mac {cmp} #){rest})"),
-            );
-        }
-    }
-    let order_by = match page.sort {
-        PhoneSort::Mac => format!("p.mac {dir}"),
-        PhoneSort::LastSeen => {
-            let nulls = if page.order == SortOrder::Asc {
-                "FIRST"
-            } else {
-                "LAST"
-            };
-            format!("p.last_seen_at {dir} NULLS {nulls}, p.mac {dir}")
-        }
-    };
+    conditions.filter(filter);
+    conditions.after(page);
+    let Conditions { mut args, wheres } = conditions;
     args.push(Arg::Int(Some(i64::from(page.limit))));
     let sql = format!(
-        "{SELECT} WHERE {} ORDER BY {order_by} LIMIT ${}",
+        "{SELECT} WHERE {} ORDER BY {} LIMIT ${}",
         wheres.join(" AND "),
+        order_by(page),
         args.len()
     );
     bind_all(sqlx::query_as::<_, PhoneRow>(&sql), args)

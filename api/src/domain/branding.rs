@@ -173,6 +173,18 @@ pub fn content_type_for(
     .to_string())
 }
 
+/// `8 MiB`, `512 KiB` or `100 bytes`: the largest whole unit that states `bytes` exactly.
+/// How every upload limit (CSV files, branding files, a branding's total) is worded.
+pub fn human_size(bytes: usize) -> String {
+    const KIB: usize = 1024;
+    const MIB: usize = 1024 * KIB;
+    match bytes {
+        b if b >= MIB && b % MIB == 0 => format!("{} MiB", b / MIB),
+        b if b >= KIB && b % KIB == 0 => format!("{} KiB", b / KIB),
+        b => format!("{b} bytes"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -12,7 +12,7 @@ pub const MIN_RELEASE: &str = "2.4.0";
 
 /// A firmware release name such as `4.2.0.181`: 2 to 5 dot-separated numbers, at most 32
 /// characters, each number at most 18 digits (so it compares as a u64). On a phone it must
-/// also name a catalog release (checked by the registry).
+/// also name a catalog release (checked by `services::phones`).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct FirmwareRelease(String);
 

@@ -9,6 +9,7 @@ use actix_web::http::header;
 use actix_web::{web, HttpRequest};
 use futures_util::StreamExt;
 
+use crate::domain::branding::human_size;
 use crate::error::{Error, Result};
 
 /// The uploaded file: the raw body (`text/csv`), or the `file` field of a
@@ -76,17 +77,6 @@ where
 
 pub fn too_large(max: usize) -> Error {
     Error::PayloadTooLarge(format!("The file is larger than {}.", human_size(max)))
-}
-
-/// `8 MiB`, `512 KiB` or `100 bytes`: the largest whole unit that states `bytes` exactly.
-pub fn human_size(bytes: usize) -> String {
-    const KIB: usize = 1024;
-    const MIB: usize = 1024 * KIB;
-    match bytes {
-        b if b >= MIB && b % MIB == 0 => format!("{} MiB", b / MIB),
-        b if b >= KIB && b % KIB == 0 => format!("{} KiB", b / KIB),
-        b => format!("{b} bytes"),
-    }
 }
 
 fn unreadable(e: impl std::fmt::Display) -> Error {

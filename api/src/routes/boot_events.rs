@@ -7,9 +7,9 @@ use utoipa::IntoParams;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::auth::AuthUser;
-use crate::db::{boot_events, phones};
-use crate::domain::Mac;
 use crate::error::{Error, Result};
+use crate::services::phones::{self, parse_mac};
+use crate::services::Actor;
 use crate::state::AppState;
 
 /// Events per page when `limit` is not given.
@@ -49,7 +49,7 @@ pub async fn list_events(
     mac: web::Path<String>,
     query: web::Query<EventQuery>,
 ) -> Result<web::Json<BootEventPage>> {
-    let mac = Mac::parse(&mac).map_err(|m| Error::unprocessable("invalid_mac", m))?;
+    let mac = parse_mac(&mac)?;
     let limit = query.limit.unwrap_or(DEFAULT_LIMIT);
     if !(1..=MAX_LIMIT).contains(&limit) {
         return Err(Error::unprocessable(
@@ -66,25 +66,6 @@ pub async fn list_events(
                 .ok_or_else(|| Error::bad_request("invalid_cursor", "The cursor is not valid."))?,
         ),
     };
-    if phones::find(&state.db, user.account_id, mac.as_str())
-        .await?
-        .is_none()
-    {
-        return Err(Error::not_found(
-            "phone_not_found",
-            format!("There is no phone {mac} in your account."),
-        ));
-    }
-    // One extra row tells whether an older page exists without a COUNT.
-    let mut rows =
-        boot_events::list(&state.db, user.account_id, mac.as_str(), before, limit + 1).await?;
-    let more = rows.len() as i64 > limit;
-    rows.truncate(limit as usize);
-    let next_cursor = more
-        .then(|| rows.last().map(|r| r.id.to_string()))
-        .flatten();
-    Ok(web::Json(BootEventPage {
-        items: rows.iter().map(|r| r.to_dto()).collect(),
-        next_cursor,
-    }))
+    let page = phones::events(&state.db, &Actor::from(&user), &mac, before, limit).await?;
+    Ok(web::Json(page))
 }

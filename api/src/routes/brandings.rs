@@ -7,7 +7,6 @@
 
 use actix_web::http::header;
 use actix_web::{delete, get, patch, post, put, web, HttpRequest, HttpResponse};
-use anyhow::Context;
 use rcs_shared::{ApiError, Branding, BrandingPatch, NewBranding};
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -15,9 +14,10 @@ use utoipa_actix_web::service_config::ServiceConfig;
 
 use super::body;
 use crate::auth::AuthUser;
-use crate::db::brandings::{self, StoredFile};
-use crate::domain::branding::{content_type_for, BrandingName, FileName};
+use crate::domain::branding::FileName;
 use crate::error::Result;
+use crate::services::brandings::{self, Upload};
+use crate::services::Actor;
 use crate::state::AppState;
 use crate::storage::BlobStore;
 
@@ -43,7 +43,7 @@ pub async fn list_brandings(
     user: AuthUser,
 ) -> Result<web::Json<Vec<Branding>>> {
     Ok(web::Json(
-        brandings::list(&state.db, user.account_id).await?,
+        brandings::list(&state.db, &Actor::from(&user)).await?,
     ))
 }
 
@@ -63,9 +63,7 @@ pub async fn create_branding(
     user: AuthUser,
     body: web::Json<NewBranding>,
 ) -> Result<HttpResponse> {
-    user.require_super_user()?;
-    let name = BrandingName::parse(&body.name)?;
-    let branding = brandings::create(&state.db, &user, &name, body.is_default).await?;
+    let branding = brandings::create(&state.db, &Actor::from(&user), &body).await?;
     Ok(HttpResponse::Created().json(branding))
 }
 
@@ -84,7 +82,7 @@ pub async fn get_branding(
     id: web::Path<i64>,
 ) -> Result<web::Json<Branding>> {
     Ok(web::Json(
-        brandings::get(&state.db, user.account_id, *id).await?,
+        brandings::get(&state.db, &Actor::from(&user), *id).await?,
     ))
 }
 
@@ -108,9 +106,7 @@ pub async fn update_branding(
     id: web::Path<i64>,
     body: web::Json<BrandingPatch>,
 ) -> Result<web::Json<Branding>> {
-    user.require_super_user()?;
-    let name = body.name.as_deref().map(BrandingName::parse).transpose()?;
-    let branding = brandings::update(&state.db, &user, *id, name.as_ref(), body.is_default).await?;
+    let branding = brandings::update(&state.db, &Actor::from(&user), *id, &body).await?;
     Ok(web::Json(branding))
 }
 
@@ -141,8 +137,8 @@ pub async fn delete_branding(
     id: web::Path<i64>,
     query: web::Query<DeleteBrandingQuery>,
 ) -> Result<HttpResponse> {
-    user.require_super_user()?;
-    brandings::delete(&state.db, &user, *id, query.force.unwrap_or(false)).await?;
+    let force = query.force.unwrap_or(false);
+    brandings::delete(&state.db, &Actor::from(&user), *id, force).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -171,37 +167,28 @@ pub async fn put_file(
     req: HttpRequest,
     payload: web::Payload,
 ) -> Result<web::Json<Branding>> {
-    user.require_super_user()?;
+    let actor = Actor::from(&user);
+    // Refused before the body is read: a caller who may not upload sends no bytes for nothing.
+    actor.require_super_user()?;
     let (id, name) = path.into_inner();
     let name = FileName::parse(&name)?;
     let settings = &state.settings;
     let max_file = usize::try_from(settings.branding_max_file_bytes).unwrap_or(usize::MAX);
     let bytes = body::read_limited(&req, payload, max_file).await?;
-    let declared = req
+    let declared_type = req
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok());
-    let content_type = content_type_for(&name, declared, &bytes)?;
-    let sha256 = store_blob(BlobStore::new(&settings.data_dir), bytes.clone()).await?;
-    let file = StoredFile {
+    let upload = Upload {
         name: &name,
-        sha256: &sha256,
-        size: bytes.len() as i64,
-        content_type: &content_type,
+        declared_type,
+        bytes,
     };
+    let store = BlobStore::new(&settings.data_dir);
     let max_total = settings.branding_max_total_bytes;
     Ok(web::Json(
-        brandings::put_file(&state.db, &user, id, file, max_total).await?,
+        brandings::put_file(&state.db, store, &actor, id, upload, max_total).await?,
     ))
-}
-
-/// Writes a blob off the async workers (it fsyncs). Storing before the row exists is safe:
-/// the store is content-addressed, so a blob no row names is only unused space.
-async fn store_blob(store: BlobStore, bytes: web::Bytes) -> Result<String> {
-    let sha256 = web::block(move || store.put(&bytes))
-        .await
-        .context("the blob writer stopped")??;
-    Ok(sha256)
 }
 
 /// The bytes of a branding file, as its stored content type. Anything that is not a checked
@@ -225,17 +212,14 @@ pub async fn get_file(
 ) -> Result<HttpResponse> {
     let (id, name) = path.into_inner();
     let name = FileName::parse(&name)?;
-    let file = brandings::find_file(&state.db, user.account_id, id, &name).await?;
-    let blob = BlobStore::new(&state.settings.data_dir).path(&file.sha256);
-    let bytes = tokio::fs::read(&blob)
-        .await
-        .with_context(|| format!("cannot read {}", blob.display()))?;
+    let store = BlobStore::new(&state.settings.data_dir);
+    let file = brandings::file(&state.db, &store, &Actor::from(&user), id, &name).await?;
     let mut response = HttpResponse::Ok();
     response.insert_header((header::CONTENT_TYPE, file.content_type.as_str()));
     if name.image_kind().is_none() {
         response.insert_header((header::CONTENT_DISPOSITION, attachment(&name)));
     }
-    Ok(response.body(bytes))
+    Ok(response.body(file.bytes))
 }
 
 /// `attachment; filename="..."`, or a bare `attachment` for a name a header cannot carry
@@ -270,10 +254,12 @@ pub async fn delete_file(
     user: AuthUser,
     path: web::Path<(i64, String)>,
 ) -> Result<web::Json<Branding>> {
-    user.require_super_user()?;
+    let actor = Actor::from(&user);
+    // Refused before the name is read, as for every change to a branding.
+    actor.require_super_user()?;
     let (id, name) = path.into_inner();
     let name = FileName::parse(&name)?;
     Ok(web::Json(
-        brandings::delete_file(&state.db, &user, id, &name).await?,
+        brandings::delete_file(&state.db, &actor, id, &name).await?,
     ))
 }

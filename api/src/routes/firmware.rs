@@ -7,7 +7,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::auth::AuthUser;
 use crate::error::Result;
-use crate::firmware;
+use crate::services::firmware;
 use crate::state::AppState;
 
 pub fn configure(cfg: &mut ServiceConfig) {

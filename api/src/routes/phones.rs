@@ -10,21 +10,18 @@ use actix_web::{delete, get, patch, post, web, HttpRequest, HttpResponse};
 use futures_util::StreamExt;
 use rcs_shared::{
     AddPhones, AddPhonesResult, ApiError, BulkEdit, Changed, ImportQuery, ImportResult, InvalidCsv,
-    MacList, Phone, PhoneChanges, PhonePage, PhoneQuery, PhoneSort,
+    MacList, Phone, PhoneChanges, PhonePage, PhoneQuery,
 };
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::auth::AuthUser;
-use crate::db::phones::{self, Cursor, Filter, Page};
-use crate::domain::mac::Mac;
+use crate::db::phones::Cursor;
 use crate::error::{Error, Result};
-use crate::registry::{self, ImportOptions, MAX_IMPORT_BYTES};
+use crate::services::phones::{self, parse_mac, parse_macs, ImportOptions, MAX_IMPORT_BYTES};
+use crate::services::Actor;
 use crate::state::AppState;
 
 use super::body;
-
-/// Rows per page of a streamed export.
-const EXPORT_PAGE: u32 = 1000;
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(export_phones)
@@ -36,10 +33,6 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(get_phone)
         .service(update_phone)
         .service(delete_phone);
-}
-
-fn path_mac(raw: &str) -> Result<Mac> {
-    Mac::parse(raw).map_err(|m| Error::unprocessable("invalid_mac", m))
 }
 
 /// A page of the account's phones, filtered and sorted, with a cursor for the next page.
@@ -55,27 +48,8 @@ pub async fn list_phones(
     user: AuthUser,
     query: web::Query<PhoneQuery>,
 ) -> Result<web::Json<PhonePage>> {
-    let Some((filter, page)) = phones::plan(query.into_inner())? else {
-        // A search no MAC can match.
-        return Ok(web::Json(PhonePage {
-            items: vec![],
-            next_cursor: None,
-        }));
-    };
-    let (limit, sort, order) = (page.limit, page.sort, page.order);
-    let page = Page {
-        limit: limit + 1,
-        ..page
-    };
-    let mut rows = phones::list(&state.db, user.account_id, &filter, &page).await?;
-    let more = rows.len() > limit as usize;
-    rows.truncate(limit as usize);
-    let next_cursor = rows
-        .last()
-        .filter(|_| more)
-        .map(|r| Cursor::after(r, sort).encode(order));
-    let items = rows.iter().map(|r| r.to_dto()).collect();
-    Ok(web::Json(PhonePage { items, next_cursor }))
+    let page = phones::list(&state.db, &Actor::from(&user), query.into_inner()).await?;
+    Ok(web::Json(page))
 }
 
 /// Registers MACs: with a server they are redirected at once, without one they stay
@@ -94,26 +68,8 @@ pub async fn add_phones(
     user: AuthUser,
     body: web::Json<AddPhones>,
 ) -> Result<web::Json<AddPhonesResult>> {
-    let result = registry::register(&state.db, &user, body.into_inner()).await?;
-    after_bulk_write(&state, result.added + result.updated);
+    let result = phones::register(&state.db, &Actor::from(&user), body.into_inner()).await?;
     Ok(web::Json(result))
-}
-
-/// Writes of at least this many phones refresh the planner's statistics afterwards.
-const BULK_WRITE_ROWS: u64 = 10_000;
-
-/// After a large write, refreshes the database's statistics in the background (the answer
-/// does not wait for it); see [`phones::refresh_statistics`].
-fn after_bulk_write(state: &web::Data<AppState>, rows: u64) {
-    if rows < BULK_WRITE_ROWS {
-        return;
-    }
-    let state = state.clone();
-    tokio::spawn(async move {
-        if let Err(e) = phones::refresh_statistics(&state.db).await {
-            tracing::warn!(error = %e, "cannot refresh the phone table's statistics");
-        }
-    });
 }
 
 /// Sets the same properties on every listed phone; an absent field is unchanged, `null`
@@ -133,9 +89,8 @@ pub async fn bulk_edit(
     body: web::Json<BulkEdit>,
 ) -> Result<web::Json<Changed>> {
     let BulkEdit { macs, set } = body.into_inner();
-    let macs = registry::parse_macs(&macs)?;
-    let count = registry::edit(&state.db, &user, &macs, set).await?;
-    after_bulk_write(&state, count);
+    let macs = parse_macs(&macs)?;
+    let count = phones::edit(&state.db, &Actor::from(&user), &macs, set).await?;
     Ok(web::Json(Changed { count }))
 }
 
@@ -154,8 +109,8 @@ pub async fn bulk_delete(
     user: AuthUser,
     body: web::Json<MacList>,
 ) -> Result<web::Json<Changed>> {
-    let macs = registry::parse_macs(&body.macs)?;
-    let count = registry::remove(&state.db, &user, &macs).await?;
+    let macs = parse_macs(&body.macs)?;
+    let count = phones::remove(&state.db, &Actor::from(&user), &macs).await?;
     Ok(web::Json(Changed { count }))
 }
 
@@ -173,20 +128,10 @@ pub async fn get_phone(
     user: AuthUser,
     mac: web::Path<String>,
 ) -> Result<web::Json<Phone>> {
-    let mac = path_mac(&mac)?;
-    find(&state, &user, &mac).await.map(web::Json)
-}
-
-async fn find(state: &AppState, user: &AuthUser, mac: &Mac) -> Result<Phone> {
-    phones::find(&state.db, user.account_id, mac.as_str())
-        .await?
-        .map(|row| row.to_dto())
-        .ok_or_else(|| {
-            Error::not_found(
-                "phone_not_found",
-                format!("There is no phone {mac} in your account."),
-            )
-        })
+    let mac = parse_mac(&mac)?;
+    Ok(web::Json(
+        phones::get(&state.db, &Actor::from(&user), &mac).await?,
+    ))
 }
 
 /// Changes one phone's properties; an absent field is unchanged, `null` clears it.
@@ -207,15 +152,10 @@ pub async fn update_phone(
     mac: web::Path<String>,
     body: web::Json<PhoneChanges>,
 ) -> Result<web::Json<Phone>> {
-    let mac = path_mac(&mac)?;
-    registry::edit(
-        &state.db,
-        &user,
-        std::slice::from_ref(&mac),
-        body.into_inner(),
-    )
-    .await?;
-    find(&state, &user, &mac).await.map(web::Json)
+    let mac = parse_mac(&mac)?;
+    let actor = Actor::from(&user);
+    let phone = phones::update(&state.db, &actor, &mac, body.into_inner()).await?;
+    Ok(web::Json(phone))
 }
 
 /// Deletes one phone; its MAC is free to be registered again (by any account).
@@ -232,8 +172,8 @@ pub async fn delete_phone(
     user: AuthUser,
     mac: web::Path<String>,
 ) -> Result<HttpResponse> {
-    let mac = path_mac(&mac)?;
-    registry::remove(&state.db, &user, std::slice::from_ref(&mac)).await?;
+    let mac = parse_mac(&mac)?;
+    phones::remove(&state.db, &Actor::from(&user), std::slice::from_ref(&mac)).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -266,10 +206,9 @@ pub async fn import_phones(
         firmware: q.firmware,
         dry_run: q.dry_run.unwrap_or(false),
     };
-    let result = registry::import_csv(&state.db, &user, body, options).await?;
+    let result = phones::import_csv(&state.db, &Actor::from(&user), body, options).await?;
     if !result.dry_run {
         state.metrics.imported(result.added + result.updated);
-        after_bulk_write(&state, result.added + result.updated);
     }
     Ok(web::Json(result))
 }
@@ -283,29 +222,18 @@ pub async fn import_phones(
 #[get("/phones/export")]
 pub async fn export_phones(state: web::Data<AppState>, user: AuthUser) -> HttpResponse {
     let db = state.db.clone();
-    let account_id = user.account_id;
+    let actor = Actor::from(&user);
     let header_line = futures_util::stream::once(async {
         Ok::<_, Error>(web::Bytes::from_static(b"mac,server,branding,firmware\n"))
     });
     // State: Some(cursor) while pages remain (None = first page), None when done.
     let pages = futures_util::stream::unfold(Some(None), move |state: Option<Option<Cursor>>| {
-        let db = db.clone();
+        let (db, actor) = (db.clone(), actor.clone());
         async move {
             let after = state?;
-            let page = Page {
-                sort: PhoneSort::Mac,
-                order: Default::default(),
-                after,
-                limit: EXPORT_PAGE,
-            };
-            match phones::list(&db, account_id, &Filter::default(), &page).await {
-                Ok(rows) => {
-                    let next = (rows.len() == EXPORT_PAGE as usize)
-                        .then(|| rows.last().map(|r| Some(Cursor::after(r, PhoneSort::Mac))))
-                        .flatten();
-                    Some((csv_rows(&rows), next))
-                }
-                Err(e) => Some((Err(Error::from(e)), None)),
+            match phones::export_page(&db, &actor, after).await {
+                Ok((lines, next)) => Some((Ok(web::Bytes::from(lines)), next.map(Some))),
+                Err(e) => Some((Err(e), None)),
             }
         }
     });
@@ -316,30 +244,4 @@ pub async fn export_phones(state: web::Data<AppState>, user: AuthUser) -> HttpRe
             "attachment; filename=\"phones.csv\"",
         ))
         .streaming(header_line.chain(pages))
-}
-
-fn csv_rows(rows: &[phones::PhoneRow]) -> Result<web::Bytes> {
-    let mut out = String::with_capacity(rows.len() * 40);
-    for r in rows {
-        let cells = [
-            Some(r.mac.as_str()),
-            r.server_name.as_deref(),
-            r.branding_name.as_deref(),
-            r.firmware.as_deref(),
-        ];
-        let cells: Vec<String> = cells.iter().map(|c| csv_cell(c.unwrap_or(""))).collect();
-        out.push_str(&cells.join(","));
-        out.push('\n');
-    }
-    Ok(web::Bytes::from(out))
-}
-
-/// A CSV field, quoted when it holds a comma, quote, line break or edge space.
-fn csv_cell(value: &str) -> String {
-    let needs_quotes = value.contains([',', '"', '\n', '\r']) || value.trim() != value;
-    if needs_quotes {
-        format!("\"{}\"", value.replace('"', "\"\""))
-    } else {
-        value.to_string()
-    }
 }

@@ -10,9 +10,9 @@ use utoipa::IntoParams;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::auth::AuthUser;
-use crate::db::servers::{self, OnAssignedPhones};
-use crate::domain::{ServerName, ServerUrl};
 use crate::error::{Error, Result};
+use crate::services::servers::{self, OnAssignedPhones};
+use crate::services::Actor;
 use crate::state::AppState;
 
 pub fn configure(cfg: &mut ServiceConfig) {
@@ -33,8 +33,9 @@ pub async fn list_servers(
     state: web::Data<AppState>,
     user: AuthUser,
 ) -> Result<web::Json<Vec<Server>>> {
-    let rows = servers::list(&state.db, user.account_id).await?;
-    Ok(web::Json(rows.iter().map(|s| s.to_dto()).collect()))
+    Ok(web::Json(
+        servers::list(&state.db, &Actor::from(&user)).await?,
+    ))
 }
 
 /// Add a configuration server.
@@ -52,10 +53,8 @@ pub async fn create_server(
     user: AuthUser,
     body: web::Json<NewServer>,
 ) -> Result<HttpResponse> {
-    let name = ServerName::parse(&body.name)?;
-    let url = ServerUrl::parse(&body.url)?;
-    let row = servers::create(&state.db, &user, &name, &url).await?;
-    Ok(HttpResponse::Created().json(row.to_dto()))
+    let server = servers::create(&state.db, &Actor::from(&user), &body).await?;
+    Ok(HttpResponse::Created().json(server))
 }
 
 /// One configuration server of the account.
@@ -72,10 +71,9 @@ pub async fn get_server(
     user: AuthUser,
     id: web::Path<i64>,
 ) -> Result<web::Json<Server>> {
-    let row = servers::find(&state.db.pool, user.account_id, *id)
-        .await?
-        .ok_or_else(servers::server_not_found)?;
-    Ok(web::Json(row.to_dto()))
+    Ok(web::Json(
+        servers::get(&state.db, &Actor::from(&user), *id).await?,
+    ))
 }
 
 /// Rename a server or change its URL; absent fields stay as they are.
@@ -97,10 +95,8 @@ pub async fn update_server(
     id: web::Path<i64>,
     body: web::Json<ServerPatch>,
 ) -> Result<web::Json<Server>> {
-    let name = body.name.as_deref().map(ServerName::parse).transpose()?;
-    let url = body.url.as_deref().map(ServerUrl::parse).transpose()?;
-    let row = servers::update(&state.db, &user, *id, name.as_ref(), url.as_ref()).await?;
-    Ok(web::Json(row.to_dto()))
+    let server = servers::update(&state.db, &Actor::from(&user), *id, &body).await?;
+    Ok(web::Json(server))
 }
 
 /// What to do with the phones of a server being deleted.
@@ -148,6 +144,6 @@ pub async fn delete_server(
     query: web::Query<DeleteServerQuery>,
 ) -> Result<HttpResponse> {
     let on_phones = query.on_assigned_phones()?;
-    servers::delete(&state.db, &user, *id, on_phones).await?;
+    servers::delete(&state.db, &Actor::from(&user), *id, on_phones).await?;
     Ok(HttpResponse::NoContent().finish())
 }

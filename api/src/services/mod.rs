@@ -6,7 +6,12 @@
 //! calls the same functions, so an operator's action and an API action cannot drift apart.
 
 pub mod accounts;
+pub mod brandings;
+pub mod constraints;
 pub mod device_trust;
+pub mod firmware;
+pub mod phones;
+pub mod servers;
 pub mod sessions;
 pub mod users;
 

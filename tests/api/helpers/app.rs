@@ -262,7 +262,7 @@ pub fn sample_firmware_dirs() -> Vec<PathBuf> {
     let mut dirs: Vec<PathBuf> = std::fs::read_dir(&root)
         .expect("firmware/ exists")
         .map(|e| e.unwrap().path())
-        .filter(|p| p.join(rcs::firmware::MANIFEST).is_file())
+        .filter(|p| p.join(rcs::services::firmware::MANIFEST).is_file())
         .collect();
     dirs.sort();
     dirs
@@ -280,7 +280,7 @@ impl TestApp {
     /// Imports the release in `dir` as `rcs firmware import` does; panics if it is refused.
     pub async fn import_firmware(&self, dir: &std::path::Path) {
         let store = rcs::storage::BlobStore::new(&self.env.settings.data_dir);
-        rcs::firmware::import(&self.db, &store, dir)
+        rcs::services::firmware::import(&self.db, &store, dir)
             .await
             .unwrap_or_else(|e| panic!("release {} imports: {e}", dir.display()));
     }

@@ -2,7 +2,7 @@
 //! client, certificates, the `rcs` binary, PostgreSQL, mail, the browser, and visible skips.
 //! No test file imports another test file; a fixture two stories need lives here.
 //!
-//! Uses of the library's internals (`rcs::db::...`, `rcs::firmware::import`, ...) stay here
+//! Uses of the library's internals (`rcs::db::...`, `rcs::services::firmware::import`, ...) stay here
 //! where they can, so a moved path is fixed in one place.
 
 pub mod app;

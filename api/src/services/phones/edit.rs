@@ -1,0 +1,173 @@
+//! Registering, editing and deleting phones listed by MAC (the JSON requests).
+
+use rcs_shared::{AddPhones, AddPhonesResult, Phone, PhoneChanges};
+use sqlx::AnyConnection;
+
+use super::{
+    after_bulk_write, as_strs, check_firmware, check_refs, list, owned_elsewhere, parse_firmware,
+    parse_macs, target,
+};
+use crate::db::audit::{self, AuditEntry};
+use crate::db::phones::{self, NewPhone};
+use crate::db::{now, Db, LockFor};
+use crate::domain::mac::Mac;
+use crate::error::{Error, Result};
+use crate::services::Actor;
+
+/// Counts, upserts and audits `rows` (distinct MACs already checked against other accounts).
+async fn write(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    rows: &[NewPhone],
+    action: &str,
+) -> Result<AddPhonesResult> {
+    let macs: Vec<&str> = rows.iter().map(|r| r.mac.as_str()).collect();
+    let updated = phones::own_macs(conn, actor.account_id, &macs).await?.len() as u64;
+    let written = phones::upsert(conn, actor.account_id, rows, now()).await?;
+    if written < rows.len() as u64 {
+        // Another account claimed one of these MACs after the check: roll everything back.
+        let foreign = phones::foreign_macs(conn, actor.account_id, &macs).await?;
+        return Err(owned_elsewhere(foreign.first().map_or("?", |m| m.as_str())));
+    }
+    let added = rows.len() as u64 - updated;
+    let detail = format!("added {added}, updated {updated}");
+    let target = target(&macs);
+    let entry = AuditEntry {
+        action,
+        target: &target,
+        count: rows.len() as i64,
+        detail: &detail,
+    };
+    audit::record(&mut *conn, actor.author(), entry).await?;
+    Ok(AddPhonesResult { added, updated })
+}
+
+/// POST /phones: registers (or re-registers) MACs with the given properties.
+pub async fn register(db: &Db, actor: &Actor, req: AddPhones) -> Result<AddPhonesResult> {
+    let macs = parse_macs(&req.macs)?;
+    let firmware = parse_firmware(req.firmware.as_deref())?;
+    let mut tx = db.begin_write().await?;
+    check_refs(&mut tx, actor.account_id, req.server_id, req.branding_id).await?;
+    check_firmware(&mut tx, firmware.as_deref()).await?;
+    let foreign = phones::foreign_macs(&mut tx, actor.account_id, &as_strs(&macs)).await?;
+    if let Some(mac) = foreign.first() {
+        return Err(owned_elsewhere(mac));
+    }
+    let rows: Vec<NewPhone> = macs
+        .into_iter()
+        .map(|mac| NewPhone {
+            mac: mac.into_string(),
+            server_id: req.server_id,
+            branding_id: req.branding_id,
+            firmware: firmware.clone(),
+        })
+        .collect();
+    let result = write(&mut tx, actor, &rows, "phone.add").await?;
+    tx.commit().await?;
+    after_bulk_write(db, result.added + result.updated);
+    Ok(result)
+}
+
+/// 404 naming the first MAC of `macs` the account does not have (and how many more);
+/// otherwise the phones stay locked for `purpose` until the transaction ends.
+async fn ensure_own(
+    conn: &mut AnyConnection,
+    account_id: i64,
+    macs: &[&str],
+    purpose: LockFor,
+) -> Result<()> {
+    let own = phones::lock_own(conn, account_id, macs, purpose).await?;
+    let missing: Vec<&&str> = macs.iter().filter(|m| !own.contains(**m)).collect();
+    match missing.first() {
+        None => Ok(()),
+        Some(first) => {
+            let more = match missing.len() - 1 {
+                0 => String::new(),
+                n => format!(" (and {n} more)"),
+            };
+            Err(Error::not_found(
+                "phone_not_found",
+                format!("There is no phone {first} in your account{more}; nothing was changed."),
+            ))
+        }
+    }
+}
+
+/// PATCH /phones: the same changes for every listed phone, or none.
+pub async fn edit(db: &Db, actor: &Actor, macs: &[Mac], mut changes: PhoneChanges) -> Result<u64> {
+    if changes.is_empty() {
+        return Err(Error::unprocessable(
+            "no_changes",
+            "Say what to change: server_id, branding_id or firmware.",
+        ));
+    }
+    if let Some(firmware) = &changes.firmware {
+        changes.firmware = Some(parse_firmware(firmware.as_deref())?);
+    }
+    let macs = as_strs(macs);
+    let mut tx = db.begin_write().await?;
+    check_refs(
+        &mut tx,
+        actor.account_id,
+        changes.server_id.flatten(),
+        changes.branding_id.flatten(),
+    )
+    .await?;
+    check_firmware(&mut tx, changes.firmware.clone().flatten().as_deref()).await?;
+    ensure_own(&mut tx, actor.account_id, &macs, LockFor::Update).await?;
+    let count = phones::update(&mut tx, actor.account_id, &macs, &changes, now()).await?;
+    let detail = describe(&changes);
+    let target = target(&macs);
+    let entry = AuditEntry {
+        action: "phone.update",
+        target: &target,
+        count: count as i64,
+        detail: &detail,
+    };
+    audit::record(&mut *tx, actor.author(), entry).await?;
+    tx.commit().await?;
+    after_bulk_write(db, count);
+    Ok(count)
+}
+
+/// PATCH /phones/{mac}: [`edit`] of one phone, answered with the phone as it now is.
+pub async fn update(db: &Db, actor: &Actor, mac: &Mac, changes: PhoneChanges) -> Result<Phone> {
+    edit(db, actor, std::slice::from_ref(mac), changes).await?;
+    list::get(db, actor, mac).await
+}
+
+/// The audit detail of an edit: which properties were set to what.
+fn describe(changes: &PhoneChanges) -> String {
+    fn show<T: ToString>(v: &Option<T>) -> String {
+        v.as_ref().map_or_else(|| "none".to_string(), T::to_string)
+    }
+    let mut parts = Vec::new();
+    if let Some(v) = &changes.server_id {
+        parts.push(format!("server_id={}", show(v)));
+    }
+    if let Some(v) = &changes.branding_id {
+        parts.push(format!("branding_id={}", show(v)));
+    }
+    if let Some(v) = &changes.firmware {
+        parts.push(format!("firmware={}", show(v)));
+    }
+    parts.join(", ")
+}
+
+/// DELETE /phones/{mac} and POST /phones/delete: removes every listed phone, or none.
+pub async fn remove(db: &Db, actor: &Actor, macs: &[Mac]) -> Result<u64> {
+    let macs = as_strs(macs);
+    let mut tx = db.begin_write().await?;
+    ensure_own(&mut tx, actor.account_id, &macs, LockFor::Delete).await?;
+    let count = phones::delete(&mut tx, actor.account_id, &macs).await?;
+    let target = target(&macs);
+    let entry = AuditEntry {
+        action: "phone.delete",
+        target: &target,
+        count: count as i64,
+        detail: "",
+    };
+    audit::record(&mut *tx, actor.author(), entry).await?;
+    tx.commit().await?;
+    Ok(count)
+}

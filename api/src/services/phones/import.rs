@@ -1,0 +1,262 @@
+//! Importing a CSV file of phones: every line checked, written in one transaction or not at
+//! all.
+
+use rcs_shared::ImportResult;
+use sqlx::{Any, AnyConnection, Transaction};
+use tokio::sync::mpsc::Receiver;
+use tokio::task::JoinHandle;
+
+use super::csv_file::{self, Chunk, Defaults, Names, Problems, Reader};
+use super::{after_bulk_write, check_firmware, check_refs, owned_elsewhere, parse_firmware};
+use crate::db::audit::{self, AuditEntry};
+use crate::db::phones::{self, Named, NewPhone};
+use crate::db::{self, firmware, now, Db};
+use crate::error::Result;
+use crate::services::Actor;
+
+/// Defaults for every row of an imported file, from the query string.
+#[derive(Debug, Clone, Default)]
+pub struct ImportOptions {
+    pub server_id: Option<i64>,
+    pub branding_id: Option<i64>,
+    pub firmware: Option<String>,
+    pub dry_run: bool,
+}
+
+/// POST /phones/import: reads the file chunk by chunk and writes each good chunk as soon as
+/// it is checked, in one transaction that commits only when every line of the file was good
+/// (or, with `dry_run`, only says what it would do).
+///
+/// Parsing runs on a blocking thread and hands chunks over a small channel, so the next chunk
+/// is parsed while the database writes the last one, and memory holds the body and two or
+/// three chunks rather than every row of the file. A bad line anywhere stops the writing (the
+/// rest is still read, to report every problem) and the transaction is rolled back.
+pub async fn import_csv(
+    db: &Db,
+    actor: &Actor,
+    body: actix_web::web::Bytes,
+    options: ImportOptions,
+) -> Result<ImportResult> {
+    let firmware = parse_firmware(options.firmware.as_deref())?;
+    let mut tx = db.begin_write().await?;
+    let (defaults, names) = prepare(&mut tx, actor.account_id, &options, firmware).await?;
+    let (reader, received) = spawn_reader(body, defaults, names);
+    let cache = db::widen_sqlite_cache(&mut tx).await?;
+    let mut import = Import::new(actor.account_id, options.dry_run);
+    let outcome = import.write_chunks(&mut tx, received).await;
+    let parsed = reader
+        .await
+        .map_err(|e| anyhow::anyhow!("CSV parsing panicked: {e}"))?;
+    let restored = db::restore_sqlite_cache(&mut tx, cache).await;
+    outcome?;
+    restored?;
+    let mut problems = parsed?;
+    problems.merge(std::mem::take(&mut import.owned));
+    if !problems.is_empty() {
+        return Err(problems.into_error());
+    }
+    let result = ImportResult {
+        added: import.added,
+        updated: import.updated,
+        dry_run: options.dry_run,
+    };
+    if options.dry_run {
+        return Ok(result);
+    }
+    audit::record(
+        &mut *tx,
+        actor.author(),
+        import.audit_entry(&result).entry(),
+    )
+    .await?;
+    tx.commit().await?;
+    after_bulk_write(db, result.added + result.updated);
+    Ok(result)
+}
+
+/// Checks the query's defaults (the account's server and branding, a catalog release) and
+/// reads the names a file's columns may use.
+async fn prepare(
+    tx: &mut Transaction<'static, Any>,
+    account_id: i64,
+    options: &ImportOptions,
+    firmware: Option<String>,
+) -> Result<(Defaults, Names)> {
+    check_refs(tx, account_id, options.server_id, options.branding_id).await?;
+    check_firmware(tx, firmware.as_deref()).await?;
+    let names = Names {
+        servers: phones::names(tx, Named::Servers, account_id).await?,
+        brandings: phones::names(tx, Named::Brandings, account_id).await?,
+        releases: firmware::versions(tx).await?,
+    };
+    let defaults = Defaults {
+        server_id: options.server_id,
+        branding_id: options.branding_id,
+        firmware,
+    };
+    Ok((defaults, names))
+}
+
+/// Parses `body` on a blocking thread, sending its chunks over a channel of two; the thread
+/// answers every problem of the file once it has read to the end.
+fn spawn_reader(
+    body: actix_web::web::Bytes,
+    defaults: Defaults,
+    names: Names,
+) -> (JoinHandle<Result<Problems>>, Receiver<Chunk>) {
+    let (chunks, received) = tokio::sync::mpsc::channel::<Chunk>(2);
+    let reader = tokio::task::spawn_blocking(move || -> Result<Problems> {
+        let mut reader = Reader::new(&body, &defaults, &names, csv_file::CHUNK_ROWS)?;
+        while let Some(chunk) = reader.next_chunk()? {
+            if chunks.blocking_send(chunk).is_err() {
+                break; // the writer failed; its error is the answer
+            }
+        }
+        reader.finish()
+    });
+    (reader, received)
+}
+
+/// The running state of an import: counts, and the lines whose MAC another account holds.
+struct Import {
+    account_id: i64,
+    dry_run: bool,
+    now: i64,
+    added: u64,
+    updated: u64,
+    first: Option<u64>,
+    owned: Problems,
+}
+
+/// The audit entry of a finished import, owning its texts.
+struct ImportEntry {
+    target: String,
+    count: i64,
+    detail: String,
+}
+
+impl ImportEntry {
+    fn entry(&self) -> AuditEntry<'_> {
+        AuditEntry {
+            action: "phone.import",
+            target: &self.target,
+            count: self.count,
+            detail: &self.detail,
+        }
+    }
+}
+
+impl Import {
+    fn new(account_id: i64, dry_run: bool) -> Import {
+        Import {
+            account_id,
+            dry_run,
+            now: now(),
+            added: 0,
+            updated: 0,
+            first: None,
+            owned: Problems::default(),
+        }
+    }
+
+    /// Takes chunks until the reader is done or a write fails; the channel is closed on
+    /// return, so a reader still parsing stops sending.
+    async fn write_chunks(
+        &mut self,
+        conn: &mut AnyConnection,
+        mut received: Receiver<Chunk>,
+    ) -> Result<()> {
+        while let Some(chunk) = received.recv().await {
+            self.chunk(conn, chunk).await?;
+        }
+        Ok(())
+    }
+
+    /// `phone.import` naming the one MAC, or `N phones`, with the counts.
+    fn audit_entry(&self, result: &ImportResult) -> ImportEntry {
+        let count = result.added + result.updated;
+        let target = match self.first {
+            Some(mac) if count == 1 => csv_file::mac_text(mac),
+            _ => format!("{count} phones"),
+        };
+        ImportEntry {
+            target,
+            count: count as i64,
+            detail: format!("added {}, updated {}", result.added, result.updated),
+        }
+    }
+
+    /// Checks one chunk's new MACs against the database (counting those the account has,
+    /// reporting those another account has), then writes the chunk if nothing is wrong so far.
+    async fn chunk(&mut self, conn: &mut AnyConnection, chunk: Chunk) -> Result<()> {
+        let fresh: Vec<String> = chunk
+            .rows
+            .iter()
+            .filter(|r| !r.repeated)
+            .map(|r| csv_file::mac_text(r.mac))
+            .collect();
+        self.first = self.first.or(chunk.rows.first().map(|r| r.mac));
+        if !fresh.is_empty() {
+            let json = serde_json::to_string(&fresh).expect("strings serialize");
+            let (registered, foreign) =
+                phones::count_registered(conn, self.account_id, json).await?;
+            self.updated += registered - foreign;
+            self.added += fresh.len() as u64 - registered;
+            if foreign > 0 {
+                let fresh: Vec<&str> = fresh.iter().map(String::as_str).collect();
+                self.report_foreign(conn, &chunk, &fresh).await?;
+            }
+        }
+        if !chunk.clean || !self.owned.is_empty() || self.dry_run {
+            return Ok(());
+        }
+        self.write(conn, &chunk).await
+    }
+
+    /// Upserts a checked chunk; a MAC another account claimed after the check fails it all.
+    async fn write(&mut self, conn: &mut AnyConnection, chunk: &Chunk) -> Result<()> {
+        let rows: Vec<NewPhone> = chunk
+            .rows
+            .iter()
+            .map(|r| NewPhone {
+                mac: csv_file::mac_text(r.mac),
+                server_id: r.server_id,
+                branding_id: r.branding_id,
+                firmware: r.firmware.as_deref().map(str::to_string),
+            })
+            .collect();
+        let written = phones::upsert(conn, self.account_id, &rows, self.now).await?;
+        if written < chunk.rows.len() as u64 {
+            // Another account claimed one of these MACs after the check: roll everything back.
+            let macs: Vec<&str> = rows.iter().map(|r| r.mac.as_str()).collect();
+            let foreign = phones::foreign_macs(conn, self.account_id, &macs).await?;
+            return Err(owned_elsewhere(foreign.first().map_or("?", |m| m.as_str())));
+        }
+        Ok(())
+    }
+
+    /// Adds a problem for each MAC of `macs` (from `chunk`) that another account holds.
+    async fn report_foreign(
+        &mut self,
+        conn: &mut AnyConnection,
+        chunk: &Chunk,
+        macs: &[&str],
+    ) -> Result<()> {
+        let foreign = phones::foreign_macs(conn, self.account_id, macs).await?;
+        let mut lines: Vec<(u64, &str)> = foreign
+            .iter()
+            .map(|m| {
+                let n = u64::from_str_radix(m, 16).unwrap_or_default();
+                (chunk.line_of(n).unwrap_or_default(), m.as_str())
+            })
+            .collect();
+        lines.sort_unstable();
+        for (line, mac) in lines {
+            self.owned.add(
+                line,
+                format!("The MAC address {mac} is registered to another account."),
+            );
+        }
+        Ok(())
+    }
+}
