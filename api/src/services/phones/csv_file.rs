@@ -93,15 +93,26 @@ pub struct Parsed {
 }
 
 /// Collects bad lines up to [`MAX_PROBLEMS`] while counting all of them.
+///
+/// `lines` counts lines, not problems: one header line naming a million unknown columns is
+/// one invalid line (the answer once said "1,000,000 invalid line(s)" for a two-line file).
+/// Problems arrive in line order within a chunk and chunks hold consecutive lines, so a line
+/// is new exactly when it differs from the last one counted.
 #[derive(Debug, Default)]
 pub struct Problems {
     list: Vec<LineProblem>,
     total: usize,
+    lines: usize,
+    last_line: Option<u64>,
 }
 
 impl Problems {
     pub fn add(&mut self, line: u64, message: impl Into<String>) {
         self.total += 1;
+        if self.last_line != Some(line) {
+            self.lines += 1;
+            self.last_line = Some(line);
+        }
         if self.list.len() < MAX_PROBLEMS {
             self.list.push(LineProblem {
                 line,
@@ -117,6 +128,8 @@ impl Problems {
     /// Adds `other`'s problems, keeping the list in line order and within the cap.
     pub fn merge(&mut self, other: Problems) {
         self.total += other.total;
+        self.lines += other.lines;
+        self.last_line = self.last_line.max(other.last_line);
         self.list.extend(other.list);
         self.list.sort_by_key(|p| p.line);
         self.list.truncate(MAX_PROBLEMS);
@@ -125,14 +138,14 @@ impl Problems {
     /// The 422 answer: the whole file is rejected.
     pub fn into_error(self) -> Error {
         let shown = if self.total > self.list.len() {
-            format!(" (the first {} are listed)", self.list.len())
+            format!(" (the first {} problems are listed)", self.list.len())
         } else {
             String::new()
         };
         Error::InvalidCsv(
             format!(
                 "The file has {} invalid line(s){shown}; nothing was imported.",
-                self.total
+                self.lines
             ),
             self.list,
         )
@@ -485,6 +498,28 @@ mod tests {
             Error::InvalidCsv(_, list) => list.iter().map(|p| p.line).collect(),
             other => panic!("expected invalid_csv, got {other:?}"),
         }
+    }
+
+    /// Found by the second penetration test: the count was of problems, not lines.
+    #[test]
+    fn a_line_with_many_problems_counts_as_one_invalid_line() {
+        let mut file = String::from("mac");
+        for i in 0..(MAX_PROBLEMS + 5) {
+            file.push_str(&format!(",nope{i}"));
+        }
+        file.push_str("\n00085D1A2B3C\n");
+        let error = match parse(file.as_bytes(), &Defaults::default(), &names()) {
+            Ok((_, problems)) => problems.into_error(),
+            Err(error) => error,
+        };
+        let Error::InvalidCsv(message, list) = error else {
+            panic!("expected invalid_csv");
+        };
+        assert!(
+            message.starts_with("The file has 1 invalid line(s)"),
+            "{message}"
+        );
+        assert_eq!(list.len(), MAX_PROBLEMS);
     }
 
     #[test]
