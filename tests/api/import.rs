@@ -17,6 +17,7 @@ on_both_engines!(
     a_dry_run_counts_without_writing,
     an_import_that_fails_in_the_database_leaves_nothing_behind,
     export_then_import_round_trips,
+    a_formula_named_server_exports_as_text_and_imports_back,
     an_oversized_file_gets_413,
     a_file_uploaded_as_a_multipart_form_is_imported,
     a_large_file_bad_only_in_its_last_chunk_writes_nothing,
@@ -285,6 +286,53 @@ async fn export_then_import_round_trips(engine: Engine) {
         before.iter().map(key).collect::<Vec<_>>()
     );
     assert_eq!(ctx.export().await, exported);
+}
+
+/// Found by the second penetration test: a User could name a server `=cmd|' /C calc'!A0`
+/// and it ran in the spreadsheet of whoever opened the export (OWASP "CSV injection").
+async fn a_formula_named_server_exports_as_text_and_imports_back(engine: Engine) {
+    let ctx = Ctx::new(engine).await;
+    let formula = "=cmd|' /C calc'!A0";
+    let evil = ctx.server(ctx.account_id, formula).await;
+    let link = ctx.server(ctx.account_id, "@HYPERLINK(1)").await;
+    ctx.add_ok(json!({ "macs": ["00085D000001"], "server_id": evil }))
+        .await;
+    ctx.add_ok(json!({ "macs": ["00085D000002"], "server_id": link }))
+        .await;
+    let exported = ctx.export().await;
+    let cells: Vec<&str> = exported
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').nth(1).unwrap())
+        .collect();
+    assert_eq!(
+        cells,
+        ["'=cmd|' /C calc'!A0", "'@HYPERLINK(1)"],
+        "{exported}"
+    );
+    for line in exported.lines() {
+        for cell in line.split(',') {
+            assert!(!cell.starts_with(['=', '+', '-', '@']), "{line}");
+        }
+    }
+    // The export is also an import file: the names read back as the servers they were.
+    ctx.app
+        .post(
+            routes::PHONES_DELETE,
+            &ctx.token,
+            &json!({ "macs": ["00085D000001", "00085D000002"] }),
+        )
+        .await;
+    let result = ctx.import_ok("", &exported).await;
+    assert_eq!(result.added, 2);
+    let servers: Vec<Option<i64>> = ctx
+        .page("")
+        .await
+        .items
+        .iter()
+        .map(|p| p.server_id)
+        .collect();
+    assert_eq!(servers, [Some(evil), Some(link)]);
 }
 
 async fn an_oversized_file_gets_413(engine: Engine) {

@@ -240,8 +240,30 @@ fn cell<T: Clone>(
     resolve: impl FnOnce(&str) -> Result<T, String>,
 ) -> Result<Option<T>, String> {
     match column.and_then(|i| record.get(i)).filter(|v| !v.is_empty()) {
-        Some(value) => resolve(value).map(Some),
+        Some(value) => resolve(restore(value)).map(Some),
         None => Ok(default.clone()),
+    }
+}
+
+/// First characters that make a spreadsheet read a cell as a formula (OWASP's list for CSV
+/// injection): `=`, `+`, `-`, `@`, tab and carriage return.
+const FORMULA_STARTS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
+
+/// A name as an exported cell: one that a spreadsheet would run as a formula (a server named
+/// `=HYPERLINK(...)`, say) gets a leading `'`, which spreadsheets show as text.
+pub fn neutralise(value: &str) -> Cow<'_, str> {
+    if value.starts_with(FORMULA_STARTS) {
+        Cow::Owned(format!("'{value}"))
+    } else {
+        Cow::Borrowed(value)
+    }
+}
+
+/// The name a [`neutralise`]d cell stands for, so that an export imports back as it was.
+fn restore(cell: &str) -> &str {
+    match cell.strip_prefix('\'') {
+        Some(rest) if rest.starts_with(FORMULA_STARTS) => rest,
+        _ => cell,
     }
 }
 
@@ -520,6 +542,17 @@ mod tests {
             "{message}"
         );
         assert_eq!(list.len(), MAX_PROBLEMS);
+    }
+
+    #[test]
+    fn formula_cells_are_made_inert_and_read_back() {
+        for name in ["=cmd|' /C calc'!A0", "+1", "-x", "@SUM(A1)", "\tx", "\rx"] {
+            let cell = neutralise(name);
+            assert!(cell.starts_with('\''), "{cell:?}");
+            assert_eq!(restore(&cell), name);
+        }
+        assert_eq!(neutralise("Main"), "Main");
+        assert_eq!(restore("'quoted"), "'quoted");
     }
 
     #[test]

@@ -131,8 +131,10 @@ fn csv_rows(rows: &[PhoneRow]) -> String {
     out
 }
 
-/// A CSV field, quoted when it holds a comma, quote, line break or edge space.
+/// A CSV field, made inert when a spreadsheet would run it ([`super::csv_file::neutralise`]) and
+/// quoted when it holds a comma, quote, line break or edge space.
 fn csv_cell(value: &str) -> String {
+    let value = &*super::csv_file::neutralise(value);
     let needs_quotes = value.contains([',', '"', '\n', '\r']) || value.trim() != value;
     if needs_quotes {
         format!("\"{}\"", value.replace('"', "\"\""))
