@@ -20,6 +20,7 @@ pub mod domain;
 pub mod error;
 pub mod mail;
 pub mod metrics;
+pub mod middleware;
 pub mod openapi;
 pub mod operations;
 pub mod routes;

@@ -12,10 +12,9 @@ use actix_http::body::BoxBody;
 use actix_http::{HttpServiceBuilder, Protocol, Request, Response};
 use actix_service::{map_config, IntoServiceFactory, Service, ServiceFactory, ServiceFactoryExt};
 use actix_tls::accept::rustls_0_23::{Acceptor, TlsStream};
-use actix_web::body::{EitherBody, MessageBody};
+use actix_web::body::MessageBody;
 use actix_web::dev::{AppConfig, Extensions, ServiceRequest, ServiceResponse};
 use actix_web::dev::{Server, ServerHandle};
-use actix_web::middleware::Next;
 use actix_web::middleware::{Condition, DefaultHeaders};
 use actix_web::rt::net::TcpStream;
 use actix_web::{web, App, HttpServer};
@@ -30,11 +29,10 @@ use crate::db::{self, Db};
 use crate::device::trust::DeviceTrust;
 use crate::device::trust::HandshakeVerifier;
 use crate::device::{BootRecorder, Device, PeerChain};
-use crate::error::Error;
 use crate::mail::Mailer;
 use crate::metrics::{self, Metrics};
 use crate::state::AppState;
-use crate::{device, routes, tls};
+use crate::{device, middleware, routes, tls};
 
 pub struct Application {
     server: Server,
@@ -271,20 +269,24 @@ fn app(
         _ => None,
     };
     App::new()
-        .wrap(actix_web::middleware::from_fn(refuse_encoded_bodies))
+        .wrap(actix_web::middleware::from_fn(
+            middleware::refuse_encoded_bodies,
+        ))
         .wrap(actix_web::middleware::from_fn(metrics::track))
-        .wrap(actix_web::middleware::from_fn(api_answers_are_not_stored))
+        .wrap(actix_web::middleware::from_fn(
+            middleware::api_answers_are_not_stored,
+        ))
         .wrap(Condition::new(
             hsts.is_some(),
             DefaultHeaders::new().add(("Strict-Transport-Security", hsts.unwrap_or_default())),
         ))
-        .wrap(security_headers())
+        .wrap(middleware::security_headers())
         .wrap(TracingLogger::default())
         .app_data(web::Data::from(state.metrics.clone()))
         .app_data(state)
-        .app_data(json_config())
-        .app_data(query_config())
-        .app_data(path_config())
+        .app_data(middleware::json_config())
+        .app_data(middleware::query_config())
+        .app_data(middleware::path_config())
         .into_utoipa_app()
         .configure(routes::configure)
         .into_app()
@@ -490,96 +492,4 @@ impl Limits {
 enum Listener {
     Https,
     Http,
-}
-
-/// API answers carry tokens and account data: no browser or proxy may keep a copy (a shared
-/// computer's disk cache, a corporate proxy). An answer that set its own `Cache-Control`
-/// keeps it.
-async fn api_answers_are_not_stored(
-    req: ServiceRequest,
-    next: Next<impl MessageBody + 'static>,
-) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
-    let api = req.path().starts_with("/api/v1/");
-    let mut response = next.call(req).await?;
-    let headers = response.headers_mut();
-    if api && !headers.contains_key(actix_web::http::header::CACHE_CONTROL) {
-        headers.insert(
-            actix_web::http::header::CACHE_CONTROL,
-            actix_web::http::header::HeaderValue::from_static("no-store"),
-        );
-    }
-    Ok(response)
-}
-
-fn security_headers() -> DefaultHeaders {
-    DefaultHeaders::new()
-        .add(("X-Content-Type-Options", "nosniff"))
-        .add(("X-Frame-Options", "DENY"))
-        .add(("Referrer-Policy", "no-referrer"))
-}
-
-/// Request bodies are read as sent: actix-web's decompression is not compiled in, so nothing
-/// is ever inflated and a small compressed body cannot grow past a route's size limit (a
-/// "zip bomb"). A body that declares a content coding is refused with a clear 415 instead of
-/// being misread as garbage. A coding on a request without a body means nothing and passes.
-async fn refuse_encoded_bodies(
-    req: ServiceRequest,
-    next: Next<impl MessageBody + 'static>,
-) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
-    use actix_web::http::header;
-    let headers = req.headers();
-    let encoded = headers
-        .get(header::CONTENT_ENCODING)
-        .is_some_and(|v| !v.as_bytes().eq_ignore_ascii_case(b"identity"));
-    let has_body = headers.contains_key(header::TRANSFER_ENCODING)
-        || headers
-            .get(header::CONTENT_LENGTH)
-            .is_some_and(|v| v.as_bytes() != b"0");
-    if encoded && has_body {
-        let refusal = Error::UnsupportedMediaType(
-            "unsupported_content_encoding",
-            "Send the request body uncompressed (no Content-Encoding).".into(),
-        );
-        return Ok(req.error_response(refusal).map_into_right_body());
-    }
-    Ok(next.call(req).await?.map_into_left_body())
-}
-
-fn json_config() -> web::JsonConfig {
-    web::JsonConfig::default()
-        .limit(1024 * 1024)
-        .error_handler(|err, _| {
-            use actix_web::error::JsonPayloadError as E;
-            match err {
-                E::Overflow { .. } | E::OverflowKnownLength { .. } => {
-                    Error::PayloadTooLarge("The request body is too large.".into()).into()
-                }
-                E::ContentType => Error::bad_request(
-                    "unsupported_content_type",
-                    "Send the body as application/json.",
-                )
-                .into(),
-                other => Error::bad_request(
-                    "invalid_json",
-                    format!("The request body is not valid: {other}"),
-                )
-                .into(),
-            }
-        })
-}
-
-fn query_config() -> web::QueryConfig {
-    web::QueryConfig::default().error_handler(|err, _| {
-        Error::bad_request(
-            "invalid_query",
-            format!("The query string is not valid: {err}"),
-        )
-        .into()
-    })
-}
-
-fn path_config() -> web::PathConfig {
-    web::PathConfig::default().error_handler(|err, _| {
-        Error::not_found("not_found", format!("No such resource: {err}")).into()
-    })
 }
