@@ -1,0 +1,122 @@
+//! The CSV reader on small files made in the test: dialects, bad lines, counts, formulas.
+
+use super::*;
+
+fn names() -> Names {
+    Names {
+        servers: [("Main".to_string(), 7)].into(),
+        brandings: HashMap::new(),
+        releases: ["4.2.0.181".to_string()].into(),
+    }
+}
+
+fn problems(bytes: &[u8]) -> Vec<u64> {
+    let error = match parse(bytes, &Defaults::default(), &names()) {
+        Ok((_, problems)) if !problems.is_empty() => problems.into_error(),
+        Err(error) => error,
+        Ok(_) => panic!("{bytes:?} accepted"),
+    };
+    match error {
+        Error::InvalidCsv(_, list) => list.iter().map(|p| p.line).collect(),
+        other => panic!("expected invalid_csv, got {other:?}"),
+    }
+}
+
+/// Found by the second penetration test: the count was of problems, not lines.
+#[test]
+fn a_line_with_many_problems_counts_as_one_invalid_line() {
+    let mut file = String::from("mac");
+    for i in 0..(MAX_PROBLEMS + 5) {
+        file.push_str(&format!(",nope{i}"));
+    }
+    file.push_str("\n00085D1A2B3C\n");
+    let error = match parse(file.as_bytes(), &Defaults::default(), &names()) {
+        Ok((_, problems)) => problems.into_error(),
+        Err(error) => error,
+    };
+    let Error::InvalidCsv(message, list) = error else {
+        panic!("expected invalid_csv");
+    };
+    assert!(
+        message.starts_with("The file has 1 invalid line(s)"),
+        "{message}"
+    );
+    assert_eq!(list.len(), MAX_PROBLEMS);
+}
+
+#[test]
+fn formula_cells_are_made_inert_and_read_back() {
+    for name in ["=cmd|' /C calc'!A0", "+1", "-x", "@SUM(A1)", "\tx", "\rx"] {
+        let cell = neutralise(name);
+        assert!(cell.starts_with('\''), "{cell:?}");
+        assert_eq!(restore(&cell), name);
+    }
+    assert_eq!(neutralise("Main"), "Main");
+    assert_eq!(restore("'quoted"), "'quoted");
+}
+
+#[test]
+fn bom_crlf_quotes_blank_lines_trailing_commas_and_spaces_are_read() {
+    let file = "\u{feff}mac,server,firmware\r\n\"00:08:5D:1A:2B:3C\" , Main ,\r\n\r\n 0008.5d1a.2b3d ,,4.2.0.181,\r\n";
+    let (parsed, problems) = parse(file.as_bytes(), &Defaults::default(), &names()).unwrap();
+    assert!(problems.is_empty());
+    assert_eq!(parsed.lines, vec![2, 4]);
+    assert_eq!(parsed.rows[0].mac, "00085D1A2B3C");
+    assert_eq!(parsed.rows[0].server_id, Some(7));
+    assert_eq!(parsed.rows[1].server_id, None);
+    assert_eq!(parsed.rows[1].firmware.as_deref(), Some("4.2.0.181"));
+    assert_eq!(
+        fields(r#" "a ""b"", c" , d,"#).unwrap(),
+        ["a \"b\", c", "d", ""]
+    );
+}
+
+#[test]
+fn without_a_header_extra_columns_are_ignored_and_duplicates_count_once() {
+    let defaults = Defaults {
+        server_id: Some(7),
+        ..Defaults::default()
+    };
+    let file = "00085D1A2B3C,whatever\n00085D1A2B3D\n00:08:5d:1a:2b:3c\n";
+    let (parsed, _) = parse(file.as_bytes(), &defaults, &names()).unwrap();
+    assert_eq!(parsed.rows.len(), 2);
+    assert_eq!(parsed.lines, vec![3, 2]);
+    assert!(parsed.rows.iter().all(|r| r.server_id == Some(7)));
+}
+
+#[test]
+fn every_bad_line_is_reported_with_its_number() {
+    let file = "mac,server\n00085D1A2B3C\nnope\n00085D1A2B3D,Nowhere\n010000000000\n";
+    assert_eq!(problems(file.as_bytes()), vec![3, 4, 5]);
+    assert_eq!(problems(b"mac,colour\n00085D1A2B3C\n"), vec![1]);
+    assert_eq!(problems(b"00085D1A2B3C\n\"00085D1A2B3D\n"), vec![2]);
+}
+
+#[test]
+fn empty_and_binary_files_are_rejected_as_a_whole() {
+    for bad in [
+        &b""[..],
+        b"\r\n\r\n",
+        b"mac\n",
+        b"\xff\xfe\x00\x01",
+        b"\x00\x00\x00",
+    ] {
+        assert_eq!(problems(bad), Vec::<u64>::new(), "{bad:?}");
+    }
+}
+
+#[test]
+fn the_report_is_capped_but_counts_everything() {
+    let file = "x\n".repeat(MAX_PROBLEMS + 5);
+    let (_, problems) = parse(file.as_bytes(), &Defaults::default(), &names()).unwrap();
+    match problems.into_error() {
+        Error::InvalidCsv(message, list) => {
+            assert_eq!(list.len(), MAX_PROBLEMS);
+            assert!(
+                message.contains(&format!("{}", MAX_PROBLEMS + 5)),
+                "{message}"
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+}
