@@ -21,17 +21,6 @@ pub struct AuthUser {
     pub session_id: String,
 }
 
-impl AuthUser {
-    /// Refuses (403) a caller who is not a Super User.
-    pub fn require_super_user(&self) -> Result<(), Error> {
-        if self.role == Role::SuperUser {
-            Ok(())
-        } else {
-            Err(Error::Forbidden)
-        }
-    }
-}
-
 impl FromRequest for AuthUser {
     type Error = Error;
     type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;

@@ -198,7 +198,7 @@ impl Dialect {
 }
 
 /// `$from, $from+1, ...` (`n` placeholders).
-pub fn placeholders(from: usize, n: usize) -> String {
+fn placeholders(from: usize, n: usize) -> String {
     (from..from + n)
         .map(|i| format!("${i}"))
         .collect::<Vec<_>>()

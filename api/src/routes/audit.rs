@@ -7,14 +7,9 @@ use utoipa::IntoParams;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::auth::AuthUser;
-use crate::db::audit;
-use crate::error::{Error, Result};
+use crate::error::Result;
+use crate::services::{audit, Actor};
 use crate::state::AppState;
-
-/// Entries per page when `limit` is not given.
-pub const DEFAULT_LIMIT: i64 = 50;
-/// Most entries per page.
-pub const MAX_LIMIT: i64 = 500;
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(list_audit);
@@ -44,19 +39,6 @@ pub async fn list_audit(
     user: AuthUser,
     query: web::Query<AuditQuery>,
 ) -> Result<web::Json<AuditPage>> {
-    user.require_super_user()?;
-    let limit = query.limit.unwrap_or(DEFAULT_LIMIT);
-    if !(1..=MAX_LIMIT).contains(&limit) {
-        return Err(Error::unprocessable(
-            "invalid_limit",
-            format!("limit must be between 1 and {MAX_LIMIT}."),
-        ));
-    }
-    // One extra row tells whether an older page exists without a COUNT.
-    let mut rows = audit::list(&state.db, user.account_id, query.before, limit + 1).await?;
-    let more = rows.len() as i64 > limit;
-    rows.truncate(limit as usize);
-    let next_before = more.then(|| rows.last().map(|r| r.id)).flatten();
-    let items = rows.iter().map(|r| r.to_dto()).collect();
-    Ok(web::Json(AuditPage { items, next_before }))
+    let page = audit::page(&state.db, &Actor::from(&user), query.before, query.limit).await?;
+    Ok(web::Json(page))
 }

@@ -6,6 +6,7 @@
 //! calls the same functions, so an operator's action and an API action cannot drift apart.
 
 pub mod accounts;
+pub mod audit;
 pub mod brandings;
 pub mod constraints;
 pub mod device_trust;
