@@ -17,6 +17,7 @@ mod firmware;
 mod headers;
 mod import;
 mod logging;
+mod login_throttling;
 mod matrix;
 mod operations;
 mod password_reset;
