@@ -114,6 +114,9 @@ settings_layer! {
     login_max_slowdown_secs: u64,
     /// Length of the failed-login window, in seconds.
     login_window_secs: u64,
+    /// Every user of the platform must log in with a second factor (TOTP); users without one
+    /// set it up at their next login. Accounts can also require it for themselves.
+    require_second_factor: bool,
     /// Password-reset requests allowed per email address within `login_window_secs`.
     reset_max_requests_per_email: u32,
     /// Password-reset requests allowed per client address within `login_window_secs`.
@@ -173,6 +176,7 @@ pub struct Settings {
     pub login_max_failures_per_client: u32,
     pub login_slowdown_after_failures_per_email: u32,
     pub login_max_slowdown_secs: u64,
+    pub require_second_factor: bool,
     pub login_window_secs: u64,
     pub reset_max_requests_per_email: u32,
     pub reset_max_requests_per_client: u32,
@@ -245,6 +249,7 @@ impl Settings {
                 .login_slowdown_after_failures_per_email
                 .unwrap_or(20),
             login_max_slowdown_secs: layer.login_max_slowdown_secs.unwrap_or(30),
+            require_second_factor: layer.require_second_factor.unwrap_or(false),
             login_window_secs: layer.login_window_secs.unwrap_or(900).max(1),
             reset_max_requests_per_email: layer.reset_max_requests_per_email.unwrap_or(3),
             reset_max_requests_per_client: layer.reset_max_requests_per_client.unwrap_or(20),

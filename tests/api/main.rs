@@ -22,6 +22,7 @@ mod matrix;
 mod operations;
 mod password_reset;
 mod phones;
+mod second_factor;
 mod servers;
 mod startup;
 mod summary_audit;

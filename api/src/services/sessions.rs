@@ -5,14 +5,15 @@
 //! The credential itself (the signed token, the extractor that reads it) is `auth`'s; when a
 //! session may start or end, and how often someone may guess, is decided here.
 
-use rcs_shared::{LoginResponse, Role};
+use rcs_shared::{LoginAnswer, LoginResponse, Role};
 use sha2::Digest as _;
 
 use super::Actor;
 use crate::auth::jwt::Tokens;
 use crate::config::Settings;
 use crate::db::rate_limits::{self, Counter};
-use crate::db::{self, rfc3339, sessions, users, Db};
+use crate::db::users::{self, UserRow};
+use crate::db::{self, rfc3339, sessions, Db};
 use crate::domain::PasswordHash;
 use crate::error::{Error, Result};
 
@@ -190,6 +191,15 @@ impl<'a> LoginThrottle<'a> {
         rate_limits::take_back(self.db, &self.client).await?;
         Ok(())
     }
+
+    /// Records an admitted attempt whose password was right but whose login needs a second
+    /// step: the attempt is taken back, the address's earlier failures for the username stay,
+    /// so wrong codes keep adding up across logins until one succeeds.
+    pub async fn passed_first_step(&self) -> Result<()> {
+        rate_limits::take_back(self.db, &self.pair).await?;
+        rate_limits::take_back(self.db, &self.client).await?;
+        Ok(())
+    }
 }
 
 fn invalid_credentials() -> Error {
@@ -199,7 +209,8 @@ fn invalid_credentials() -> Error {
     )
 }
 
-/// Checks the credentials and opens a session.
+/// Checks the credentials and opens a session, or answers the second step the login needs
+/// (a code, or setting up a required second factor: [`super::second_factor`]).
 ///
 /// The attempt is weighed by [`LoginThrottle`] before the password is even checked. An
 /// unknown email costs the same argon2 work as a wrong password, and both get the same answer.
@@ -211,7 +222,7 @@ pub async fn login(
     email: &str,
     password: &str,
     client: &str,
-) -> Result<LoginResponse> {
+) -> Result<LoginAnswer> {
     let email = email.trim().to_lowercase();
     let throttle = LoginThrottle::new(db, settings, &email, client);
     throttle.admit().await?;
@@ -228,8 +239,19 @@ pub async fn login(
         tracing::info!("login failed");
         return Err(invalid_credentials());
     };
+    if let Some(challenge) = super::second_factor::next_step(db, settings, &user).await? {
+        throttle.passed_first_step().await?;
+        tracing::info!(user_id = user.id, "password accepted; second factor needed");
+        return Ok(LoginAnswer::SecondFactor(challenge));
+    }
     throttle.succeeded().await?;
+    Ok(LoginAnswer::Session(Box::new(
+        open(db, tokens, &user).await?,
+    )))
+}
 
+/// Opens a session for `user`, whose login is complete.
+pub(crate) async fn open(db: &Db, tokens: &Tokens, user: &UserRow) -> Result<LoginResponse> {
     let role: Role = user.role();
     let now = db::now();
     let issued = tokens.issue(user.id, user.account_id, role, now)?;
