@@ -172,6 +172,14 @@ impl<'a> CodeThrottle<'a> {
         rate_limits::take_back(self.db, &self.user_key).await?;
         Ok(())
     }
+
+    /// Takes an admitted attempt back whose code was never checked (the challenge went away
+    /// meanwhile): it is no failure.
+    async fn not_tried(&self) -> Result<()> {
+        self.login.passed_first_step().await?;
+        rate_limits::take_back(self.db, &self.user_key).await?;
+        Ok(())
+    }
 }
 
 /// The actor a user is while finishing their own login (for the audit trail).
@@ -262,7 +270,7 @@ pub async fn login(
         .filter(|f| f.confirmed_at.is_some());
     let Some(factor) = factor else {
         // Reset since the password step: the login starts again.
-        throttle.login.passed_first_step().await?;
+        throttle.not_tried().await?;
         return Err(invalid_challenge());
     };
     match use_code(db, &token_hash, &user, &factor, code).await? {
@@ -270,7 +278,10 @@ pub async fn login(
             throttle.succeeded().await?;
             sessions::open(db, tokens, &user).await
         }
-        Used::ChallengeGone => Err(invalid_challenge()),
+        Used::ChallengeGone => {
+            throttle.not_tried().await?;
+            Err(invalid_challenge())
+        }
         Used::Wrong => {
             throttle.failed(&token_hash).await?;
             tracing::info!(user_id = user.id, "second factor: wrong code");
@@ -359,12 +370,21 @@ pub async fn confirm_at_login(
     let (token_hash, user) = challenge(db, challenge_token, true).await?;
     let throttle = CodeThrottle::new(db, settings, &user, client);
     throttle.admit().await?;
-    let Some(proof) = pending_code(db, &user, code).await? else {
-        throttle.failed(&token_hash).await?;
-        return Err(invalid_code());
+    let proof = match pending_code(db, &user, code).await {
+        Ok(Some(proof)) => proof,
+        Ok(None) => {
+            throttle.failed(&token_hash).await?;
+            return Err(invalid_code());
+        }
+        Err(e) => {
+            throttle.not_tried().await?;
+            return Err(e);
+        }
     };
     let mut tx = db.begin_write().await?;
     if !store::take_challenge(&mut *tx, &token_hash, now()).await? {
+        drop(tx);
+        throttle.not_tried().await?;
         return Err(invalid_challenge());
     }
     let recovery_codes = finish_enrolment(&mut tx, &user, &as_actor(&user), proof).await?;
