@@ -9,7 +9,7 @@
 //! suits a shared admin workstation better than `localStorage` would.
 
 use gloo_storage::{SessionStorage, Storage};
-use rcs_shared::{LoginRequest, User};
+use rcs_shared::{LoginAnswer, LoginRequest, LoginResponse, SecondFactorChallenge, User};
 use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
 
@@ -89,16 +89,30 @@ impl Session {
         }
     }
 
-    /// Logs in; on success the state becomes [`SessionState::SignedIn`] and the token is stored.
-    pub async fn login(&self, credentials: LoginRequest) -> Result<(), api::Error> {
-        let response = api::login(&credentials).await?;
+    /// Logs in with the password. With a session the state becomes
+    /// [`SessionState::SignedIn`]; when the user has (or must set up) a second factor, the
+    /// challenge for the second step is returned and nobody is signed in yet.
+    pub async fn login(
+        &self,
+        credentials: LoginRequest,
+    ) -> Result<Option<SecondFactorChallenge>, api::Error> {
+        match api::login(&credentials).await? {
+            LoginAnswer::Session(response) => {
+                self.sign_in(*response);
+                Ok(None)
+            }
+            LoginAnswer::SecondFactor(challenge) => Ok(Some(challenge)),
+        }
+    }
+
+    /// Signs in with the session a login (or its second step) answered; stores the token.
+    pub fn sign_in(&self, response: LoginResponse) {
         // Without storage the session still works; it just does not survive a reload.
         let _ = SessionStorage::set(TOKEN_KEY, &response.token);
         self.0.set(SessionState::SignedIn {
             token: response.token,
             user: response.user,
         });
-        Ok(())
     }
 
     /// Ends the session on the server, then forgets the token.

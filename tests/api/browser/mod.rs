@@ -1,7 +1,9 @@
 //! The web UI in a real headless Chromium (the WebDriver client is `helpers::browser`): the
-//! login stories, then the screens' stories (phones, administration, keyboard use).
+//! login stories, then the screens' stories (phones, administration, keyboard use, two-factor
+//! login).
 
 mod admin;
 mod keyboard;
 mod login;
 mod phones;
+mod second_factor;

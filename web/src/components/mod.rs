@@ -5,3 +5,4 @@ pub mod dialog;
 pub mod errors;
 pub mod layout;
 pub mod options;
+pub mod second_factor;

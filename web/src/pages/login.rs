@@ -4,11 +4,12 @@
 //! state on every keystroke: that is less code and also picks up values a password manager
 //! fills in without firing input events.
 
-use rcs_shared::LoginRequest;
+use rcs_shared::{LoginRequest, SecondFactorChallenge};
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
 use super::forgot::ForgotPassword;
+use super::login_second_factor::SecondStep;
 use crate::hooks::use_public_action;
 use crate::session::{use_session, Notice};
 
@@ -30,6 +31,8 @@ pub fn LoginPage(props: &LoginPageProps) -> Html {
     let notice = use_state(|| props.notice.clone());
     // `Some(username typed so far)` while the "Forgot Password?" form is shown.
     let forgot = use_state(|| None::<String>);
+    // The second step, once the password was right for a user with a second factor.
+    let second_step = use_state(|| None::<SecondFactorChallenge>);
     {
         // The cursor starts in the username field, so the page works from the keyboard alone.
         let username = username.clone();
@@ -44,7 +47,7 @@ pub fn LoginPage(props: &LoginPageProps) -> Html {
 
     let onsubmit = {
         let (username, password) = (username.clone(), password.clone());
-        let (login, notice) = (login.clone(), notice.clone());
+        let (login, notice, second_step) = (login.clone(), notice.clone(), second_step.clone());
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
             if login.busy() {
@@ -55,9 +58,17 @@ pub fn LoginPage(props: &LoginPageProps) -> Html {
                 password: value_of(&password),
             };
             notice.set(None);
-            let session = session.clone();
-            // On success the session switches to the home page and this page goes away.
-            login.run(|_| async move { session.login(credentials).await }, |()| {});
+            let (session, second_step) = (session.clone(), second_step.clone());
+            // With a session the app switches to the home page and this page goes away; a
+            // challenge shows the second step instead.
+            login.run(
+                |_| async move { session.login(credentials).await },
+                move |challenge| {
+                    if challenge.is_some() {
+                        second_step.set(challenge);
+                    }
+                },
+            );
         })
     };
 
@@ -95,6 +106,24 @@ pub fn LoginPage(props: &LoginPageProps) -> Html {
         },
         (None, None) => html! {},
     };
+
+    if let Some(challenge) = &*second_step {
+        let on_back = {
+            let second_step = second_step.clone();
+            Callback::from(move |()| second_step.set(None))
+        };
+        return html! {
+            <main class="centered">
+                <section class="card login-card">
+                    <header class="brand">
+                        <h1 class="brand-name">{ "rcs" }</h1>
+                        <p class="brand-tagline">{ "Redirection and Configuration Service" }</p>
+                    </header>
+                    <SecondStep challenge={challenge.clone()} {on_back} />
+                </section>
+            </main>
+        };
+    }
 
     if let Some(email) = &*forgot {
         return html! {

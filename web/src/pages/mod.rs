@@ -4,6 +4,7 @@ mod brandings;
 mod firmware;
 mod forgot;
 mod login;
+mod login_second_factor;
 mod not_found;
 mod password;
 mod phones;
@@ -11,6 +12,7 @@ mod preferences;
 mod reset;
 mod servers;
 mod summary;
+mod two_factor;
 mod users;
 
 pub use brandings::BrandingsPage;

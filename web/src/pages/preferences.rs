@@ -1,9 +1,11 @@
-//! Preferences: the signed-in user's name, address and two phone numbers (PATCH /api/v1/me).
-//! The username is shown but cannot change, as in the original.
+//! Preferences: the signed-in user's name, address and two phone numbers (PATCH /api/v1/me),
+//! and their two-factor login (`two_factor`). The username is shown but cannot change, as in
+//! the original.
 
 use rcs_shared::{ProfilePatch, User};
 use yew::prelude::*;
 
+use super::two_factor::TwoFactorSection;
 use crate::components::errors::{except_codes, ErrorAlert, ErrorText};
 use crate::components::options::bind_input;
 use crate::hooks::{use_action, Action};
@@ -120,6 +122,7 @@ pub fn PreferencesPage(props: &PreferencesPageProps) -> Html {
                     </div>
                 </form>
             </section>
+            <TwoFactorSection />
         </>
     }
 }

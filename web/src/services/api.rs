@@ -13,8 +13,9 @@ use std::fmt;
 
 use gloo_net::http::{Method, RequestBuilder};
 use rcs_shared::{
-    ApiError, LoginRequest, LoginResponse, PasswordResetAccepted, PasswordResetConfirm,
-    PasswordResetRequest, User,
+    ApiError, EnrolledLogin, EnrolmentStart, LoginAnswer, LoginRequest, LoginResponse,
+    PasswordResetAccepted, PasswordResetConfirm, PasswordResetRequest, SecondFactorEnrolment,
+    SecondFactorLogin, User,
 };
 use serde::de::{DeserializeOwned, IgnoredAny};
 use serde::Serialize;
@@ -182,9 +183,34 @@ pub async fn request_empty<B: Serialize + ?Sized>(
         .map(|_| ())
 }
 
-/// POST /api/v1/auth/login.
-pub async fn login(credentials: &LoginRequest) -> Result<LoginResponse, Error> {
+/// POST /api/v1/auth/login: a session (200), or the second step a user with a second factor
+/// takes (202).
+pub async fn login(credentials: &LoginRequest) -> Result<LoginAnswer, Error> {
     request(Method::POST, "/api/v1/auth/login", None, Some(credentials)).await
+}
+
+/// POST /api/v1/auth/login/second-factor: the challenge and a code give the session.
+pub async fn login_second_factor(body: &SecondFactorLogin) -> Result<LoginResponse, Error> {
+    let path = "/api/v1/auth/login/second-factor";
+    request(Method::POST, path, None, Some(body)).await
+}
+
+/// POST /api/v1/auth/login/enrolment: starts setting up a required second factor.
+pub async fn login_enrolment(body: &EnrolmentStart) -> Result<SecondFactorEnrolment, Error> {
+    request(
+        Method::POST,
+        "/api/v1/auth/login/enrolment",
+        None,
+        Some(body),
+    )
+    .await
+}
+
+/// POST /api/v1/auth/login/enrolment/confirm: a code from the new app finishes the set-up
+/// and the login.
+pub async fn login_enrolment_confirm(body: &SecondFactorLogin) -> Result<EnrolledLogin, Error> {
+    let path = "/api/v1/auth/login/enrolment/confirm";
+    request(Method::POST, path, None, Some(body)).await
 }
 
 /// POST /api/v1/auth/logout: ends the session; the token is rejected from then on.

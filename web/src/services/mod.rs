@@ -6,6 +6,7 @@ pub mod api;
 pub mod brandings;
 pub mod download;
 pub mod phones;
+pub mod second_factor;
 pub mod servers;
 pub mod upload;
 pub mod users;

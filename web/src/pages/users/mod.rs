@@ -1,10 +1,12 @@
 //! Users (Super User only): the account's users, adding one with username, password and
 //! role, changing a role or password, and deleting. Usernames never change, as in the
 //! original; a new role or password ends that user's sessions. This module is the list;
-//! `editor` adds and edits one user, `delete` deletes one.
+//! `editor` adds and edits one user, `delete` deletes one, `second_factor` requires two-factor
+//! login for the account and resets a user's.
 
 mod delete;
 mod editor;
+mod second_factor;
 
 use rcs_shared::User;
 use yew::prelude::*;
@@ -14,6 +16,7 @@ use crate::hooks::use_resource;
 use crate::services::users;
 use delete::DeleteUserDialog;
 use editor::{AddUserDialog, EditUserDialog};
+use second_factor::{AccountRequirement, ResetSecondFactorDialog};
 
 #[derive(Properties, PartialEq)]
 pub struct UsersPageProps {
@@ -27,6 +30,7 @@ enum Open {
     Add,
     Edit(User),
     Delete(User),
+    ResetSecondFactor(User),
 }
 
 /// The user list and its dialogs.
@@ -67,6 +71,7 @@ pub fn UsersPage(props: &UsersPageProps) -> Html {
             if let Some(message) = &*notice {
                 <p id="users-notice" class="alert alert-success" role="status">{ message }</p>
             }
+            <AccountRequirement />
             <ErrorAlert id="users-error" error={list.error.clone()} />
             if !rows.is_empty() {
                 <div class="table-wrap card">
@@ -75,6 +80,7 @@ pub fn UsersPage(props: &UsersPageProps) -> Html {
                             <th scope="col">{ "Username" }</th>
                             <th scope="col">{ "Name" }</th>
                             <th scope="col">{ "Role" }</th>
+                            <th scope="col">{ "Two-factor" }</th>
                             <th scope="col"><span class="visually-hidden">{ "Actions" }</span></th>
                         </tr></thead>
                         <tbody>
@@ -83,14 +89,21 @@ pub fn UsersPage(props: &UsersPageProps) -> Html {
                                     Callback::from(move |_: MouseEvent| open.set(Open::Edit(u.clone()))) };
                                 let delete = { let (open, u) = (open.clone(), u.clone());
                                     Callback::from(move |_: MouseEvent| open.set(Open::Delete(u.clone()))) };
+                                let reset = { let (open, u) = (open.clone(), u.clone());
+                                    Callback::from(move |_: MouseEvent| open.set(Open::ResetSecondFactor(u.clone()))) };
                                 html! {
                                     <tr>
                                         <th scope="row" class="break">{ &u.email }</th>
                                         <td>{ &u.name }</td>
                                         <td>{ u.role.label() }</td>
+                                        <td>{ if u.second_factor { "On" } else { "Off" } }</td>
                                         <td class="actions">
                                             <button type="button" class="button button-small"
                                                 aria-label={format!("Edit {}", u.email)} onclick={edit}>{ "Edit" }</button>
+                                            if u.second_factor && u.id != props.me {
+                                                <button type="button" class="button button-small"
+                                                    aria-label={format!("Reset two-factor login of {}", u.email)} onclick={reset}>{ "Reset 2FA" }</button>
+                                            }
                                             if u.id != props.me {
                                                 <button type="button" class="button button-small button-danger"
                                                     aria-label={format!("Delete {}", u.email)} onclick={delete}>{ "Delete" }</button>
@@ -108,6 +121,7 @@ pub fn UsersPage(props: &UsersPageProps) -> Html {
                 Open::Add => html! { <AddUserDialog on_close={close} on_done={done} /> },
                 Open::Edit(u) => html! { <EditUserDialog user={u.clone()} on_close={close} on_done={done} /> },
                 Open::Delete(u) => html! { <DeleteUserDialog user={u.clone()} on_close={close} on_done={done} /> },
+                Open::ResetSecondFactor(u) => html! { <ResetSecondFactorDialog user={u.clone()} on_close={close} on_done={done} /> },
             } }
         </>
     }
