@@ -198,3 +198,28 @@ pub struct AccountPatch {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub require_second_factor: Option<bool>,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The web app reads either login answer as [`LoginAnswer`]: a session is never taken
+    /// for a challenge, nor the other way round.
+    #[test]
+    fn both_login_answers_decode_as_what_they_are() {
+        let session = r#"{"token": "t", "expires_at": "2026-11-30T09:15:00Z", "user": {
+            "id": 1, "email": "a@b.example", "role": "user", "name": "", "address": "",
+            "phone1": "", "phone2": "", "account_id": 1, "account_name": "Acme",
+            "created_at": "2026-11-02T10:00:00Z", "updated_at": "2026-11-02T10:00:00Z"}}"#;
+        match serde_json::from_str::<LoginAnswer>(session).unwrap() {
+            // A server without the field (older) reads as "no second factor".
+            LoginAnswer::Session(s) => assert!(s.token == "t" && !s.user.second_factor),
+            other => panic!("{other:?}"),
+        }
+        let challenge = r#"{"challenge": "c", "expires_at": "2026-11-30T09:20:00Z", "enrolment_required": true}"#;
+        match serde_json::from_str::<LoginAnswer>(challenge).unwrap() {
+            LoginAnswer::SecondFactor(c) => assert!(c.challenge == "c" && c.enrolment_required),
+            other => panic!("{other:?}"),
+        }
+    }
+}
