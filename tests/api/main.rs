@@ -11,6 +11,7 @@ mod browser;
 mod cli;
 mod cluster;
 mod contract;
+mod docs;
 mod device;
 mod faults;
 mod firmware;
