@@ -136,6 +136,9 @@ settings_layer! {
     hsts_max_age_secs: u64,
     /// Days boot events are kept; older ones are deleted. 0 keeps them forever.
     boot_event_retention_days: u64,
+    /// Most boot events kept that belong to no account (unregistered MACs, requests without
+    /// a trusted certificate: anybody can cause them); housekeeping deletes the oldest beyond.
+    unattributed_boot_events_max: u64,
     /// `human` or `json`.
     log_format: LogFormat,
     /// A tracing filter such as `info` or `rcs=debug,info`.
@@ -178,6 +181,7 @@ pub struct Settings {
     pub request_timeout_secs: u64,
     pub hsts_max_age_secs: u64,
     pub boot_event_retention_days: u64,
+    pub unattributed_boot_events_max: u64,
     pub log_format: LogFormat,
     pub log_filter: String,
 }
@@ -239,6 +243,7 @@ impl Settings {
             request_timeout_secs: layer.request_timeout_secs.unwrap_or(10).max(1),
             hsts_max_age_secs: layer.hsts_max_age_secs.unwrap_or(31_536_000),
             boot_event_retention_days: layer.boot_event_retention_days.unwrap_or(90),
+            unattributed_boot_events_max: layer.unattributed_boot_events_max.unwrap_or(100_000),
             log_format: layer.log_format.unwrap_or(LogFormat::Human),
             log_filter: layer.log_filter.unwrap_or_else(|| "info".into()),
             data_dir,
