@@ -115,7 +115,13 @@ settings_layer! {
     /// The address users reach rcs at, the base of links in mail. Default:
     /// `https://localhost:<port of https_addr>`.
     public_url: String,
-    /// Take the client address from `X-Forwarded-For` (only behind a trusted proxy).
+    /// The address phones reach rcs at, the base of the download links in their boot answer
+    /// (an `https://` URL). Default: `public_url`; with neither, the address the phone's
+    /// connection arrived on. Request headers never choose it, unless `trust_forwarded_for`.
+    device_url: String,
+    /// Take the client address from `X-Forwarded-For`, and (with neither `device_url` nor
+    /// `public_url`) the host of phones' links from `Forwarded`/`X-Forwarded-Host`/`Host`:
+    /// only behind a trusted proxy.
     trust_forwarded_for: bool,
     /// Largest branding file, in bytes.
     branding_max_file_bytes: u64,
@@ -170,6 +176,9 @@ pub struct Settings {
     pub mail_from: String,
     /// Without a trailing slash. `None`: derived from the bound HTTPS port at start-up.
     pub public_url: Option<String>,
+    /// `https://`, without a trailing slash. `None`: `public_url`, else the connection's
+    /// address.
+    pub device_url: Option<String>,
     pub trust_forwarded_for: bool,
     /// Largest branding file, in bytes (at least 1).
     pub branding_max_file_bytes: u64,
@@ -213,7 +222,14 @@ impl Settings {
         if reset_token_ttl_secs == 0 {
             bail!("reset_token_ttl_secs must be at least 1");
         }
-        let public_url = layer.public_url.map(|u| parse_public_url(&u)).transpose()?;
+        let public_url = layer
+            .public_url
+            .map(|u| parse_base_url("public_url", &u, &["https://", "http://"]))
+            .transpose()?;
+        let device_url = layer
+            .device_url
+            .map(|u| parse_base_url("device_url", &u, &["https://"]))
+            .transpose()?;
         Ok(Settings {
             database_url,
             database_max_connections: layer.database_max_connections.unwrap_or(16).max(1),
@@ -234,6 +250,7 @@ impl Settings {
             smtp_url: layer.smtp_url.map(SecretString::from),
             mail_from: layer.mail_from.unwrap_or_else(|| "rcs@localhost".into()),
             public_url,
+            device_url,
             trust_forwarded_for: layer.trust_forwarded_for.unwrap_or(false),
             branding_max_file_bytes: layer.branding_max_file_bytes.unwrap_or(1 << 20).max(1),
             branding_max_total_bytes: layer.branding_max_total_bytes.unwrap_or(8 << 20).max(1),
@@ -279,16 +296,17 @@ impl Layer {
     }
 }
 
-/// Checks that `public_url` is an absolute http(s) URL and drops a trailing slash, so links
-/// are `{public_url}/reset-password?...` without a double slash.
-fn parse_public_url(input: &str) -> anyhow::Result<String> {
+/// Checks that the setting `name` is an absolute URL with one of `schemes` and drops a
+/// trailing slash, so links are `{public_url}/reset-password?...` without a double slash.
+fn parse_base_url(name: &str, input: &str, schemes: &[&str]) -> anyhow::Result<String> {
     let url = input.trim().trim_end_matches('/');
-    let host = url
-        .strip_prefix("https://")
-        .or_else(|| url.strip_prefix("http://"));
+    let host = schemes.iter().find_map(|scheme| url.strip_prefix(scheme));
     match host {
         Some(rest) if !rest.is_empty() && !rest.contains(['?', '#', ' ']) => Ok(url.to_string()),
-        _ => bail!("public_url {input:?} must be an absolute http:// or https:// URL"),
+        _ => bail!(
+            "{name} {input:?} must be an absolute {} URL",
+            schemes.join(" or ")
+        ),
     }
 }
 
@@ -352,6 +370,32 @@ mod tests {
         assert_eq!(defaults.reset_token_ttl_secs, 1800);
         assert_eq!(defaults.mail_from, "rcs@localhost");
         assert!(defaults.smtp_url.is_none() && defaults.public_url.is_none());
+    }
+
+    #[test]
+    fn device_url_must_be_https_and_loses_its_trailing_slash() {
+        let with = |url: &str| {
+            Settings::resolve(Layer {
+                device_url: Some(url.into()),
+                ..Layer::default()
+            })
+        };
+        assert_eq!(
+            with("https://phones.example:9443/")
+                .unwrap()
+                .device_url
+                .as_deref(),
+            Some("https://phones.example:9443")
+        );
+        let err = with("http://phones.example").unwrap_err().to_string();
+        assert!(
+            err.contains("device_url") && err.contains("https://"),
+            "{err}"
+        );
+        assert!(with("phones.example").is_err());
+        let defaults = Settings::resolve(Layer::default()).unwrap();
+        assert!(defaults.device_url.is_none());
+        assert_eq!(defaults.unattributed_boot_events_max, 100_000);
     }
 
     #[test]

@@ -1,12 +1,14 @@
 //! The device side: phones booting against `/phone/{mac}`.
 //!
 //! [`trust`] decides which certificates count, [`identity`] which MACs a certificate speaks
-//! for, [`user_agent`] what the phone says it runs, [`answer`] what it is told, and
-//! [`recorder`] writes every contact to the boot history without making the answer wait.
+//! for, [`user_agent`] what the phone says it runs, [`answer`] what it is told (with download
+//! links from [`links`]), and [`recorder`] writes every contact to the boot history without
+//! making the answer wait.
 
 pub mod answer;
 pub mod ca;
 pub mod identity;
+pub mod links;
 pub mod recorder;
 pub mod trust;
 pub mod user_agent;

@@ -11,6 +11,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use crate::db::boot_events::NewBootEvent;
 use crate::db::device::{self, DevicePhone};
 use crate::device::answer::{self, Decision};
+use crate::device::links;
 use crate::device::user_agent::{self, Reported};
 use crate::device::{PeerChain, Refusal};
 use crate::domain::Mac;
@@ -419,12 +420,18 @@ fn wants_text(req: &HttpRequest) -> bool {
     accept.contains("text/plain") && !accept.contains("application/json")
 }
 
-/// Where phones reach rcs: `public_url` when configured, else the address the phone used.
+/// Where phones reach rcs, for the links in their answer: see [`links::base`]. The forwarded
+/// host (actix's `Forwarded`, `X-Forwarded-Host`, then `Host`) is read only behind a trusted
+/// proxy; otherwise no request header has a say.
 fn base_url(req: &HttpRequest, state: &AppState) -> String {
-    if let Some(url) = &state.settings.public_url {
-        return url.trim_end_matches('/').to_string();
-    }
-    // Device routes answer only over HTTPS (they need the phone's certificate), so the
-    // links go back the way the phone came: https, to the host it asked for.
-    format!("https://{}", req.connection_info().host())
+    let info = state
+        .settings
+        .trust_forwarded_for
+        .then(|| req.connection_info());
+    links::base(
+        &state.settings,
+        &state.public_url,
+        info.as_ref().map(|i| i.host()),
+        req.peer_addr(),
+    )
 }
