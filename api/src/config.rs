@@ -115,7 +115,13 @@ settings_layer! {
     /// The address users reach rcs at, the base of links in mail. Default:
     /// `https://localhost:<port of https_addr>`.
     public_url: String,
-    /// Take the client address from `X-Forwarded-For` (only behind a trusted proxy).
+    /// The address phones reach rcs at, the base of the download links in their boot answer
+    /// (an `https://` URL). Default: `public_url`; with neither, the address the phone's
+    /// connection arrived on. Request headers never choose it, unless `trust_forwarded_for`.
+    device_url: String,
+    /// Take the client address from `X-Forwarded-For`, and (with neither `device_url` nor
+    /// `public_url`) the host of phones' links from `Forwarded`/`X-Forwarded-Host`/`Host`:
+    /// only behind a trusted proxy.
     trust_forwarded_for: bool,
     /// Largest branding file, in bytes.
     branding_max_file_bytes: u64,
@@ -136,6 +142,9 @@ settings_layer! {
     hsts_max_age_secs: u64,
     /// Days boot events are kept; older ones are deleted. 0 keeps them forever.
     boot_event_retention_days: u64,
+    /// Most boot events kept that belong to no account (unregistered MACs, requests without
+    /// a trusted certificate: anybody can cause them); housekeeping deletes the oldest beyond.
+    unattributed_boot_events_max: u64,
     /// `human` or `json`.
     log_format: LogFormat,
     /// A tracing filter such as `info` or `rcs=debug,info`.
@@ -167,6 +176,9 @@ pub struct Settings {
     pub mail_from: String,
     /// Without a trailing slash. `None`: derived from the bound HTTPS port at start-up.
     pub public_url: Option<String>,
+    /// `https://`, without a trailing slash. `None`: `public_url`, else the connection's
+    /// address.
+    pub device_url: Option<String>,
     pub trust_forwarded_for: bool,
     /// Largest branding file, in bytes (at least 1).
     pub branding_max_file_bytes: u64,
@@ -178,6 +190,7 @@ pub struct Settings {
     pub request_timeout_secs: u64,
     pub hsts_max_age_secs: u64,
     pub boot_event_retention_days: u64,
+    pub unattributed_boot_events_max: u64,
     pub log_format: LogFormat,
     pub log_filter: String,
 }
@@ -209,7 +222,14 @@ impl Settings {
         if reset_token_ttl_secs == 0 {
             bail!("reset_token_ttl_secs must be at least 1");
         }
-        let public_url = layer.public_url.map(|u| parse_public_url(&u)).transpose()?;
+        let public_url = layer
+            .public_url
+            .map(|u| parse_base_url("public_url", &u, &["https://", "http://"]))
+            .transpose()?;
+        let device_url = layer
+            .device_url
+            .map(|u| parse_base_url("device_url", &u, &["https://"]))
+            .transpose()?;
         Ok(Settings {
             database_url,
             database_max_connections: layer.database_max_connections.unwrap_or(16).max(1),
@@ -230,6 +250,7 @@ impl Settings {
             smtp_url: layer.smtp_url.map(SecretString::from),
             mail_from: layer.mail_from.unwrap_or_else(|| "rcs@localhost".into()),
             public_url,
+            device_url,
             trust_forwarded_for: layer.trust_forwarded_for.unwrap_or(false),
             branding_max_file_bytes: layer.branding_max_file_bytes.unwrap_or(1 << 20).max(1),
             branding_max_total_bytes: layer.branding_max_total_bytes.unwrap_or(8 << 20).max(1),
@@ -239,6 +260,7 @@ impl Settings {
             request_timeout_secs: layer.request_timeout_secs.unwrap_or(10).max(1),
             hsts_max_age_secs: layer.hsts_max_age_secs.unwrap_or(31_536_000),
             boot_event_retention_days: layer.boot_event_retention_days.unwrap_or(90),
+            unattributed_boot_events_max: layer.unattributed_boot_events_max.unwrap_or(100_000),
             log_format: layer.log_format.unwrap_or(LogFormat::Human),
             log_filter: layer.log_filter.unwrap_or_else(|| "info".into()),
             data_dir,
@@ -274,16 +296,17 @@ impl Layer {
     }
 }
 
-/// Checks that `public_url` is an absolute http(s) URL and drops a trailing slash, so links
-/// are `{public_url}/reset-password?...` without a double slash.
-fn parse_public_url(input: &str) -> anyhow::Result<String> {
+/// Checks that the setting `name` is an absolute URL with one of `schemes` and drops a
+/// trailing slash, so links are `{public_url}/reset-password?...` without a double slash.
+fn parse_base_url(name: &str, input: &str, schemes: &[&str]) -> anyhow::Result<String> {
     let url = input.trim().trim_end_matches('/');
-    let host = url
-        .strip_prefix("https://")
-        .or_else(|| url.strip_prefix("http://"));
+    let host = schemes.iter().find_map(|scheme| url.strip_prefix(scheme));
     match host {
         Some(rest) if !rest.is_empty() && !rest.contains(['?', '#', ' ']) => Ok(url.to_string()),
-        _ => bail!("public_url {input:?} must be an absolute http:// or https:// URL"),
+        _ => bail!(
+            "{name} {input:?} must be an absolute {} URL",
+            schemes.join(" or ")
+        ),
     }
 }
 
@@ -347,6 +370,32 @@ mod tests {
         assert_eq!(defaults.reset_token_ttl_secs, 1800);
         assert_eq!(defaults.mail_from, "rcs@localhost");
         assert!(defaults.smtp_url.is_none() && defaults.public_url.is_none());
+    }
+
+    #[test]
+    fn device_url_must_be_https_and_loses_its_trailing_slash() {
+        let with = |url: &str| {
+            Settings::resolve(Layer {
+                device_url: Some(url.into()),
+                ..Layer::default()
+            })
+        };
+        assert_eq!(
+            with("https://phones.example:9443/")
+                .unwrap()
+                .device_url
+                .as_deref(),
+            Some("https://phones.example:9443")
+        );
+        let err = with("http://phones.example").unwrap_err().to_string();
+        assert!(
+            err.contains("device_url") && err.contains("https://"),
+            "{err}"
+        );
+        assert!(with("phones.example").is_err());
+        let defaults = Settings::resolve(Layer::default()).unwrap();
+        assert!(defaults.device_url.is_none());
+        assert_eq!(defaults.unattributed_boot_events_max, 100_000);
     }
 
     #[test]

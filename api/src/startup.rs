@@ -407,7 +407,8 @@ fn serve_metrics(state: &web::Data<AppState>, listener: &TcpListener) -> anyhow:
     )
 }
 
-/// Every few minutes: forget expired sessions, login counters and reset links.
+/// Every few minutes: forget expired sessions, login counters and reset links; prune boot
+/// events by age, and those of no account by count.
 async fn housekeeping(state: web::Data<AppState>) {
     let window = i64::try_from(state.settings.login_window_secs).unwrap_or(i64::MAX / 4);
     let period = Duration::from_secs(300);
@@ -426,6 +427,10 @@ async fn housekeeping(state: web::Data<AppState>) {
             tracing::warn!(error = %e, "cannot delete expired password reset links");
         }
         prune_boot_events(&state, now).await;
+        let keep = state.settings.unattributed_boot_events_max;
+        if let Err(e) = db::boot_events::trim_unattributed(&state.db, keep, 10_000).await {
+            tracing::warn!(error = %e, "cannot trim boot events that belong to no account");
+        }
     }
 }
 
