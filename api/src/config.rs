@@ -134,9 +134,26 @@ settings_layer! {
     max_tls_handshakes: usize,
     /// Open connections per worker; beyond it new connections wait to be accepted.
     max_connections: usize,
-    /// Seconds a client has to complete the TLS handshake and, separately, to send a request's
-    /// headers: slow clients are cut off instead of holding a connection.
+    /// Seconds a client has to complete the TLS handshake and, separately, to send each
+    /// request's headers (every request of a kept-alive connection, counted from its first
+    /// byte): slow clients are cut off instead of holding a connection.
     request_timeout_secs: u64,
+    /// Seconds a kept-alive connection may sit idle between an answer and the next request's
+    /// first byte; 0 closes every connection after its answer.
+    keep_alive_secs: u64,
+    /// Least average rate, in bytes per second over each `min_rate_window_secs` the server
+    /// spends waiting for it, at which a request body must arrive; 0: no minimum.
+    request_body_min_bytes_per_sec: u64,
+    /// Least average rate, in bytes per second over each `min_rate_window_secs` the server
+    /// spends unable to write, at which a client must take its answer; 0: no minimum.
+    response_min_bytes_per_sec: u64,
+    /// The window, in seconds, over which the two minimum rates are measured: a transfer that
+    /// stops is cut after one window of silence, one that trickles within two windows.
+    min_rate_window_secs: u64,
+    /// Open connections per client address on the HTTPS listener (IPv6: per /64); more are
+    /// closed at once, before their TLS handshake. 0: no limit. Not applied to `http_addr`,
+    /// whose clients are the proxy's addresses.
+    max_connections_per_address: usize,
     /// `Strict-Transport-Security` max-age sent on the HTTPS listener, in seconds; 0 sends
     /// none. Browsers then refuse plain HTTP and certificate click-through for the host.
     hsts_max_age_secs: u64,
@@ -188,6 +205,12 @@ pub struct Settings {
     pub max_tls_handshakes: usize,
     pub max_connections: usize,
     pub request_timeout_secs: u64,
+    pub keep_alive_secs: u64,
+    pub request_body_min_bytes_per_sec: u64,
+    pub response_min_bytes_per_sec: u64,
+    /// At least 1.
+    pub min_rate_window_secs: u64,
+    pub max_connections_per_address: usize,
     pub hsts_max_age_secs: u64,
     pub boot_event_retention_days: u64,
     pub unattributed_boot_events_max: u64,
@@ -258,6 +281,11 @@ impl Settings {
             max_tls_handshakes: layer.max_tls_handshakes.unwrap_or(256).max(1),
             max_connections: layer.max_connections.unwrap_or(25_000).max(1),
             request_timeout_secs: layer.request_timeout_secs.unwrap_or(10).max(1),
+            keep_alive_secs: layer.keep_alive_secs.unwrap_or(5),
+            request_body_min_bytes_per_sec: layer.request_body_min_bytes_per_sec.unwrap_or(1024),
+            response_min_bytes_per_sec: layer.response_min_bytes_per_sec.unwrap_or(1024),
+            min_rate_window_secs: layer.min_rate_window_secs.unwrap_or(10).max(1),
+            max_connections_per_address: layer.max_connections_per_address.unwrap_or(256),
             hsts_max_age_secs: layer.hsts_max_age_secs.unwrap_or(31_536_000),
             boot_event_retention_days: layer.boot_event_retention_days.unwrap_or(90),
             unattributed_boot_events_max: layer.unattributed_boot_events_max.unwrap_or(100_000),

@@ -10,6 +10,7 @@ mod brandings;
 mod browser;
 mod cli;
 mod cluster;
+mod connections;
 mod contract;
 mod docs;
 mod device;
