@@ -285,7 +285,7 @@ impl Settings {
             request_body_min_bytes_per_sec: layer.request_body_min_bytes_per_sec.unwrap_or(1024),
             response_min_bytes_per_sec: layer.response_min_bytes_per_sec.unwrap_or(1024),
             min_rate_window_secs: layer.min_rate_window_secs.unwrap_or(10).max(1),
-            max_connections_per_address: layer.max_connections_per_address.unwrap_or(256),
+            max_connections_per_address: layer.max_connections_per_address.unwrap_or(1024),
             hsts_max_age_secs: layer.hsts_max_age_secs.unwrap_or(31_536_000),
             boot_event_retention_days: layer.boot_event_retention_days.unwrap_or(90),
             unattributed_boot_events_max: layer.unattributed_boot_events_max.unwrap_or(100_000),

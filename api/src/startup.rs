@@ -32,7 +32,7 @@ use crate::connection::{self, Guarded};
 use crate::db::{self, Db};
 use crate::device::trust::DeviceTrust;
 use crate::device::trust::HandshakeVerifier;
-use crate::device::{BootRecorder, Device, PeerChain};
+use crate::device::{ArrivedAt, BootRecorder, Device, PeerChain};
 use crate::mail::Mailer;
 use crate::metrics::{self, Metrics};
 use crate::state::AppState;
@@ -386,6 +386,9 @@ fn listen_https(
             .http_service()
             .on_connect_ext(|io: &TlsStream<Guarded<TcpStream>>, ext: &mut Extensions| {
                 connection::on_connect(io.get_ref().0, ext);
+                if let Ok(local) = io.get_ref().0.get_ref().local_addr() {
+                    ext.insert(ArrivedAt(local));
+                }
                 attach_peer_chain(io, ext)
             })
             // Links are built from public_url, never from this configuration's scheme.

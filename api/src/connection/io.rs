@@ -57,6 +57,11 @@ impl<IO> Guarded<IO> {
         }
     }
 
+    /// The stream this guards.
+    pub fn get_ref(&self) -> &IO {
+        &self.io
+    }
+
     /// The client's address, as accepted.
     pub fn peer_addr(&self) -> Option<SocketAddr> {
         self.peer

@@ -31,6 +31,11 @@ pub struct Device {
     pub recorder: BootRecorder,
 }
 
+/// The local address (and port) a client's connection arrived on, kept with the connection
+/// when it is accepted: where download links point when no URL is configured.
+#[derive(Debug, Clone, Copy)]
+pub struct ArrivedAt(pub std::net::SocketAddr);
+
 /// The certificate chain a client presented in the TLS handshake (leaf first), attached to
 /// its connection. The MACs it names are read once per connection; the chain check is kept
 /// for the connection's later requests until the trusted CAs change (so a removed CA stops

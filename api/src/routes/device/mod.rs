@@ -13,7 +13,7 @@ use crate::db::device::{self, DevicePhone};
 use crate::device::answer::{self, Decision};
 use crate::device::links;
 use crate::device::user_agent::{self, Reported};
-use crate::device::{PeerChain, Refusal};
+use crate::device::{ArrivedAt, PeerChain, Refusal};
 use crate::domain::Mac;
 use crate::error::Error;
 use crate::routes::auth::client_address;
@@ -432,6 +432,6 @@ fn base_url(req: &HttpRequest, state: &AppState) -> String {
         &state.settings,
         &state.public_url,
         info.as_ref().map(|i| i.host()),
-        req.peer_addr(),
+        req.conn_data::<ArrivedAt>().map(|a| a.0),
     )
 }
