@@ -15,7 +15,7 @@ use crate::db::Db;
 use crate::domain::{Email, NewPassword};
 use crate::operations;
 use crate::services::firmware::{self, Imported};
-use crate::services::{accounts, device_trust, users, Actor};
+use crate::services::{accounts, device_trust, second_factor, users, Actor};
 use crate::startup::Application;
 use crate::storage::BlobStore;
 use crate::telemetry;
@@ -230,6 +230,14 @@ enum UserCommand {
         #[arg(long)]
         password_stdin: bool,
     },
+    /// Remove a user's second factor (a lost phone): their sessions end, the audit trail of
+    /// their account records it, and they log in with the password (and set up a new one at
+    /// once where it is required).
+    ResetSecondFactor {
+        /// Email (username) of the user.
+        #[arg(long)]
+        email: String,
+    },
 }
 
 /// Parses the command line and runs it; errors are printed with their causes.
@@ -281,6 +289,12 @@ async fn execute(cli: Cli) -> anyhow::Result<()> {
             role,
             password_stdin,
         }) => add_user(&settings, &account, &email, &role, password_stdin).await,
+        Command::User(UserCommand::ResetSecondFactor { email }) => {
+            let db = connect(&settings).await?;
+            let account = second_factor::reset_by_operator(&db, &email).await?;
+            println!("Reset the second factor of {email} in {account:?}; their sessions ended.");
+            Ok(())
+        }
         Command::Firmware(command) => firmware(&settings, command).await,
         Command::DeviceCa(command) => device_ca(&settings, command).await,
         Command::DeviceCrl(command) => device_crl(&settings, command).await,

@@ -95,12 +95,28 @@ settings_layer! {
     jwt_secret: String,
     /// How long a session token is valid, in seconds.
     token_ttl_secs: u64,
-    /// Failed logins allowed per email address within `login_window_secs`.
+    /// Failed logins allowed per username (email) from one client address within
+    /// `login_window_secs`; then that address may not try that username until the window
+    /// passes. Other addresses are not affected.
+    login_max_failures_per_email_and_client: u32,
+    /// The old name of `login_max_failures_per_email_and_client`, still read (the new name
+    /// wins). It used to block the username from every address, which let anyone lock its
+    /// owner out.
     login_max_failures_per_email: u32,
-    /// Failed logins allowed per client address within `login_window_secs`.
+    /// Failed logins allowed per client address (any username) within `login_window_secs`.
     login_max_failures_per_client: u32,
+    /// Failed logins per username (from any address) within `login_window_secs` after which
+    /// addresses that failed that username themselves must wait between attempts. Never a
+    /// block: an address without failures of its own is not slowed down at all.
+    login_slowdown_after_failures_per_email: u32,
+    /// The longest wait of that slowdown, in seconds: it starts at 1 and doubles with every
+    /// further failure of the username, up to this.
+    login_max_slowdown_secs: u64,
     /// Length of the failed-login window, in seconds.
     login_window_secs: u64,
+    /// Every user of the platform must log in with a second factor (TOTP); users without one
+    /// set it up at their next login. Accounts can also require it for themselves.
+    require_second_factor: bool,
     /// Password-reset requests allowed per email address within `login_window_secs`.
     reset_max_requests_per_email: u32,
     /// Password-reset requests allowed per client address within `login_window_secs`.
@@ -182,8 +198,11 @@ pub struct Settings {
     pub device_ca: Option<PathBuf>,
     pub jwt_secret: Option<SecretString>,
     pub token_ttl_secs: u64,
-    pub login_max_failures_per_email: u32,
+    pub login_max_failures_per_email_and_client: u32,
     pub login_max_failures_per_client: u32,
+    pub login_slowdown_after_failures_per_email: u32,
+    pub login_max_slowdown_secs: u64,
+    pub require_second_factor: bool,
     pub login_window_secs: u64,
     pub reset_max_requests_per_email: u32,
     pub reset_max_requests_per_client: u32,
@@ -264,8 +283,16 @@ impl Settings {
             device_ca: layer.device_ca,
             jwt_secret: layer.jwt_secret.map(SecretString::from),
             token_ttl_secs,
-            login_max_failures_per_email: layer.login_max_failures_per_email.unwrap_or(10),
+            login_max_failures_per_email_and_client: layer
+                .login_max_failures_per_email_and_client
+                .or(layer.login_max_failures_per_email)
+                .unwrap_or(10),
             login_max_failures_per_client: layer.login_max_failures_per_client.unwrap_or(50),
+            login_slowdown_after_failures_per_email: layer
+                .login_slowdown_after_failures_per_email
+                .unwrap_or(20),
+            login_max_slowdown_secs: layer.login_max_slowdown_secs.unwrap_or(30),
+            require_second_factor: layer.require_second_factor.unwrap_or(false),
             login_window_secs: layer.login_window_secs.unwrap_or(900).max(1),
             reset_max_requests_per_email: layer.reset_max_requests_per_email.unwrap_or(3),
             reset_max_requests_per_client: layer.reset_max_requests_per_client.unwrap_or(20),
@@ -424,6 +451,23 @@ mod tests {
         let defaults = Settings::resolve(Layer::default()).unwrap();
         assert!(defaults.device_url.is_none());
         assert_eq!(defaults.unattributed_boot_events_max, 100_000);
+    }
+
+    #[test]
+    fn the_old_name_of_the_per_username_and_address_limit_still_works() {
+        let old = Layer::from_toml("login_max_failures_per_email = 4").unwrap();
+        let s = Settings::resolve(old).unwrap();
+        assert_eq!(s.login_max_failures_per_email_and_client, 4);
+        let both = Layer::from_toml(
+            "login_max_failures_per_email = 4\nlogin_max_failures_per_email_and_client = 6",
+        )
+        .unwrap();
+        let s = Settings::resolve(both).unwrap();
+        assert_eq!(s.login_max_failures_per_email_and_client, 6);
+        let defaults = Settings::resolve(Layer::default()).unwrap();
+        assert_eq!(defaults.login_max_failures_per_email_and_client, 10);
+        assert_eq!(defaults.login_slowdown_after_failures_per_email, 20);
+        assert_eq!(defaults.login_max_slowdown_secs, 30);
     }
 
     #[test]

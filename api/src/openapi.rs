@@ -10,7 +10,7 @@ use utoipa_actix_web::AppExt;
     info(
         title = "rcs",
         description = "Redirection and Configuration Service for SIP desk phones. Every `/api/v1` \
-            call except login and password reset takes `Authorization: Bearer <token>` from POST /api/v1/auth/login. \
+            call except login (with its second step) and password reset takes `Authorization: Bearer <token>` from POST /api/v1/auth/login. \
             Errors are `{\"code\": ..., \"message\": ...}`.",
     ),
     modifiers(&SecuritySchemes),
@@ -19,6 +19,7 @@ use utoipa_actix_web::AppExt;
     tags(
         (name = "auth", description = "Login, logout, and password recovery by email"),
         (name = "me", description = "The signed-in user"),
+        (name = "account", description = "The caller's account and its settings"),
         (name = "users", description = "An account's users (Super User only)"),
         (name = "servers", description = "Configuration servers phones are redirected to"),
         (name = "phones", description = "Phones by MAC address: registration, properties, CSV import and export"),

@@ -439,8 +439,8 @@ fn serve_metrics(state: &web::Data<AppState>, listener: &TcpListener) -> anyhow:
     )
 }
 
-/// Every few minutes: forget expired sessions, login counters and reset links; prune boot
-/// events by age, and those of no account by count.
+/// Every few minutes: forget expired sessions, login counters, reset links and login
+/// challenges; prune boot events by age, and those of no account by count.
 async fn housekeeping(state: web::Data<AppState>) {
     let window = i64::try_from(state.settings.login_window_secs).unwrap_or(i64::MAX / 4);
     let period = Duration::from_secs(300);
@@ -457,6 +457,9 @@ async fn housekeeping(state: web::Data<AppState>) {
         }
         if let Err(e) = db::password_resets::delete_expired(&state.db, now).await {
             tracing::warn!(error = %e, "cannot delete expired password reset links");
+        }
+        if let Err(e) = db::second_factor::delete_expired_challenges(&state.db, now).await {
+            tracing::warn!(error = %e, "cannot delete expired login challenges");
         }
         prune_boot_events(&state, now).await;
         let keep = state.settings.unattributed_boot_events_max;

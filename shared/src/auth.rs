@@ -58,7 +58,7 @@ pub struct LoginRequest {
     pub password: String,
 }
 
-/// Response body for POST /api/v1/auth/login.
+/// Response body for POST /api/v1/auth/login (200) and its second step: the session.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[cfg_attr(
@@ -69,7 +69,7 @@ pub struct LoginRequest {
         "user": {
             "id": 1, "email": "admin@acme.example", "role": "super_user", "name": "Alex Morgan",
             "address": "12 Harbour Road, Springfield", "phone1": "+1 (555) 010-0100", "phone2": "",
-            "account_id": 1, "account_name": "Acme Telecom",
+            "account_id": 1, "account_name": "Acme Telecom", "second_factor": false,
             "created_at": "2026-11-02T10:00:00Z", "updated_at": "2026-11-02T10:12:40Z"
         }
     }))
@@ -90,7 +90,7 @@ pub struct LoginResponse {
     schema(example = json!({
         "id": 1, "email": "admin@acme.example", "role": "super_user", "name": "Alex Morgan",
         "address": "12 Harbour Road, Springfield", "phone1": "+1 (555) 010-0100", "phone2": "",
-        "account_id": 1, "account_name": "Acme Telecom",
+        "account_id": 1, "account_name": "Acme Telecom", "second_factor": false,
         "created_at": "2026-11-02T10:00:00Z", "updated_at": "2026-11-02T10:12:40Z"
     }))
 )]
@@ -106,6 +106,9 @@ pub struct User {
     pub account_id: i64,
     /// The service provider's name, shown at the top of every page.
     pub account_name: String,
+    /// Logins of this user need a second factor (a code from an authenticator app).
+    #[serde(default)]
+    pub second_factor: bool,
     /// RFC 3339.
     pub created_at: String,
     /// RFC 3339.

@@ -22,6 +22,7 @@ pub mod health;
 pub mod mac;
 pub mod password_reset;
 pub mod phones;
+pub mod second_factor;
 pub mod servers;
 pub mod summary;
 pub mod users;
@@ -39,6 +40,11 @@ pub use password_reset::{
 pub use phones::{
     AddPhones, AddPhonesResult, BulkEdit, Changed, ImportQuery, ImportResult, InvalidCsv,
     LineProblem, MacList, Phone, PhoneChanges, PhonePage, PhoneQuery, PhoneSort, SortOrder,
+};
+pub use second_factor::{
+    Account, AccountPatch, EnrolledLogin, EnrolmentStart, LoginAnswer, RecoveryCodes,
+    SecondFactorChallenge, SecondFactorCode, SecondFactorDisable, SecondFactorEnrolment,
+    SecondFactorLogin, SecondFactorSetup, SecondFactorStatus,
 };
 pub use servers::{NewServer, Server, ServerPatch};
 pub use summary::{DailyContacts, Summary};

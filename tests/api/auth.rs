@@ -243,7 +243,7 @@ async fn a_user_gets_403_on_a_super_user_route(engine: Engine) {
 
 async fn failed_logins_are_throttled_per_email_and_per_client(engine: Engine) {
     let app = spawn_app_with(engine, |s| {
-        s.login_max_failures_per_email = 3;
+        s.login_max_failures_per_email_and_client = 3;
         s.login_max_failures_per_client = 6;
     })
     .await;

@@ -59,6 +59,9 @@ fn every_operation_names_defined_schemes_and_tags() {
         "/healthz",
         "/readyz",
         routes::LOGIN,
+        routes::LOGIN_SECOND_FACTOR,
+        routes::LOGIN_ENROLMENT,
+        routes::LOGIN_ENROLMENT_CONFIRM,
         routes::PASSWORD_RESET,
         routes::PASSWORD_RESET_CONFIRM,
     ];

@@ -241,6 +241,10 @@ async fn populate(app: &TestApp) -> (String, String) {
         .await;
     assert_eq!(added.status(), 200);
     app.request_reset("user@acme.example").await;
+    // A second factor with its recovery codes, and a login waiting for its code.
+    let user = app.token("user@acme.example").await;
+    app.enrol(&user).await;
+    app.challenge("user@acme.example").await;
     sqlx::query(
         "INSERT INTO boot_events (account_id, mac, at, model, firmware, addr, outcome, detail) \
          VALUES ($1, '00085DEE0000', $2, '6757i', '3.3.1.4322', '198.51.100.7', 'redirected', \
@@ -334,7 +338,8 @@ async fn an_installation_moves_from_sqlite_to_postgres_with_all_its_data() {
         )
         .await;
     assert_eq!(server.status(), 201);
-    assert_eq!(new.login("user@acme.example", PASSWORD).await.status(), 200);
+    // The user's second factor moved too: the password alone asks for a code.
+    assert_eq!(new.login("user@acme.example", PASSWORD).await.status(), 202);
 
     // A second import into the now non-empty database is refused and changes nothing.
     let mut again = rcs(&new.env);

@@ -48,3 +48,35 @@ pub async fn id_by_name<'e>(
         .fetch_optional(exec)
         .await
 }
+
+/// An account's own settings.
+#[derive(Debug, Clone, FromRow)]
+pub struct AccountRow {
+    pub id: i64,
+    pub name: String,
+    /// 1 when a Super User requires a second factor of every user.
+    pub require_second_factor: i64,
+}
+
+pub async fn find<'e>(
+    exec: impl Executor<'e, Database = Any>,
+    id: i64,
+) -> sqlx::Result<Option<AccountRow>> {
+    sqlx::query_as("SELECT id, name, require_second_factor FROM accounts WHERE id = $1")
+        .bind(id)
+        .fetch_optional(exec)
+        .await
+}
+
+pub async fn set_require_second_factor<'e>(
+    exec: impl Executor<'e, Database = Any>,
+    id: i64,
+    required: bool,
+) -> sqlx::Result<()> {
+    sqlx::query("UPDATE accounts SET require_second_factor = $2 WHERE id = $1")
+        .bind(id)
+        .bind(i64::from(required))
+        .execute(exec)
+        .await?;
+    Ok(())
+}

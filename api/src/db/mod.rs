@@ -17,6 +17,7 @@ pub mod firmware;
 pub mod password_resets;
 pub mod phones;
 pub mod rate_limits;
+pub mod second_factor;
 pub mod servers;
 pub mod sessions;
 pub mod settings;

@@ -92,3 +92,23 @@ pub async fn delete_for_user_except<'e>(
             .rows_affected(),
     )
 }
+
+/// Ends the sessions of the account's users who have no confirmed second factor, except
+/// `keep` (the account now requires one: they set it up at their next login).
+pub async fn delete_without_second_factor<'e>(
+    exec: impl Executor<'e, Database = Any>,
+    account_id: i64,
+    keep: &str,
+) -> sqlx::Result<u64> {
+    Ok(sqlx::query(
+        "DELETE FROM sessions WHERE id <> $2 AND user_id IN ( \
+           SELECT u.id FROM users u WHERE u.account_id = $1 AND NOT EXISTS ( \
+             SELECT 1 FROM second_factors f \
+             WHERE f.user_id = u.id AND f.confirmed_at IS NOT NULL))",
+    )
+    .bind(account_id)
+    .bind(keep)
+    .execute(exec)
+    .await?
+    .rows_affected())
+}

@@ -22,6 +22,8 @@ pub struct UserRow {
     pub phone1: String,
     pub phone2: String,
     pub password_hash: String,
+    /// 1 when the user has a confirmed second factor.
+    pub second_factor: i64,
     pub created_at: i64,
     pub updated_at: i64,
 }
@@ -45,6 +47,7 @@ impl UserRow {
             phone2: self.phone2.clone(),
             account_id: self.account_id,
             account_name: self.account_name.clone(),
+            second_factor: self.second_factor > 0,
             created_at: rfc3339(self.created_at),
             updated_at: rfc3339(self.updated_at),
         }
@@ -52,13 +55,25 @@ impl UserRow {
 }
 
 const SELECT_USER: &str = "SELECT u.id, u.account_id, a.name AS account_name, u.email, u.role, \
-     u.name, u.address, u.phone1, u.phone2, u.password_hash, u.created_at, u.updated_at \
+     u.name, u.address, u.phone1, u.phone2, u.password_hash, \
+     (SELECT COUNT(*) FROM second_factors f \
+      WHERE f.user_id = u.id AND f.confirmed_at IS NOT NULL) AS second_factor, \
+     u.created_at, u.updated_at \
      FROM users u JOIN accounts a ON a.id = u.account_id";
 
 #[tracing::instrument(skip_all)]
 pub async fn find_by_email(db: &Db, email: &str) -> sqlx::Result<Option<UserRow>> {
     sqlx::query_as(&format!("{SELECT_USER} WHERE u.email = $1"))
         .bind(email)
+        .fetch_optional(&db.pool)
+        .await
+}
+
+/// A user by id in any account: for the steps of a login, which know the user but not yet an
+/// account to scope by.
+pub async fn find_by_id(db: &Db, id: i64) -> sqlx::Result<Option<UserRow>> {
+    sqlx::query_as(&format!("{SELECT_USER} WHERE u.id = $1"))
+        .bind(id)
         .fetch_optional(&db.pool)
         .await
 }

@@ -6,6 +6,7 @@ pub mod firmware;
 pub mod mac;
 pub mod password;
 pub mod profile;
+pub mod second_factor;
 pub mod server;
 
 pub use email::Email;

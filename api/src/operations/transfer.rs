@@ -42,6 +42,9 @@ pub const TABLES: &[&str] = &[
     "branding_files",
     "device_cas",
     "device_crls",
+    "second_factors",
+    "recovery_codes",
+    "login_challenges",
 ];
 
 /// Tables whose `id` is generated (an identity column on PostgreSQL).

@@ -1,6 +1,7 @@
 //! HTTP routes. Each resource module exposes `configure`; this module assembles them so the
 //! running app and the OpenAPI document come from the same registration.
 
+pub mod account;
 pub mod api_docs;
 pub mod audit;
 pub mod auth;
@@ -12,6 +13,7 @@ pub mod firmware;
 pub mod health;
 pub mod me;
 pub mod phones;
+pub mod second_factor;
 pub mod servers;
 pub mod summary;
 pub mod users;
@@ -28,6 +30,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
             scope::scope("/api/v1")
                 .configure(auth::configure)
                 .configure(me::configure)
+                .configure(second_factor::configure)
+                .configure(account::configure)
                 .configure(users::configure)
                 .configure(servers::configure)
                 .configure(summary::configure)

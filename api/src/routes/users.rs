@@ -8,7 +8,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::auth::AuthUser;
 use crate::error::Result;
-use crate::services::{users, Actor};
+use crate::services::{second_factor, users, Actor};
 use crate::state::AppState;
 
 pub fn configure(cfg: &mut ServiceConfig) {
@@ -16,7 +16,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(create_user)
         .service(get_user)
         .service(update_user)
-        .service(delete_user);
+        .service(delete_user)
+        .service(reset_second_factor);
 }
 
 /// The users of the caller's account, by username.
@@ -119,5 +120,27 @@ pub async fn delete_user(
     id: web::Path<i64>,
 ) -> Result<HttpResponse> {
     users::delete(&state.db, &Actor::from(&user), *id).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Reset a user's second factor (a lost phone): it is removed with its recovery codes, the
+/// user's sessions end at once, and the audit trail records it. The user then logs in with
+/// the password, and sets up a new one at once where the account or platform requires it.
+#[utoipa::path(tag = "users", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "User id")),
+    responses(
+        (status = 204, description = "Reset; the user's sessions ended"),
+        (status = 401, description = "Not logged in", body = ApiError),
+        (status = 403, description = "The caller is not a Super User", body = ApiError),
+        (status = 404, description = "No such user in the account (`user_not_found`), or the user has no second factor (`second_factor_not_found`)", body = ApiError),
+        (status = 409, description = "The user is the caller (`cannot_reset_own_second_factor`): turn it off in the preferences", body = ApiError),
+))]
+#[delete("/users/{id}/second-factor")]
+pub async fn reset_second_factor(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: web::Path<i64>,
+) -> Result<HttpResponse> {
+    second_factor::reset(&state.db, &Actor::from(&user), *id).await?;
     Ok(HttpResponse::NoContent().finish())
 }

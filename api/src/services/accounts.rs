@@ -1,13 +1,18 @@
-//! Accounts (service providers): created and listed by the platform operator.
+//! Accounts (service providers): created and listed by the platform operator, and an
+//! account's own settings (the second-factor requirement), read by its users and changed by
+//! its Super Users.
 //!
-//! Accounts are platform-wide, above any one account's staff, so these functions take no
-//! [`super::Actor`]: only the operator reaches them, through the CLI (and the tests, which
-//! create accounts the same way).
+//! Creating and listing are platform-wide, above any one account's staff, so those functions
+//! take no [`super::Actor`]: only the operator reaches them, through the CLI (and the tests,
+//! which create accounts the same way).
 
-use rcs_shared::Role;
+use rcs_shared::{Account, AccountPatch, Role};
 
-use crate::db::accounts::{self, AccountSummary};
-use crate::db::{now, users, Db};
+use super::Actor;
+use crate::config::Settings;
+use crate::db::accounts::{self, AccountRow, AccountSummary};
+use crate::db::audit::{self, AuditEntry};
+use crate::db::{now, sessions, users, Db};
 use crate::domain::{Email, PasswordHash};
 use crate::error::{Error, Result, ResultExt};
 
@@ -87,4 +92,72 @@ pub async fn id_by_name(db: &Db, name: &str) -> Result<i64> {
     accounts::id_by_name(&db.pool, name.trim())
         .await?
         .ok_or_else(|| Error::not_found("account_not_found", format!("no account named {name:?}")))
+}
+
+fn to_dto(row: &AccountRow, settings: &Settings) -> Account {
+    Account {
+        id: row.id,
+        name: row.name.clone(),
+        require_second_factor: row.require_second_factor != 0,
+        platform_requires_second_factor: settings.require_second_factor,
+    }
+}
+
+/// The actor's account and its settings (any user).
+pub async fn get(db: &Db, settings: &Settings, actor: &Actor) -> Result<Account> {
+    let row = accounts::find(&db.pool, actor.account_id)
+        .await?
+        .ok_or_else(Error::invalid_token)?;
+    Ok(to_dto(&row, settings))
+}
+
+/// Changes the actor's account settings (Super User only).
+///
+/// Requiring a second factor needs one of the Super User's own first (409 `enrol_first`): no
+/// one requires of others what they do not have. It ends the sessions of the account's users
+/// without one, who set it up at their next login, in the transaction that records it.
+#[tracing::instrument(skip_all, fields(account_id = actor.account_id))]
+pub async fn update(
+    db: &Db,
+    settings: &Settings,
+    actor: &Actor,
+    patch: &AccountPatch,
+) -> Result<Account> {
+    actor.require_super_user()?;
+    let mut tx = db.begin_write().await?;
+    let old = accounts::find(&mut *tx, actor.account_id)
+        .await?
+        .ok_or_else(Error::invalid_token)?;
+    let was = old.require_second_factor != 0;
+    match patch.require_second_factor {
+        Some(true) if !was => {
+            if let Some(user_id) = actor.user_id {
+                let own = users::find_in(&mut *tx, actor.account_id, user_id).await?;
+                if own.is_none_or(|u| u.second_factor == 0) {
+                    return Err(Error::conflict(
+                        "enrol_first",
+                        "Set up two-factor login for yourself (Preferences) before requiring it.",
+                    ));
+                }
+            }
+            accounts::set_require_second_factor(&mut *tx, actor.account_id, true).await?;
+            let keep = actor.session_id.as_deref().unwrap_or_default();
+            let ended =
+                sessions::delete_without_second_factor(&mut *tx, actor.account_id, keep).await?;
+            let detail = format!("{ended} sessions of users without a second factor ended");
+            let entry = AuditEntry::one("account.second_factor_required", &old.name, &detail);
+            audit::record(&mut *tx, actor.author(), entry).await?;
+        }
+        Some(false) if was => {
+            accounts::set_require_second_factor(&mut *tx, actor.account_id, false).await?;
+            let entry = AuditEntry::one("account.second_factor_optional", &old.name, "");
+            audit::record(&mut *tx, actor.author(), entry).await?;
+        }
+        _ => {}
+    }
+    let row = accounts::find(&mut *tx, actor.account_id)
+        .await?
+        .ok_or_else(Error::invalid_token)?;
+    tx.commit().await?;
+    Ok(to_dto(&row, settings))
 }

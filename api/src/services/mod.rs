@@ -12,6 +12,7 @@ pub mod constraints;
 pub mod device_trust;
 pub mod firmware;
 pub mod phones;
+pub mod second_factor;
 pub mod servers;
 pub mod sessions;
 pub mod users;

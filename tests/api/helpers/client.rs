@@ -15,7 +15,14 @@ pub mod routes {
     pub const LOGOUT: &str = "/api/v1/auth/logout";
     pub const PASSWORD_RESET: &str = "/api/v1/auth/password-reset";
     pub const PASSWORD_RESET_CONFIRM: &str = "/api/v1/auth/password-reset/confirm";
+    pub const LOGIN_SECOND_FACTOR: &str = "/api/v1/auth/login/second-factor";
+    pub const LOGIN_ENROLMENT: &str = "/api/v1/auth/login/enrolment";
+    pub const LOGIN_ENROLMENT_CONFIRM: &str = "/api/v1/auth/login/enrolment/confirm";
     pub const ME: &str = "/api/v1/me";
+    pub const MY_SECOND_FACTOR: &str = "/api/v1/me/second-factor";
+    pub const MY_SECOND_FACTOR_CONFIRM: &str = "/api/v1/me/second-factor/confirm";
+    pub const MY_SECOND_FACTOR_DISABLE: &str = "/api/v1/me/second-factor/disable";
+    pub const ACCOUNT: &str = "/api/v1/account";
     pub const MY_PASSWORD: &str = "/api/v1/me/password";
     pub const SUMMARY: &str = "/api/v1/summary";
     pub const AUDIT: &str = "/api/v1/audit";
@@ -42,6 +49,10 @@ pub mod routes {
 
     pub fn user(id: impl Display) -> String {
         format!("{USERS}/{id}")
+    }
+
+    pub fn user_second_factor(id: impl Display) -> String {
+        format!("{USERS}/{id}/second-factor")
     }
 
     pub fn phone(mac: impl Display) -> String {

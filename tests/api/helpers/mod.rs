@@ -15,6 +15,7 @@ pub mod mail;
 pub mod phones;
 pub mod pki;
 pub mod postgres;
+pub mod second_factor;
 pub mod skip;
 
 pub use app::{
