@@ -155,6 +155,16 @@ enum PhonesCommand {
         #[arg(long, default_value_t = 100)]
         limit: i64,
     },
+    /// Refused requests that belong to no account (no certificate, or one that is not
+    /// currently trusted), by MAC and reason, most frequent first.
+    Refused {
+        /// Look back this many days.
+        #[arg(long, default_value_t = 7)]
+        days: i64,
+        /// Show at most this many lines.
+        #[arg(long, default_value_t = 100)]
+        limit: i64,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -288,17 +298,7 @@ async fn execute(cli: Cli) -> anyhow::Result<()> {
         Command::Firmware(command) => firmware(&settings, command).await,
         Command::DeviceCa(command) => device_ca(&settings, command).await,
         Command::DeviceCrl(command) => device_crl(&settings, command).await,
-        Command::Phones(PhonesCommand::Unknown { days, limit }) => {
-            let db = connect(&settings).await?;
-            let since = crate::db::now() - days.max(0) * crate::db::summary::DAY;
-            let rows =
-                crate::db::boot_events::unknown_macs(&db, since, limit.clamp(1, 10_000)).await?;
-            println!("{:<12}  {:>8}  LAST CONTACT", "MAC", "CONTACTS");
-            for (mac, contacts, last) in rows {
-                println!("{mac:<12}  {contacts:>8}  {}", crate::db::rfc3339(last));
-            }
-            Ok(())
-        }
+        Command::Phones(command) => phones(&settings, command).await,
         Command::Openapi => {
             print!("{}", crate::openapi::yaml()?);
             Ok(())
@@ -316,6 +316,39 @@ async fn execute(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Export { file } => export(&settings, &file).await,
         Command::Import { file } => import(&settings, &file).await,
+    }
+}
+
+/// `rcs phones ...`: the operator's view of contacts that belong to no account.
+async fn phones(settings: &Settings, command: PhonesCommand) -> anyhow::Result<()> {
+    let db = connect(settings).await?;
+    match command {
+        PhonesCommand::Unknown { days, limit } => {
+            let since = crate::db::now() - days.max(0) * crate::db::summary::DAY;
+            let rows =
+                crate::db::boot_events::unknown_macs(&db, since, limit.clamp(1, 10_000)).await?;
+            println!("{:<12}  {:>8}  LAST CONTACT", "MAC", "CONTACTS");
+            for (mac, contacts, last) in rows {
+                println!("{mac:<12}  {contacts:>8}  {}", crate::db::rfc3339(last));
+            }
+            Ok(())
+        }
+        PhonesCommand::Refused { days, limit } => {
+            let since = crate::db::now() - days.max(0) * crate::db::summary::DAY;
+            let rows =
+                crate::db::boot_events::unattributed_refusals(&db, since, limit.clamp(1, 10_000))
+                    .await?;
+            println!(
+                "{:<12}  {:>8}  {:<20}  REASON",
+                "MAC", "CONTACTS", "LAST CONTACT"
+            );
+            for (mac, detail, contacts, last) in rows {
+                let reason = detail.split(':').next().unwrap_or_default();
+                let last = crate::db::rfc3339(last);
+                println!("{mac:<12}  {contacts:>8}  {last:<20}  {reason}");
+            }
+            Ok(())
+        }
     }
 }
 

@@ -131,7 +131,13 @@ settings_layer! {
     /// The address users reach rcs at, the base of links in mail. Default:
     /// `https://localhost:<port of https_addr>`.
     public_url: String,
-    /// Take the client address from `X-Forwarded-For` (only behind a trusted proxy).
+    /// The address phones reach rcs at, the base of the download links in their boot answer
+    /// (an `https://` URL). Default: `public_url`; with neither, the address the phone's
+    /// connection arrived on. Request headers never choose it, unless `trust_forwarded_for`.
+    device_url: String,
+    /// Take the client address from `X-Forwarded-For`, and (with neither `device_url` nor
+    /// `public_url`) the host of phones' links from `Forwarded`/`X-Forwarded-Host`/`Host`:
+    /// only behind a trusted proxy.
     trust_forwarded_for: bool,
     /// Largest branding file, in bytes.
     branding_max_file_bytes: u64,
@@ -144,14 +150,34 @@ settings_layer! {
     max_tls_handshakes: usize,
     /// Open connections per worker; beyond it new connections wait to be accepted.
     max_connections: usize,
-    /// Seconds a client has to complete the TLS handshake and, separately, to send a request's
-    /// headers: slow clients are cut off instead of holding a connection.
+    /// Seconds a client has to complete the TLS handshake and, separately, to send each
+    /// request's headers (every request of a kept-alive connection, counted from its first
+    /// byte): slow clients are cut off instead of holding a connection.
     request_timeout_secs: u64,
+    /// Seconds a kept-alive connection may sit idle between an answer and the next request's
+    /// first byte; 0 closes every connection after its answer.
+    keep_alive_secs: u64,
+    /// Least average rate, in bytes per second over each `min_rate_window_secs` the server
+    /// spends waiting for it, at which a request body must arrive; 0: no minimum.
+    request_body_min_bytes_per_sec: u64,
+    /// Least average rate, in bytes per second over each `min_rate_window_secs` the server
+    /// spends unable to write, at which a client must take its answer; 0: no minimum.
+    response_min_bytes_per_sec: u64,
+    /// The window, in seconds, over which the two minimum rates are measured: a transfer that
+    /// stops is cut after one window of silence, one that trickles within two windows.
+    min_rate_window_secs: u64,
+    /// Open connections per client address on the HTTPS listener (IPv6: per /64); more are
+    /// closed at once, before their TLS handshake. 0: no limit. Not applied to `http_addr`,
+    /// whose clients are the proxy's addresses.
+    max_connections_per_address: usize,
     /// `Strict-Transport-Security` max-age sent on the HTTPS listener, in seconds; 0 sends
     /// none. Browsers then refuse plain HTTP and certificate click-through for the host.
     hsts_max_age_secs: u64,
     /// Days boot events are kept; older ones are deleted. 0 keeps them forever.
     boot_event_retention_days: u64,
+    /// Most boot events kept that belong to no account (unregistered MACs, requests without
+    /// a trusted certificate: anybody can cause them); housekeeping deletes the oldest beyond.
+    unattributed_boot_events_max: u64,
     /// `human` or `json`.
     log_format: LogFormat,
     /// A tracing filter such as `info` or `rcs=debug,info`.
@@ -186,6 +212,9 @@ pub struct Settings {
     pub mail_from: String,
     /// Without a trailing slash. `None`: derived from the bound HTTPS port at start-up.
     pub public_url: Option<String>,
+    /// `https://`, without a trailing slash. `None`: `public_url`, else the connection's
+    /// address.
+    pub device_url: Option<String>,
     pub trust_forwarded_for: bool,
     /// Largest branding file, in bytes (at least 1).
     pub branding_max_file_bytes: u64,
@@ -195,8 +224,15 @@ pub struct Settings {
     pub max_tls_handshakes: usize,
     pub max_connections: usize,
     pub request_timeout_secs: u64,
+    pub keep_alive_secs: u64,
+    pub request_body_min_bytes_per_sec: u64,
+    pub response_min_bytes_per_sec: u64,
+    /// At least 1.
+    pub min_rate_window_secs: u64,
+    pub max_connections_per_address: usize,
     pub hsts_max_age_secs: u64,
     pub boot_event_retention_days: u64,
+    pub unattributed_boot_events_max: u64,
     pub log_format: LogFormat,
     pub log_filter: String,
 }
@@ -228,7 +264,14 @@ impl Settings {
         if reset_token_ttl_secs == 0 {
             bail!("reset_token_ttl_secs must be at least 1");
         }
-        let public_url = layer.public_url.map(|u| parse_public_url(&u)).transpose()?;
+        let public_url = layer
+            .public_url
+            .map(|u| parse_base_url("public_url", &u, &["https://", "http://"]))
+            .transpose()?;
+        let device_url = layer
+            .device_url
+            .map(|u| parse_base_url("device_url", &u, &["https://"]))
+            .transpose()?;
         Ok(Settings {
             database_url,
             database_max_connections: layer.database_max_connections.unwrap_or(16).max(1),
@@ -257,6 +300,7 @@ impl Settings {
             smtp_url: layer.smtp_url.map(SecretString::from),
             mail_from: layer.mail_from.unwrap_or_else(|| "rcs@localhost".into()),
             public_url,
+            device_url,
             trust_forwarded_for: layer.trust_forwarded_for.unwrap_or(false),
             branding_max_file_bytes: layer.branding_max_file_bytes.unwrap_or(1 << 20).max(1),
             branding_max_total_bytes: layer.branding_max_total_bytes.unwrap_or(8 << 20).max(1),
@@ -264,8 +308,14 @@ impl Settings {
             max_tls_handshakes: layer.max_tls_handshakes.unwrap_or(256).max(1),
             max_connections: layer.max_connections.unwrap_or(25_000).max(1),
             request_timeout_secs: layer.request_timeout_secs.unwrap_or(10).max(1),
+            keep_alive_secs: layer.keep_alive_secs.unwrap_or(5),
+            request_body_min_bytes_per_sec: layer.request_body_min_bytes_per_sec.unwrap_or(1024),
+            response_min_bytes_per_sec: layer.response_min_bytes_per_sec.unwrap_or(1024),
+            min_rate_window_secs: layer.min_rate_window_secs.unwrap_or(10).max(1),
+            max_connections_per_address: layer.max_connections_per_address.unwrap_or(1024),
             hsts_max_age_secs: layer.hsts_max_age_secs.unwrap_or(31_536_000),
             boot_event_retention_days: layer.boot_event_retention_days.unwrap_or(90),
+            unattributed_boot_events_max: layer.unattributed_boot_events_max.unwrap_or(100_000),
             log_format: layer.log_format.unwrap_or(LogFormat::Human),
             log_filter: layer.log_filter.unwrap_or_else(|| "info".into()),
             data_dir,
@@ -301,16 +351,17 @@ impl Layer {
     }
 }
 
-/// Checks that `public_url` is an absolute http(s) URL and drops a trailing slash, so links
-/// are `{public_url}/reset-password?...` without a double slash.
-fn parse_public_url(input: &str) -> anyhow::Result<String> {
+/// Checks that the setting `name` is an absolute URL with one of `schemes` and drops a
+/// trailing slash, so links are `{public_url}/reset-password?...` without a double slash.
+fn parse_base_url(name: &str, input: &str, schemes: &[&str]) -> anyhow::Result<String> {
     let url = input.trim().trim_end_matches('/');
-    let host = url
-        .strip_prefix("https://")
-        .or_else(|| url.strip_prefix("http://"));
+    let host = schemes.iter().find_map(|scheme| url.strip_prefix(scheme));
     match host {
         Some(rest) if !rest.is_empty() && !rest.contains(['?', '#', ' ']) => Ok(url.to_string()),
-        _ => bail!("public_url {input:?} must be an absolute http:// or https:// URL"),
+        _ => bail!(
+            "{name} {input:?} must be an absolute {} URL",
+            schemes.join(" or ")
+        ),
     }
 }
 
@@ -374,6 +425,32 @@ mod tests {
         assert_eq!(defaults.reset_token_ttl_secs, 1800);
         assert_eq!(defaults.mail_from, "rcs@localhost");
         assert!(defaults.smtp_url.is_none() && defaults.public_url.is_none());
+    }
+
+    #[test]
+    fn device_url_must_be_https_and_loses_its_trailing_slash() {
+        let with = |url: &str| {
+            Settings::resolve(Layer {
+                device_url: Some(url.into()),
+                ..Layer::default()
+            })
+        };
+        assert_eq!(
+            with("https://phones.example:9443/")
+                .unwrap()
+                .device_url
+                .as_deref(),
+            Some("https://phones.example:9443")
+        );
+        let err = with("http://phones.example").unwrap_err().to_string();
+        assert!(
+            err.contains("device_url") && err.contains("https://"),
+            "{err}"
+        );
+        assert!(with("phones.example").is_err());
+        let defaults = Settings::resolve(Layer::default()).unwrap();
+        assert!(defaults.device_url.is_none());
+        assert_eq!(defaults.unattributed_boot_events_max, 100_000);
     }
 
     #[test]

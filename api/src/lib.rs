@@ -14,6 +14,7 @@ mod architecture;
 pub mod auth;
 pub mod cli;
 pub mod config;
+pub mod connection;
 pub mod db;
 pub mod device;
 pub mod domain;

@@ -29,6 +29,7 @@ pub struct Metrics {
     refusals: Mutex<BTreeMap<&'static str, u64>>,
     downloads: Mutex<BTreeMap<&'static str, u64>>,
     tls_failures: Mutex<BTreeMap<&'static str, u64>>,
+    connection_cuts: Mutex<BTreeMap<&'static str, u64>>,
     requests: Mutex<BTreeMap<(String, u16), u64>>,
     latency: Mutex<BTreeMap<String, Histogram>>,
     import_rows: AtomicU64,
@@ -68,6 +69,13 @@ impl Metrics {
     /// ([`crate::tls::handshake_failure_reason`]).
     pub fn tls_failure(&self, reason: &'static str) {
         bump(&self.tls_failures, reason);
+    }
+
+    /// A connection rcs closed because a time limit ran out (`header_timeout`, `idle`,
+    /// `body_rate`, `response_rate`), or refused because its address had too many
+    /// (`per_address_limit`).
+    pub fn connection_cut(&self, reason: &'static str) {
+        bump(&self.connection_cuts, reason);
     }
 
     /// Rows written by CSV imports.
@@ -133,6 +141,13 @@ impl Metrics {
             "TLS handshakes on the HTTPS listener that did not complete, by reason.",
             "reason",
             &self.tls_failures.lock().unwrap_or_else(|e| e.into_inner()),
+        );
+        counter_family(
+            out,
+            "rcs_connections_cut_total",
+            "Connections closed by rcs because a time limit ran out, or refused at accept because their address had too many open, by reason.",
+            "reason",
+            &self.connection_cuts.lock().unwrap_or_else(|e| e.into_inner()),
         );
         let _ = writeln!(
             out,

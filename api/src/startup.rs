@@ -9,8 +9,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use actix_http::body::BoxBody;
+use actix_http::KeepAlive;
 use actix_http::{HttpServiceBuilder, Protocol, Request, Response};
-use actix_service::{map_config, IntoServiceFactory, Service, ServiceFactory, ServiceFactoryExt};
+use actix_service::{
+    fn_service, map_config, IntoServiceFactory, Service, ServiceFactory, ServiceFactoryExt,
+};
 use actix_tls::accept::rustls_0_23::{Acceptor, TlsStream};
 use actix_web::body::MessageBody;
 use actix_web::dev::{AppConfig, Extensions, ServiceRequest, ServiceResponse};
@@ -25,10 +28,11 @@ use utoipa_actix_web::AppExt;
 
 use crate::auth::{jwt, Tokens};
 use crate::config::Settings;
+use crate::connection::{self, Guarded};
 use crate::db::{self, Db};
 use crate::device::trust::DeviceTrust;
 use crate::device::trust::HandshakeVerifier;
-use crate::device::{BootRecorder, Device, PeerChain};
+use crate::device::{ArrivedAt, BootRecorder, Device, PeerChain};
 use crate::mail::Mailer;
 use crate::metrics::{self, Metrics};
 use crate::state::AppState;
@@ -282,6 +286,9 @@ fn app(
         ))
         .wrap(middleware::security_headers())
         .wrap(TracingLogger::default())
+        // Outermost: the connection's time limits follow each request from its parsed head
+        // to the end of its answer.
+        .wrap(actix_web::middleware::from_fn(connection::track))
         .app_data(web::Data::from(state.metrics.clone()))
         .app_data(state)
         .app_data(middleware::json_config())
@@ -299,7 +306,8 @@ fn app(
 /// The listeners are assembled from actix-server, actix-tls and actix-http instead of
 /// actix-web's HttpServer so that the TLS acceptor is ours: HttpServer drops a failed
 /// handshake without a trace, and an operator whose phones cannot connect needs to see why
-/// (rcs_tls_handshake_failures_total). The settings are the ones HttpServer had.
+/// (rcs_tls_handshake_failures_total), and so that every accepted connection is wrapped in
+/// [`Guarded`], which puts time limits on every phase of it (see [`crate::connection`]).
 fn serve_app(
     state: &web::Data<AppState>,
     https: TcpListener,
@@ -316,32 +324,52 @@ fn serve_app(
         builder = builder.workers(settings.workers);
     }
     let limits = Limits {
-        request_timeout: Duration::from_secs(settings.request_timeout_secs),
+        connections: connection::Policy::new(settings, state.metrics.clone()),
         shutdown: builder.graceful_shutdown_signal(),
     };
     tls_config.alpn_protocols = vec![b"http/1.1".to_vec()];
     builder = listen_https(builder, https, state.clone(), tls_config, limits.clone())?;
     if let Some(http) = http {
-        let state = state.clone();
-        builder = builder.listen("rcs-http", http, move || {
-            limits
-                .http_service()
-                .finish(map_config(
-                    app(state.clone(), Listener::Http)
-                        .into_factory()
-                        .map_err(|e: actix_web::Error| e.error_response()),
-                    |_| AppConfig::default(),
-                ))
-                .tcp()
-                .map_err(|_| ())
-                .map_init_err(|_| ())
-        })?;
+        builder = listen_http(builder, http, state.clone(), limits)?;
     }
     Ok(builder.run())
 }
 
-/// The HTTPS listener: our TLS acceptor (which counts failed handshakes by reason), the
-/// client's certificate chain kept with the connection for the device routes, then HTTP/1.1.
+/// The plain-HTTP listener, for a TLS-terminating proxy: guarded connections, without the
+/// per-address limit (every connection comes from the proxy).
+fn listen_http(
+    builder: actix_server::ServerBuilder,
+    listener: TcpListener,
+    state: web::Data<AppState>,
+    limits: Limits,
+) -> std::io::Result<actix_server::ServerBuilder> {
+    builder.listen("rcs-http", listener, move || {
+        let policy = limits.connections.clone();
+        let http = limits
+            .http_service()
+            .on_connect_ext(|io: &Guarded<TcpStream>, ext: &mut Extensions| {
+                connection::on_connect(io, ext)
+            })
+            .finish(map_config(
+                app(state.clone(), Listener::Http)
+                    .into_factory()
+                    .map_err(|e: actix_web::Error| e.error_response()),
+                |_| AppConfig::default(),
+            ));
+        fn_service(move |io: TcpStream| {
+            let guarded = policy.admit(io, false).map(|io| {
+                let peer = io.peer_addr();
+                (io, Protocol::Http1, peer)
+            });
+            std::future::ready(guarded.ok_or(()))
+        })
+        .and_then(http.map_err(|_| ()).map_init_err(|_| ()))
+    })
+}
+
+/// The HTTPS listener: the per-address limit (before any handshake work), our TLS acceptor
+/// (which counts failed handshakes by reason), the client's certificate chain kept with the
+/// connection for the device routes, then HTTP/1.1.
 fn listen_https(
     builder: actix_server::ServerBuilder,
     listener: TcpListener,
@@ -351,11 +379,16 @@ fn listen_https(
 ) -> std::io::Result<actix_server::ServerBuilder> {
     builder.listen("rcs-https", listener, move || {
         let metrics = state.metrics.clone();
+        let policy = limits.connections.clone();
         let mut acceptor = Acceptor::new(tls_config.clone());
-        acceptor.set_handshake_timeout(limits.request_timeout);
+        acceptor.set_handshake_timeout(limits.connections.header);
         let http = limits
             .http_service()
-            .on_connect_ext(|io: &TlsStream<TcpStream>, ext: &mut Extensions| {
+            .on_connect_ext(|io: &TlsStream<Guarded<TcpStream>>, ext: &mut Extensions| {
+                connection::on_connect(io.get_ref().0, ext);
+                if let Ok(local) = io.get_ref().0.get_ref().local_addr() {
+                    ext.insert(ArrivedAt(local));
+                }
                 attach_peer_chain(io, ext)
             })
             // Links are built from public_url, never from this configuration's scheme.
@@ -365,15 +398,14 @@ fn listen_https(
                     .map_err(|e: actix_web::Error| e.error_response()),
                 |_| AppConfig::default(),
             ));
-        acceptor
-            .map_init_err(|_| ())
-            .map_err(move |e| {
+        fn_service(move |io: TcpStream| std::future::ready(policy.admit(io, true).ok_or(())))
+            .and_then(acceptor.map_init_err(|_| ()).map_err(move |e| {
                 let reason = tls::handshake_failure_reason(&e);
                 tracing::debug!(reason, "TLS handshake failed");
                 metrics.tls_failure(reason);
-            })
-            .and_then(|io: TlsStream<TcpStream>| async move {
-                let peer = io.get_ref().0.peer_addr().ok();
+            }))
+            .and_then(|io: TlsStream<Guarded<TcpStream>>| async move {
+                let peer = io.get_ref().0.peer_addr();
                 Ok::<_, ()>((io, Protocol::Http1, peer))
             })
             .and_then(http.map_err(|_| ()).map_init_err(|_| ()))
@@ -408,7 +440,7 @@ fn serve_metrics(state: &web::Data<AppState>, listener: &TcpListener) -> anyhow:
 }
 
 /// Every few minutes: forget expired sessions, login counters, reset links and login
-/// challenges.
+/// challenges; prune boot events by age, and those of no account by count.
 async fn housekeeping(state: web::Data<AppState>) {
     let window = i64::try_from(state.settings.login_window_secs).unwrap_or(i64::MAX / 4);
     let period = Duration::from_secs(300);
@@ -430,6 +462,10 @@ async fn housekeeping(state: web::Data<AppState>) {
             tracing::warn!(error = %e, "cannot delete expired login challenges");
         }
         prune_boot_events(&state, now).await;
+        let keep = state.settings.unattributed_boot_events_max;
+        if let Err(e) = db::boot_events::trim_unattributed(&state.db, keep, 10_000).await {
+            tracing::warn!(error = %e, "cannot trim boot events that belong to no account");
+        }
     }
 }
 
@@ -453,7 +489,7 @@ pub async fn prune_boot_events(state: &AppState, now: i64) {
 }
 
 /// Keeps the certificate chain a client presented with its connection, for device routes.
-fn attach_peer_chain(tls: &TlsStream<TcpStream>, ext: &mut Extensions) {
+fn attach_peer_chain(tls: &TlsStream<Guarded<TcpStream>>, ext: &mut Extensions) {
     let (_, session) = tls.get_ref();
     if let Some(chain) = session.peer_certificates() {
         ext.insert(PeerChain::new(
@@ -462,11 +498,11 @@ fn attach_peer_chain(tls: &TlsStream<TcpStream>, ext: &mut Extensions) {
     }
 }
 
-/// What every listener's HTTP service shares: timeouts, and the signal that makes idle
-/// keep-alive connections close when a graceful shutdown begins.
+/// What every listener's HTTP service shares: the connection limits, and the signal that
+/// makes idle keep-alive connections close when a graceful shutdown begins.
 #[derive(Clone)]
 struct Limits {
-    request_timeout: Duration,
+    connections: Arc<connection::Policy>,
     shutdown: actix_server::GracefulShutdownSignal,
 }
 
@@ -480,8 +516,16 @@ impl Limits {
         <S::Service as Service<Request>>::Future: 'static,
     {
         let shutdown = self.shutdown.clone();
+        let limits = &self.connections;
+        // actix-http's own timers (the first request's head, idle keep-alive) are backstops
+        // at twice the limits: the connection limits cut first, and count it.
+        let keep_alive = match limits.keep_alive {
+            Some(idle) => KeepAlive::Timeout(idle * 2),
+            None => KeepAlive::Disabled,
+        };
         HttpServiceBuilder::default()
-            .client_request_timeout(self.request_timeout)
+            .client_request_timeout(limits.header * 2)
+            .keep_alive(keep_alive)
             .client_disconnect_timeout(Duration::from_secs(5))
             .graceful_shutdown_signal(move || {
                 let signal = shutdown.clone();

@@ -69,6 +69,9 @@ impl Instance {
             .env("RCS_DEVICE_CA", &self.device_ca)
             .env("RCS_JWT_SECRET", JWT_SECRET)
             .env("RCS_HTTPS_ADDR", self.addr.to_string())
+            // Every simulated phone connects from this one machine's address: the per-address
+            // limit (256 by default) would refuse the boot storm's 256 connections in flight.
+            .env("RCS_MAX_CONNECTIONS_PER_ADDRESS", "0")
             .env(
                 "RCS_PUBLIC_URL",
                 format!("https://localhost:{}", self.addr.port()),

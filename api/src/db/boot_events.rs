@@ -273,6 +273,49 @@ pub async fn prune(db: &Db, cutoff: i64, batch: i64) -> sqlx::Result<u64> {
     Ok(done.rows_affected())
 }
 
+/// Deletes all but the newest `keep` events that belong to no account (unregistered MACs,
+/// senders without a trusted certificate), at most `batch` per statement; returns how many
+/// went. Anybody can cause such events, so housekeeping bounds them by count, not only by age.
+pub async fn trim_unattributed(db: &Db, keep: u64, batch: i64) -> sqlx::Result<u64> {
+    let keep = i64::try_from(keep).unwrap_or(i64::MAX);
+    let mut deleted = 0;
+    loop {
+        // Newest first by time, then id: the (account_id, at) index serves the scan.
+        let done = sqlx::query(
+            "DELETE FROM boot_events WHERE id IN \
+             (SELECT id FROM boot_events WHERE account_id IS NULL \
+              ORDER BY at DESC, id DESC LIMIT $1 OFFSET $2)",
+        )
+        .bind(batch)
+        .bind(keep)
+        .execute(&db.pool)
+        .await?
+        .rows_affected();
+        deleted += done;
+        if done == 0 || done < u64::try_from(batch).unwrap_or(0) {
+            return Ok(deleted);
+        }
+    }
+}
+
+/// Refused contacts that belong to no account since `since`, by MAC and reason, most frequent
+/// first: `(mac, detail, contacts, last_at)` for the operator (`rcs phones refused`).
+pub async fn unattributed_refusals(
+    db: &Db,
+    since: i64,
+    limit: i64,
+) -> sqlx::Result<Vec<(String, String, i64, i64)>> {
+    sqlx::query_as(
+        "SELECT mac, detail, COUNT(*) AS contacts, MAX(at) AS last_at FROM boot_events \
+         WHERE account_id IS NULL AND outcome = 'refused' AND at >= $1 \
+         GROUP BY mac, detail ORDER BY contacts DESC, mac, detail LIMIT $2",
+    )
+    .bind(since)
+    .bind(limit)
+    .fetch_all(&db.pool)
+    .await
+}
+
 /// MACs no account registered that contacted rcs since `since`, most frequent first: for
 /// the operator (`rcs phones unknown`).
 pub async fn unknown_macs(

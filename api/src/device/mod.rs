@@ -1,12 +1,14 @@
 //! The device side: phones booting against `/phone/{mac}`.
 //!
 //! [`trust`] decides which certificates count, [`identity`] which MACs a certificate speaks
-//! for, [`user_agent`] what the phone says it runs, [`answer`] what it is told, and
-//! [`recorder`] writes every contact to the boot history without making the answer wait.
+//! for, [`user_agent`] what the phone says it runs, [`answer`] what it is told (with download
+//! links from [`links`]), and [`recorder`] writes every contact to the boot history without
+//! making the answer wait.
 
 pub mod answer;
 pub mod ca;
 pub mod identity;
+pub mod links;
 pub mod recorder;
 pub mod trust;
 pub mod user_agent;
@@ -28,6 +30,11 @@ pub struct Device {
     pub trust: Arc<DeviceTrust>,
     pub recorder: BootRecorder,
 }
+
+/// The local address (and port) a client's connection arrived on, kept with the connection
+/// when it is accepted: where download links point when no URL is configured.
+#[derive(Debug, Clone, Copy)]
+pub struct ArrivedAt(pub std::net::SocketAddr);
 
 /// The certificate chain a client presented in the TLS handshake (leaf first), attached to
 /// its connection. The MACs it names are read once per connection; the chain check is kept
@@ -94,6 +101,26 @@ pub enum Refusal {
 }
 
 impl Refusal {
+    /// Whether the sender had shown a certificate that chains to a trusted device CA when it
+    /// was refused. Only such a sender's contact belongs in the history of the account that
+    /// registered the MAC it asked about (for the phone itself, or a trusted phone asking
+    /// about another MAC, which is worth the account's attention); anybody else could fill
+    /// any tenant's history and skew its statistics, so it is counted for the operator only.
+    ///
+    /// The chain is checked before anything else about the request, so every refusal after
+    /// it comes from a trusted sender. No certificate kind is trusted: webpki checks dates and
+    /// key usage before signatures, so a self-made certificate is reported `expired`,
+    /// `not_yet_valid` or `invalid` as readily as `untrusted`, and a revoked one no longer
+    /// speaks for its phone.
+    pub fn from_trusted_sender(&self) -> bool {
+        match self {
+            Refusal::InvalidMac | Refusal::NoCertificate | Refusal::Certificate(_) => false,
+            Refusal::MacMismatch { .. } | Refusal::UserAgentMismatch | Refusal::Malformed(_) => {
+                true
+            }
+        }
+    }
+
     pub fn code(&self) -> &'static str {
         match self {
             Refusal::InvalidMac => "invalid_mac",

@@ -5,8 +5,9 @@
 //!   browsers connect without one, and for a certificate that is offered checks only that the
 //!   client holds its private key (the handshake signature). It never fails a handshake over
 //!   the chain: a phone with an expired or foreign certificate then reaches HTTP, where it gets
-//!   an answer that says why and leaves a `refused` boot event for its account to see, instead
-//!   of a bare TLS alert nobody can diagnose.
+//!   an answer that says why and leaves a `refused` boot event for the operator to see
+//!   (`rcs phones refused`; not for the account, since anybody can send such a certificate),
+//!   instead of a bare TLS alert nobody can diagnose.
 //! - on a device route, [`DeviceTrust::verify`] checks the chain against the current CA set:
 //!   the configured bundle plus the CAs operators add with `rcs device-ca add` (kept in the
 //!   database, so every node sees them; nodes reload them every few seconds), and against

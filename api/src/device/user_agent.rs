@@ -10,6 +10,11 @@ use crate::domain::Mac;
 
 /// Longest User-Agent rcs reads; a longer one is refused rather than half-parsed.
 pub const MAX_USER_AGENT: usize = 512;
+/// Longest start of a User-Agent kept for a sender that presented no trusted certificate:
+/// enough for a phone's own (`Aastra6757i MAC:00-08-5D-1A-2B-3C V:3.2.2.1136-SIP` is 50),
+/// so the operator sees what kind of client it was, but an anonymous sender cannot park
+/// half a kilobyte of its text per request in the database.
+pub const MAX_UNPROVEN_USER_AGENT: usize = 64;
 /// Longest model name.
 const MAX_MODEL: usize = 24;
 

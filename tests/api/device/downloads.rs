@@ -1,11 +1,19 @@
 //! Firmware images and branding files: Range, If-Range and ETag with the right length, and
 //! only for the phone's own certificate.
 
-use crate::helpers::device::{booth, provision, IMAGE_SHA, IMAGE_SIZE, MAC, PNG, UA_OLD};
+use rcs::config::Settings;
+use rcs_shared::{DeviceAction, DeviceAnswer};
+
+use crate::helpers::device::{
+    booth, booth_with, provision, Booth, IMAGE_SHA, IMAGE_SIZE, MAC, PNG, UA_OLD,
+};
 use crate::helpers::{error_body, Engine};
 use crate::on_both_engines;
 
-on_both_engines!(downloads_honour_range_and_etag_with_the_right_length,);
+on_both_engines!(
+    downloads_honour_range_and_etag_with_the_right_length,
+    download_links_come_from_the_settings_or_the_connection_never_from_forged_headers,
+);
 
 async fn downloads_honour_range_and_etag_with_the_right_length(engine: Engine) {
     let b = booth(engine).await;
@@ -128,4 +136,96 @@ async fn downloads_honour_range_and_etag_with_the_right_length(engine: Engine) {
     let other = b.phone_for("00085D000001");
     assert_eq!(other.get(&url).send().await.unwrap().status(), 403);
     assert_eq!(b.phone(None).get(&logo).send().await.unwrap().status(), 401);
+}
+
+/// Request headers, as name and value.
+type Headers = &'static [(&'static str, &'static str)];
+/// A change to the service's settings.
+type Tweak = fn(&mut Settings);
+
+/// A sender's claims about the host it asked for, all three spellings.
+const FORGED: Headers = &[
+    ("host", "evil.example"),
+    ("x-forwarded-host", "xfh.evil.example"),
+    ("forwarded", "host=fwd.evil.example;proto=https"),
+];
+
+/// The download links a phone sending `headers` is given (JSON form), and the text form.
+async fn links(b: &Booth, headers: &[(&str, &str)]) -> (Vec<String>, String) {
+    let phone = b.phone_for(MAC);
+    let get = |path: String| {
+        let mut request = phone.get(b.app.url(&path)).header("user-agent", UA_OLD);
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        request.send()
+    };
+    let response = get(format!("/phone/{MAC}")).await.unwrap();
+    assert_eq!(response.status(), 200);
+    let answer: DeviceAnswer = response.json().await.unwrap();
+    let urls: Vec<String> = answer
+        .actions
+        .iter()
+        .flat_map(|a| match a {
+            DeviceAction::Branding { files, .. } => files.iter().map(|f| f.url.clone()).collect(),
+            DeviceAction::Firmware { url, .. } => vec![url.clone()],
+            DeviceAction::Redirect { .. } => vec![],
+        })
+        .collect();
+    assert_eq!(urls.len(), 2, "a branding file and a firmware image");
+    let text = get(format!("/phone/{MAC}.cfg")).await.unwrap();
+    assert_eq!(text.status(), 200);
+    (urls, text.text().await.unwrap())
+}
+
+fn all_start_with(urls: &[String], base: &str) {
+    for url in urls {
+        assert!(
+            url.starts_with(&format!("{base}/phone/{MAC}/")),
+            "{url} from {base}"
+        );
+    }
+}
+
+/// Links given to phones come from `device_url`, else `public_url`; with neither, from the
+/// address the connection arrived on. Host, X-Forwarded-Host and Forwarded count only when
+/// `trust_forwarded_for` says a proxy sets them (and no URL is configured).
+async fn download_links_come_from_the_settings_or_the_connection_never_from_forged_headers(
+    engine: Engine,
+) {
+    let b = booth(engine).await;
+    provision(&b.app, "Acme", MAC, Some("4.2.0.181")).await;
+    let (urls, text) = links(&b, FORGED).await;
+    all_start_with(&urls, &b.app.base);
+    assert!(!text.contains("evil"), "{text}");
+    drop(b);
+
+    let cases: [(Tweak, Headers, &str); 3] = [
+        (
+            |s| s.public_url = Some("https://rcs.example.com".into()),
+            FORGED,
+            "https://rcs.example.com",
+        ),
+        (
+            |s| {
+                s.public_url = Some("https://rcs.example.com".into());
+                s.device_url = Some("https://phones.example.net:9443".into());
+                s.trust_forwarded_for = true;
+            },
+            FORGED,
+            "https://phones.example.net:9443",
+        ),
+        (
+            |s| s.trust_forwarded_for = true,
+            &[("x-forwarded-host", "rcs.proxy.example")],
+            "https://rcs.proxy.example",
+        ),
+    ];
+    for (tweak, headers, base) in cases {
+        let b = booth_with(engine, tweak).await;
+        provision(&b.app, "Acme", MAC, Some("4.2.0.181")).await;
+        let (urls, text) = links(&b, headers).await;
+        all_start_with(&urls, base);
+        assert!(!text.contains("evil"), "{text}");
+    }
 }

@@ -4,6 +4,7 @@
 //! trusts (configured as its `device_ca` bundle), a foreign CA it does not, and per-phone
 //! certificates with the MAC in the CN or only in a SAN, one expired, one not yet valid.
 
+mod attribution;
 mod boot;
 mod certificates;
 mod downloads;

@@ -11,8 +11,9 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use crate::db::boot_events::NewBootEvent;
 use crate::db::device::{self, DevicePhone};
 use crate::device::answer::{self, Decision};
+use crate::device::links;
 use crate::device::user_agent::{self, Reported};
-use crate::device::{Device, PeerChain, Refusal};
+use crate::device::{ArrivedAt, PeerChain, Refusal};
 use crate::domain::Mac;
 use crate::error::Error;
 use crate::routes::auth::client_address;
@@ -272,7 +273,6 @@ async fn check(
     mac_text: &str,
     query: &DeviceQuery,
 ) -> Result<Contact, Refusal> {
-    let device: &Device = &state.device;
     let Ok(mac) = Mac::parse(mac_text) else {
         state.metrics.refusal(Refusal::InvalidMac.code());
         tracing::info!(path = %req.path(), "device request refused: not a MAC");
@@ -296,25 +296,42 @@ async fn check(
             Ok(contact)
         }
         Err(refusal) => {
-            state.metrics.refusal(refusal.code());
-            tracing::info!(mac = %contact.mac, addr = %contact.addr, code = refusal.code(), "device request refused");
-            let account = device::account_of(&state.db, contact.mac.as_str())
-                .await
-                .ok()
-                .flatten();
-            device
-                .recorder
-                .record(contact.event(
-                    account,
-                    BootOutcome::Refused,
-                    format!("{}: {refusal}", refusal.code()),
-                ))
-                .await;
+            refused(state, contact, &refusal).await;
             Err(refusal)
         }
     }
 }
 
+/// Counts and records a refusal. A sender with a trusted certificate is recorded in the
+/// history of the account that registered the MAC it asked about; anybody else in no account
+/// (the operator's `rcs phones refused`), with only the start of its User-Agent, where
+/// housekeeping keeps the newest `unattributed_boot_events_max` contacts.
+async fn refused(state: &AppState, mut contact: Contact, refusal: &Refusal) {
+    state.metrics.refusal(refusal.code());
+    tracing::info!(mac = %contact.mac, addr = %contact.addr, code = refusal.code(), "device request refused");
+    let account = if refusal.from_trusted_sender() {
+        device::account_of(&state.db, contact.mac.as_str())
+            .await
+            .ok()
+            .flatten()
+    } else {
+        contact.user_agent = contact.user_agent.map(|ua| {
+            ua.chars()
+                .take(user_agent::MAX_UNPROVEN_USER_AGENT)
+                .collect()
+        });
+        None
+    };
+    let detail = format!("{}: {refusal}", refusal.code());
+    state
+        .device
+        .recorder
+        .record(contact.event(account, BootOutcome::Refused, detail))
+        .await;
+}
+
+/// What the phone reports, once its certificate speaks for `contact.mac`. The chain is checked
+/// first: [`Refusal::from_trusted_sender`] relies on every later refusal having passed it.
 fn identify(
     req: &HttpRequest,
     state: &AppState,
@@ -403,12 +420,18 @@ fn wants_text(req: &HttpRequest) -> bool {
     accept.contains("text/plain") && !accept.contains("application/json")
 }
 
-/// Where phones reach rcs: `public_url` when configured, else the address the phone used.
+/// Where phones reach rcs, for the links in their answer: see [`links::base`]. The forwarded
+/// host (actix's `Forwarded`, `X-Forwarded-Host`, then `Host`) is read only behind a trusted
+/// proxy; otherwise no request header has a say.
 fn base_url(req: &HttpRequest, state: &AppState) -> String {
-    if let Some(url) = &state.settings.public_url {
-        return url.trim_end_matches('/').to_string();
-    }
-    // Device routes answer only over HTTPS (they need the phone's certificate), so the
-    // links go back the way the phone came: https, to the host it asked for.
-    format!("https://{}", req.connection_info().host())
+    let info = state
+        .settings
+        .trust_forwarded_for
+        .then(|| req.connection_info());
+    links::base(
+        &state.settings,
+        &state.public_url,
+        info.as_ref().map(|i| i.host()),
+        req.conn_data::<ArrivedAt>().map(|a| a.0),
+    )
 }
