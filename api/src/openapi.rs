@@ -76,7 +76,7 @@ pub fn document() -> utoipa::openapi::OpenApi {
 /// Answers that middleware and the database give on every route, which handlers never list
 /// themselves: every `/api/v1` operation can answer 503 (the database is down, or refuses
 /// writes: disk full, read-only), and every operation that takes a body answers 415 to a
-/// compressed one (`refuse_encoded_bodies` in startup.rs).
+/// compressed one (`refuse_encoded_bodies` in middleware.rs).
 fn document_common_answers(api: &mut utoipa::openapi::OpenApi) {
     use utoipa::openapi::{
         header::HeaderBuilder, ContentBuilder, KnownFormat, ObjectBuilder, Ref, ResponseBuilder,
