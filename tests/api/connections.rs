@@ -13,7 +13,7 @@ use rcs::config::Settings;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-use crate::helpers::{routes, spawn_app_with, Engine, TestApp};
+use crate::helpers::{raw_tls_client, routes, spawn_app_with, Engine, TestApp};
 
 /// A connection to either listener: plain TCP or TLS.
 trait Conn: AsyncRead + AsyncWrite + Unpin + Send {}
@@ -60,19 +60,7 @@ fn client_from(app: &TestApp, local: IpAddr) -> reqwest::Client {
 
 /// A TLS session with the HTTPS listener, trusting its generated certificate.
 async fn tls(app: &TestApp) -> Box<dyn Conn> {
-    use rustls_pki_types::pem::PemObject;
-    let cert = std::fs::read(app.env.data_dir().join("tls/server.crt")).unwrap();
-    let mut roots = rustls::RootCertStore::empty();
-    for c in rustls_pki_types::CertificateDer::pem_slice_iter(&cert) {
-        roots.add(c.unwrap()).unwrap();
-    }
-    let config = std::sync::Arc::new(
-        rustls::ClientConfig::builder_with_provider(rcs::tls::provider())
-            .with_safe_default_protocol_versions()
-            .unwrap()
-            .with_root_certificates(roots)
-            .with_no_client_auth(),
-    );
+    let config = raw_tls_client(app);
     let tcp = TcpStream::connect(https_addr(app)).await.unwrap();
     let name = rustls_pki_types::ServerName::try_from("localhost").unwrap();
     let tls = tokio_rustls::TlsConnector::from(config)

@@ -2,7 +2,7 @@
 
 use rcs_shared::Health;
 
-use crate::helpers::{spawn_app, spawn_app_with, start, Engine, TestEnv};
+use crate::helpers::{raw_tls_client, spawn_app, spawn_app_with, start, Engine, TestEnv};
 use crate::on_both_engines;
 
 on_both_engines!(
@@ -200,19 +200,7 @@ async fn slow_clients_are_cut_off_after_the_request_timeout() {
     assert!(started.elapsed() < Duration::from_secs(5));
 
     // A TLS session that sends half a request line and then nothing.
-    let cert = std::fs::read(app.env.data_dir().join("tls/server.crt")).unwrap();
-    let mut roots = rustls::RootCertStore::empty();
-    use rustls_pki_types::pem::PemObject;
-    for c in rustls_pki_types::CertificateDer::pem_slice_iter(&cert) {
-        roots.add(c.unwrap()).unwrap();
-    }
-    let config = std::sync::Arc::new(
-        rustls::ClientConfig::builder_with_provider(rcs::tls::provider())
-            .with_safe_default_protocol_versions()
-            .unwrap()
-            .with_root_certificates(roots)
-            .with_no_client_auth(),
-    );
+    let config = raw_tls_client(&app);
     let tcp = tokio::net::TcpStream::connect(&addr).await.unwrap();
     let name = rustls_pki_types::ServerName::try_from("localhost").unwrap();
     let mut tls = tokio_rustls::TlsConnector::from(config)

@@ -303,3 +303,21 @@ impl TestApp {
             .unwrap()
     }
 }
+
+/// A raw TLS client configuration that trusts the app's generated server certificate and
+/// presents none of its own: for tests that speak bytes to the HTTPS listener.
+pub fn raw_tls_client(app: &TestApp) -> std::sync::Arc<rustls::ClientConfig> {
+    use rustls_pki_types::pem::PemObject;
+    let cert = std::fs::read(app.env.data_dir().join("tls/server.crt")).unwrap();
+    let mut roots = rustls::RootCertStore::empty();
+    for c in rustls_pki_types::CertificateDer::pem_slice_iter(&cert) {
+        roots.add(c.unwrap()).unwrap();
+    }
+    std::sync::Arc::new(
+        rustls::ClientConfig::builder_with_provider(rcs::tls::provider())
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_root_certificates(roots)
+            .with_no_client_auth(),
+    )
+}
