@@ -8,6 +8,7 @@ pub mod password;
 pub mod profile;
 pub mod second_factor;
 pub mod server;
+pub mod vendor;
 
 pub use email::Email;
 pub use firmware::FirmwareRelease;
@@ -15,6 +16,7 @@ pub use mac::Mac;
 pub use password::{NewPassword, PasswordHash};
 pub use profile::{Address, PersonName, PhoneNumber};
 pub use server::{ServerName, ServerUrl};
+pub use vendor::Vendor;
 
 #[cfg(test)]
 mod tests {
