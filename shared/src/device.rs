@@ -157,8 +157,13 @@ pub struct BootEvent {
     pub firmware: Option<String>,
     pub outcome: BootOutcome,
     /// What rcs answered or why it refused; warnings (a release without an image for the
-    /// model, say) are here too.
+    /// model, say) are here too. For a native boot (one entry however many files the phone
+    /// fetched), each file with what it said, in order.
     pub detail: String,
+    /// The vendor whose native files the phone fetched (`aastra`, `yealink`, `snom`,
+    /// `polycom`, `grandstream`); absent for rcs's own JSON protocol and for refusals.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vendor: Option<String>,
 }
 
 /// Response body of `GET /api/v1/phones/{mac}/events`: newest first.

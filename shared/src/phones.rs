@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
     schema(example = json!({
         "mac": "00085D1A2B3C", "server_id": 1, "server_name": "Main PBX",
         "branding_id": 1, "branding_name": "Acme", "firmware": "4.2.0.181",
-        "model": "6757i", "reported_firmware": "4.2.0.181",
+        "model": "6757i", "reported_firmware": "4.2.0.181", "vendor": "aastra",
         "last_seen_at": "2026-11-21T09:32:10Z", "last_seen_addr": "198.51.100.7",
         "state": "branding_sent",
         "created_at": "2026-11-20T14:05:00Z", "updated_at": "2026-11-20T14:05:00Z"
@@ -32,6 +32,11 @@ pub struct Phone {
     /// Boot facts, written by the device route only (read-only here).
     pub model: Option<String>,
     pub reported_firmware: Option<String>,
+    /// The vendor the phone was detected as at its last native boot (its User-Agent, the
+    /// files it fetched, or its MAC's maker prefix): `aastra`, `yealink`, `snom`, `polycom`,
+    /// `grandstream`.
+    #[serde(default)]
+    pub vendor: Option<String>,
     /// RFC 3339, `null` while the phone has never contacted rcs.
     pub last_seen_at: Option<String>,
     pub last_seen_addr: Option<String>,

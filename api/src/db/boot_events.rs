@@ -21,6 +21,12 @@ pub struct NewBootEvent {
     pub firmware: Option<String>,
     pub outcome: BootOutcome,
     pub detail: String,
+    /// The vendor whose native protocol the contact spoke (`None`: rcs's own protocol, or not
+    /// known).
+    pub vendor: Option<String>,
+    /// Set for the files of one native boot: every event with the same key is one history
+    /// entry, whose detail lists the files and whose outcome is the boot's so far.
+    pub boot_key: Option<String>,
 }
 
 #[derive(Debug, Clone, FromRow)]
@@ -34,6 +40,7 @@ pub struct BootEventRow {
     pub firmware: Option<String>,
     pub outcome: String,
     pub detail: String,
+    pub vendor: Option<String>,
 }
 
 impl BootEventRow {
@@ -48,6 +55,7 @@ impl BootEventRow {
             firmware: self.firmware.clone(),
             outcome: BootOutcome::parse(&self.outcome).unwrap_or(BootOutcome::Refused),
             detail: self.detail.clone(),
+            vendor: self.vendor.clone(),
         }
     }
 }
@@ -71,10 +79,12 @@ type JsonEvent<'a> = (
     Option<&'a str>,
     &'a str,
     &'a str,
+    Option<&'a str>,
+    Option<&'a str>,
 );
 
 /// One phone's last-seen facts as [`insert`]'s JSON carries them: `[mac, account_id, at,
-/// addr, model, firmware, state]`.
+/// addr, model, firmware, state, vendor]`.
 type JsonSeen<'a> = (
     &'a str,
     i64,
@@ -83,6 +93,7 @@ type JsonSeen<'a> = (
     Option<&'a str>,
     Option<&'a str>,
     &'a str,
+    Option<&'a str>,
 );
 
 /// The statements of [`insert`] for one engine.
@@ -93,23 +104,38 @@ struct Statements {
 
 const SQLITE: Statements = Statements {
     events: "INSERT INTO boot_events \
-             (account_id, mac, at, addr, user_agent, model, firmware, outcome, detail) \
+             (account_id, mac, at, addr, user_agent, model, firmware, outcome, detail, vendor, \
+              boot_key) \
              SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), \
                     json_extract(value, '$[2]'), json_extract(value, '$[3]'), \
                     json_extract(value, '$[4]'), json_extract(value, '$[5]'), \
                     json_extract(value, '$[6]'), json_extract(value, '$[7]'), \
-                    json_extract(value, '$[8]') \
-             FROM json_each($1) ORDER BY key",
+                    json_extract(value, '$[8]'), json_extract(value, '$[9]'), \
+                    json_extract(value, '$[10]') \
+             FROM json_each($1) WHERE true ORDER BY key \
+             ON CONFLICT (boot_key) DO UPDATE SET \
+               detail = substr(boot_events.detail || ' | ' || excluded.detail, 1, 4000), \
+               outcome = CASE WHEN (CASE excluded.outcome WHEN 'firmware_sent' THEN 4 \
+                              WHEN 'branding_sent' THEN 3 WHEN 'redirected' THEN 2 \
+                              WHEN 'unknown' THEN 1 ELSE 0 END) >= (CASE boot_events.outcome WHEN 'firmware_sent' THEN 4 \
+                              WHEN 'branding_sent' THEN 3 WHEN 'redirected' THEN 2 \
+                              WHEN 'unknown' THEN 1 ELSE 0 END) THEN excluded.outcome \
+                              ELSE boot_events.outcome END, \
+               model = COALESCE(excluded.model, boot_events.model), \
+               firmware = COALESCE(excluded.firmware, boot_events.firmware), \
+               vendor = COALESCE(excluded.vendor, boot_events.vendor)",
     seen: "UPDATE phones SET last_seen_at = v.at, last_seen_addr = v.addr, \
              model = COALESCE(v.model, phones.model), \
              reported_firmware = COALESCE(v.firmware, phones.reported_firmware), \
+             vendor = COALESCE(v.vendor, phones.vendor), \
              state = v.state \
            FROM (SELECT json_extract(value, '$[0]') AS mac, \
                         json_extract(value, '$[1]') AS account_id, \
                         json_extract(value, '$[2]') AS at, json_extract(value, '$[3]') AS addr, \
                         json_extract(value, '$[4]') AS model, \
                         json_extract(value, '$[5]') AS firmware, \
-                        json_extract(value, '$[6]') AS state \
+                        json_extract(value, '$[6]') AS state, \
+                        json_extract(value, '$[7]') AS vendor \
                  FROM json_each($1)) AS v \
            WHERE phones.mac = v.mac AND phones.account_id = v.account_id \
              AND (phones.last_seen_at IS NULL OR phones.last_seen_at <= v.at)",
@@ -117,17 +143,30 @@ const SQLITE: Statements = Statements {
 
 const POSTGRES: Statements = Statements {
     events: "INSERT INTO boot_events \
-             (account_id, mac, at, addr, user_agent, model, firmware, outcome, detail) \
+             (account_id, mac, at, addr, user_agent, model, firmware, outcome, detail, vendor, \
+              boot_key) \
              SELECT CAST(e->>0 AS BIGINT), e->>1, CAST(e->>2 AS BIGINT), e->>3, e->>4, e->>5, \
-                    e->>6, e->>7, e->>8 \
-             FROM json_array_elements(CAST($1 AS json)) WITH ORDINALITY AS t(e, n) ORDER BY n",
+                    e->>6, e->>7, e->>8, e->>9, e->>10 \
+             FROM json_array_elements(CAST($1 AS json)) WITH ORDINALITY AS t(e, n) ORDER BY n \
+             ON CONFLICT (boot_key) DO UPDATE SET \
+               detail = substr(boot_events.detail || ' | ' || excluded.detail, 1, 4000), \
+               outcome = CASE WHEN (CASE excluded.outcome WHEN 'firmware_sent' THEN 4 \
+                              WHEN 'branding_sent' THEN 3 WHEN 'redirected' THEN 2 \
+                              WHEN 'unknown' THEN 1 ELSE 0 END) >= (CASE boot_events.outcome WHEN 'firmware_sent' THEN 4 \
+                              WHEN 'branding_sent' THEN 3 WHEN 'redirected' THEN 2 \
+                              WHEN 'unknown' THEN 1 ELSE 0 END) THEN excluded.outcome \
+                              ELSE boot_events.outcome END, \
+               model = COALESCE(excluded.model, boot_events.model), \
+               firmware = COALESCE(excluded.firmware, boot_events.firmware), \
+               vendor = COALESCE(excluded.vendor, boot_events.vendor)",
     seen: "UPDATE phones SET last_seen_at = v.at, last_seen_addr = v.addr, \
              model = COALESCE(v.model, phones.model), \
              reported_firmware = COALESCE(v.firmware, phones.reported_firmware), \
+             vendor = COALESCE(v.vendor, phones.vendor), \
              state = v.state \
            FROM (SELECT e->>0 AS mac, CAST(e->>1 AS BIGINT) AS account_id, \
                         CAST(e->>2 AS BIGINT) AS at, e->>3 AS addr, e->>4 AS model, \
-                        e->>5 AS firmware, e->>6 AS state \
+                        e->>5 AS firmware, e->>6 AS state, e->>7 AS vendor \
                  FROM json_array_elements(CAST($1 AS json)) AS e) AS v \
            WHERE phones.mac = v.mac AND phones.account_id = v.account_id \
              AND (phones.last_seen_at IS NULL OR phones.last_seen_at <= v.at)",
@@ -141,6 +180,13 @@ pub async fn insert(conn: &mut AnyConnection, events: &[NewBootEvent]) -> sqlx::
     let sql = match Dialect::of(conn) {
         Dialect::Sqlite => &SQLITE,
         Dialect::Postgres => &POSTGRES,
+    };
+    let merged;
+    let events = if events.iter().any(|e| e.boot_key.is_some()) {
+        merged = merge_boots(events);
+        merged.as_slice()
+    } else {
+        events
     };
     for chunk in events.chunks(ROWS_PER_STATEMENT) {
         let rows: Vec<JsonEvent> = chunk
@@ -156,6 +202,8 @@ pub async fn insert(conn: &mut AnyConnection, events: &[NewBootEvent]) -> sqlx::
                     e.firmware.as_deref(),
                     e.outcome.as_str(),
                     e.detail.as_str(),
+                    e.vendor.as_deref(),
+                    e.boot_key.as_deref(),
                 )
             })
             .collect();
@@ -178,6 +226,7 @@ pub async fn insert(conn: &mut AnyConnection, events: &[NewBootEvent]) -> sqlx::
                     s.model,
                     s.firmware,
                     s.state,
+                    s.vendor,
                 )
             })
             .collect();
@@ -185,6 +234,42 @@ pub async fn insert(conn: &mut AnyConnection, events: &[NewBootEvent]) -> sqlx::
         sqlx::query(sql.seen).bind(json).execute(&mut *conn).await?;
     }
     Ok(())
+}
+
+/// The batch with the events of each native boot folded into one (first time, best outcome
+/// as `plan::rank` orders them, later facts, details joined), in the order the boots began. One statement may not touch a
+/// row twice on PostgreSQL, so a boot whose files all arrive in one batch must be one row of
+/// it; a boot spread over batches is folded by the statement's `ON CONFLICT (boot_key)`.
+fn merge_boots(events: &[NewBootEvent]) -> Vec<NewBootEvent> {
+    let mut index: HashMap<&str, usize> = HashMap::new();
+    let mut out: Vec<NewBootEvent> = Vec::with_capacity(events.len());
+    for e in events {
+        let Some(key) = e.boot_key.as_deref() else {
+            out.push(e.clone());
+            continue;
+        };
+        match index.entry(key) {
+            Entry::Occupied(i) => {
+                let boot = &mut out[*i.get()];
+                boot.detail = format!("{} | {}", boot.detail, e.detail);
+                if crate::device::native::plan::rank(e.outcome)
+                    >= crate::device::native::plan::rank(boot.outcome)
+                {
+                    boot.outcome = e.outcome;
+                }
+                boot.addr = e.addr.clone().or(boot.addr.take());
+                boot.user_agent = e.user_agent.clone().or(boot.user_agent.take());
+                boot.model = e.model.clone().or(boot.model.take());
+                boot.firmware = e.firmware.clone().or(boot.firmware.take());
+                boot.vendor = e.vendor.clone().or(boot.vendor.take());
+            }
+            Entry::Vacant(v) => {
+                v.insert(out.len());
+                out.push(e.clone());
+            }
+        }
+    }
+    out
 }
 
 /// What a batch tells about one registered phone: its last answered contact, with the model
@@ -198,6 +283,7 @@ struct Seen<'a> {
     model: Option<&'a str>,
     firmware: Option<&'a str>,
     state: &'static str,
+    vendor: Option<&'a str>,
 }
 
 /// The last-seen facts of the registered phones among `events` (in the order they happened),
@@ -220,6 +306,7 @@ fn last_seen(events: &[NewBootEvent]) -> Vec<Seen<'_>> {
             model: e.model.as_deref(),
             firmware: e.firmware.as_deref(),
             state: e.outcome.as_str(),
+            vendor: e.vendor.as_deref(),
         };
         match index.entry(&e.mac) {
             Entry::Occupied(i) => {
@@ -227,6 +314,7 @@ fn last_seen(events: &[NewBootEvent]) -> Vec<Seen<'_>> {
                 *earlier = Seen {
                     model: next.model.or(earlier.model),
                     firmware: next.firmware.or(earlier.firmware),
+                    vendor: next.vendor.or(earlier.vendor),
                     ..next
                 };
             }
@@ -248,7 +336,8 @@ pub async fn list(
     limit: i64,
 ) -> sqlx::Result<Vec<BootEventRow>> {
     sqlx::query_as(
-        "SELECT id, mac, at, addr, user_agent, model, firmware, outcome, detail FROM boot_events \
+        "SELECT id, mac, at, addr, user_agent, model, firmware, outcome, detail, vendor \
+         FROM boot_events \
          WHERE mac = $1 AND account_id = $2 AND id < $3 ORDER BY id DESC LIMIT $4",
     )
     .bind(mac)
@@ -349,7 +438,36 @@ mod tests {
             firmware: None,
             outcome,
             detail: String::new(),
+            vendor: None,
+            boot_key: None,
         }
+    }
+
+    #[test]
+    fn a_native_boot_in_one_batch_is_one_event() {
+        let mut files = Vec::new();
+        for (i, (file, outcome)) in [
+            ("aastra.cfg", BootOutcome::Redirected),
+            ("00085D000001.cfg", BootOutcome::BrandingSent),
+            ("6757i.st", BootOutcome::FirmwareSent),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let mut e = event("00085D000001", 10 + i as i64, outcome, Some("6757i"));
+            e.detail = file.to_string();
+            e.boot_key = Some("n1-1".into());
+            e.vendor = Some("aastra".into());
+            files.push(e);
+        }
+        files.insert(1, event("00085D000002", 11, BootOutcome::Redirected, None));
+        let merged = merge_boots(&files);
+        assert_eq!(merged.len(), 2);
+        assert_eq!(merged[0].detail, "aastra.cfg | 00085D000001.cfg | 6757i.st");
+        assert_eq!(merged[0].at, 10, "a boot is dated by its first file");
+        assert_eq!(merged[0].outcome, BootOutcome::FirmwareSent);
+        assert_eq!(merged[0].addr.as_deref(), Some("10.0.0.12"));
+        assert_eq!(merged[1].mac, "00085D000002");
     }
 
     #[test]

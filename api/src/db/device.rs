@@ -19,8 +19,10 @@ struct Row {
     file_name: Option<String>,
     file_sha256: Option<String>,
     file_size: Option<i64>,
+    image_file: Option<String>,
     image_sha256: Option<String>,
     image_size: Option<i64>,
+    release_vendor: Option<String>,
 }
 
 /// A registered phone as the device route sees it.
@@ -29,11 +31,14 @@ pub struct DevicePhone {
     pub account_id: i64,
     /// The pinned release, if any.
     pub firmware: Option<String>,
+    /// The vendor of the pinned release.
+    pub release_vendor: Option<String>,
     /// Name and URL of the configuration server, if assigned.
     pub server: Option<(String, String)>,
     /// The branding served (its own or the account's default) and its files.
     pub branding: Option<(String, Vec<StoredFile>)>,
-    /// The pinned release's image for the reported model, if both exist.
+    /// The pinned release's image for the reported model, if both exist, named as the
+    /// vendor names it (`6757i.st`).
     pub image: Option<StoredFile>,
 }
 
@@ -52,13 +57,15 @@ pub async fn lookup(db: &Db, mac: &str, model: Option<&str>) -> sqlx::Result<Opt
     let rows: Vec<Row> = sqlx::query_as(
         "SELECT p.account_id, p.firmware, s.name AS server_name, s.url AS server_url, \
                 b.name AS branding_name, f.name AS file_name, f.sha256 AS file_sha256, \
-                f.size AS file_size, i.sha256 AS image_sha256, i.size AS image_size \
+                f.size AS file_size, i.file AS image_file, i.sha256 AS image_sha256, \
+                i.size AS image_size, r.vendor AS release_vendor \
          FROM phones p \
          LEFT JOIN servers s ON s.id = p.server_id \
          LEFT JOIN brandings b ON b.id = COALESCE(p.branding_id, \
              (SELECT d.id FROM brandings d WHERE d.account_id = p.account_id AND d.is_default = 1)) \
          LEFT JOIN branding_files f ON f.branding_id = b.id \
          LEFT JOIN firmware_images i ON i.version = p.firmware AND i.model = $2 \
+         LEFT JOIN firmware_releases r ON r.version = p.firmware \
          WHERE p.mac = $1 \
          ORDER BY f.name",
     )
@@ -79,9 +86,9 @@ pub async fn lookup(db: &Db, mac: &str, model: Option<&str>) -> sqlx::Result<Opt
             })
         })
         .collect();
-    let image = match (&first.image_sha256, first.image_size, model) {
-        (Some(sha256), Some(size), Some(model)) => Some(StoredFile {
-            name: model.to_string(),
+    let image = match (&first.image_file, &first.image_sha256, first.image_size, model) {
+        (Some(file), Some(sha256), Some(size), Some(_)) => Some(StoredFile {
+            name: file.clone(),
             sha256: sha256.clone(),
             size: u64::try_from(size).unwrap_or(0),
         }),
@@ -90,6 +97,7 @@ pub async fn lookup(db: &Db, mac: &str, model: Option<&str>) -> sqlx::Result<Opt
     Ok(Some(DevicePhone {
         account_id: first.account_id,
         firmware: first.firmware.clone().filter(|f| !f.is_empty()),
+        release_vendor: first.release_vendor.clone(),
         server: first.server_name.clone().zip(first.server_url.clone()),
         branding: first.branding_name.clone().map(|name| (name, files)),
         image,

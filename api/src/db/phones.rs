@@ -15,7 +15,7 @@ use sqlx::{Any, AnyConnection, FromRow};
 use super::{rfc3339, Db, Dialect, LockFor};
 
 const SELECT: &str = "SELECT p.mac, p.server_id, s.name AS server_name, p.branding_id, \
-     b.name AS branding_name, p.firmware, p.model, p.reported_firmware, p.last_seen_at, \
+     b.name AS branding_name, p.firmware, p.model, p.reported_firmware, p.vendor, p.last_seen_at, \
      p.last_seen_addr, p.state, p.created_at, p.updated_at \
      FROM phones p LEFT JOIN servers s ON s.id = p.server_id \
      LEFT JOIN brandings b ON b.id = p.branding_id";
@@ -31,6 +31,7 @@ pub struct PhoneRow {
     pub firmware: Option<String>,
     pub model: Option<String>,
     pub reported_firmware: Option<String>,
+    pub vendor: Option<String>,
     pub last_seen_at: Option<i64>,
     pub last_seen_addr: Option<String>,
     pub state: Option<String>,
@@ -49,6 +50,7 @@ impl PhoneRow {
             firmware: self.firmware.clone(),
             model: self.model.clone(),
             reported_firmware: self.reported_firmware.clone(),
+            vendor: self.vendor.clone(),
             last_seen_at: self.last_seen_at.map(rfc3339),
             last_seen_addr: self.last_seen_addr.clone(),
             state: self.state.clone(),

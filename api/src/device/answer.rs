@@ -79,7 +79,7 @@ fn branding_step(
         files: files
             .iter()
             .map(|f| DeviceFile {
-                url: format!("{base}/phone/{mac}/branding/{}", encode_segment(&f.name)),
+                url: format!("{base}/phone/{mac}/branding/{}", super::native::url::encode_segment(&f.name)),
                 name: f.name.clone(),
                 size: f.size,
                 sha256: f.sha256.clone(),
@@ -130,105 +130,6 @@ fn firmware_step(
     }
 }
 
-/// The redirect in the phones' own configuration syntax (`key: value` lines), derived from
-/// the server URL: `https://host:8443/cfg/` becomes `download protocol: HTTPS`,
-/// `https server: "host"`, `https path: "cfg/"`, `https port: 8443`. A phone without a
-/// server gets a file with comments only, which changes nothing on the phone.
-pub fn config_text(mac: &Mac, phone: &DevicePhone) -> String {
-    let mut out = format!("# rcs: configuration server for {mac}\n");
-    let Some((name, url)) = &phone.server else {
-        out.push_str("# no configuration server is assigned to this phone\n");
-        return out;
-    };
-    let parts = UrlParts::of(url);
-    let key = parts.scheme.as_str();
-    out.push_str(&format!("# server: {}\n", quote_free(name)));
-    out.push_str(&format!(
-        "download protocol: {}\n",
-        parts.scheme.to_ascii_uppercase()
-    ));
-    out.push_str(&format!("{key} server: \"{}\"\n", parts.host));
-    out.push_str(&format!("{key} path: \"{}\"\n", parts.path));
-    if let Some(port) = parts.port {
-        out.push_str(&format!("{key} port: {port}\n"));
-    }
-    if let Some((user, password)) = parts.credentials() {
-        out.push_str(&format!("{key} username: \"{user}\"\n"));
-        if let Some(password) = password {
-            out.push_str(&format!("{key} password: \"{password}\"\n"));
-        }
-    }
-    out
-}
-
-/// The pieces of a stored server URL (already validated by `ServerUrl`).
-#[derive(Debug, PartialEq, Eq)]
-struct UrlParts {
-    scheme: String,
-    userinfo: Option<String>,
-    host: String,
-    port: Option<u16>,
-    /// Without the leading slash, as the phones expect; the query, if any, stays on it.
-    path: String,
-}
-
-impl UrlParts {
-    fn of(url: &str) -> UrlParts {
-        let (scheme, rest) = url.split_once("://").unwrap_or(("https", url));
-        let (authority, path) = match rest.find(['/', '?']) {
-            Some(i) => (&rest[..i], &rest[i..]),
-            None => (rest, ""),
-        };
-        let (userinfo, hostport) = match authority.rsplit_once('@') {
-            Some((u, h)) => (Some(u.to_string()), h),
-            None => (None, authority),
-        };
-        // An IPv6 literal keeps its brackets; a port follows the last colon outside them.
-        let (host, port) = match hostport.rfind(':') {
-            Some(i) if !hostport[i..].contains(']') => {
-                (&hostport[..i], hostport[i + 1..].parse::<u16>().ok())
-            }
-            _ => (hostport, None),
-        };
-        UrlParts {
-            scheme: scheme.to_ascii_lowercase(),
-            userinfo,
-            host: quote_free(host),
-            port,
-            path: quote_free(path.strip_prefix('/').unwrap_or(path)),
-        }
-    }
-
-    fn credentials(&self) -> Option<(String, Option<String>)> {
-        let info = self.userinfo.as_deref()?;
-        Some(match info.split_once(':') {
-            Some((u, p)) => (quote_free(u), Some(quote_free(p))),
-            None => (quote_free(info), None),
-        })
-    }
-}
-
-/// Values are written in double quotes; a quote or line break inside could end the value and
-/// start a new key, so they are dropped (validated URLs never contain them anyway).
-fn quote_free(s: &str) -> String {
-    s.chars()
-        .filter(|c| !matches!(c, '"' | '\n' | '\r'))
-        .collect()
-}
-
-/// Percent-encodes a branding file name for use as one URL path segment.
-fn encode_segment(name: &str) -> String {
-    let mut out = String::with_capacity(name.len());
-    for b in name.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
-            out.push(char::from(b));
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -242,6 +143,7 @@ mod tests {
         DevicePhone {
             account_id: 1,
             firmware: None,
+            release_vendor: None,
             server: Some((
                 "Main".into(),
                 "https://pbx.example.net:8443/cfg/a?x=1".into(),
@@ -253,6 +155,7 @@ mod tests {
 
     fn reported(model: Option<&str>, firmware: Option<&str>) -> Reported {
         Reported {
+            vendor: None,
             model: model.map(str::to_string),
             firmware: firmware.map(str::to_string),
             mac: None,
@@ -266,7 +169,7 @@ mod tests {
         let mut p = phone();
         p.firmware = Some("4.2.0.181".into());
         p.image = Some(StoredFile {
-            name: "6757i".into(),
+            name: "6757i.st".into(),
             sha256: "ab".into(),
             size: 3,
         });
@@ -298,7 +201,7 @@ mod tests {
         let mut p = phone();
         p.firmware = Some("4.2.0.181".into());
         p.image = Some(StoredFile {
-            name: "6757i".into(),
+            name: "6757i.st".into(),
             sha256: "ab".into(),
             size: 3,
         });
@@ -357,27 +260,5 @@ mod tests {
         p.server = None;
         let d = decide(&mac(), &p, &Reported::default(), BASE);
         assert!(d.answer.actions.is_empty());
-    }
-
-    #[test]
-    fn config_text_follows_the_phones_syntax() {
-        let text = config_text(&mac(), &phone());
-        assert!(text.contains("download protocol: HTTPS\n"), "{text}");
-        assert!(text.contains("https server: \"pbx.example.net\"\n"));
-        assert!(text.contains("https path: \"cfg/a?x=1\"\n"));
-        assert!(text.contains("https port: 8443\n"));
-
-        let mut p = phone();
-        p.server = Some(("F".into(), "ftp://bob:secret@[2001:db8::1]/prov".into()));
-        let text = config_text(&mac(), &p);
-        assert!(text.contains("download protocol: FTP\n"), "{text}");
-        assert!(text.contains("ftp server: \"[2001:db8::1]\"\n"), "{text}");
-        assert!(text.contains("ftp path: \"prov\"\n"));
-        assert!(text.contains("ftp username: \"bob\"\nftp password: \"secret\"\n"));
-        assert!(!text.contains("ftp port"));
-
-        let mut p = phone();
-        p.server = None;
-        assert!(!config_text(&mac(), &p).contains("download protocol"));
     }
 }

@@ -3,12 +3,14 @@
 //! [`trust`] decides which certificates count, [`identity`] which MACs a certificate speaks
 //! for, [`user_agent`] what the phone says it runs, [`answer`] what it is told (with download
 //! links from [`links`]), and [`recorder`] writes every contact to the boot history without
-//! making the answer wait.
+//! making the answer wait. [`native`] answers the files real phones fetch, in their own
+//! syntax, one module per vendor.
 
 pub mod answer;
 pub mod ca;
 pub mod identity;
 pub mod links;
+pub mod native;
 pub mod recorder;
 pub mod trust;
 pub mod user_agent;
@@ -21,7 +23,7 @@ use actix_web::{HttpResponse, ResponseError};
 use rcs_shared::ApiError;
 use rustls_pki_types::CertificateDer;
 
-use crate::domain::Mac;
+use crate::domain::{Mac, Vendor};
 pub use recorder::BootRecorder;
 use trust::{ChainProblem, DeviceTrust};
 
@@ -29,6 +31,8 @@ use trust::{ChainProblem, DeviceTrust};
 pub struct Device {
     pub trust: Arc<DeviceTrust>,
     pub recorder: BootRecorder,
+    /// Native boots in progress, so each is one history entry.
+    pub sessions: native::session::Sessions,
 }
 
 /// The local address (and port) a client's connection arrived on, kept with the connection
@@ -98,6 +102,15 @@ pub enum Refusal {
     UserAgentMismatch,
     /// The User-Agent or a query parameter is malformed: 400.
     Malformed(String),
+    /// A file no vendor's phones fetch: 404.
+    UnknownFile,
+    /// The User-Agent is one vendor's and the file another's: 400.
+    VendorMismatch { user_agent: Vendor, file: String },
+    /// A phone of a family rcs does not provision natively: 400.
+    UnsupportedVendor(&'static str),
+    /// A file without a MAC, asked with a certificate naming several MACs and no User-Agent
+    /// saying which: 400.
+    WhichPhone,
 }
 
 impl Refusal {
@@ -115,9 +128,13 @@ impl Refusal {
     pub fn from_trusted_sender(&self) -> bool {
         match self {
             Refusal::InvalidMac | Refusal::NoCertificate | Refusal::Certificate(_) => false,
-            Refusal::MacMismatch { .. } | Refusal::UserAgentMismatch | Refusal::Malformed(_) => {
-                true
-            }
+            Refusal::MacMismatch { .. }
+            | Refusal::UserAgentMismatch
+            | Refusal::Malformed(_)
+            | Refusal::UnknownFile
+            | Refusal::VendorMismatch { .. }
+            | Refusal::UnsupportedVendor(_)
+            | Refusal::WhichPhone => true,
         }
     }
 
@@ -129,6 +146,10 @@ impl Refusal {
             Refusal::MacMismatch { .. } => "certificate_mac_mismatch",
             Refusal::UserAgentMismatch => "user_agent_mac_mismatch",
             Refusal::Malformed(_) => "invalid_device_request",
+            Refusal::UnknownFile => "unknown_device_file",
+            Refusal::VendorMismatch { .. } => "file_of_another_vendor",
+            Refusal::UnsupportedVendor(_) => "unsupported_vendor",
+            Refusal::WhichPhone => "certificate_names_several_phones",
         }
     }
 }
@@ -153,6 +174,22 @@ impl fmt::Display for Refusal {
                 f.write_str("The User-Agent names another MAC address than the request.")
             }
             Refusal::Malformed(why) => f.write_str(why),
+            Refusal::UnknownFile => {
+                f.write_str("No phone vendor rcs serves fetches a file of this name.")
+            }
+            Refusal::VendorMismatch { user_agent, file } => write!(
+                f,
+                "The User-Agent is a {} phone's, but {file:?} is not a file {} phones fetch.",
+                user_agent.label(),
+                user_agent.label()
+            ),
+            Refusal::UnsupportedVendor(name) => write!(
+                f,
+                "rcs does not provision {name} phones natively; use the JSON protocol (/phone/<MAC>)."
+            ),
+            Refusal::WhichPhone => f.write_str(
+                "The certificate names several MACs: send the User-Agent with the phone's MAC.",
+            ),
         }
     }
 }
@@ -160,7 +197,12 @@ impl fmt::Display for Refusal {
 impl ResponseError for Refusal {
     fn status_code(&self) -> StatusCode {
         match self {
-            Refusal::InvalidMac | Refusal::Malformed(_) => StatusCode::BAD_REQUEST,
+            Refusal::InvalidMac
+            | Refusal::Malformed(_)
+            | Refusal::VendorMismatch { .. }
+            | Refusal::UnsupportedVendor(_)
+            | Refusal::WhichPhone => StatusCode::BAD_REQUEST,
+            Refusal::UnknownFile => StatusCode::NOT_FOUND,
             Refusal::NoCertificate | Refusal::Certificate(_) => StatusCode::UNAUTHORIZED,
             Refusal::MacMismatch { .. } | Refusal::UserAgentMismatch => StatusCode::FORBIDDEN,
         }

@@ -1,9 +1,9 @@
 //! What a phone says about itself: model, running firmware and MAC.
 //!
-//! The phones announce themselves in the User-Agent, as
-//! `Aastra6757i MAC:00-08-5D-1A-2B-3C V:3.2.2.1136-SIP`. Older units drop the family prefix
-//! (`Aastra57i` is a 6757i), so models are normalised to the catalog's names. Scripts and
-//! other vendors may send `model` and `firmware` query parameters instead; those win.
+//! The phones announce themselves in the User-Agent, each vendor in its own form (read by
+//! the vendor modules under `native`), e.g.
+//! `Aastra6757i MAC:00-08-5D-1A-2B-3C V:3.2.2.1136-SIP`. Scripts may send `model` and
+//! `firmware` query parameters instead; those win.
 
 use crate::domain::firmware::FirmwareRelease;
 use crate::domain::Mac;
@@ -22,6 +22,8 @@ const MAX_MODEL: usize = 24;
 /// its redirect.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Reported {
+    /// The vendor whose User-Agent this is.
+    pub vendor: Option<crate::domain::Vendor>,
     pub model: Option<String>,
     pub firmware: Option<String>,
     pub mac: Option<Mac>,
@@ -31,35 +33,14 @@ pub struct Reported {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Malformed(pub String);
 
-/// Reads an Aastra-style User-Agent. Anything that is not of that shape (a browser, curl)
-/// reports nothing; a MAC or version token that is present but malformed is an error, since
-/// silently ignoring it could send the wrong firmware.
+/// Reads a User-Agent with every vendor's rules (`native::recognise`). Anything that is no
+/// phone's (a browser, curl) reports nothing; a MAC or version token that is present but
+/// malformed is an error, since silently ignoring it could send the wrong firmware.
 pub fn parse(user_agent: &str) -> Result<Reported, Malformed> {
-    if user_agent.len() > MAX_USER_AGENT {
-        return Err(Malformed(format!(
-            "The User-Agent is longer than {MAX_USER_AGENT} bytes."
-        )));
+    match crate::device::native::recognise(user_agent)? {
+        crate::device::native::Recognised::Vendor(_, reported) => Ok(reported),
+        _ => Ok(Reported::default()),
     }
-    let mut reported = Reported::default();
-    let mut tokens = user_agent.split_ascii_whitespace();
-    let Some(first) = tokens.next() else {
-        return Ok(reported);
-    };
-    let Some(model) = strip_prefix_ignore_case(first, "Aastra") else {
-        return Ok(reported);
-    };
-    reported.model = Some(normalise_model(model)?);
-    for token in tokens {
-        if let Some(mac) = strip_prefix_ignore_case(token, "MAC:") {
-            let mac = Mac::parse(mac).map_err(|_| {
-                Malformed("The User-Agent's MAC is not a valid MAC address.".into())
-            })?;
-            reported.mac = Some(mac);
-        } else if let Some(version) = strip_prefix_ignore_case(token, "V:") {
-            reported.firmware = Some(firmware(version)?);
-        }
-    }
-    Ok(reported)
 }
 
 /// A model name as the catalog spells it: `57i` → `6757i`, `6757i` stays.
@@ -89,12 +70,6 @@ pub fn firmware(version: &str) -> Result<String, Malformed> {
     FirmwareRelease::parse(numbers)
         .map(FirmwareRelease::into_string)
         .map_err(|_| Malformed("The reported firmware version is not valid (expected numbers and dots such as 3.2.2.1136).".into()))
-}
-
-fn strip_prefix_ignore_case<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {
-    let head = s.get(..prefix.len())?;
-    head.eq_ignore_ascii_case(prefix)
-        .then(|| &s[prefix.len()..])
 }
 
 #[cfg(test)]

@@ -116,7 +116,11 @@ impl Application {
             settings,
             mailer,
             public_url,
-            device: Device { trust, recorder },
+            device: Device {
+                trust,
+                recorder,
+                sessions: Default::default(),
+            },
             metrics: Arc::new(Metrics::default()),
         });
         let server = serve_app(&state, listeners.https, listeners.http, tls_config)?;

@@ -9,4 +9,5 @@ mod boot;
 mod certificates;
 mod downloads;
 mod history;
+mod native;
 mod resilience;

@@ -20,6 +20,7 @@ use crate::routes::auth::client_address;
 use crate::state::AppState;
 
 mod download;
+mod native;
 
 use download::send_blob;
 
@@ -45,6 +46,10 @@ struct Contact {
     reported: Reported,
     addr: String,
     user_agent: Option<String>,
+    /// The vendor whose native files the phone fetches (`None`: rcs's JSON protocol).
+    vendor: Option<crate::domain::Vendor>,
+    /// The native boot this contact belongs to (one history entry per boot).
+    boot_key: Option<String>,
 }
 
 impl Contact {
@@ -59,38 +64,50 @@ impl Contact {
             firmware: self.reported.firmware.clone(),
             outcome,
             detail,
+            vendor: self.vendor.map(|v| v.as_str().to_string()),
+            boot_key: self.boot_key.clone(),
         }
     }
 }
 
-/// Tells a booting phone what to do: load branding, switch firmware, use its configuration
-/// server, in that order.
+/// Tells a booting phone what to do: rcs's own JSON protocol at `/phone/{MAC}`, and the
+/// files real phones fetch at `/phone/{file}` in their vendor's syntax.
 ///
-/// The client certificate must chain to a trusted device CA and name this MAC (in the
-/// subject CN or a SAN entry). With `Accept: text/plain`, or as `/phone/{mac}.cfg`, the
-/// redirect is answered in the phones' configuration syntax instead of JSON. Every contact is
-/// recorded in the phone's boot history.
+/// The client certificate must chain to a trusted device CA and name the phone's MAC (in the
+/// subject CN or a SAN entry); a file without a MAC in its name (`aastra.cfg`) is answered
+/// for the phone the certificate names. Every contact is recorded in the phone's boot
+/// history; the files of one native boot are one entry.
+///
+/// - `/phone/{MAC}`: JSON (branding, firmware, redirect actions, in that order), for scripts
+///   and tools; with `Accept: text/plain` the same as `/phone/{MAC}.cfg`.
+/// - `/phone/{file}`: Aastra/Mitel `aastra.cfg`, `startup.cfg`, `<model>.cfg`, `<MAC>.cfg`,
+///   `<model>.st`, and the other vendors' boot files (see docs/pointing-phones-at-rcs.md).
 #[utoipa::path(
     tag = "device",
     security(("mutual_tls" = [])),
     params(
-        ("mac" = String, Path, description = "The phone's MAC in any usual spelling; `.cfg` suffix for the text form", example = "00085D1A2B3C"),
+        ("file" = String, Path, description = "The phone's MAC in any usual spelling (JSON protocol), or a file name a phone fetches at boot", example = "00085D1A2B3C"),
         ("User-Agent" = Option<String>, Header, description = "As the phones send it: `Aastra6757i MAC:00-08-5D-1A-2B-3C V:3.2.2.1136-SIP`"),
         DeviceQuery,
     ),
     responses(
-        (status = 200, description = "What to do, in order", content(
+        (status = 200, description = "What to do: JSON actions in order, a configuration file in the vendor's syntax, or a firmware image", content(
             (DeviceAnswer = "application/json"),
-            (String = "text/plain", example = "download protocol: HTTPS\nhttps server: \"pbx.example.net\"\nhttps path: \"cfg/\"\n"),
+            (String = "text/plain", example = "download protocol: HTTPS\nhttps server: pbx.example.net\nhttps path: cfg/\n"),
+            (String = "application/xml"),
+            (Vec<u8> = "application/octet-stream"),
         )),
-        (status = 400, description = "Not a MAC (`invalid_mac`), or a malformed User-Agent or query (`invalid_device_request`)", body = ApiError),
+        (status = 206, description = "A range of a firmware image", content_type = "application/octet-stream", body = Vec<u8>),
+        (status = 304, description = "The phone already has this image"),
+        (status = 400, description = "Not a MAC (`invalid_mac`); a malformed User-Agent or query (`invalid_device_request`); a file of another vendor than the User-Agent's (`file_of_another_vendor`); a vendor rcs does not provision natively (`unsupported_vendor`); a certificate naming several MACs for a file without one (`certificate_names_several_phones`)", body = ApiError),
         (status = 401, description = "No client certificate (`certificate_required`), or one that is untrusted, expired, not yet valid or revoked", body = ApiError),
         (status = 403, description = "The certificate (`certificate_mac_mismatch`) or User-Agent (`user_agent_mac_mismatch`) names another MAC", body = ApiError),
-        (status = 404, description = "No account registered this MAC (`phone_not_registered`)", body = ApiError),
+        (status = 404, description = "No account registered this MAC (`phone_not_registered`); no vendor fetches such a file (`unknown_device_file`); nothing of this name for this phone now, which the phone's vendor expects (`not_for_this_phone`, e.g. `<model>.st` when its firmware is current)", body = ApiError),
+        (status = 416, description = "The range lies outside the image", body = ApiError),
         (status = 503, description = "The database is unavailable; retry after `Retry-After` seconds", body = ApiError),
     )
 )]
-#[get("/phone/{mac}")]
+#[get("/phone/{file}")]
 pub async fn boot(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -98,13 +115,30 @@ pub async fn boot(
     query: web::Query<DeviceQuery>,
 ) -> actix_web::Result<HttpResponse> {
     let segment = path.into_inner();
-    let (mac_text, text_form) = match segment.strip_suffix(".cfg") {
-        Some(mac) => (mac.to_string(), true),
-        None => (segment, wants_text(&req)),
-    };
-    let contact = check(&req, &state, &mac_text, &query).await?;
+    let as_mac = (!segment.contains('.')).then(|| Mac::parse(&segment).ok()).flatten();
+    match as_mac {
+        Some(mac) if wants_text(&req) => {
+            native::serve(&req, &state, &format!("{mac}.cfg"), &query).await
+        }
+        Some(_) => json_boot(&req, &state, &segment, &query).await,
+        None if !segment.contains('.') => {
+            let refusal = check(&req, &state, &segment, &query).await.err();
+            Err(refusal.unwrap_or(Refusal::InvalidMac).into())
+        }
+        None => native::serve(&req, &state, &segment, &query).await,
+    }
+}
+
+/// rcs's own protocol: what to do, as JSON actions.
+async fn json_boot(
+    req: &HttpRequest,
+    state: &AppState,
+    mac_text: &str,
+    query: &DeviceQuery,
+) -> actix_web::Result<HttpResponse> {
+    let contact = check(req, state, mac_text, query).await?;
     let device = &state.device;
-    let phone = registered(&state, &contact).await?;
+    let phone = registered(state, &contact).await?;
     let Decision {
         answer,
         outcome,
@@ -113,30 +147,19 @@ pub async fn boot(
         &contact.mac,
         &phone,
         &contact.reported,
-        &base_url(&req, &state),
+        &base_url(req, state),
     );
     if detail.contains("warning:") {
         tracing::warn!(mac = %contact.mac, %detail, "boot answered with a warning");
     }
-    let detail = if text_form {
-        format!("{detail} (text form)")
-    } else {
-        detail
-    };
     device
         .recorder
         .record(contact.event(Some(phone.account_id), outcome, detail))
         .await;
     state.metrics.boot(outcome);
-    let mut response = HttpResponse::Ok();
-    response.insert_header((header::CACHE_CONTROL, "no-store"));
-    Ok(if text_form {
-        response
-            .content_type("text/plain; charset=utf-8")
-            .body(answer::config_text(&contact.mac, &phone))
-    } else {
-        response.json(answer)
-    })
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .json(answer))
 }
 
 /// Streams the firmware image a boot answer pointed the phone to: the pinned release's image
@@ -195,7 +218,15 @@ pub async fn firmware_image(
         )
         .into());
     };
-    let detail = format!("firmware {release} image for {} downloaded", image.name);
+    let detail = format!("firmware {release} image {} downloaded", image.name);
+    let (contact, detail) = in_native_boot(
+        &state,
+        contact,
+        phone.account_id,
+        BootOutcome::FirmwareSent,
+        &image.name,
+        detail,
+    );
     send_blob(
         &req,
         &state,
@@ -254,6 +285,14 @@ pub async fn branding_file(
         .into());
     };
     let detail = format!("branding {branding:?} file {:?} downloaded", file.name);
+    let (contact, detail) = in_native_boot(
+        &state,
+        contact,
+        phone.account_id,
+        BootOutcome::BrandingSent,
+        &file.name,
+        detail,
+    );
     send_blob(
         &req,
         &state,
@@ -264,6 +303,29 @@ pub async fn branding_file(
         detail,
     )
     .await
+}
+
+/// A download by a phone that booted natively (its User-Agent names its vendor) is one more
+/// file of that boot: it joins the boot's history entry (as `<file>: <detail>`) instead of
+/// making its own.
+fn in_native_boot(
+    state: &AppState,
+    mut contact: Contact,
+    account_id: i64,
+    outcome: BootOutcome,
+    file: &str,
+    detail: String,
+) -> (Contact, String) {
+    let Some(vendor) = contact.reported.vendor else {
+        return (contact, detail);
+    };
+    let boot = state
+        .device
+        .sessions
+        .file(&contact.mac, Some(account_id), false, outcome);
+    contact.vendor = Some(vendor);
+    contact.boot_key = Some(boot.key);
+    (contact, format!("{file}: {detail}"))
 }
 
 /// Checks the certificate, the MAC and what the phone reports; records refusals.
@@ -289,6 +351,8 @@ async fn check(
         user_agent: user_agent
             .as_deref()
             .map(|ua| ua.chars().take(user_agent::MAX_USER_AGENT).collect()),
+        vendor: None,
+        boot_key: None,
     };
     match identify(req, state, &contact, query, user_agent.as_deref()) {
         Ok(reported) => {

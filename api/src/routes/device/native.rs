@@ -1,0 +1,345 @@
+//! `/phone/{file}`: the files real phones fetch at boot, answered in their vendor's syntax
+//! (`device::native`), for the phone the client certificate names.
+//!
+//! Order of checks: the certificate first (so every later refusal comes from a trusted
+//! sender, see [`Refusal::from_trusted_sender`]), then who the User-Agent says asks, then
+//! which vendor fetches such a file, then which MAC: the one in the file name (it must be
+//! the certificate's) or, for a file without one, the certificate's.
+
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse};
+use rcs_shared::{ApiError, BootOutcome};
+
+use super::{base_url, send_blob, Contact, DeviceQuery};
+use crate::db::boot_events::NewBootEvent;
+use crate::db::device;
+use crate::device::native::{self, Adapter, Kind, Plan, Recognised, Requested};
+use crate::device::user_agent::{self, Reported};
+use crate::device::{PeerChain, Refusal};
+use crate::domain::{Mac, Vendor};
+use crate::error::Error;
+use crate::routes::auth::client_address;
+use crate::state::AppState;
+
+/// Answers `file` for the phone the certificate names.
+pub(super) async fn serve(
+    req: &HttpRequest,
+    state: &AppState,
+    file: &str,
+    query: &DeviceQuery,
+) -> actix_web::Result<HttpResponse> {
+    let user_agent = req
+        .headers()
+        .get(header::USER_AGENT)
+        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
+    let asked = match identify(req, state, file, query, user_agent.as_deref()) {
+        Ok(asked) => asked,
+        Err((refusal, mac)) => {
+            refused(req, state, file, mac, user_agent, &refusal).await;
+            return Err(refusal.into());
+        }
+    };
+    let Asked {
+        adapter,
+        requested,
+        mac,
+        reported,
+    } = asked;
+    let mut contact = Contact {
+        mac,
+        reported,
+        addr: client_address(req, state.settings.trust_forwarded_for),
+        user_agent: user_agent.map(|ua| ua.chars().take(user_agent::MAX_USER_AGENT).collect()),
+        vendor: Some(adapter.vendor()),
+        boot_key: None,
+    };
+    let phone = device::lookup(
+        &state.db,
+        contact.mac.as_str(),
+        contact.reported.model.as_deref(),
+    )
+    .await
+    .map_err(Error::from)?;
+    let Some(phone) = phone else {
+        let boot = state.device.sessions.file(
+            &contact.mac,
+            None,
+            requested.starts_boot,
+            BootOutcome::Unknown,
+        );
+        if boot.new {
+            state.metrics.boot(BootOutcome::Unknown);
+        }
+        contact.boot_key = Some(boot.key);
+        let detail = format!("{file}: MAC not registered");
+        state
+            .device
+            .recorder
+            .record(contact.event(None, BootOutcome::Unknown, detail))
+            .await;
+        return Err(Error::not_found(
+            "phone_not_registered",
+            "This phone is not registered with any service provider.",
+        )
+        .into());
+    };
+    let plan = Plan::new(
+        contact.mac.clone(),
+        adapter.vendor(),
+        &phone,
+        contact.reported.model.clone(),
+        contact.reported.firmware.clone(),
+        &base_url(req, state),
+    );
+    if requested.kind == Kind::Image {
+        return image(req, state, contact, &requested, &plan, phone.account_id).await;
+    }
+    let rendered = adapter.render(&requested, &plan);
+    if rendered.said.contains("warning:") {
+        tracing::warn!(mac = %contact.mac, detail = %rendered.said, "native boot answered with a warning");
+    }
+    let boot = state.device.sessions.file(
+        &contact.mac,
+        Some(phone.account_id),
+        requested.starts_boot,
+        rendered.outcome,
+    );
+    if boot.new {
+        state.metrics.boot(boot.outcome);
+    }
+    contact.boot_key = Some(boot.key);
+    state
+        .device
+        .recorder
+        .record(contact.event(Some(phone.account_id), boot.outcome, rendered.said))
+        .await;
+    match rendered.body {
+        Some(body) => Ok(HttpResponse::Ok()
+            .insert_header((header::CACHE_CONTROL, "no-store"))
+            .content_type(rendered.content_type)
+            .body(body)),
+        None => Ok(not_for_this_phone(file)),
+    }
+}
+
+/// A firmware image under its native name: the pinned one when the phone must switch to it;
+/// otherwise 404, which is how the vendors' phones learn there is nothing to take.
+async fn image(
+    req: &HttpRequest,
+    state: &AppState,
+    mut contact: Contact,
+    requested: &Requested,
+    plan: &Plan,
+    account_id: i64,
+) -> actix_web::Result<HttpResponse> {
+    let due = plan
+        .image()
+        .filter(|(_, image)| image.name.eq_ignore_ascii_case(&requested.file));
+    let outcome = if due.is_some() {
+        BootOutcome::FirmwareSent
+    } else {
+        BootOutcome::Redirected
+    };
+    let boot = state
+        .device
+        .sessions
+        .file(&contact.mac, Some(account_id), requested.starts_boot, outcome);
+    if boot.new {
+        state.metrics.boot(boot.outcome);
+    }
+    contact.boot_key = Some(boot.key);
+    let Some((release, image)) = due else {
+        let why = match plan.image() {
+            Some((release, image)) => {
+                format!("firmware {release} is due as {}, not this file", image.name)
+            }
+            None => plan.steps_note(),
+        };
+        let detail = format!("{}: no image sent ({why})", requested.file);
+        state
+            .device
+            .recorder
+            .record(contact.event(Some(account_id), boot.outcome, detail))
+            .await;
+        return Ok(not_for_this_phone(&requested.file));
+    };
+    let detail = format!(
+        "{}: firmware {} -> {release} downloaded",
+        requested.file,
+        plan.running.as_deref().unwrap_or("unknown")
+    );
+    let file = crate::db::device::StoredFile {
+        name: image.name.clone(),
+        sha256: image.sha256.clone(),
+        size: image.size,
+    };
+    send_blob(req, state, &contact, account_id, &file, boot.outcome, detail).await
+}
+
+fn not_for_this_phone(file: &str) -> HttpResponse {
+    HttpResponse::NotFound()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .json(ApiError::new(
+            "not_for_this_phone",
+            format!("rcs has no {file} for this phone now."),
+        ))
+}
+
+/// Who asks for what: the adapter, the file, the phone and what it reported.
+struct Asked {
+    adapter: &'static dyn Adapter,
+    requested: Requested,
+    mac: Mac,
+    reported: Reported,
+}
+
+/// The checks, in order. A refusal carries the MAC it concerns when one is known (the file's,
+/// the certificate's, or the User-Agent's), for the history.
+fn identify(
+    req: &HttpRequest,
+    state: &AppState,
+    file: &str,
+    query: &DeviceQuery,
+    user_agent: Option<&str>,
+) -> Result<Asked, (Refusal, Option<Mac>)> {
+    let file_mac = native::adapters()
+        .iter()
+        .filter_map(|a| a.classify(file))
+        .find_map(|r| match r.kind {
+            Kind::PerPhone(mac) => Some(mac),
+            _ => None,
+        });
+    let chain = req
+        .conn_data::<PeerChain>()
+        .ok_or((Refusal::NoCertificate, file_mac.clone()))?;
+    let macs = chain
+        .identify(&state.device.trust)
+        .map_err(|p| (Refusal::Certificate(p), file_mac.clone()))?;
+    let single = (macs.len() == 1).then(|| macs[0].clone());
+    let about = file_mac.clone().or_else(|| single.clone());
+    let fail = |refusal| (refusal, about.clone());
+
+    let recognised = match user_agent {
+        Some(ua) => native::recognise(ua).map_err(|e| fail(Refusal::Malformed(e.0)))?,
+        None => Recognised::Nothing,
+    };
+    let (ua_vendor, mut reported) = match recognised {
+        Recognised::Vendor(v, r) => (Some(v), r),
+        Recognised::Unsupported(name) => return Err(fail(Refusal::UnsupportedVendor(name))),
+        Recognised::Nothing => (None, Reported::default()),
+    };
+    let candidates: Vec<(&'static dyn Adapter, Requested)> = native::adapters()
+        .iter()
+        .filter_map(|a| a.classify(file).map(|r| (*a, r)))
+        .collect();
+    if candidates.is_empty() {
+        return Err(fail(Refusal::UnknownFile));
+    }
+    let by_vendor = |v: Vendor| candidates.iter().find(|(a, _)| a.vendor() == v);
+    let (adapter, requested) = match ua_vendor {
+        Some(v) => by_vendor(v).ok_or_else(|| {
+            fail(Refusal::VendorMismatch {
+                user_agent: v,
+                file: file.to_string(),
+            })
+        })?,
+        None => about
+            .as_ref()
+            .and_then(Vendor::of_mac)
+            .and_then(by_vendor)
+            .unwrap_or(&candidates[0]),
+    }
+    .clone();
+
+    let mac = match &requested.kind {
+        Kind::PerPhone(mac) => mac.clone(),
+        _ => match (&single, &reported.mac) {
+            (Some(mac), _) => mac.clone(),
+            (None, Some(ua_mac)) if macs.contains(ua_mac) => ua_mac.clone(),
+            (None, Some(_)) | (None, None) if macs.is_empty() => {
+                return Err(fail(Refusal::MacMismatch { found: vec![] }))
+            }
+            (None, Some(ua_mac)) => {
+                return Err((
+                    Refusal::MacMismatch {
+                        found: macs.iter().map(ToString::to_string).collect(),
+                    },
+                    Some(ua_mac.clone()),
+                ))
+            }
+            (None, None) => return Err(fail(Refusal::WhichPhone)),
+        },
+    };
+    let fail = |refusal| (refusal, Some(mac.clone()));
+    if !macs.contains(&mac) {
+        return Err(fail(Refusal::MacMismatch {
+            found: macs.iter().map(ToString::to_string).collect(),
+        }));
+    }
+    if reported.mac.as_ref().is_some_and(|m| *m != mac) {
+        return Err(fail(Refusal::UserAgentMismatch));
+    }
+    if let Some(model) = &query.model {
+        reported.model = Some(adapter.model(model).map_err(|e| fail(Refusal::Malformed(e.0)))?);
+    }
+    if reported.model.is_none() {
+        reported.model = requested.model.clone();
+    }
+    if let Some(firmware) = &query.firmware {
+        reported.firmware =
+            Some(user_agent::firmware(firmware).map_err(|e| fail(Refusal::Malformed(e.0)))?);
+    }
+    Ok(Asked {
+        adapter,
+        requested,
+        mac,
+        reported,
+    })
+}
+
+/// Counts and records a refusal of a native file, like [`super::refused`]: in the account
+/// of the MAC asked about only when the sender's certificate was trusted; a sender with no
+/// MAC to show is recorded with none, for the operator.
+async fn refused(
+    req: &HttpRequest,
+    state: &AppState,
+    file: &str,
+    mac: Option<Mac>,
+    user_agent: Option<String>,
+    refusal: &Refusal,
+) {
+    state.metrics.refusal(refusal.code());
+    let addr = client_address(req, state.settings.trust_forwarded_for);
+    tracing::info!(file, ?mac, %addr, code = refusal.code(), "device request refused");
+    let trusted = refusal.from_trusted_sender();
+    let account = match (&mac, trusted) {
+        (Some(mac), true) => device::account_of(&state.db, mac.as_str())
+            .await
+            .ok()
+            .flatten(),
+        _ => None,
+    };
+    let keep = if trusted {
+        user_agent::MAX_USER_AGENT
+    } else {
+        user_agent::MAX_UNPROVEN_USER_AGENT
+    };
+    let shown: String = file.chars().take(64).collect();
+    state
+        .device
+        .recorder
+        .record(NewBootEvent {
+            account_id: account,
+            mac: mac.map(Mac::into_string).unwrap_or_default(),
+            at: crate::db::now(),
+            addr: Some(addr),
+            user_agent: user_agent.map(|ua| ua.chars().take(keep).collect()),
+            model: None,
+            firmware: None,
+            outcome: BootOutcome::Refused,
+            detail: format!("{shown:?}: {}: {refusal}", refusal.code()),
+            vendor: None,
+            boot_key: None,
+        })
+        .await;
+}
