@@ -39,7 +39,7 @@ async fn an_unregistered_phone_stops_at_its_first_file(engine: Engine) {
 
 async fn a_foreign_certificate_or_none_is_refused(engine: Engine) {
     let b = booth(engine).await;
-    provision(&b.app, "Acme", MAC, None).await;
+    let p = provision(&b.app, "Acme", MAC, None).await;
     let foreign = TestCa::new("Somebody Else's CA");
     let impostor = b.phone(Some(&foreign.issue(Some(MAC), &[])));
     for file in ["aastra.cfg", &format!("{MAC}.cfg"), "6757i.st"] {
