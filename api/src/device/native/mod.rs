@@ -15,6 +15,7 @@ pub mod aastra;
 pub mod plan;
 pub mod session;
 pub mod url;
+pub mod yealink;
 
 use rcs_shared::BootOutcome;
 
@@ -101,7 +102,7 @@ pub trait Adapter: Send + Sync {
 /// Every vendor rcs speaks, in the order ambiguous file names are tried (Aastra first: the
 /// family rcs began with).
 pub fn adapters() -> &'static [&'static dyn Adapter] {
-    &[&aastra::Aastra]
+    &[&aastra::Aastra, &yealink::Yealink]
 }
 
 /// The adapter of `vendor`.
