@@ -14,6 +14,7 @@
 pub mod aastra;
 pub mod plan;
 pub mod session;
+pub mod snom;
 pub mod url;
 pub mod yealink;
 
@@ -102,7 +103,7 @@ pub trait Adapter: Send + Sync {
 /// Every vendor rcs speaks, in the order ambiguous file names are tried (Aastra first: the
 /// family rcs began with).
 pub fn adapters() -> &'static [&'static dyn Adapter] {
-    &[&aastra::Aastra, &yealink::Yealink]
+    &[&aastra::Aastra, &yealink::Yealink, &snom::Snom]
 }
 
 /// The adapter of `vendor`.
