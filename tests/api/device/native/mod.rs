@@ -7,6 +7,7 @@
 
 mod aastra;
 mod refusals;
+mod snom;
 mod yealink;
 
 use std::time::{Duration, Instant};
