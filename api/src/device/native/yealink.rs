@@ -18,6 +18,8 @@
 //! (otherwise `%NULL%`, so no link to an image outlives its boot), and the redirect
 //! (`static.auto_provision.server.url`, with `.username`/`.password` when the server's URL
 //! carries credentials). The phone keeps these settings until a later file changes them.
+//! Keys: research §2.3 ([WZ] `v87/templates/base.tpl`, `T54W.tpl`); the `Config:<name>`
+//! value of `phone_setting.backgrounds`: Yealink SIP-T4X Auto Provisioning Guide, p. 14.
 
 use rcs_shared::BootOutcome;
 
