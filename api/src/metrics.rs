@@ -117,7 +117,7 @@ impl Metrics {
         counter_family(
             out,
             "rcs_device_boots_total",
-            "Phone contacts answered by GET /phone/{mac}, by outcome (unknown: not registered).",
+            "Phone boots answered at /phone/ (a native boot of several files counts once), by outcome (unknown: not registered).",
             "outcome",
             &self.boots.lock().unwrap_or_else(|e| e.into_inner()),
         );

@@ -86,7 +86,12 @@ pub async fn lookup(db: &Db, mac: &str, model: Option<&str>) -> sqlx::Result<Opt
             })
         })
         .collect();
-    let image = match (&first.image_file, &first.image_sha256, first.image_size, model) {
+    let image = match (
+        &first.image_file,
+        &first.image_sha256,
+        first.image_size,
+        model,
+    ) {
         (Some(file), Some(sha256), Some(size), Some(_)) => Some(StoredFile {
             name: file.clone(),
             sha256: sha256.clone(),

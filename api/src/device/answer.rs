@@ -79,7 +79,10 @@ fn branding_step(
         files: files
             .iter()
             .map(|f| DeviceFile {
-                url: format!("{base}/phone/{mac}/branding/{}", super::native::url::encode_segment(&f.name)),
+                url: format!(
+                    "{base}/phone/{mac}/branding/{}",
+                    super::native::url::encode_segment(&f.name)
+                ),
                 name: f.name.clone(),
                 size: f.size,
                 sha256: f.sha256.clone(),

@@ -89,9 +89,7 @@ impl Vendor {
     /// The vendor whose prefix the MAC carries, if any.
     pub fn of_mac(mac: &Mac) -> Option<Vendor> {
         let prefix = &mac.as_str()[..6];
-        Vendor::ALL
-            .into_iter()
-            .find(|v| v.ouis().contains(&prefix))
+        Vendor::ALL.into_iter().find(|v| v.ouis().contains(&prefix))
     }
 }
 

@@ -104,8 +104,8 @@ async fn certificates_must_be_trusted_current_and_for_the_mac_asked_about(engine
     refused(
         b.boot(&phone, "/phone/..%2F..%2Fetc%2Fpasswd", UA_NEW)
             .await,
-        400,
-        "invalid_mac",
+        404,
+        "unknown_device_file",
     )
     .await;
     refused(

@@ -63,7 +63,7 @@ async fn every_contact_is_in_the_history_of_its_own_account_only(engine: Engine)
     );
     assert!(history.items[1]
         .detail
-        .contains("image for 6757i downloaded"));
+        .contains("image 6757i.st downloaded"));
 
     // Pages, newest first, with a cursor.
     let first: BootEventPage = b
@@ -238,14 +238,14 @@ async fn boots_refusals_and_downloads_are_counted_on_the_private_metrics_listene
     assert_eq!(value("rcs_device_downloads_total{kind=\"firmware\"}"), 1.0);
     // Requests by route template, never by raw path (the MAC is not a label).
     assert_eq!(
-        value("rcs_http_requests_total{route=\"/phone/{mac}\",status=\"200\"}"),
+        value("rcs_http_requests_total{route=\"/phone/{file}\",status=\"200\"}"),
         2.0
     );
     assert_eq!(
-        value("rcs_http_requests_total{route=\"/phone/{mac}\",status=\"401\"}"),
+        value("rcs_http_requests_total{route=\"/phone/{file}\",status=\"401\"}"),
         2.0
     );
-    assert!(value("rcs_http_request_duration_seconds_count{route=\"/phone/{mac}\"}") >= 6.0);
+    assert!(value("rcs_http_request_duration_seconds_count{route=\"/phone/{file}\"}") >= 6.0);
     assert!(!text.contains(MAC), "a MAC leaked into the labels");
     assert!(value("rcs_db_pool_max_connections") >= 1.0);
     assert!(sample(&text, "rcs_boot_events_queued").is_some());

@@ -81,7 +81,8 @@ impl Adapter for Aastra {
             return None;
         }
         let stem = file.strip_suffix(".st")?;
-        is_model(stem).then(|| requested(Kind::Image, false, user_agent::normalise_model(stem).ok()))
+        is_model(stem)
+            .then(|| requested(Kind::Image, false, user_agent::normalise_model(stem).ok()))
     }
 
     fn model(&self, raw: &str) -> Result<String, Malformed> {
@@ -124,7 +125,11 @@ fn phone_file(file: &str, plan: &Plan) -> Rendered {
         let mut unsent = vec![];
         for f in &branding.files {
             let lower = f.name.to_ascii_lowercase();
-            if !picture && [".png", ".jpg", ".jpeg", ".bmp"].iter().any(|e| lower.ends_with(e)) {
+            if !picture
+                && [".png", ".jpg", ".jpeg", ".bmp"]
+                    .iter()
+                    .any(|e| lower.ends_with(e))
+            {
                 out.push_str(&format!("background image: {}\n", line_safe(&f.url)));
                 picture = true;
                 sent.push(f.name.as_str());
@@ -138,7 +143,11 @@ fn phone_file(file: &str, plan: &Plan) -> Rendered {
         }
         if !sent.is_empty() {
             outcome = BootOutcome::BrandingSent;
-            said.push(format!("branding {:?} ({})", branding.name, sent.join(", ")));
+            said.push(format!(
+                "branding {:?} ({})",
+                branding.name,
+                sent.join(", ")
+            ));
         }
         if !unsent.is_empty() {
             out.push_str(&format!(
@@ -163,8 +172,14 @@ fn phone_file(file: &str, plan: &Plan) -> Rendered {
         Some(server) => {
             let p = &server.parts;
             let key = p.scheme.as_str();
-            out.push_str(&format!("# configuration server: {}\n", line_safe(&server.name)));
-            out.push_str(&format!("download protocol: {}\n", key.to_ascii_uppercase()));
+            out.push_str(&format!(
+                "# configuration server: {}\n",
+                line_safe(&server.name)
+            ));
+            out.push_str(&format!(
+                "download protocol: {}\n",
+                key.to_ascii_uppercase()
+            ));
             out.push_str(&format!("{key} server: {}\n", p.host));
             out.push_str(&format!("{key} path: {}\n", p.path));
             if let Some(port) = p.port {
@@ -202,7 +217,8 @@ fn is_model(stem: &str) -> bool {
 
 fn strip_prefix_ignore_case<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {
     let head = s.get(..prefix.len())?;
-    head.eq_ignore_ascii_case(prefix).then(|| &s[prefix.len()..])
+    head.eq_ignore_ascii_case(prefix)
+        .then(|| &s[prefix.len()..])
 }
 
 #[cfg(test)]
@@ -224,10 +240,18 @@ mod tests {
             .unwrap()
             .unwrap();
         assert_eq!(r.model.as_deref(), Some("6930"));
-        let r = Aastra.user_agent("Aastra57i MAC:00-08-5D-1A-2B-3C V:2.5.3.26-SIP").unwrap().unwrap();
+        let r = Aastra
+            .user_agent("Aastra57i MAC:00-08-5D-1A-2B-3C V:2.5.3.26-SIP")
+            .unwrap()
+            .unwrap();
         assert_eq!(r.model.as_deref(), Some("6757i"));
-        assert!(Aastra.user_agent("Yealink SIP-T46S 66.86.0.15 00:15:65:aa:bb:cc").is_none());
-        assert!(Aastra.user_agent("Aastra6757i MAC:zz V:3.2.2").unwrap().is_err());
+        assert!(Aastra
+            .user_agent("Yealink SIP-T46S 66.86.0.15 00:15:65:aa:bb:cc")
+            .is_none());
+        assert!(Aastra
+            .user_agent("Aastra6757i MAC:zz V:3.2.2")
+            .unwrap()
+            .is_err());
         assert!(Aastra.user_agent("Aastra6757i V:banana").unwrap().is_err());
     }
 
@@ -239,12 +263,25 @@ mod tests {
         assert!(c("startup.cfg").unwrap().starts_boot);
         assert_eq!(c("6757i.cfg").unwrap().model.as_deref(), Some("6757i"));
         assert_eq!(c("57i.cfg").unwrap().model.as_deref(), Some("6757i"));
-        assert!(matches!(c("00085D1A2B3C.cfg").unwrap().kind, Kind::PerPhone(_)));
-        assert!(c("00085d1a2b3c.cfg").is_none(), "Aastra MACs are upper-case");
+        assert!(matches!(
+            c("00085D1A2B3C.cfg").unwrap().kind,
+            Kind::PerPhone(_)
+        ));
+        assert!(
+            c("00085d1a2b3c.cfg").is_none(),
+            "Aastra MACs are upper-case"
+        );
         assert_eq!(c("6757i.st").unwrap().kind, Kind::Image);
         assert_eq!(c("57i.st").unwrap().model.as_deref(), Some("6757i"));
         assert_eq!(c("aastra.tuz").unwrap().kind, Kind::Common);
-        for other in ["y000000000028.cfg", "000000000000.cfg", "cfg.xml", "snomD785.htm", "x.st", "evil/../a.cfg"] {
+        for other in [
+            "y000000000028.cfg",
+            "000000000000.cfg",
+            "cfg.xml",
+            "snomD785.htm",
+            "x.st",
+            "evil/../a.cfg",
+        ] {
             assert!(c(other).is_none(), "{other}");
         }
     }
@@ -258,14 +295,34 @@ mod tests {
             branding: Some((
                 "Acme".into(),
                 vec![
-                    StoredFile { name: "logo.png".into(), sha256: "a".into(), size: 1 },
-                    StoredFile { name: "lang_fr.txt".into(), sha256: "b".into(), size: 1 },
-                    StoredFile { name: "notes.pdf".into(), sha256: "c".into(), size: 1 },
+                    StoredFile {
+                        name: "logo.png".into(),
+                        sha256: "a".into(),
+                        size: 1,
+                    },
+                    StoredFile {
+                        name: "lang_fr.txt".into(),
+                        sha256: "b".into(),
+                        size: 1,
+                    },
+                    StoredFile {
+                        name: "notes.pdf".into(),
+                        sha256: "c".into(),
+                        size: 1,
+                    },
                 ],
             )),
-            image: Some(StoredFile { name: "6757i.st".into(), sha256: "d".into(), size: 1 }),
+            image: Some(StoredFile {
+                name: "6757i.st".into(),
+                sha256: "d".into(),
+                size: 1,
+            }),
         };
-        let running = if firmware_due { "3.3.1.4322" } else { "4.2.0.181" };
+        let running = if firmware_due {
+            "3.3.1.4322"
+        } else {
+            "4.2.0.181"
+        };
         Plan::new(
             Mac::parse("00085D1A2B3C").unwrap(),
             Vendor::Aastra,
@@ -281,11 +338,27 @@ mod tests {
         let req = Aastra.classify("00085D1A2B3C.cfg").unwrap();
         let due = Aastra.render(&req, &plan(true));
         let body = due.body.unwrap();
-        assert!(body.contains("background image: https://rcs.example.net/phone/00085D1A2B3C/branding/logo.png\n"), "{body}");
-        assert!(body.contains("language 1: https://rcs.example.net/phone/00085D1A2B3C/branding/lang_fr.txt\n"));
-        assert!(!body.contains("download protocol"), "held back while firmware is due: {body}");
+        assert!(
+            body.contains(
+                "background image: https://rcs.example.net/phone/00085D1A2B3C/branding/logo.png\n"
+            ),
+            "{body}"
+        );
+        assert!(body.contains(
+            "language 1: https://rcs.example.net/phone/00085D1A2B3C/branding/lang_fr.txt\n"
+        ));
+        assert!(
+            !body.contains("download protocol"),
+            "held back while firmware is due: {body}"
+        );
         assert_eq!(due.outcome, BootOutcome::BrandingSent);
-        assert!(due.said.contains("warning: branding \"Acme\" files with no Aastra key not sent: notes.pdf"), "{}", due.said);
+        assert!(
+            due.said.contains(
+                "warning: branding \"Acme\" files with no Aastra key not sent: notes.pdf"
+            ),
+            "{}",
+            due.said
+        );
 
         let after = Aastra.render(&req, &plan(false)).body.unwrap();
         assert!(after.contains("download protocol: HTTPS\nhttps server: pbx.example.net\nhttps path: cfg/\nhttps port: 8443\n"), "{after}");

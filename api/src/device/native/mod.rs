@@ -162,7 +162,12 @@ pub fn recognise(user_agent: &str) -> Result<Recognised, Malformed> {
 pub fn mac_in_case(name: &str, upper: bool) -> Option<Mac> {
     let ok = name.len() == 12
         && name.bytes().all(|b| {
-            b.is_ascii_digit() || if upper { (b'A'..=b'F').contains(&b) } else { (b'a'..=b'f').contains(&b) }
+            b.is_ascii_digit()
+                || if upper {
+                    (b'A'..=b'F').contains(&b)
+                } else {
+                    (b'a'..=b'f').contains(&b)
+                }
         });
     ok.then(|| Mac::parse(name).ok()).flatten()
 }

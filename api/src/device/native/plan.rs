@@ -89,11 +89,22 @@ impl Plan {
                 name: name.clone(),
                 files: files
                     .iter()
-                    .map(|f| link(f, format!("{files_url}/{mac}/branding/{}", encode_segment(&f.name))))
+                    .map(|f| {
+                        link(
+                            f,
+                            format!("{files_url}/{mac}/branding/{}", encode_segment(&f.name)),
+                        )
+                    })
                     .collect(),
             })
         });
-        let firmware = firmware_step(vendor, phone, model.as_deref(), running.as_deref(), &files_url);
+        let firmware = firmware_step(
+            vendor,
+            phone,
+            model.as_deref(),
+            running.as_deref(),
+            &files_url,
+        );
         let server = phone.server.as_ref().map(|(name, url)| Server {
             name: name.clone(),
             url: url.clone(),
@@ -132,16 +143,24 @@ impl Plan {
     pub fn steps_note(&self) -> String {
         let firmware = match &self.firmware {
             FirmwareStep::NotPinned => None,
-            FirmwareStep::Running { release } => Some(format!("firmware {release} already running")),
+            FirmwareStep::Running { release } => {
+                Some(format!("firmware {release} already running"))
+            }
             FirmwareStep::Due { release, image } => Some(format!(
                 "firmware {} -> {release} ({})",
                 self.running.as_deref().unwrap_or("unknown"),
                 image.name
             )),
-            FirmwareStep::NoImage { release, model: Some(model) } => {
-                Some(format!("warning: firmware {release} has no image for model {model}"))
-            }
-            FirmwareStep::NoImage { release, model: None } => Some(format!(
+            FirmwareStep::NoImage {
+                release,
+                model: Some(model),
+            } => Some(format!(
+                "warning: firmware {release} has no image for model {model}"
+            )),
+            FirmwareStep::NoImage {
+                release,
+                model: None,
+            } => Some(format!(
                 "warning: firmware {release} is pinned but the phone did not say its model"
             )),
             FirmwareStep::OtherVendor { release, vendor } => Some(format!(
@@ -183,7 +202,11 @@ fn firmware_step(
     let Some(release) = phone.firmware.clone() else {
         return FirmwareStep::NotPinned;
     };
-    if let Some(other) = phone.release_vendor.as_deref().filter(|v| *v != vendor.as_str()) {
+    if let Some(other) = phone
+        .release_vendor
+        .as_deref()
+        .filter(|v| *v != vendor.as_str())
+    {
         return FirmwareStep::OtherVendor {
             release,
             vendor: other.to_string(),
@@ -194,7 +217,10 @@ fn firmware_step(
     }
     match &phone.image {
         Some(image) if model.is_some() => FirmwareStep::Due {
-            image: link(image, format!("{files_url}/{}", encode_segment(&image.name))),
+            image: link(
+                image,
+                format!("{files_url}/{}", encode_segment(&image.name)),
+            ),
             release,
         },
         _ => FirmwareStep::NoImage {
@@ -272,6 +298,8 @@ mod tests {
         let plan = plan(&p, "3.3.1.4322");
         assert!(plan.image().is_none());
         assert!(plan.redirect().is_some());
-        assert!(plan.steps_note().contains("warning: firmware 4.2.0.181 is a yealink release"));
+        assert!(plan
+            .steps_note()
+            .contains("warning: firmware 4.2.0.181 is a yealink release"));
     }
 }

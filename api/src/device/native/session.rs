@@ -144,24 +144,54 @@ mod tests {
         let mac = Mac::parse("00085D1A2B3C").unwrap();
         let t = Instant::now();
         let a = s.file_at(&mac, Some(1), true, BootOutcome::Redirected, t);
-        let b = s.file_at(&mac, Some(1), false, BootOutcome::FirmwareSent, t + Duration::from_secs(1));
-        let c = s.file_at(&mac, Some(1), false, BootOutcome::Redirected, t + Duration::from_secs(2));
+        let b = s.file_at(
+            &mac,
+            Some(1),
+            false,
+            BootOutcome::FirmwareSent,
+            t + Duration::from_secs(1),
+        );
+        let c = s.file_at(
+            &mac,
+            Some(1),
+            false,
+            BootOutcome::Redirected,
+            t + Duration::from_secs(2),
+        );
         assert_eq!(a.key, b.key);
         assert_eq!(b.key, c.key);
         assert_eq!(c.outcome, BootOutcome::FirmwareSent);
 
         // The reboot starts the sequence again: a new boot.
-        let d = s.file_at(&mac, Some(1), true, BootOutcome::Redirected, t + Duration::from_secs(3));
+        let d = s.file_at(
+            &mac,
+            Some(1),
+            true,
+            BootOutcome::Redirected,
+            t + Duration::from_secs(3),
+        );
         assert_ne!(d.key, a.key);
         assert_eq!(d.outcome, BootOutcome::Redirected);
 
         // A pause longer than the gap, too.
-        let e = s.file_at(&mac, Some(1), false, BootOutcome::Redirected, t + GAP + Duration::from_secs(4));
+        let e = s.file_at(
+            &mac,
+            Some(1),
+            false,
+            BootOutcome::Redirected,
+            t + GAP + Duration::from_secs(4),
+        );
         assert_ne!(e.key, d.key);
 
         // Another phone never shares a boot.
         let other = Mac::parse("00085D1A2B3D").unwrap();
-        let f = s.file_at(&other, Some(1), false, BootOutcome::Redirected, t + GAP + Duration::from_secs(4));
+        let f = s.file_at(
+            &other,
+            Some(1),
+            false,
+            BootOutcome::Redirected,
+            t + GAP + Duration::from_secs(4),
+        );
         assert_ne!(f.key, e.key);
     }
 

@@ -132,8 +132,14 @@ mod tests {
     #[test]
     fn values_cannot_start_a_new_line_or_element() {
         assert_eq!(line_safe("a\r\nb: c\"d"), "ab: cd");
-        assert_eq!(xml_escape("<a href=\"x\">&'"), "&lt;a href=&quot;x&quot;&gt;&amp;&apos;");
-        assert_eq!(encode_segment("T46S(T48S,T42S).rom"), "T46S%28T48S%2CT42S%29.rom");
+        assert_eq!(
+            xml_escape("<a href=\"x\">&'"),
+            "&lt;a href=&quot;x&quot;&gt;&amp;&apos;"
+        );
+        assert_eq!(
+            encode_segment("T46S(T48S,T42S).rom"),
+            "T46S%28T48S%2CT42S%29.rom"
+        );
         assert_eq!(encode_segment("logo 1.png"), "logo%201.png");
     }
 }

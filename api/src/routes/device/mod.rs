@@ -115,7 +115,9 @@ pub async fn boot(
     query: web::Query<DeviceQuery>,
 ) -> actix_web::Result<HttpResponse> {
     let segment = path.into_inner();
-    let as_mac = (!segment.contains('.')).then(|| Mac::parse(&segment).ok()).flatten();
+    let as_mac = (!segment.contains('.'))
+        .then(|| Mac::parse(&segment).ok())
+        .flatten();
     match as_mac {
         Some(mac) if wants_text(&req) => {
             native::serve(&req, &state, &format!("{mac}.cfg"), &query).await
@@ -319,12 +321,12 @@ fn in_native_boot(
     let Some(vendor) = contact.reported.vendor else {
         return (contact, detail);
     };
-    let boot = state
+    let native = state
         .device
         .sessions
         .file(&contact.mac, Some(account_id), false, outcome);
     contact.vendor = Some(vendor);
-    contact.boot_key = Some(boot.key);
+    contact.boot_key = Some(native.key);
     (contact, format!("{file}: {detail}"))
 }
 

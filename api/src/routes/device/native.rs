@@ -61,27 +61,7 @@ pub(super) async fn serve(
     .await
     .map_err(Error::from)?;
     let Some(phone) = phone else {
-        let boot = state.device.sessions.file(
-            &contact.mac,
-            None,
-            requested.starts_boot,
-            BootOutcome::Unknown,
-        );
-        if boot.new {
-            state.metrics.boot(BootOutcome::Unknown);
-        }
-        contact.boot_key = Some(boot.key);
-        let detail = format!("{file}: MAC not registered");
-        state
-            .device
-            .recorder
-            .record(contact.event(None, BootOutcome::Unknown, detail))
-            .await;
-        return Err(Error::not_found(
-            "phone_not_registered",
-            "This phone is not registered with any service provider.",
-        )
-        .into());
+        return Err(unregistered(state, contact, &requested).await.into());
     };
     let plan = Plan::new(
         contact.mac.clone(),
@@ -122,6 +102,30 @@ pub(super) async fn serve(
     }
 }
 
+/// An unregistered MAC: 404, recorded as one unknown boot however many files it tries.
+async fn unregistered(state: &AppState, mut contact: Contact, requested: &Requested) -> Error {
+    let boot = state.device.sessions.file(
+        &contact.mac,
+        None,
+        requested.starts_boot,
+        BootOutcome::Unknown,
+    );
+    if boot.new {
+        state.metrics.boot(BootOutcome::Unknown);
+    }
+    contact.boot_key = Some(boot.key);
+    let detail = format!("{}: MAC not registered", requested.file);
+    state
+        .device
+        .recorder
+        .record(contact.event(None, BootOutcome::Unknown, detail))
+        .await;
+    Error::not_found(
+        "phone_not_registered",
+        "This phone is not registered with any service provider.",
+    )
+}
+
 /// A firmware image under its native name: the pinned one when the phone must switch to it;
 /// otherwise 404, which is how the vendors' phones learn there is nothing to take.
 async fn image(
@@ -140,10 +144,12 @@ async fn image(
     } else {
         BootOutcome::Redirected
     };
-    let boot = state
-        .device
-        .sessions
-        .file(&contact.mac, Some(account_id), requested.starts_boot, outcome);
+    let boot = state.device.sessions.file(
+        &contact.mac,
+        Some(account_id),
+        requested.starts_boot,
+        outcome,
+    );
     if boot.new {
         state.metrics.boot(boot.outcome);
     }
@@ -173,7 +179,16 @@ async fn image(
         sha256: image.sha256.clone(),
         size: image.size,
     };
-    send_blob(req, state, &contact, account_id, &file, boot.outcome, detail).await
+    send_blob(
+        req,
+        state,
+        &contact,
+        account_id,
+        &file,
+        boot.outcome,
+        detail,
+    )
+    .await
 }
 
 fn not_for_this_phone(file: &str) -> HttpResponse {
@@ -228,48 +243,9 @@ fn identify(
         Recognised::Unsupported(name) => return Err(fail(Refusal::UnsupportedVendor(name))),
         Recognised::Nothing => (None, Reported::default()),
     };
-    let candidates: Vec<(&'static dyn Adapter, Requested)> = native::adapters()
-        .iter()
-        .filter_map(|a| a.classify(file).map(|r| (*a, r)))
-        .collect();
-    if candidates.is_empty() {
-        return Err(fail(Refusal::UnknownFile));
-    }
-    let by_vendor = |v: Vendor| candidates.iter().find(|(a, _)| a.vendor() == v);
-    let (adapter, requested) = match ua_vendor {
-        Some(v) => by_vendor(v).ok_or_else(|| {
-            fail(Refusal::VendorMismatch {
-                user_agent: v,
-                file: file.to_string(),
-            })
-        })?,
-        None => about
-            .as_ref()
-            .and_then(Vendor::of_mac)
-            .and_then(by_vendor)
-            .unwrap_or(&candidates[0]),
-    }
-    .clone();
-
-    let mac = match &requested.kind {
-        Kind::PerPhone(mac) => mac.clone(),
-        _ => match (&single, &reported.mac) {
-            (Some(mac), _) => mac.clone(),
-            (None, Some(ua_mac)) if macs.contains(ua_mac) => ua_mac.clone(),
-            (None, Some(_)) | (None, None) if macs.is_empty() => {
-                return Err(fail(Refusal::MacMismatch { found: vec![] }))
-            }
-            (None, Some(ua_mac)) => {
-                return Err((
-                    Refusal::MacMismatch {
-                        found: macs.iter().map(ToString::to_string).collect(),
-                    },
-                    Some(ua_mac.clone()),
-                ))
-            }
-            (None, None) => return Err(fail(Refusal::WhichPhone)),
-        },
-    };
+    let (adapter, requested) = pick_adapter(file, ua_vendor, about.as_ref()).map_err(fail)?;
+    let mac = which_mac(&requested, single.as_ref(), &reported, macs)
+        .map_err(|(r, m)| (r, m.or_else(|| about.clone())))?;
     let fail = |refusal| (refusal, Some(mac.clone()));
     if !macs.contains(&mac) {
         return Err(fail(Refusal::MacMismatch {
@@ -280,7 +256,11 @@ fn identify(
         return Err(fail(Refusal::UserAgentMismatch));
     }
     if let Some(model) = &query.model {
-        reported.model = Some(adapter.model(model).map_err(|e| fail(Refusal::Malformed(e.0)))?);
+        reported.model = Some(
+            adapter
+                .model(model)
+                .map_err(|e| fail(Refusal::Malformed(e.0)))?,
+        );
     }
     if reported.model.is_none() {
         reported.model = requested.model.clone();
@@ -295,6 +275,56 @@ fn identify(
         mac,
         reported,
     })
+}
+
+/// The vendor that fetches `file`: the User-Agent's (which must fetch such a file), else the
+/// one whose maker prefix the MAC carries, else the first that fetches it.
+fn pick_adapter(
+    file: &str,
+    ua_vendor: Option<Vendor>,
+    about: Option<&Mac>,
+) -> Result<(&'static dyn Adapter, Requested), Refusal> {
+    let candidates: Vec<(&'static dyn Adapter, Requested)> = native::adapters()
+        .iter()
+        .filter_map(|a| a.classify(file).map(|r| (*a, r)))
+        .collect();
+    if candidates.is_empty() {
+        return Err(Refusal::UnknownFile);
+    }
+    let by_vendor = |v: Vendor| candidates.iter().find(|(a, _)| a.vendor() == v);
+    let chosen = match ua_vendor {
+        Some(v) => by_vendor(v).ok_or_else(|| Refusal::VendorMismatch {
+            user_agent: v,
+            file: file.to_string(),
+        })?,
+        None => about
+            .and_then(Vendor::of_mac)
+            .and_then(by_vendor)
+            .unwrap_or(&candidates[0]),
+    };
+    Ok(chosen.clone())
+}
+
+/// The phone asking: the file's MAC, or for a file without one the certificate's only MAC,
+/// or the one of its MACs the User-Agent names. A refusal may name the MAC it concerns.
+fn which_mac(
+    requested: &Requested,
+    single: Option<&Mac>,
+    reported: &Reported,
+    macs: &[Mac],
+) -> Result<Mac, (Refusal, Option<Mac>)> {
+    let found = || macs.iter().map(ToString::to_string).collect();
+    match (&requested.kind, single, &reported.mac) {
+        (Kind::PerPhone(mac), _, _) => Ok(mac.clone()),
+        (_, Some(mac), _) => Ok(mac.clone()),
+        (_, None, Some(ua_mac)) if macs.contains(ua_mac) => Ok(ua_mac.clone()),
+        (_, None, Some(ua_mac)) => Err((
+            Refusal::MacMismatch { found: found() },
+            Some(ua_mac.clone()),
+        )),
+        (_, None, None) if macs.is_empty() => Err((Refusal::MacMismatch { found: vec![] }, None)),
+        (_, None, None) => Err((Refusal::WhichPhone, None)),
+    }
 }
 
 /// Counts and records a refusal of a native file, like [`super::refused`]: in the account

@@ -57,7 +57,12 @@ impl AastraPhone {
     /// `Aastra6757i MAC:00-08-5D-1A-2B-3C V:3.3.1.4322-SIP`.
     pub fn user_agent(&self) -> String {
         let pairs: Vec<&str> = (0..6).map(|i| &self.mac[i * 2..i * 2 + 2]).collect();
-        format!("Aastra{} MAC:{} V:{}-SIP", self.model, pairs.join("-"), self.running)
+        format!(
+            "Aastra{} MAC:{} V:{}-SIP",
+            self.model,
+            pairs.join("-"),
+            self.running
+        )
     }
 
     /// One boot against rcs (the factory setting: rcs is its configuration server).
@@ -94,7 +99,10 @@ impl AastraPhone {
         match image.status {
             200 => {
                 let release = release_of_image(&image.body);
-                assert_ne!(release, self.running, "a phone takes only a different image");
+                assert_ne!(
+                    release, self.running,
+                    "a phone takes only a different image"
+                );
                 self.running = release.clone();
                 Ended::Rebooted(release)
             }
@@ -124,7 +132,11 @@ impl AastraPhone {
                 n + 1
             );
             let value = value.strip_prefix(' ').unwrap_or(value);
-            assert!(!value.contains('"'), "line {}: values are bare: {line:?}", n + 1);
+            assert!(
+                !value.contains('"'),
+                "line {}: values are bare: {line:?}",
+                n + 1
+            );
             self.settings.insert(name.to_string(), value.to_string());
         }
     }
@@ -133,7 +145,11 @@ impl AastraPhone {
     pub fn configuration_server(&self) -> Option<String> {
         let protocol = self.settings.get("download protocol")?.to_ascii_lowercase();
         let server = &self.settings[&format!("{protocol} server")];
-        let path = self.settings.get(&format!("{protocol} path")).cloned().unwrap_or_default();
+        let path = self
+            .settings
+            .get(&format!("{protocol} path"))
+            .cloned()
+            .unwrap_or_default();
         Some(match self.settings.get(&format!("{protocol} port")) {
             Some(port) => format!("{protocol}://{server}:{port}/{path}"),
             None => format!("{protocol}://{server}/{path}"),
@@ -154,7 +170,10 @@ async fn a_6757i_upgrades_reboots_and_is_then_redirected(engine: Engine) {
     let client = b.phone_for(MAC);
     let mut phone = AastraPhone::new(MAC, "6757i", "3.3.1.4322");
 
-    assert_eq!(phone.boot(&b, &client).await, Ended::Rebooted("4.2.0.181".into()));
+    assert_eq!(
+        phone.boot(&b, &client).await,
+        Ended::Rebooted("4.2.0.181".into())
+    );
     assert_eq!(
         phone.paths(),
         [
@@ -174,7 +193,11 @@ async fn a_6757i_upgrades_reboots_and_is_then_redirected(engine: Engine) {
 
     assert_eq!(phone.boot(&b, &client).await, Ended::Configured);
     assert_eq!(phone.running, "4.2.0.181");
-    assert_eq!(phone.fetched.last().unwrap().status, 404, "no firmware step");
+    assert_eq!(
+        phone.fetched.last().unwrap().status,
+        404,
+        "no firmware step"
+    );
     assert_eq!(
         phone.configuration_server().as_deref(),
         Some("https://pbx.example.net:8443/cfg/")
@@ -189,7 +212,13 @@ async fn a_6757i_upgrades_reboots_and_is_then_redirected(engine: Engine) {
     let mac_cfg = format!("{MAC}.cfg");
     assert_eq!(
         files_in(first),
-        ["aastra.cfg", "6757i.cfg", mac_cfg.as_str(), "logo.png", "6757i.st"]
+        [
+            "aastra.cfg",
+            "6757i.cfg",
+            mac_cfg.as_str(),
+            "logo.png",
+            "6757i.st"
+        ]
     );
     assert_eq!(first.outcome, BootOutcome::FirmwareSent);
     assert_eq!(first.vendor.as_deref(), Some("aastra"));
@@ -229,7 +258,10 @@ async fn a_downgrade_is_sent_too(engine: Engine) {
     provision(&b.app, "Acme", MAC, Some("4.2.0.181")).await;
     let mut phone = AastraPhone::new(MAC, "6757i", "5.1.0.2000");
     let client = b.phone_for(MAC);
-    assert_eq!(phone.boot(&b, &client).await, Ended::Rebooted("4.2.0.181".into()));
+    assert_eq!(
+        phone.boot(&b, &client).await,
+        Ended::Rebooted("4.2.0.181".into())
+    );
     assert_eq!(phone.boot(&b, &client).await, Ended::Configured);
     assert!(phone.configuration_server().is_some());
 }
@@ -246,7 +278,7 @@ async fn a_model_without_an_image_is_redirected_at_once_with_a_warning(engine: E
         "nothing to wait for: the phone goes on to its server"
     );
     let items = history_when(&b.app, &p.token, MAC, |items| {
-        items.len() == 1 && files_in(&items[0]).len() == 4
+        items.len() == 1 && files_in(&items[0]).len() == 5
     })
     .await;
     assert!(
@@ -263,7 +295,11 @@ async fn an_unaffiliated_phone_is_branded_but_not_redirected(engine: Engine) {
     let p = provision(&b.app, "Acme", MAC, None).await;
     let cleared = b
         .app
-        .patch(&routes::phone(MAC), &p.token, &serde_json::json!({"server_id": null}))
+        .patch(
+            &routes::phone(MAC),
+            &p.token,
+            &serde_json::json!({"server_id": null}),
+        )
         .await;
     assert_eq!(cleared.status(), 200);
     let mut phone = AastraPhone::new(MAC, "6757i", "4.2.0.181");
@@ -272,5 +308,8 @@ async fn an_unaffiliated_phone_is_branded_but_not_redirected(engine: Engine) {
     assert_eq!(phone.background.as_deref(), Some(PNG));
     assert_eq!(phone.configuration_server(), None);
     let mac_file = phone.fetched[2].text();
-    assert!(mac_file.contains("# no configuration server is assigned"), "{mac_file}");
+    assert!(
+        mac_file.contains("# no configuration server is assigned"),
+        "{mac_file}"
+    );
 }

@@ -60,7 +60,10 @@ pub fn release_of_image(bytes: &[u8]) -> String {
         };
         let table: toml::Table = text.parse().unwrap();
         let images = table["images"].as_array().unwrap();
-        if images.iter().any(|i| i["sha256"].as_str() == Some(sha.as_str())) {
+        if images
+            .iter()
+            .any(|i| i["sha256"].as_str() == Some(sha.as_str()))
+        {
             return table["version"].as_str().unwrap().to_string();
         }
     }
@@ -76,7 +79,11 @@ pub fn files_in(event: &BootEvent) -> Vec<String> {
     event
         .detail
         .split(" | ")
-        .map(|part| part.split_once(": ").map_or(part, |(file, _)| file).to_string())
+        .map(|part| {
+            part.split_once(": ")
+                .map_or(part, |(file, _)| file)
+                .to_string()
+        })
         .collect()
 }
 
@@ -98,7 +105,11 @@ pub async fn history_when(
         if settled(&page.items) {
             return page.items;
         }
-        assert!(Instant::now() < deadline, "history never settled: {:#?}", page.items);
+        assert!(
+            Instant::now() < deadline,
+            "history never settled: {:#?}",
+            page.items
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }

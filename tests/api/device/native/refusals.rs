@@ -30,7 +30,10 @@ async fn an_unregistered_phone_stops_at_its_first_file(engine: Engine) {
     provision(&b.app, "Acme", MAC, None).await;
     let stranger = "00085D99AA01";
     let mut phone = AastraPhone::new(stranger, "6757i", "3.3.1.4322");
-    assert_eq!(phone.boot(&b, &b.phone_for(stranger)).await, Ended::Stopped(404));
+    assert_eq!(
+        phone.boot(&b, &b.phone_for(stranger)).await,
+        Ended::Stopped(404)
+    );
     assert_eq!(code(&phone.fetched[0].body), "phone_not_registered");
 }
 
@@ -55,7 +58,13 @@ async fn a_foreign_certificate_or_none_is_refused(engine: Engine) {
     assert_eq!(got.status, 401);
     assert_eq!(code(&got.body), "certificate_required");
     // A certificate for one phone does not fetch another's file.
-    let got = fetch(&b, &b.phone_for("00085D99AA02"), &format!("/phone/{MAC}.cfg"), "").await;
+    let got = fetch(
+        &b,
+        &b.phone_for("00085D99AA02"),
+        &format!("/phone/{MAC}.cfg"),
+        "",
+    )
+    .await;
     assert_eq!(got.status, 403);
     assert_eq!(code(&got.body), "certificate_mac_mismatch");
 }
