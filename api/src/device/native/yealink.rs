@@ -196,54 +196,7 @@ fn phone_file(file: &str, plan: &Plan) -> Rendered {
     let mac = plan.mac.as_str().to_ascii_lowercase();
     let mut out = format!("{HEADER}\n# rcs: Yealink configuration for {mac}\n");
     let mut said = vec![];
-    let mut outcome = BootOutcome::Redirected;
-    if let Some(branding) = &plan.branding {
-        out.push_str(&format!("# branding: {}\n", line_safe(&branding.name)));
-        let (mut picture, mut logo, mut language) = (false, false, false);
-        let mut sent = vec![];
-        let mut unsent = vec![];
-        for f in &branding.files {
-            let lower = f.name.to_ascii_lowercase();
-            let url = line_safe(&f.url);
-            if !picture && PICTURES.iter().any(|e| lower.ends_with(e)) {
-                out.push_str(&format!("wallpaper_upload.url = {url}\n"));
-                out.push_str(&format!(
-                    "phone_setting.backgrounds = Config:{}\n",
-                    line_safe(&f.name)
-                ));
-                picture = true;
-            } else if !logo && lower.ends_with(".dob") {
-                out.push_str(&format!("lcd_logo.url = {url}\n"));
-                logo = true;
-            } else if !language && lower.ends_with(".lang") {
-                out.push_str(&format!("gui_lang.url = {url}\n"));
-                language = true;
-            } else {
-                unsent.push(f.name.as_str());
-                continue;
-            }
-            sent.push(f.name.as_str());
-        }
-        if !sent.is_empty() {
-            outcome = BootOutcome::BrandingSent;
-            said.push(format!(
-                "branding {:?} ({})",
-                branding.name,
-                sent.join(", ")
-            ));
-        }
-        if !unsent.is_empty() {
-            out.push_str(&format!(
-                "# not sent (no Yealink key for these files): {}\n",
-                line_safe(&unsent.join(", "))
-            ));
-            said.push(format!(
-                "warning: branding {:?} files with no Yealink key not sent: {}",
-                branding.name,
-                unsent.join(", ")
-            ));
-        }
-    }
+    let outcome = branding(plan, &mut out, &mut said);
     match plan.image() {
         Some((release, image)) => out.push_str(&format!(
             "# firmware {release} is due: the phone takes this image and reboots;\n\
@@ -253,6 +206,78 @@ fn phone_file(file: &str, plan: &Plan) -> Rendered {
         )),
         None => out.push_str("static.firmware.url = %NULL%\n"),
     }
+    redirect(plan, &mut out);
+    said.push(plan.steps_note());
+    Rendered {
+        body: Some(out),
+        content_type: TEXT,
+        // The history joins a boot's files with " | ".
+        said: format!("{file}: {}", said.join("; ")).replace(" | ", " / "),
+        outcome,
+    }
+}
+
+/// The branding keys (the first file of each kind that has one), and a comment and a warning
+/// for the files without: BrandingSent when a key was written.
+fn branding(plan: &Plan, out: &mut String, said: &mut Vec<String>) -> BootOutcome {
+    let Some(branding) = &plan.branding else {
+        return BootOutcome::Redirected;
+    };
+    out.push_str(&format!("# branding: {}\n", line_safe(&branding.name)));
+    let (mut picture, mut logo, mut language) = (false, false, false);
+    let mut sent = vec![];
+    let mut unsent = vec![];
+    for f in &branding.files {
+        let lower = f.name.to_ascii_lowercase();
+        let url = line_safe(&f.url);
+        if !picture && PICTURES.iter().any(|e| lower.ends_with(e)) {
+            out.push_str(&format!("wallpaper_upload.url = {url}\n"));
+            out.push_str(&format!(
+                "phone_setting.backgrounds = Config:{}\n",
+                line_safe(&f.name)
+            ));
+            picture = true;
+        } else if !logo && lower.ends_with(".dob") {
+            out.push_str(&format!("lcd_logo.url = {url}\n"));
+            logo = true;
+        } else if !language && lower.ends_with(".lang") {
+            out.push_str(&format!("gui_lang.url = {url}\n"));
+            language = true;
+        } else {
+            unsent.push(f.name.as_str());
+            continue;
+        }
+        sent.push(f.name.as_str());
+    }
+    if !unsent.is_empty() {
+        out.push_str(&format!(
+            "# not sent (no Yealink key for these files): {}\n",
+            line_safe(&unsent.join(", "))
+        ));
+    }
+    if !sent.is_empty() {
+        said.push(format!(
+            "branding {:?} ({})",
+            branding.name,
+            sent.join(", ")
+        ));
+    }
+    if !unsent.is_empty() {
+        said.push(format!(
+            "warning: branding {:?} files with no Yealink key not sent: {}",
+            branding.name,
+            unsent.join(", ")
+        ));
+    }
+    if sent.is_empty() {
+        BootOutcome::Redirected
+    } else {
+        BootOutcome::BrandingSent
+    }
+}
+
+/// The provisioning server the phone is sent on to (none while firmware is due).
+fn redirect(plan: &Plan, out: &mut String) {
     match plan.redirect() {
         Some(server) => {
             let p = &server.parts;
@@ -278,14 +303,6 @@ fn phone_file(file: &str, plan: &Plan) -> Rendered {
             out.push_str("# no configuration server is assigned to this phone\n");
         }
         None => {}
-    }
-    said.push(plan.steps_note());
-    Rendered {
-        body: Some(out),
-        content_type: TEXT,
-        // The history joins a boot's files with " | ".
-        said: format!("{file}: {}", said.join("; ")).replace(" | ", " / "),
-        outcome,
     }
 }
 
