@@ -12,7 +12,9 @@
 //! each vendor's phones at rcs is in `docs/pointing-phones-at-rcs.md`.
 
 pub mod aastra;
+pub mod grandstream;
 pub mod plan;
+pub mod polycom;
 pub mod session;
 pub mod snom;
 pub mod url;
@@ -103,7 +105,13 @@ pub trait Adapter: Send + Sync {
 /// Every vendor rcs speaks, in the order ambiguous file names are tried (Aastra first: the
 /// family rcs began with).
 pub fn adapters() -> &'static [&'static dyn Adapter] {
-    &[&aastra::Aastra, &yealink::Yealink, &snom::Snom]
+    &[
+        &aastra::Aastra,
+        &yealink::Yealink,
+        &snom::Snom,
+        &polycom::Polycom,
+        &grandstream::Grandstream,
+    ]
 }
 
 /// The adapter of `vendor`.
