@@ -291,6 +291,7 @@ mod tests {
             account_id: 1,
             firmware: Some("4.2.0.181".into()),
             release_vendor: Some("aastra".into()),
+            reported_firmware: None,
             server: Some(("Main".into(), "https://pbx.example.net:8443/cfg/".into())),
             branding: Some((
                 "Acme".into(),

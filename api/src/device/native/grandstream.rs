@@ -408,6 +408,7 @@ mod tests {
             account_id: 1,
             firmware: Some("1.0.11.85".into()),
             release_vendor: Some("grandstream".into()),
+            reported_firmware: None,
             server: server.map(|url| ("Main".into(), url.into())),
             branding: Some((
                 "Acme".into(),

@@ -98,6 +98,13 @@ pub trait Adapter: Send + Sync {
     /// file name).
     fn model(&self, raw: &str) -> Result<String, Malformed>;
 
+    /// Whether this request begins a new boot (history entry). Most vendors' first file
+    /// does; a vendor whose phones fetch it twice per power-on (Poly's Updater, then its
+    /// application) says which of the two begins it.
+    fn starts_boot(&self, requested: &Requested, _user_agent: Option<&str>) -> bool {
+        requested.starts_boot
+    }
+
     /// The answer to a configuration file (never an image: the route streams those).
     fn render(&self, requested: &Requested, plan: &Plan) -> Rendered;
 }

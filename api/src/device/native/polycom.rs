@@ -20,9 +20,10 @@
 //! The User-Agent carries no MAC, and its version is the running application's only with
 //! `Type/Application`: the Updater (`Type/Updater`) and older phones (no `Type/`) put their
 //! own BootROM/Updater version in the same place (§4.1). Those requests report the model but
-//! no firmware, so rcs never takes an Updater's version for the release the phone runs.
-//! Consequence: for an Updater the pinned image is offered whenever the phone is not known
-//! to run it, and the phone decides by comparing it with its flash (documented); the
+//! no firmware, so rcs never takes an Updater's version for the release the phone runs: it
+//! goes by what the application last said (the route falls back to the phone's stored
+//! reported firmware). Consequence: at a phone's very first boot the pinned image is offered
+//! to the Updater, and the phone decides by comparing it with its flash (documented); the
 //! redirect, in `<mac>-rcs.cfg`, is only ever fetched by the application, whose version is
 //! trusted.
 //!
@@ -100,6 +101,17 @@ impl Adapter for Polycom {
     /// `VVX_400` (the User-Agent's spelling) and `VVX400` are both the catalog's `VVX400`.
     fn model(&self, raw: &str) -> Result<String, Malformed> {
         model_name(raw)
+    }
+
+    /// One power-on is one boot: the Updater's master request begins it, and the
+    /// application's reading of the same master (right after) goes on with it. An untyped
+    /// request (older phones) begins one too.
+    fn starts_boot(&self, requested: &Requested, user_agent: Option<&str>) -> bool {
+        let application = user_agent.is_some_and(|ua| {
+            ua.split_ascii_whitespace()
+                .any(|t| t.eq_ignore_ascii_case("Type/Application"))
+        });
+        requested.starts_boot && !application
     }
 
     fn render(&self, requested: &Requested, plan: &Plan) -> Rendered {
@@ -482,6 +494,7 @@ mod tests {
             account_id: 1,
             firmware: Some("6.4.6.2100".into()),
             release_vendor: Some("polycom".into()),
+            reported_firmware: None,
             server: Some((
                 "Main".into(),
                 "https://bob:s3cret@pbx.example.net:8443/cfg/".into(),

@@ -21,6 +21,13 @@ use crate::error::Error;
 use crate::routes::auth::client_address;
 use crate::state::AppState;
 
+/// Whether some vendor's phones fetch `file` (for names without a dot).
+pub(super) fn fetched_by_some_vendor(file: &str) -> bool {
+    native::adapters()
+        .iter()
+        .any(|a| a.classify(file).is_some())
+}
+
 /// Answers `file` for the phone the certificate names.
 pub(super) async fn serve(
     req: &HttpRequest,
@@ -41,10 +48,11 @@ pub(super) async fn serve(
     };
     let Asked {
         adapter,
-        requested,
+        mut requested,
         mac,
         reported,
     } = asked;
+    requested.starts_boot = adapter.starts_boot(&requested, user_agent.as_deref());
     let mut contact = Contact {
         mac,
         reported,
@@ -63,12 +71,19 @@ pub(super) async fn serve(
     let Some(phone) = phone else {
         return Err(unregistered(state, contact, &requested).await.into());
     };
+    // A request that does not say which release runs (Poly's Updater) is taken to run what
+    // the phone last said it ran, so a phone on its pinned release is not offered it again.
+    let running = contact
+        .reported
+        .firmware
+        .clone()
+        .or_else(|| phone.reported_firmware.clone());
     let plan = Plan::new(
         contact.mac.clone(),
         adapter.vendor(),
         &phone,
         contact.reported.model.clone(),
-        contact.reported.firmware.clone(),
+        running,
         &base_url(req, state),
     );
     if requested.kind == Kind::Image {

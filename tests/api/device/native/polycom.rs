@@ -10,8 +10,8 @@
 //! User-Agent says `Type/Updater` and the Updater's own version, the application's
 //! `Type/Application` and the release it runs.
 //!
-//! One power-on is two history entries: the master begins an entry, and the Updater and the
-//! application each fetch it.
+//! One power-on is one history entry: the Updater's master request begins it, and the
+//! application's files go on with it.
 
 use std::collections::BTreeMap;
 
@@ -379,45 +379,31 @@ async fn a_vvx400_takes_its_image_from_the_updater_and_the_application_is_redire
         "the application runs the pinned release: redirected"
     );
 
-    // The Updater's part and the application's part, each an entry listing its files.
+    // One power-on, one entry listing the Updater's and the application's files in order.
+    let mut listed = vec![format!("{mac}.cfg"), IMAGE.to_string()];
+    listed.extend(application_files(MAC));
+    listed.push("logo.png".into());
     let items = history_when(&b.app, &p.token, MAC, |items| {
-        items.len() == 2 && files_in(&items[1]).len() == 2 && files_in(&items[0]).len() == 8
+        items.len() == 1 && files_in(&items[0]).len() == listed.len()
     })
     .await;
-    let (application, updater) = (&items[0], &items[1]);
-    let master = format!("{mac}.cfg");
-    assert_eq!(files_in(updater), [master.as_str(), IMAGE]);
-    assert_eq!(updater.outcome, BootOutcome::FirmwareSent);
-    assert_eq!(updater.vendor.as_deref(), Some("polycom"));
-    assert_eq!(updater.model.as_deref(), Some("VVX400"));
+    let boot = &items[0];
+    assert_eq!(files_in(boot), listed);
+    assert_eq!(boot.outcome, BootOutcome::FirmwareSent);
+    assert_eq!(boot.vendor.as_deref(), Some("polycom"));
+    assert_eq!(boot.model.as_deref(), Some("VVX400"));
     assert_eq!(
-        updater.firmware, None,
-        "the Updater does not say which release runs"
+        boot.firmware.as_deref(),
+        Some(PINNED),
+        "the application says which release runs; the Updater does not"
     );
-    assert!(
-        updater
-            .detail
-            .contains(&format!("{IMAGE}: firmware unknown -> {PINNED} downloaded")),
-        "{}",
-        updater.detail
-    );
-    let mut listed = application_files(MAC);
-    listed.push("logo.png".into());
-    assert_eq!(files_in(application), listed);
-    assert_eq!(application.outcome, BootOutcome::BrandingSent);
-    assert_eq!(application.firmware.as_deref(), Some(PINNED));
-    assert!(
-        application.detail.contains("APP_FILE_PATH sip.ld"),
-        "{}",
-        application.detail
-    );
-    assert!(
-        application.detail.contains(&format!(
-            "firmware {PINNED} already running; redirect to \"Main PBX\""
-        )),
-        "{}",
-        application.detail
-    );
+    for part in [
+        format!("{IMAGE}: firmware unknown -> {PINNED} downloaded"),
+        "APP_FILE_PATH sip.ld".to_string(),
+        format!("firmware {PINNED} already running; redirect to \"Main PBX\""),
+    ] {
+        assert!(boot.detail.contains(&part), "{part}: {}", boot.detail);
+    }
 
     let phone_record = record(&b.app, &p.token, MAC).await;
     assert_eq!(phone_record.vendor.as_deref(), Some("polycom"));
@@ -425,9 +411,11 @@ async fn a_vvx400_takes_its_image_from_the_updater_and_the_application_is_redire
     assert_eq!(phone_record.reported_firmware.as_deref(), Some(PINNED));
 }
 
-/// The Updater's User-Agent does not say which release runs, so its master names the pinned
-/// image; the phone compares it with its flash and keeps what it has. rcs's history counts
-/// the download (the phone drops it after the header): a known limit.
+/// The Updater's User-Agent does not say which release runs. At the phone's first boot rcs
+/// knows nothing else, so the master names the pinned image; the phone compares it with its
+/// flash and keeps what it has (rcs's history counts that download: the phone drops it after
+/// the header, a known limit). From then on rcs goes by what the application said it runs,
+/// and the next power-on is offered no image.
 async fn a_vvx400_already_on_the_pinned_release_keeps_its_flash_and_is_redirected(engine: Engine) {
     let b = booth(engine).await;
     let p = provision(&b.app, "Acme", MAC, Some(PINNED)).await;
@@ -436,14 +424,27 @@ async fn a_vvx400_already_on_the_pinned_release_keeps_its_flash_and_is_redirecte
     assert_eq!(phone.running, PINNED);
     assert_eq!(phone.fetched[1].path, format!("/phone/{IMAGE}"));
     assert!(phone.configuration_server().is_some());
-    let items = history_when(&b.app, &p.token, MAC, |items| items.len() == 2).await;
+    let items = history_when(&b.app, &p.token, MAC, |items| {
+        items.len() == 1 && items[0].firmware.is_some()
+    })
+    .await;
     assert!(
-        items[1]
+        items[0]
             .detail
             .contains("takes the image only if it differs"),
         "{}",
-        items[1].detail
+        items[0].detail
     );
+
+    assert_eq!(phone.boot(&b, &b.phone_for(MAC)).await, Ended::Configured);
+    assert_eq!(
+        phone.fetched[1].path, "/phone/sip.ld",
+        "the second power-on is offered no image"
+    );
+    let items = history_when(&b.app, &p.token, MAC, |items| {
+        items.len() == 2 && files_in(&items[0]).len() == 10
+    })
+    .await;
     assert_eq!(items[0].outcome, BootOutcome::BrandingSent);
 }
 
@@ -470,7 +471,7 @@ async fn a_model_without_an_image_is_redirected_at_once_with_a_warning(engine: E
         Some("https://pbx.example.net:8443/cfg/")
     );
     let items = history_when(&b.app, &p.token, MAC, |items| {
-        items.len() == 2 && files_in(&items[0]).len() == 8
+        items.len() == 1 && files_in(&items[0]).len() == 10
     })
     .await;
     assert!(
@@ -504,7 +505,7 @@ async fn an_unaffiliated_phone_is_branded_but_not_redirected(engine: Engine) {
         "{settings}"
     );
     let items = history_when(&b.app, &p.token, MAC, |items| {
-        items.len() == 2 && files_in(&items[0]).len() == 8
+        items.len() == 1 && files_in(&items[0]).len() == 10
     })
     .await;
     assert_eq!(items[0].outcome, BootOutcome::BrandingSent);
