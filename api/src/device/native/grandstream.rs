@@ -231,6 +231,31 @@ fn settings(file: &str, plan: &Plan) -> Rendered {
             ));
         }
     }
+    redirect_values(plan, &mut p, &mut notes, &mut said);
+    let mut out = format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<!-- {} -->\n<gs_provision version=\"1\">\n  <mac>{}</mac>\n  <config version=\"1\">\n",
+        comment(&format!("rcs: Grandstream configuration for {}", plan.mac)),
+        plan.mac.as_str().to_ascii_lowercase()
+    );
+    for note in notes {
+        out.push_str(&format!("    <!-- {} -->\n", comment(&note)));
+    }
+    for (n, value) in p {
+        out.push_str(&format!("    <P{n}>{}</P{n}>\n", xml_escape(&value)));
+    }
+    out.push_str("  </config>\n</gs_provision>\n");
+    said.push(plan.steps_note());
+    Rendered::text(XML, out, format!("{file}: {}", said.join("; ")))
+}
+
+/// The configuration server as P212 (protocol), P237 (server path) and P1360/P1361
+/// (credentials), with P145=0 so DHCP options cannot send the phone elsewhere.
+fn redirect_values(
+    plan: &Plan,
+    p: &mut Vec<(u32, String)>,
+    notes: &mut Vec<String>,
+    said: &mut Vec<String>,
+) {
     match plan.redirect() {
         Some(server) => match protocol(&server.parts.scheme) {
             Some(code) => {
@@ -256,20 +281,6 @@ fn settings(file: &str, plan: &Plan) -> Rendered {
         }
         None => {}
     }
-    let mut out = format!(
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<!-- {} -->\n<gs_provision version=\"1\">\n  <mac>{}</mac>\n  <config version=\"1\">\n",
-        comment(&format!("rcs: Grandstream configuration for {}", plan.mac)),
-        plan.mac.as_str().to_ascii_lowercase()
-    );
-    for note in notes {
-        out.push_str(&format!("    <!-- {} -->\n", comment(&note)));
-    }
-    for (n, value) in p {
-        out.push_str(&format!("    <P{n}>{}</P{n}>\n", xml_escape(&value)));
-    }
-    out.push_str("  </config>\n</gs_provision>\n");
-    said.push(plan.steps_note());
-    Rendered::text(XML, out, format!("{file}: {}", said.join("; ")))
 }
 
 /// P212's value for a server's scheme; FTP has none verified.

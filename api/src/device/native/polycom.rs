@@ -315,6 +315,19 @@ fn settings(file: &str, plan: &Plan) -> Rendered {
             ))
         ));
     }
+    redirect_element(plan, &mut out);
+    out.push_str("</polycomConfig>\n");
+    said.push(plan.steps_note());
+    Rendered {
+        body: Some(out),
+        content_type: XML,
+        said: format!("{file}: {}", said.join("; ")),
+        outcome,
+    }
+}
+
+/// The configuration server as `device.prov.*` attributes (with their `.set` companions).
+fn redirect_element(plan: &Plan, out: &mut String) {
     match plan.redirect() {
         Some(server) => {
             let p = &server.parts;
@@ -351,14 +364,6 @@ fn settings(file: &str, plan: &Plan) -> Rendered {
             out.push_str("  <!-- no configuration server is assigned to this phone -->\n");
         }
         None => {}
-    }
-    out.push_str("</polycomConfig>\n");
-    said.push(plan.steps_note());
-    Rendered {
-        body: Some(out),
-        content_type: XML,
-        said: format!("{file}: {}", said.join("; ")),
-        outcome,
     }
 }
 

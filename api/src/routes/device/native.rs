@@ -53,7 +53,7 @@ pub(super) async fn serve(
         reported,
     } = asked;
     requested.starts_boot = adapter.starts_boot(&requested, user_agent.as_deref());
-    let mut contact = Contact {
+    let contact = Contact {
         mac,
         reported,
         addr: client_address(req, state.settings.trust_forwarded_for),
@@ -89,13 +89,25 @@ pub(super) async fn serve(
     if requested.kind == Kind::Image {
         return image(req, state, contact, &requested, &plan, phone.account_id).await;
     }
-    let rendered = adapter.render(&requested, &plan);
+    configuration(state, contact, adapter, &requested, &plan, phone.account_id).await
+}
+
+/// A configuration file in the vendor's syntax, recorded as one more file of the boot.
+async fn configuration(
+    state: &AppState,
+    mut contact: Contact,
+    adapter: &dyn Adapter,
+    requested: &Requested,
+    plan: &Plan,
+    account_id: i64,
+) -> actix_web::Result<HttpResponse> {
+    let rendered = adapter.render(requested, plan);
     if rendered.said.contains("warning:") {
         tracing::warn!(mac = %contact.mac, detail = %rendered.said, "native boot answered with a warning");
     }
     let boot = state.device.sessions.file(
         &contact.mac,
-        Some(phone.account_id),
+        Some(account_id),
         requested.starts_boot,
         rendered.outcome,
     );
@@ -106,14 +118,14 @@ pub(super) async fn serve(
     state
         .device
         .recorder
-        .record(contact.event(Some(phone.account_id), boot.outcome, rendered.said))
+        .record(contact.event(Some(account_id), boot.outcome, rendered.said))
         .await;
     match rendered.body {
         Some(body) => Ok(HttpResponse::Ok()
             .insert_header((header::CACHE_CONTROL, "no-store"))
             .content_type(rendered.content_type)
             .body(body)),
-        None => Ok(not_for_this_phone(file)),
+        None => Ok(not_for_this_phone(&requested.file)),
     }
 }
 
