@@ -374,6 +374,7 @@ mod tests {
             account_id: 1,
             firmware: Some("10.1.215.13".into()),
             release_vendor: Some("snom".into()),
+            reported_firmware: None,
             server: server.map(|s| ("Main & Co".into(), s.into())),
             branding: Some((
                 "Acme--brand".into(),

@@ -529,6 +529,7 @@ mod tests {
             account_id: 1,
             firmware: Some("66.86.0.15".into()),
             release_vendor: Some("yealink".into()),
+            reported_firmware: None,
             server: Some(("Main".into(), server.into())),
             branding: Some((
                 "Acme".into(),
