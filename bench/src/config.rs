@@ -45,6 +45,12 @@ pub struct Config {
     /// and each rcs round runs right after a round of nginx, so the ratio compares storms
     /// measured side by side rather than minutes apart.
     pub storm_rounds: usize,
+    /// Phones in the native boot storm (`RCS_BENCH_NATIVE_PHONES`, the boot storm's): the
+    /// first of the storm's phones, with their certificates.
+    pub native_phones: usize,
+    /// Native boot storms per server (`RCS_BENCH_NATIVE_ROUNDS`, the boot storm's; 0 skips
+    /// it), alternating with nginx's like the boot storm.
+    pub native_rounds: usize,
     /// Kept-alive lookups in all (`RCS_BENCH_KEEPALIVE_REQUESTS`, 50000) ...
     pub keepalive_requests: usize,
     /// ... over this many connections, one phone each (`RCS_BENCH_KEEPALIVE_CONNECTIONS`, 64).
@@ -163,11 +169,15 @@ impl Config {
                 .filter(|v| !v.is_empty())
                 .map_or(default, PathBuf::from)
         };
+        let phones = var("RCS_BENCH_PHONES", pick(10_000, 1_000))?.max(1);
+        let storm_rounds = var("RCS_BENCH_STORM_ROUNDS", 3)?.max(1);
         Ok(Config {
             quick,
-            phones: var("RCS_BENCH_PHONES", pick(10_000, 1_000))?.max(1),
+            phones,
             concurrency: var("RCS_BENCH_CONCURRENCY", 256)?.max(1),
-            storm_rounds: var("RCS_BENCH_STORM_ROUNDS", 3)?.max(1),
+            storm_rounds,
+            native_phones: var("RCS_BENCH_NATIVE_PHONES", phones)?.clamp(1, phones),
+            native_rounds: var("RCS_BENCH_NATIVE_ROUNDS", storm_rounds)?,
             keepalive_requests: var("RCS_BENCH_KEEPALIVE_REQUESTS", pick(50_000, 5_000))?,
             keepalive_connections: var("RCS_BENCH_KEEPALIVE_CONNECTIONS", 64)?.max(1),
             firmware_mib: var("RCS_BENCH_FIRMWARE_MIB", 16)?.max(1),

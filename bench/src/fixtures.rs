@@ -8,6 +8,11 @@ use std::path::{Path, PathBuf};
 pub const RELEASE: &str = "9.0.0.1";
 pub const MODEL: &str = "6757i";
 
+/// The configuration server every storm phone is assigned to: rcs redirects to it, and
+/// nginx's static files name it too.
+pub const SERVER_NAME: &str = "Main PBX";
+pub const SERVER_URL: &str = "https://pbx.example.net/cfg/";
+
 /// Storm phones: `00085D000000` onwards.
 pub fn storm_macs(n: usize) -> Vec<String> {
     (0..n).map(|i| format!("00085D{i:06X}")).collect()

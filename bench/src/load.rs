@@ -1,20 +1,55 @@
-//! The load generators: the boot storm (one fresh mutual-TLS connection per phone), repeat
-//! lookups on kept-alive connections, and firmware downloads. Each runs identically against
-//! nginx and rcs, so the two numbers of a run can be compared directly.
+//! The load generators: the boot storm (one fresh mutual-TLS connection per phone, with one
+//! lookup or with an Aastra phone's native boot files), repeat lookups on kept-alive
+//! connections, and firmware downloads. Each runs identically against nginx and rcs, so the
+//! two numbers of a run can be compared directly.
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
-use anyhow::bail;
+use anyhow::{bail, Context as _};
 use serde::Serialize;
 
-use crate::http::{self, Conn};
+use crate::fixtures::MODEL;
+use crate::http::{self, Conn, Response};
 use crate::pki::Phone;
 
-/// The firmware version the simulated phones report (older than any benchmark release).
+/// The firmware version the simulated phones report (older than any benchmark release). The
+/// storm phones have no release pinned, so whatever they report, no firmware step is due:
+/// rcs answers their native image check (`6757i.st`) with 404, as it does for a phone that
+/// already runs its pinned release.
 pub const REPORTED_VERSION: &str = "3.2.2.1136";
+
+/// What each phone of a boot storm does on its one connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sequence {
+    /// rcs's own protocol: `GET /phone/<MAC>`, one request.
+    Lookup,
+    /// An Aastra 6757i's native boot: the files of [`aastra_files`], kept alive.
+    Aastra,
+}
+
+impl Sequence {
+    pub fn label(self) -> &'static str {
+        match self {
+            Sequence::Lookup => "boot storm",
+            Sequence::Aastra => "native boot storm (Aastra)",
+        }
+    }
+}
+
+/// The files an Aastra 6757i fetches at boot, in its order, and the status each must get:
+/// `aastra.cfg`, `<model>.cfg`, `<MAC>.cfg`, then the image check `<model>.st`, which is 404
+/// because no firmware step is due (see [`REPORTED_VERSION`]), so no image is sent.
+pub fn aastra_files(mac: &str) -> [(String, u16); 4] {
+    [
+        ("/phone/aastra.cfg".to_string(), 200),
+        (format!("/phone/{MODEL}.cfg"), 200),
+        (format!("/phone/{mac}.cfg"), 200),
+        (format!("/phone/{MODEL}.st"), 404),
+    ]
+}
 
 /// Latency percentiles in milliseconds.
 #[derive(Debug, Clone, Default, Serialize)]
@@ -128,8 +163,57 @@ async fn boot(addr: SocketAddr, phone: &Phone) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The boot storm: every phone once, `concurrency` at a time, each on a fresh connection.
-pub async fn boot_storm(addr: SocketAddr, phones: Arc<Vec<Phone>>, concurrency: usize) -> Run {
+/// One Aastra phone's native boot on one connection: the files of [`aastra_files`] in order,
+/// the last with `Connection: close`; any other status than the one expected is an error.
+/// Answers the latency, from `connect()` to the last byte of the last answer, and the answers.
+async fn aastra_boot(addr: SocketAddr, phone: &Phone) -> anyhow::Result<(Duration, Vec<Response>)> {
+    let started = Instant::now();
+    let mut conn = http::connect(addr, phone.tls.clone()).await?;
+    let ua = phone.user_agent(REPORTED_VERSION);
+    let files = aastra_files(&phone.mac);
+    let mut answers = Vec::with_capacity(files.len());
+    for (i, (path, expected)) in files.iter().enumerate() {
+        let last = i + 1 == files.len();
+        let mut headers = vec![("User-Agent", ua.as_str())];
+        if last {
+            headers.push(("Connection", "close"));
+        }
+        let head = http::head("GET", path, &headers, 0);
+        let response = conn
+            .request(&head, &[], true)
+            .await
+            .with_context(|| format!("GET {path}"))?;
+        if response.status != *expected {
+            bail!(
+                "GET {path}: HTTP {} instead of {expected}: {}",
+                response.status,
+                response.text().chars().take(200).collect::<String>()
+            );
+        }
+        if response.close && !last {
+            bail!("GET {path}: the server closed the connection after it");
+        }
+        answers.push(response);
+    }
+    let latency = started.elapsed();
+    conn.wait_for_close().await;
+    Ok((latency, answers))
+}
+
+/// One phone's native boot with its answers kept (for the report and the comparison of
+/// rcs's files with nginx's).
+pub async fn aastra_answers(addr: SocketAddr, phone: &Phone) -> anyhow::Result<Vec<Response>> {
+    aastra_boot(addr, phone).await.map(|(_, answers)| answers)
+}
+
+/// The boot storm: every phone once, `concurrency` at a time, each on a fresh connection
+/// doing `sequence`.
+pub async fn boot_storm(
+    addr: SocketAddr,
+    phones: Arc<Vec<Phone>>,
+    concurrency: usize,
+    sequence: Sequence,
+) -> Run {
     let next = Arc::new(AtomicUsize::new(0));
     let started = Instant::now();
     let workers: Vec<_> = (0..concurrency)
@@ -141,8 +225,12 @@ pub async fn boot_storm(addr: SocketAddr, phones: Arc<Vec<Phone>>, concurrency: 
                     let i = next.fetch_add(1, Ordering::Relaxed);
                     let Some(phone) = phones.get(i) else { break };
                     let t = Instant::now();
-                    match boot(addr, phone).await {
-                        Ok(()) => tally.micros.push(t.elapsed().as_micros() as u64),
+                    let latency = match sequence {
+                        Sequence::Lookup => boot(addr, phone).await.map(|()| t.elapsed()),
+                        Sequence::Aastra => aastra_boot(addr, phone).await.map(|(l, _)| l),
+                    };
+                    match latency {
+                        Ok(latency) => tally.micros.push(latency.as_micros() as u64),
                         Err(e) => tally.error(format!("{e:#}")),
                     }
                 }
@@ -305,4 +393,38 @@ async fn download(addr: SocketAddr, phone: &Phone, size: u64) -> anyhow::Result<
     }
     conn.wait_for_close().await;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_aastra_boot_asks_for_its_files_in_the_phones_order() {
+        let files = aastra_files("00085D000001");
+        let paths: Vec<(&str, u16)> = files.iter().map(|(p, s)| (p.as_str(), *s)).collect();
+        assert_eq!(
+            paths,
+            [
+                ("/phone/aastra.cfg", 200),
+                ("/phone/6757i.cfg", 200),
+                ("/phone/00085D000001.cfg", 200),
+                ("/phone/6757i.st", 404),
+            ]
+        );
+    }
+
+    #[test]
+    fn the_median_round_carries_every_rounds_errors() {
+        let round = |per_second, errors| Run {
+            per_second,
+            errors,
+            error_samples: vec![format!("e{errors}")],
+            ..Run::default()
+        };
+        let m = median_run(vec![round(3.0, 1), round(1.0, 0), round(2.0, 2)]).unwrap();
+        assert_eq!(m.per_second, 2.0);
+        assert_eq!(m.errors, 3);
+        assert_eq!(m.error_samples, ["e1", "e0", "e2"]);
+    }
 }

@@ -72,6 +72,7 @@ async fn run() -> anyhow::Result<()> {
         release,
         image,
         log,
+        notes: Default::default(),
     };
 
     let mut results = Results {
@@ -115,6 +116,9 @@ async fn run() -> anyhow::Result<()> {
         Err(e) => results.notes.push(format!("web UI not measured: {e:#}")),
     }
 
+    results
+        .notes
+        .append(&mut ctx.notes.lock().unwrap_or_else(|e| e.into_inner()));
     results.duration_seconds = clock.elapsed().as_secs_f64();
     results.machine.load_at_end = machine::load_average();
     results.evaluate();

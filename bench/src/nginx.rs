@@ -1,7 +1,8 @@
 //! The peer a provider would otherwise deploy: nginx (the Debian package) verifying the phone
 //! certificate against the same device CA (`ssl_verify_client on`) and serving a static
-//! redirect file per MAC and the firmware image. It runs as our own child process with a
-//! generated configuration in the work folder, never as the system service.
+//! redirect file per MAC, the Aastra files of a native boot (`aastra.cfg`, `6757i.cfg`, one
+//! `<MAC>.cfg` per phone, no `6757i.st`) and the firmware image. It runs as our own child
+//! process with a generated configuration in the work folder, never as the system service.
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -13,14 +14,45 @@ use anyhow::Context;
 use rustls::ClientConfig;
 use tokio::process::{Child, Command};
 
+use crate::fixtures::{MODEL, SERVER_NAME, SERVER_URL};
 use crate::pki::{Phone, Pki};
 use crate::procs::{self, Memory};
 
 /// The redirect answer each phone gets, shaped like rcs's `GET /phone/<mac>` answer.
 pub fn redirect_json(mac: &str) -> String {
     format!(
-        r#"{{"mac":"{mac}","actions":[{{"type":"redirect","server":"Main PBX","url":"https://pbx.example.net/cfg/"}}]}}"#
+        r#"{{"mac":"{mac}","actions":[{{"type":"redirect","server":"{SERVER_NAME}","url":"{SERVER_URL}"}}]}}"#
     )
+}
+
+/// An Aastra file with no MAC in its name (`aastra.cfg`, `6757i.cfg`) as rcs words it for the
+/// phone `mac`: comments only. nginx serves one static copy to every phone, so its copy says
+/// `<MAC>` where rcs names the phone.
+pub fn aastra_common_cfg(file: &str, mac: &str) -> String {
+    format!("# rcs: {file} for Aastra/Mitel phones.\n# What this phone is told is in {mac}.cfg.\n")
+}
+
+/// `<MAC>.cfg` as rcs writes it for a storm phone (no branding, no release pinned): the
+/// redirect to the storm's configuration server, as `key: value` lines. The run compares it
+/// with rcs's answer for one phone and notes any difference.
+pub fn aastra_phone_cfg(mac: &str) -> String {
+    let rest = SERVER_URL.split_once("://").map_or(SERVER_URL, |(_, r)| r);
+    let (authority, path) = rest.split_once('/').unwrap_or((rest, ""));
+    let (host, port) = match authority.split_once(':') {
+        Some((host, port)) => (host, Some(port)),
+        None => (authority, None),
+    };
+    let mut out = format!(
+        "# rcs: Aastra/Mitel configuration for {mac}\n\
+         # configuration server: {SERVER_NAME}\n\
+         download protocol: HTTPS\n\
+         https server: {host}\n\
+         https path: {path}\n"
+    );
+    if let Some(port) = port {
+        out.push_str(&format!("https port: {port}\n"));
+    }
+    out
 }
 
 pub struct Nginx {
@@ -30,8 +62,8 @@ pub struct Nginx {
 }
 
 impl Nginx {
-    /// Writes the site (one file per phone, the firmware image) and the configuration, starts
-    /// nginx and waits until it answers.
+    /// Writes the site (the files of each phone, the Aastra files every phone shares, the
+    /// firmware image) and the configuration, starts nginx and waits until it answers.
     pub async fn start(
         bin: &str,
         dir: &Path,
@@ -46,6 +78,16 @@ impl Nginx {
             std::fs::write(
                 www.join("phone").join(format!("{}.json", phone.mac)),
                 redirect_json(&phone.mac),
+            )?;
+            std::fs::write(
+                www.join("phone").join(format!("{}.cfg", phone.mac)),
+                aastra_phone_cfg(&phone.mac),
+            )?;
+        }
+        for file in ["aastra.cfg".to_string(), format!("{MODEL}.cfg")] {
+            std::fs::write(
+                www.join("phone").join(&file),
+                aastra_common_cfg(&file, "<MAC>"),
             )?;
         }
         std::fs::copy(firmware, www.join("firmware.bin"))?;
@@ -138,6 +180,14 @@ http {{
             default_type application/octet-stream;
             try_files /firmware.bin =404;
         }}
+        # An Aastra phone's native boot: the .cfg files as they are; <model>.st is absent (404)
+        # while the phones run the release they should.
+        location ~ "^/phone/[0-9A-Za-z]+\.cfg$" {{
+            default_type text/plain;
+            charset utf-8;
+            add_header Cache-Control no-store;
+        }}
+        location ~ "^/phone/[0-9A-Za-z]+\.st$" {{ default_type application/octet-stream; }}
         location / {{ return 404; }}
     }}
 }}
@@ -157,4 +207,23 @@ fn is_root() -> bool {
                 .map(|v| v.split_whitespace().next() == Some("0"))
         })
         .unwrap_or(false)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_phone_file_is_the_redirect_rcs_writes_for_a_storm_phone() {
+        // rcs's api/src/device/native/aastra.rs for a phone with no branding and no release
+        // pinned, assigned to the storm's server.
+        assert_eq!(
+            aastra_phone_cfg("00085D000001"),
+            "# rcs: Aastra/Mitel configuration for 00085D000001\n\
+             # configuration server: Main PBX\n\
+             download protocol: HTTPS\n\
+             https server: pbx.example.net\n\
+             https path: cfg/\n"
+        );
+    }
 }

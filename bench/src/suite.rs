@@ -2,16 +2,17 @@
 //! imports, the phone list), then the web UI's size. A phase that fails is recorded and the
 //! run goes on, so a missing piece never hides the numbers of the others.
 
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context as _};
 
 use crate::config::{Config, Engine};
 use crate::fixtures;
-use crate::load::{self, Latency};
-use crate::nginx::Nginx;
+use crate::load::{self, Latency, Run, Sequence};
+use crate::nginx::{self, Nginx};
 use crate::pki::{Phone, Pki};
 use crate::procs::{self, Memory};
 use crate::rcs::{self, Api, Instance};
@@ -43,25 +44,62 @@ pub struct Context {
     /// TLS for staff API calls (no client certificate).
     pub api_tls: Arc<rustls::ClientConfig>,
     pub log: Log,
+    /// What went wrong or differed without stopping a phase; added to the results' notes.
+    pub notes: Mutex<Vec<String>>,
 }
 
-/// Boot storm, kept-alive lookups and firmware downloads against one server. With `nginx`
-/// (the address of the nginx still running beside rcs), every storm round against the server
-/// follows a round against nginx, and the ratio is taken between those side-by-side rounds.
-async fn device_traffic(
+impl Context {
+    /// Logs `what` and keeps it for the results' notes.
+    pub fn note(&self, what: String) {
+        self.log.say(&what);
+        self.notes
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(what);
+    }
+}
+
+/// A storm measured in rounds against one server.
+struct Rounds {
+    /// The median round, its errors counting every round.
+    median: Option<Run>,
+    /// Phones per second of every round, in order.
+    rates: Vec<f64>,
+    /// nginx's rate in the round run just before each (when nginx runs beside the server).
+    nginx: Vec<f64>,
+    /// The server's peak resident size over the rounds, MB.
+    peak_mb: f64,
+    /// Whether the kernel reset the peak before the rounds.
+    peak_reset: bool,
+}
+
+/// The rounds of one storm against `addr`, each right after one against `nginx` when nginx
+/// runs beside the server. The boot storm takes every storm phone; the native one the first
+/// `native_phones` of them, with the same certificates.
+async fn storm_rounds(
     ctx: &Context,
     name: &str,
-    addr: std::net::SocketAddr,
-    nginx: Option<std::net::SocketAddr>,
+    addr: SocketAddr,
+    nginx: Option<SocketAddr>,
     memory: &Memory,
-    peer: &mut Peer,
-) {
+    sequence: Sequence,
+) -> Rounds {
     let c = &ctx.config;
+    let (phones, rounds) = match sequence {
+        Sequence::Lookup => (ctx.storm.clone(), c.storm_rounds),
+        Sequence::Aastra if c.native_phones >= ctx.storm.len() => {
+            (ctx.storm.clone(), c.native_rounds)
+        }
+        Sequence::Aastra => (
+            Arc::new(ctx.storm[..c.native_phones].to_vec()),
+            c.native_rounds,
+        ),
+    };
     ctx.log.say(&format!(
-        "{name}: boot storm, {} phones, {} at a time, {} round(s){}",
-        c.phones,
+        "{name}: {}, {} phones, {} at a time, {rounds} round(s){}",
+        sequence.label(),
+        phones.len(),
         c.concurrency,
-        c.storm_rounds,
         if nginx.is_some() {
             ", each after a round of nginx"
         } else {
@@ -70,20 +108,21 @@ async fn device_traffic(
     ));
     // A warm-up of one connection per slot, not measured: the server opens its database
     // connections and fills its caches as a running service already has.
-    let warm: Vec<Phone> = ctx.storm.iter().take(c.concurrency).cloned().collect();
-    let _ = load::boot_storm(addr, Arc::new(warm), c.concurrency).await;
-    peer.memory.peak_reset = memory.reset_peak();
-    let mut runs = Vec::new();
-    for round in 1..=c.storm_rounds {
+    let warm: Vec<Phone> = phones.iter().take(c.concurrency).cloned().collect();
+    let _ = load::boot_storm(addr, Arc::new(warm), c.concurrency, sequence).await;
+    let peak_reset = memory.reset_peak();
+    let (mut runs, mut rates, mut nginx_rates) = (Vec::new(), Vec::new(), Vec::new());
+    for round in 1..=rounds {
         if let Some(nginx) = nginx {
-            let n = load::boot_storm(nginx, ctx.storm.clone(), c.concurrency).await;
-            peer.nginx_alternating.push(n.per_second);
+            let n = load::boot_storm(nginx, phones.clone(), c.concurrency, sequence).await;
+            nginx_rates.push(n.per_second);
         }
-        let run = load::boot_storm(addr, ctx.storm.clone(), c.concurrency).await;
+        let run = load::boot_storm(addr, phones.clone(), c.concurrency, sequence).await;
         ctx.log.say(&format!(
-            "{name}: round {round}: {:.0} phones/s{}, p50 {:.1} ms, p99 {:.1} ms, {} errors {:?}",
+            "{name}: {} round {round}: {:.0} phones/s{}, p50 {:.1} ms, p99 {:.1} ms, {} errors {:?}",
+            sequence.label(),
             run.per_second,
-            peer.nginx_alternating
+            nginx_rates
                 .last()
                 .map_or(String::new(), |n| format!(" (nginx just before: {n:.0})")),
             run.latency.p50_ms,
@@ -91,11 +130,86 @@ async fn device_traffic(
             run.errors,
             run.error_samples
         ));
-        peer.storm_rounds.push(run.per_second);
+        rates.push(run.per_second);
         runs.push(run);
     }
-    peer.memory.boot_storm_peak_mb = memory.peak_mb();
-    peer.boot_storm = load::median_run(runs);
+    Rounds {
+        median: load::median_run(runs),
+        rates,
+        nginx: nginx_rates,
+        peak_mb: memory.peak_mb(),
+        peak_reset,
+    }
+}
+
+/// One native boot with its answers kept: their sizes go into the report, and rcs's
+/// configuration files are compared with the ones nginx serves, since the comparison is only
+/// fair while both send the same; a difference is noted in the results.
+async fn native_answers(ctx: &Context, name: &str, addr: SocketAddr, rcs: bool, peer: &mut Peer) {
+    let phone = &ctx.storm[0];
+    let answers = match load::aastra_answers(addr, phone).await {
+        Ok(answers) => answers,
+        Err(e) => {
+            ctx.note(format!(
+                "{name}: the native boot of {} failed: {e:#}",
+                phone.mac
+            ));
+            return;
+        }
+    };
+    peer.native_answer_bytes = answers.iter().map(|a| a.body_len).collect();
+    if !rcs {
+        return;
+    }
+    let mac = &phone.mac;
+    let nginx_files = [
+        nginx::aastra_common_cfg("aastra.cfg", mac),
+        nginx::aastra_common_cfg(&format!("{}.cfg", fixtures::MODEL), mac),
+        nginx::aastra_phone_cfg(mac),
+    ];
+    for (((path, _), answer), expected) in load::aastra_files(mac)
+        .iter()
+        .zip(&answers)
+        .zip(&nginx_files)
+    {
+        if answer.body != expected.as_bytes() {
+            ctx.note(format!(
+                "{name}: {path} differs from the file nginx serves (with this phone's MAC): \
+                 rcs sent {:?}, nginx's is {expected:?}",
+                answer.text()
+            ));
+        }
+    }
+}
+
+/// Both boot storms, kept-alive lookups and firmware downloads against one server. With
+/// `nginx` (the address of the nginx still running beside rcs), every storm round against the
+/// server follows a round against nginx, and the ratio is taken between those side-by-side
+/// rounds.
+async fn device_traffic(
+    ctx: &Context,
+    name: &str,
+    addr: SocketAddr,
+    nginx: Option<SocketAddr>,
+    memory: &Memory,
+    peer: &mut Peer,
+) {
+    let c = &ctx.config;
+    let storm = storm_rounds(ctx, name, addr, nginx, memory, Sequence::Lookup).await;
+    peer.boot_storm = storm.median;
+    peer.storm_rounds = storm.rates;
+    peer.nginx_alternating = storm.nginx;
+    peer.memory.boot_storm_peak_mb = storm.peak_mb;
+    peer.memory.peak_reset = storm.peak_reset;
+
+    if c.native_rounds > 0 {
+        native_answers(ctx, name, addr, peer.engine.is_some(), peer).await;
+        let native = storm_rounds(ctx, name, addr, nginx, memory, Sequence::Aastra).await;
+        peer.native_storm = native.median;
+        peer.native_rounds = native.rates;
+        peer.nginx_native_alternating = native.nginx;
+        peer.memory.native_storm_peak_mb = native.peak_mb;
+    }
 
     if c.keepalive_requests > 0 {
         let ka = load::keep_alive(
@@ -152,16 +266,11 @@ pub async fn nginx(ctx: &Context) -> anyhow::Result<(Peer, Nginx)> {
     tokio::time::sleep(Duration::from_millis(500)).await;
     let mut peer = Peer {
         name: "nginx".into(),
-        engine: None,
-        boot_storm: None,
-        storm_rounds: Vec::new(),
-        nginx_alternating: Vec::new(),
-        keep_alive: None,
-        firmware: None,
         memory: PeerMemory {
             idle_mb: server.memory.rss_mb(),
             ..PeerMemory::default()
         },
+        ..Peer::default()
     };
     device_traffic(
         ctx,
@@ -229,7 +338,7 @@ async fn drop_database(ctx: &Context, name: &str) {
 pub async fn rcs(
     ctx: &Context,
     engine: Engine,
-    nginx: Option<std::net::SocketAddr>,
+    nginx: Option<SocketAddr>,
     results: &mut Results,
 ) -> anyhow::Result<()> {
     let dir = ctx.config.work_dir.join(format!("rcs-{}", engine.key()));
@@ -247,7 +356,7 @@ async fn rcs_on(
     engine: Engine,
     dir: PathBuf,
     url: String,
-    nginx: Option<std::net::SocketAddr>,
+    nginx: Option<SocketAddr>,
     results: &mut Results,
 ) -> anyhow::Result<()> {
     let name = format!("rcs ({})", engine.label());
@@ -271,17 +380,13 @@ async fn rcs_on(
         let mut peer = Peer {
             name: name.clone(),
             engine: Some(engine),
-            boot_storm: None,
-            storm_rounds: Vec::new(),
-            nginx_alternating: Vec::new(),
-            keep_alive: None,
-            firmware: None,
             memory: PeerMemory { idle_mb: server.memory.rss_mb(), ..PeerMemory::default() },
+            ..Peer::default()
         };
         ctx.log.say(&format!("{name}: idle RSS {:.1} MB; registering phones", peer.memory.idle_mb));
         let mut api = Api::new(instance.addr, api_tls.clone());
         api.login("bench@example.com", PASSWORD).await?;
-        let server_id = api.create_server("Main PBX", "https://pbx.example.net/cfg/").await?;
+        let server_id = api.create_server(fixtures::SERVER_NAME, fixtures::SERVER_URL).await?;
         let macs: Vec<String> = ctx.storm.iter().map(|p| p.mac.clone()).collect();
         api.add_phones(&macs, server_id, None).await?;
         let fw_macs: Vec<String> = ctx.fw.iter().map(|p| p.mac.clone()).collect();
