@@ -1,14 +1,15 @@
 //! The firmware catalog: vendor releases the operator imported, one image per phone model.
+//! Every release is one vendor's; a phone may only be pinned to a release of its vendor.
 
 use serde::{Deserialize, Serialize};
 
-/// A firmware release, as listed by GET /api/v1/firmware (newest first).
+/// A firmware release, as listed by GET /api/v1/firmware (by vendor, newest first).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[cfg_attr(
     feature = "openapi",
     schema(example = json!({
-        "version": "4.2.0.181", "released": "2019-06-12",
+        "version": "4.2.0.181", "vendor": "aastra", "released": "2019-06-12",
         "notes": "TLS 1.2 and new provisioning options.",
         "images": [
             {"model": "6731i", "file": "6731i.st", "size": 360,
@@ -24,6 +25,9 @@ use serde::{Deserialize, Serialize};
 pub struct FirmwareRelease {
     /// Numbers and dots, such as `4.2.0.181`; what a phone's `firmware` names.
     pub version: String,
+    /// Whose phones it is for: `aastra`, `yealink`, `snom`, `polycom` or `grandstream`.
+    /// Pinning it to a phone of another vendor is refused (`firmware_vendor_mismatch`).
+    pub vendor: String,
     /// The vendor's release date, `YYYY-MM-DD`.
     pub released: String,
     pub notes: String,
@@ -46,7 +50,8 @@ pub struct FirmwareRelease {
 pub struct FirmwareImage {
     /// Phone model, such as `6757i`.
     pub model: String,
-    /// The vendor's file name, such as `6757i.st`.
+    /// The vendor's native file name, such as `6757i.st` or
+    /// `T46S(T48S,T42S,T41S)-66.86.0.15.rom`; models may share one.
     pub file: String,
     /// Bytes.
     pub size: u64,

@@ -219,7 +219,12 @@ async fn staff_see_the_catalog_newest_first_by_numeric_version(engine: Engine) {
     edit_manifest(&newer, |m| m.replace("4.2.0.181", "4.10.0.1"));
     app.import_firmware(&newer).await;
 
-    let releases = catalog(&app, &token).await;
+    // Aastra's releases (the other vendors' come after them: firmware_vendors.rs).
+    let releases: Vec<_> = catalog(&app, &token)
+        .await
+        .into_iter()
+        .filter(|r| r.vendor == "aastra")
+        .collect();
     let versions: Vec<&str> = releases.iter().map(|r| r.version.as_str()).collect();
     assert_eq!(versions, ["4.10.0.1", "4.2.0.181", "3.3.1.4322"]);
     let current = &releases[1];
@@ -341,7 +346,11 @@ async fn the_sample_catalog_loads_with_one_command(engine: Engine) {
     assert!(stdout.contains("Imported firmware 4.2.0.181"), "{stdout}");
     let (ok, stdout, stderr) = firmware(&env, &["import", catalog]).await;
     assert!(ok, "{stderr}");
-    assert_eq!(stdout.matches("already imported").count(), 2, "{stdout}");
+    assert_eq!(
+        stdout.matches("already imported").count(),
+        sample_firmware_dirs().len(),
+        "{stdout}"
+    );
 
     let empty = tempfile::tempdir().unwrap();
     let (ok, _, stderr) = firmware(&env, &["import", empty.path().to_str().unwrap()]).await;

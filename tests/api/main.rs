@@ -16,6 +16,7 @@ mod device;
 mod docs;
 mod faults;
 mod firmware;
+mod firmware_vendors;
 mod headers;
 mod import;
 mod logging;

@@ -20,15 +20,19 @@ pub(super) async fn firmware(settings: &Settings, command: FirmwareCommand) -> a
             }
         }
         FirmwareCommand::List => {
-            println!("{:<16}  {:<10}  MODELS", "VERSION", "RELEASED");
-            for release in firmware::list(&db).await? {
+            println!(
+                "{:<12}  {:<16}  {:<10}  MODELS",
+                "VENDOR", "VERSION", "RELEASED"
+            );
+            for release in firmware::list(&db, None).await? {
                 let models: Vec<String> = release
                     .images
                     .iter()
                     .map(|i| format!("{} ({} bytes)", i.model, i.size))
                     .collect();
                 println!(
-                    "{:<16}  {:<10}  {}",
+                    "{:<12}  {:<16}  {:<10}  {}",
+                    release.vendor,
                     release.version,
                     release.released,
                     models.join(", ")

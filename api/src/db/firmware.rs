@@ -1,15 +1,19 @@
 //! The platform-wide firmware catalog: releases and their images (no account scope; the
-//! operator curates it for every provider).
+//! operator curates it for every provider), and the phones' detected vendors that pins are
+//! checked against.
 
-use std::collections::HashSet;
+use std::collections::HashMap;
 
 use sqlx::{AnyConnection, FromRow};
 
+use super::dialect::Dialect;
 use super::Db;
 
 #[derive(Debug, Clone, PartialEq, Eq, FromRow)]
 pub struct ReleaseRow {
     pub version: String,
+    /// `Vendor::as_str` of the phones the release is for.
+    pub vendor: String,
     pub released: i64,
     pub notes: String,
     pub created_at: i64,
@@ -24,20 +28,26 @@ pub struct ImageRow {
     pub size: i64,
 }
 
+const RELEASE: &str = "SELECT version, vendor, released, notes, created_at FROM firmware_releases";
+
 pub async fn find_release(db: &Db, version: &str) -> sqlx::Result<Option<ReleaseRow>> {
-    sqlx::query_as(
-        "SELECT version, released, notes, created_at FROM firmware_releases WHERE version = $1",
-    )
-    .bind(version)
-    .fetch_optional(&db.pool)
-    .await
+    sqlx::query_as(&format!("{RELEASE} WHERE version = $1"))
+        .bind(version)
+        .fetch_optional(&db.pool)
+        .await
 }
 
-/// Every release (unordered: callers sort by version numerically).
-pub async fn releases(db: &Db) -> sqlx::Result<Vec<ReleaseRow>> {
-    sqlx::query_as("SELECT version, released, notes, created_at FROM firmware_releases")
-        .fetch_all(&db.pool)
-        .await
+/// Every release, or `vendor`'s (unordered: callers sort by version numerically).
+pub async fn releases(db: &Db, vendor: Option<&str>) -> sqlx::Result<Vec<ReleaseRow>> {
+    match vendor {
+        Some(v) => {
+            sqlx::query_as(&format!("{RELEASE} WHERE vendor = $1"))
+                .bind(v)
+                .fetch_all(&db.pool)
+                .await
+        }
+        None => sqlx::query_as(RELEASE).fetch_all(&db.pool).await,
+    }
 }
 
 /// Images of one release, or of every release when `version` is `None`, by model.
@@ -58,12 +68,46 @@ pub async fn images(db: &Db, version: Option<&str>) -> sqlx::Result<Vec<ImageRow
     }
 }
 
-/// The names of every release, for checking phones' `firmware` (a catalog is a few dozen).
-pub async fn versions(conn: &mut AnyConnection) -> sqlx::Result<HashSet<String>> {
-    let rows: Vec<String> = sqlx::query_scalar("SELECT version FROM firmware_releases")
-        .fetch_all(conn)
-        .await?;
+/// Every release's version and vendor, for checking phones' `firmware` (a catalog is a few
+/// dozen).
+pub async fn versions(conn: &mut AnyConnection) -> sqlx::Result<HashMap<String, String>> {
+    let rows: Vec<(String, String)> =
+        sqlx::query_as("SELECT version, vendor FROM firmware_releases")
+            .fetch_all(conn)
+            .await?;
     Ok(rows.into_iter().collect())
+}
+
+/// MACs per statement of [`detected_vendors`] (one JSON parameter each).
+const MAC_CHUNK: usize = 10_000;
+
+/// Of `macs`, the account's phones whose vendor the device route detected, by MAC: one
+/// statement per 10,000 MACs, whatever the batch. Like `phones::select_macs`, it looks MACs up
+/// by primary key and compares the owner here; another account's phone counts as unknown (its
+/// owner check answers it, and its boots are not this account's business).
+pub async fn detected_vendors(
+    conn: &mut AnyConnection,
+    account_id: i64,
+    macs: &[&str],
+) -> sqlx::Result<HashMap<String, String>> {
+    let set = Dialect::of(conn).json_text_set(1);
+    let sql = format!(
+        "SELECT mac, account_id, vendor FROM phones WHERE mac IN ({set}) AND vendor IS NOT NULL"
+    );
+    let mut found = HashMap::new();
+    for chunk in macs.chunks(MAC_CHUNK) {
+        let list = serde_json::to_string(chunk).expect("strings serialize");
+        let rows: Vec<(String, i64, String)> = sqlx::query_as(&sql)
+            .bind(list)
+            .fetch_all(&mut *conn)
+            .await?;
+        found.extend(
+            rows.into_iter()
+                .filter(|(_, owner, _)| *owner == account_id)
+                .map(|(mac, _, vendor)| (mac, vendor)),
+        );
+    }
+    Ok(found)
 }
 
 pub async fn insert_release(
@@ -72,10 +116,11 @@ pub async fn insert_release(
     images: &[ImageRow],
 ) -> sqlx::Result<()> {
     sqlx::query(
-        "INSERT INTO firmware_releases (version, released, notes, created_at) \
-         VALUES ($1, $2, $3, $4)",
+        "INSERT INTO firmware_releases (version, vendor, released, notes, created_at) \
+         VALUES ($1, $2, $3, $4, $5)",
     )
     .bind(&release.version)
+    .bind(&release.vendor)
     .bind(release.released)
     .bind(&release.notes)
     .bind(release.created_at)

@@ -60,7 +60,7 @@ pub async fn list_phones(
     (status = 401, description = "Not logged in", body = ApiError),
     (status = 409, description = "A MAC is registered to another account (mac_owned_by_other_account)", body = ApiError),
     (status = 413, description = "The body is too large", body = ApiError),
-    (status = 422, description = "invalid_mac, no_macs, too_many_macs, invalid_firmware, unknown_firmware (not in the catalog), unknown_server or unknown_branding", body = ApiError),
+    (status = 422, description = "invalid_mac, no_macs, too_many_macs, invalid_firmware, unknown_firmware (not in the catalog), firmware_vendor_mismatch (a release of another vendor than the phone's), unknown_server or unknown_branding", body = ApiError),
 ))]
 #[post("/phones")]
 pub async fn add_phones(
@@ -80,7 +80,7 @@ pub async fn add_phones(
     (status = 401, description = "Not logged in", body = ApiError),
     (status = 404, description = "A MAC is not in the account (phone_not_found); nothing changed", body = ApiError),
     (status = 413, description = "The body is too large", body = ApiError),
-    (status = 422, description = "invalid_mac, no_macs, too_many_macs, no_changes, invalid_firmware, unknown_firmware (not in the catalog), unknown_server or unknown_branding", body = ApiError),
+    (status = 422, description = "invalid_mac, no_macs, too_many_macs, no_changes, invalid_firmware, unknown_firmware (not in the catalog), firmware_vendor_mismatch (a release of another vendor than the phone's), unknown_server or unknown_branding", body = ApiError),
 ))]
 #[patch("/phones")]
 pub async fn bulk_edit(
@@ -143,7 +143,7 @@ pub async fn get_phone(
     (status = 401, description = "Not logged in", body = ApiError),
     (status = 404, description = "No such phone in the account", body = ApiError),
     (status = 413, description = "The body is too large", body = ApiError),
-    (status = 422, description = "invalid_mac, no_changes, invalid_firmware, unknown_firmware (not in the catalog), unknown_server or unknown_branding", body = ApiError),
+    (status = 422, description = "invalid_mac, no_changes, invalid_firmware, unknown_firmware (not in the catalog), firmware_vendor_mismatch (a release of another vendor than the phone's), unknown_server or unknown_branding", body = ApiError),
 ))]
 #[patch("/phones/{mac}")]
 pub async fn update_phone(

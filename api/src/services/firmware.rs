@@ -1,7 +1,8 @@
 //! The firmware catalog: importing a vendor release from a folder, listing, removing.
 //!
-//! A release folder holds `manifest.toml` and one image per phone model (layout in
-//! `firmware/README.md`). An import is all or nothing: the manifest is parsed, every image is
+//! A release folder holds `manifest.toml` and one image per phone model, under the vendor's
+//! native file name (layout in `firmware/README.md`). Every release belongs to one vendor, so
+//! the phone services can refuse to pin a Yealink image to an Aastra phone. An import is all or nothing: the manifest is parsed, every image is
 //! read and checked against its listed size and SHA-256, and only then are the images put in
 //! the blob store and the rows written in one transaction. A bad manifest therefore stores
 //! nothing in the database; blobs already written are harmless (content-addressed, and
@@ -17,6 +18,7 @@ use serde::Deserialize;
 use crate::db::firmware::{self as queries, ImageRow, ReleaseRow};
 use crate::db::{now, rfc3339, Db};
 use crate::domain::firmware::{compare, FirmwareRelease, MIN_RELEASE};
+use crate::domain::Vendor;
 use crate::error::{Error, Result, ResultExt};
 use crate::storage::{sha256_hex, BlobStore};
 
@@ -28,6 +30,9 @@ pub const MAX_IMAGE_BYTES: u64 = 64 * 1024 * 1024;
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Manifest {
+    /// Absent in catalogs written before vendors existed, which were all Aastra's.
+    #[serde(default)]
+    vendor: Option<String>,
     version: String,
     /// `YYYY-MM-DD` (a TOML date is turned into this text first).
     released: String,
@@ -68,6 +73,8 @@ struct Checked {
 /// A manifest whose every field is checked; its images are not read yet.
 #[derive(Debug)]
 pub struct ParsedManifest {
+    /// Whose phones the release is for.
+    pub vendor: Vendor,
     /// The canonical release number.
     pub version: String,
     /// Unix seconds of the release day.
@@ -88,9 +95,9 @@ impl ParsedManifest {
     }
 }
 
-/// Parses and checks a manifest's text (`source` names it in messages): TOML shape, release
-/// number, date, and every image's model and bare file name, each model once. Pure, so it is
-/// fuzzed (`api/fuzz`).
+/// Parses and checks a manifest's text (`source` names it in messages): TOML shape, vendor,
+/// release number, date, and every image's model and native file name, each model once. Pure,
+/// so it is fuzzed (`api/fuzz`).
 pub fn parse_manifest(text: &str, source: &str) -> Result<ParsedManifest> {
     let not_valid = |e: toml::de::Error| invalid(format!("{source} is not a valid manifest: {e}"));
     let mut table: toml::Table = text.parse().map_err(not_valid)?;
@@ -100,13 +107,20 @@ pub fn parse_manifest(text: &str, source: &str) -> Result<ParsedManifest> {
         table.insert("released".into(), toml::Value::String(text));
     }
     let manifest: Manifest = table.try_into().map_err(not_valid)?;
+    let vendor = match &manifest.vendor {
+        None => Vendor::Aastra,
+        Some(name) => Vendor::parse(name).map_err(|e| invalid(format!("{source}: vendor {e}")))?,
+    };
     let version = FirmwareRelease::parse(&manifest.version).map_err(invalid)?;
-    if !version.is_supported() {
+    // The floor is the original product's, measured on Aastra phones; other vendors number
+    // their releases their own way (Grandstream's current ones are 1.0.x).
+    if vendor == Vendor::Aastra && !version.is_supported() {
         return Err(Error::unprocessable(
             "firmware_too_old",
             format!(
-                "Firmware {} is older than {MIN_RELEASE}, the oldest release rcs accepts.",
-                version.as_str()
+                "Firmware {} is older than {MIN_RELEASE}, the oldest release rcs accepts for {} phones.",
+                version.as_str(),
+                vendor.label()
             ),
         ));
     }
@@ -115,21 +129,50 @@ pub fn parse_manifest(text: &str, source: &str) -> Result<ParsedManifest> {
         return Err(invalid("The manifest lists no images ([[images]])."));
     }
     let mut models = HashSet::new();
-    for image in &manifest.images {
-        check_names(image)?;
+    for (i, image) in manifest.images.iter().enumerate() {
+        check_names(vendor, image)?;
         if !models.insert(image.model.as_str()) {
             return Err(invalid(format!(
                 "Model {} is listed twice; a release has one image per model.",
                 image.model
             )));
         }
+        check_shared_file(image, &manifest.images[..i])?;
     }
     Ok(ParsedManifest {
+        vendor,
         version: version.into_string(),
         released,
         notes: manifest.notes.trim().to_string(),
         images: manifest.images,
     })
+}
+
+/// The endings of a vendor's image files, lower case: what its phones download.
+pub fn image_extensions(vendor: Vendor) -> &'static [&'static str] {
+    match vendor {
+        Vendor::Aastra => &[".st"],
+        Vendor::Yealink => &[".rom"],
+        Vendor::Snom => &[".bin", ".swu"],
+        Vendor::Polycom => &[".ld"],
+        Vendor::Grandstream => &[".bin"],
+    }
+}
+
+/// Vendors ship one image for several models (Yealink's `T46S(T48S,T42S,T41S)-….rom`), so
+/// models may share a file; but one file is one image, so every listing of it must agree.
+fn check_shared_file(image: &ManifestImage, earlier: &[ManifestImage]) -> Result<()> {
+    let same = |a: &str, b: &str| a.trim().eq_ignore_ascii_case(b.trim());
+    match earlier.iter().find(|e| e.file == image.file) {
+        Some(first) if first.size != image.size || !same(&first.sha256, &image.sha256) => {
+            Err(invalid(format!(
+                "{} is listed for models {} and {} with different sizes or SHA-256s; \
+                 models that share a file share its one image.",
+                image.file, first.model, image.model
+            )))
+        }
+        _ => Ok(()),
+    }
 }
 
 /// Reads and checks `dir/manifest.toml` and the images it lists (sizes and hashes).
@@ -151,6 +194,7 @@ fn check(dir: &Path) -> Result<Checked> {
     }
     let release = ReleaseRow {
         version: manifest.version,
+        vendor: manifest.vendor.as_str().to_string(),
         released: manifest.released,
         notes: manifest.notes,
         created_at: 0,
@@ -170,7 +214,7 @@ fn parse_date(text: &str) -> Result<i64> {
         .map_err(|_| invalid(format!("released = {text} is not a date (YYYY-MM-DD).")))
 }
 
-fn check_names(image: &ManifestImage) -> Result<()> {
+fn check_names(vendor: Vendor, image: &ManifestImage) -> Result<()> {
     let model_ok = (1..=32).contains(&image.model.len())
         && image
             .model
@@ -182,7 +226,9 @@ fn check_names(image: &ManifestImage) -> Result<()> {
             image.model
         )));
     }
-    // A bare file name: a manifest must not reach outside its own folder.
+    // A bare file name: a manifest must not reach outside its own folder. Vendors' native
+    // names use parentheses and commas (Yealink's `T46S(T48S,T42S,T41S)-66.86.0.15.rom`),
+    // which are fine; spaces and control characters are not.
     let file_ok = (1..=100).contains(&image.file.len())
         && !image.file.starts_with('.')
         && image
@@ -193,6 +239,17 @@ fn check_names(image: &ManifestImage) -> Result<()> {
         return Err(invalid(format!(
             "{:?} is not a file name in the release folder.",
             image.file
+        )));
+    }
+    let lower = image.file.to_ascii_lowercase();
+    let endings = image_extensions(vendor);
+    if !endings.iter().any(|e| lower.ends_with(e)) {
+        return Err(invalid(format!(
+            "{} (model {}) is not a {} image: its file name must end in {}.",
+            image.file,
+            image.model,
+            vendor.label(),
+            endings.join(" or ")
         )));
     }
     Ok(())
@@ -280,7 +337,8 @@ pub async fn import(db: &Db, store: &BlobStore, dir: &Path) -> Result<Imported> 
     let version = checked.release.version.clone();
     if let Some(existing) = queries::find_release(db, &version).await? {
         let images = queries::images(db, Some(&version)).await?;
-        let same = existing.released == checked.release.released
+        let same = existing.vendor == checked.release.vendor
+            && existing.released == checked.release.released
             && existing.notes == checked.release.notes
             && images == checked.images;
         return if same {
@@ -314,10 +372,17 @@ fn different(version: &str) -> Error {
     )
 }
 
-/// The catalog, newest release first (by version, numerically part by part).
-pub async fn list(db: &Db) -> Result<Vec<rcs_shared::FirmwareRelease>> {
-    let mut releases = queries::releases(db).await?;
-    releases.sort_by(|a, b| compare(&b.version, &a.version).then(b.version.cmp(&a.version)));
+/// The catalog (only `vendor`'s releases when given), by vendor name and newest release
+/// first within a vendor (by version, numerically part by part): versions of different
+/// vendors do not compare.
+pub async fn list(db: &Db, vendor: Option<Vendor>) -> Result<Vec<rcs_shared::FirmwareRelease>> {
+    let mut releases = queries::releases(db, vendor.map(Vendor::as_str)).await?;
+    releases.sort_by(|a, b| {
+        a.vendor
+            .cmp(&b.vendor)
+            .then(compare(&b.version, &a.version))
+            .then(b.version.cmp(&a.version))
+    });
     let images = queries::images(db, None).await?;
     Ok(releases
         .into_iter()
@@ -335,6 +400,7 @@ pub async fn list(db: &Db) -> Result<Vec<rcs_shared::FirmwareRelease>> {
             released: rfc3339(r.released).chars().take(10).collect(),
             imported_at: rfc3339(r.created_at),
             version: r.version,
+            vendor: r.vendor,
             notes: r.notes,
         })
         .collect())
@@ -367,4 +433,134 @@ pub async fn remove(db: &Db, version: &str) -> Result<()> {
     }
     tx.commit().await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SHA: &str = "3fc5fd09cc8ae6c0cd99365c3e514c5ef4ee1b9242d26c79213fc0ace36d5d3c";
+
+    /// A manifest of `vendor` (no key when `None`) with one image per `(model, file)`.
+    fn manifest(vendor: Option<&str>, version: &str, images: &[(&str, &str)]) -> String {
+        let mut text = vendor.map_or(String::new(), |v| format!("vendor = {v:?}\n"));
+        text += &format!("version = {version:?}\nreleased = \"2021-08-20\"\n");
+        for (model, file) in images {
+            text += &format!(
+                "[[images]]\nmodel = {model:?}\nfile = {file:?}\nsize = 448\nsha256 = \"{SHA}\"\n"
+            );
+        }
+        text
+    }
+
+    fn refused(text: &str) -> (&'static str, String) {
+        match parse_manifest(text, "manifest.toml") {
+            Err(Error::Unprocessable(code, message)) => (code, message),
+            other => panic!("accepted or another error: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_manifest_without_a_vendor_is_aastras_and_aliases_are_canonical() {
+        let old =
+            parse_manifest(&manifest(None, "4.2.0.181", &[("6757i", "6757i.st")]), "m").unwrap();
+        assert_eq!(old.vendor, Vendor::Aastra);
+        let mitel = manifest(Some("Mitel"), "4.2.0.181", &[("6757i", "6757i.st")]);
+        assert_eq!(parse_manifest(&mitel, "m").unwrap().vendor, Vendor::Aastra);
+        let poly = manifest(
+            Some("poly"),
+            "6.4.6.2100",
+            &[("VVX400", "3111-46157-001.sip.ld")],
+        );
+        assert_eq!(parse_manifest(&poly, "m").unwrap().vendor, Vendor::Polycom);
+    }
+
+    #[test]
+    fn an_unknown_vendor_is_refused_naming_the_known_ones() {
+        let (code, message) = refused(&manifest(Some("cisco"), "12.0.1", &[("8845", "a.bin")]));
+        assert_eq!(code, "invalid_firmware_manifest");
+        assert!(message.contains("\"cisco\""), "{message}");
+        assert!(
+            message.contains("aastra, yealink, snom, polycom, grandstream"),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn the_release_floor_is_an_aastra_rule() {
+        let (code, message) = refused(&manifest(None, "2.3.9.1", &[("6757i", "6757i.st")]));
+        assert_eq!(code, "firmware_too_old");
+        assert!(message.contains("Aastra/Mitel"), "{message}");
+        let grandstream = manifest(
+            Some("grandstream"),
+            "1.0.11.85",
+            &[("GXP2170", "gxp2170fw.bin")],
+        );
+        assert_eq!(
+            parse_manifest(&grandstream, "m").unwrap().version,
+            "1.0.11.85"
+        );
+        let yealink = manifest(Some("yealink"), "2.3.9.1", &[("T46S", "T46S-2.3.9.1.rom")]);
+        assert!(parse_manifest(&yealink, "m").is_ok());
+    }
+
+    #[test]
+    fn images_carry_their_vendors_native_file_names() {
+        let good = [
+            ("aastra", "6757i.st"),
+            ("yealink", "T46S(T48S,T42S,T41S)-66.86.0.15.rom"),
+            ("snom", "snomD785-10.1.215.13-SIP-r.bin"),
+            ("snom", "snomD785-10.3.0.0-SIP-r.swu"),
+            ("polycom", "3111-46157-001.sip.ld"),
+            ("grandstream", "gxp2170fw.bin"),
+            ("grandstream", "GXP2170FW.BIN"),
+        ];
+        for (vendor, file) in good {
+            let text = manifest(Some(vendor), "66.86.0.15", &[("M1", file)]);
+            let parsed = parse_manifest(&text, "m").unwrap_or_else(|e| panic!("{file}: {e}"));
+            assert_eq!(parsed.files().collect::<Vec<_>>(), [file]);
+        }
+        let wrong = [
+            ("aastra", "6757i.rom"),
+            ("yealink", "T46S-66.86.0.15.bin"),
+            ("snom", "snomD785.st"),
+            ("polycom", "3111-46157-001.sip"),
+            ("grandstream", "gxp2170fw"),
+            ("yealink", "rom"),
+        ];
+        for (vendor, file) in wrong {
+            let (code, message) = refused(&manifest(Some(vendor), "66.86.0.15", &[("M1", file)]));
+            assert_eq!(code, "invalid_firmware_manifest", "{file}");
+            assert!(
+                message.contains("image: its file name must end in"),
+                "{message}"
+            );
+        }
+        for file in [
+            "T46S 66.86.rom",
+            ".rom",
+            "../T46S.rom",
+            "T46S\\x.rom",
+            "T46S\t.rom",
+        ] {
+            let (_, message) = refused(&manifest(Some("yealink"), "66.86.0.15", &[("M1", file)]));
+            assert!(message.contains("is not a file name"), "{file}: {message}");
+        }
+    }
+
+    #[test]
+    fn models_may_share_one_image_but_not_disagree_about_it() {
+        let file = "T46S(T48S,T42S,T41S)-66.86.0.15.rom";
+        let shared = manifest(
+            Some("yealink"),
+            "66.86.0.15",
+            &[("T46S", file), ("T48S", file)],
+        );
+        let parsed = parse_manifest(&shared, "m").unwrap();
+        assert_eq!(parsed.models().collect::<Vec<_>>(), ["T46S", "T48S"]);
+        let disagreeing = shared.replacen("size = 448", "size = 447", 1);
+        let (code, message) = refused(&disagreeing);
+        assert_eq!(code, "invalid_firmware_manifest");
+        assert!(message.contains("models T46S and T48S"), "{message}");
+    }
 }

@@ -135,7 +135,7 @@ async fn users_read_brandings_and_assign_them_to_phones_but_every_write_is_forbi
 
     // A User pins a catalog firmware release and the branding on phones.
     app.load_sample_firmware().await;
-    let add = json!({"macs": ["00:15:65:00:00:01"], "branding_id": b.id, "firmware": "4.2.0.181"});
+    let add = json!({"macs": ["00:15:65:00:00:01"], "branding_id": b.id, "firmware": "66.86.0.15"});
     let response = app.post(routes::PHONES, &user, &add).await;
     assert_eq!(
         response.status(),
@@ -150,7 +150,7 @@ async fn users_read_brandings_and_assign_them_to_phones_but_every_write_is_forbi
         .await
         .unwrap();
     assert_eq!(phone.branding_id, Some(b.id));
-    assert_eq!(phone.firmware.as_deref(), Some("4.2.0.181"));
+    assert_eq!(phone.firmware.as_deref(), Some("66.86.0.15"));
     let unknown = json!({"macs": ["00:15:65:00:00:02"], "branding_id": b.id + 1000});
     let response = app.post(routes::PHONES, &user, &unknown).await;
     assert_eq!(response.status(), 422);

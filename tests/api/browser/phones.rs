@@ -176,12 +176,14 @@ async fn a_super_user_registers_phones_by_typing_and_by_csv_and_edits_them() {
     browser.click("a[href='#/phones/00085D1A2B3C']").await;
     browser
         .wait_text("#phone-facts", |t| {
-            t.contains("Main PBX") && t.contains("4.2.0.181")
+            t.contains("Main PBX") && t.contains("4.2.0.181") && t.contains("Aastra/Mitel")
         })
         .await;
     browser
         .wait_text("#events-table tbody tr:first-child", |t| {
             t.contains("Firmware sent")
+                && t.contains("Aastra/Mitel 6757i")
+                && t.contains("aastra.cfg: sent\n6757i.st: firmware")
         })
         .await;
     browser.wait_count("#events-table tbody tr", 40).await;
@@ -290,23 +292,35 @@ async fn record_boots(app: &crate::helpers::TestApp, account: i64, mac: &str) {
         .as_secs() as i64;
     // Oldest first, as they would have been recorded.
     for i in (0..40i64).rev() {
-        let (outcome, detail) = if i == 0 {
-            ("firmware_sent", "firmware 3.3.1.4322 -> 4.2.0.181")
+        // The newest is a native boot: one entry listing the files the phone fetched.
+        let (outcome, detail, vendor) = if i == 0 {
+            (
+                "firmware_sent",
+                "aastra.cfg: sent | 6757i.st: firmware 3.3.1.4322 -> 4.2.0.181 downloaded",
+                Some("aastra"),
+            )
         } else {
-            ("redirected", "redirected to Main PBX")
+            ("redirected", "redirected to Main PBX", None)
         };
         let at = now - (i * i * 9000) % (14 * 86400) - 60;
         sqlx::query(
-            "INSERT INTO boot_events (account_id, mac, at, model, firmware, addr, outcome, detail) \
-             VALUES ($1, $2, $3, '6757i', '3.3.1.4322', '198.51.100.7', $4, $5)",
+            "INSERT INTO boot_events \
+             (account_id, mac, at, model, firmware, addr, outcome, detail, vendor) \
+             VALUES ($1, $2, $3, '6757i', '3.3.1.4322', '198.51.100.7', $4, $5, $6)",
         )
         .bind(account)
         .bind(mac)
         .bind(at)
         .bind(outcome)
         .bind(detail)
+        .bind(vendor)
         .execute(&app.db.pool)
         .await
         .unwrap();
     }
+    sqlx::query("UPDATE phones SET vendor = 'aastra', model = '6757i' WHERE mac = $1")
+        .bind(mac)
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
 }

@@ -269,8 +269,9 @@ pub fn sample_firmware_dirs() -> Vec<PathBuf> {
 }
 
 impl TestApp {
-    /// Imports the sample catalog (3.3.1.4322 and 4.2.0.181) through the same library
-    /// function `rcs firmware import` uses, so phones can be pinned to those releases.
+    /// Imports the sample catalog (Aastra's 3.3.1.4322 and 4.2.0.181, and one release of
+    /// each other vendor: see firmware/README.md) through the same library function
+    /// `rcs firmware import` uses, so phones can be pinned to those releases.
     pub async fn load_sample_firmware(&self) {
         for dir in sample_firmware_dirs() {
             self.import_firmware(&dir).await;
@@ -288,7 +289,7 @@ impl TestApp {
     /// [`TestApp::load_sample_firmware`] unless a catalog is there already (a second account
     /// in the same story).
     pub async fn load_sample_firmware_once(&self) {
-        let releases = rcs::db::firmware::releases(&self.db).await.unwrap();
+        let releases = rcs::db::firmware::releases(&self.db, None).await.unwrap();
         if releases.is_empty() {
             self.load_sample_firmware().await;
         }

@@ -17,7 +17,9 @@ pub struct Ctx {
 impl Ctx {
     pub async fn new(engine: Engine) -> Ctx {
         let app = spawn_app(engine).await;
-        // Phones can only be pinned to catalog releases: 3.3.1.4322 and 4.2.0.181.
+        // Phones can only be pinned to catalog releases: Aastra's 3.3.1.4322 and 4.2.0.181
+        // (the MACs here are mostly Aastra's), and Yealink's 66.86.0.15, Snom's 10.1.215.13,
+        // Poly's 6.4.6.2100 and Grandstream's 1.0.11.85.
         app.load_sample_firmware().await;
         let (account_id, _) = app.create_account("Acme", "admin@acme.example").await;
         let token = app.token("admin@acme.example").await;

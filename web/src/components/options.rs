@@ -64,19 +64,33 @@ pub fn branding_options(choices: &Choices, selected: &str) -> Html {
         .collect()
 }
 
-/// `<option>`s of the firmware releases, by version.
+/// `<option>`s of the firmware releases, by version, labelled with their vendor (a phone
+/// takes only its own vendor's releases).
 pub fn firmware_options(choices: &Choices, selected: &str) -> Html {
     choices
         .firmware
         .iter()
         .map(|f| {
+            let label = format!("{} ({})", f.version, vendor_label(&f.vendor));
             html! {
                 <option value={f.version.clone()} selected={f.version == selected}>
-                    { &f.version }
+                    { label }
                 </option>
             }
         })
         .collect()
+}
+
+/// How people write a vendor's stored name (a release's `vendor`).
+pub fn vendor_label(vendor: &str) -> &str {
+    match vendor {
+        "aastra" => "Aastra/Mitel",
+        "yealink" => "Yealink",
+        "snom" => "Snom",
+        "polycom" => "Poly (Polycom)",
+        "grandstream" => "Grandstream",
+        other => other,
+    }
 }
 
 /// The value of the `<select>` or `<input>` an event came from.

@@ -1,14 +1,15 @@
-//! Firmware: the catalog of releases the operator imported, with the models each supports.
-//! Read-only for everyone (the operator curates it with `rcs firmware`).
+//! Firmware: the catalog of releases the operator imported, with their vendor and the models
+//! each supports. Read-only for everyone (the operator curates it with `rcs firmware`).
 
 use rcs_shared::FirmwareRelease;
 use yew::prelude::*;
 
 use crate::components::errors::ErrorAlert;
+use crate::components::options::vendor_label;
 use crate::hooks::use_resource;
 use crate::services;
 
-/// The releases, newest first.
+/// The releases, by vendor and newest first.
 #[function_component]
 pub fn FirmwarePage() -> Html {
     let (releases, _) = use_resource((), |token, ()| services::firmware(token));
@@ -27,6 +28,7 @@ pub fn FirmwarePage() -> Html {
                         <table id="firmware-table" class="table">
                             <thead><tr>
                                 <th scope="col">{ "Version" }</th>
+                                <th scope="col">{ "Vendor" }</th>
                                 <th scope="col">{ "Released" }</th>
                                 <th scope="col">{ "Models" }</th>
                                 <th scope="col">{ "Notes" }</th>
@@ -44,6 +46,7 @@ fn row(release: &FirmwareRelease) -> Html {
     html! {
         <tr>
             <th scope="row">{ &release.version }</th>
+            <td>{ vendor_label(&release.vendor) }</td>
             <td>{ &release.released }</td>
             <td>
                 <ul class="chips">

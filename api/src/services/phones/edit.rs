@@ -3,9 +3,10 @@
 use rcs_shared::{AddPhones, AddPhonesResult, Phone, PhoneChanges};
 use sqlx::AnyConnection;
 
+use super::pins::check_pin;
 use super::{
-    after_bulk_write, as_strs, check_firmware, check_refs, list, owned_elsewhere, parse_firmware,
-    parse_macs, target,
+    after_bulk_write, as_strs, check_refs, list, owned_elsewhere, parse_firmware, parse_macs,
+    target,
 };
 use crate::db::audit::{self, AuditEntry};
 use crate::db::phones::{self, NewPhone};
@@ -48,8 +49,9 @@ pub async fn register(db: &Db, actor: &Actor, req: AddPhones) -> Result<AddPhone
     let firmware = parse_firmware(req.firmware.as_deref())?;
     let mut tx = db.begin_write().await?;
     check_refs(&mut tx, actor.account_id, req.server_id, req.branding_id).await?;
-    check_firmware(&mut tx, firmware.as_deref()).await?;
-    let foreign = phones::foreign_macs(&mut tx, actor.account_id, &as_strs(&macs)).await?;
+    let listed = as_strs(&macs);
+    check_pin(&mut tx, actor.account_id, firmware.as_deref(), &listed).await?;
+    let foreign = phones::foreign_macs(&mut tx, actor.account_id, &listed).await?;
     if let Some(mac) = foreign.first() {
         return Err(owned_elsewhere(mac));
     }
@@ -113,7 +115,8 @@ pub async fn edit(db: &Db, actor: &Actor, macs: &[Mac], mut changes: PhoneChange
         changes.branding_id.flatten(),
     )
     .await?;
-    check_firmware(&mut tx, changes.firmware.clone().flatten().as_deref()).await?;
+    let firmware = changes.firmware.clone().flatten();
+    check_pin(&mut tx, actor.account_id, firmware.as_deref(), &macs).await?;
     ensure_own(&mut tx, actor.account_id, &macs, LockFor::Update).await?;
     let count = phones::update(&mut tx, actor.account_id, &macs, &changes, now()).await?;
     let detail = describe(&changes);

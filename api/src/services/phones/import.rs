@@ -1,16 +1,20 @@
 //! Importing a CSV file of phones: every line checked, written in one transaction or not at
 //! all.
 
+use std::collections::HashMap;
+
 use rcs_shared::ImportResult;
 use sqlx::{Any, AnyConnection, Transaction};
 use tokio::sync::mpsc::Receiver;
 use tokio::task::JoinHandle;
 
 use super::csv_file::{self, Chunk, Defaults, Names, Problems, Reader};
-use super::{after_bulk_write, check_firmware, check_refs, owned_elsewhere, parse_firmware};
+use super::pins::{check_firmware, release_of, release_vendors, vendor_mismatch};
+use super::{after_bulk_write, check_refs, owned_elsewhere, parse_firmware};
 use crate::db::audit::{self, AuditEntry};
 use crate::db::phones::{self, Named, NewPhone};
 use crate::db::{self, firmware, now, Db};
+use crate::domain::Vendor;
 use crate::error::Result;
 use crate::services::Actor;
 
@@ -39,10 +43,10 @@ pub async fn import_csv(
 ) -> Result<ImportResult> {
     let firmware = parse_firmware(options.firmware.as_deref())?;
     let mut tx = db.begin_write().await?;
-    let (defaults, names) = prepare(&mut tx, actor.account_id, &options, firmware).await?;
+    let (defaults, names, vendors) = prepare(&mut tx, actor.account_id, &options, firmware).await?;
     let (reader, received) = spawn_reader(body, defaults, names);
     let cache = db::widen_sqlite_cache(&mut tx).await?;
-    let mut import = Import::new(actor.account_id, options.dry_run);
+    let mut import = Import::new(actor.account_id, options.dry_run, vendors);
     let outcome = import.write_chunks(&mut tx, received).await;
     let parsed = reader
         .await
@@ -51,7 +55,7 @@ pub async fn import_csv(
     outcome?;
     restored?;
     let mut problems = parsed?;
-    problems.merge(std::mem::take(&mut import.owned));
+    problems.merge(std::mem::take(&mut import.found));
     if !problems.is_empty() {
         return Err(problems.into_error());
     }
@@ -75,27 +79,32 @@ pub async fn import_csv(
 }
 
 /// Checks the query's defaults (the account's server and branding, a catalog release) and
-/// reads the names a file's columns may use.
+/// reads the names a file's columns may use, and each release's vendor (whether a release
+/// fits a phone is a line's problem: it depends on the phone).
 async fn prepare(
     tx: &mut Transaction<'static, Any>,
     account_id: i64,
     options: &ImportOptions,
     firmware: Option<String>,
-) -> Result<(Defaults, Names)> {
+) -> Result<(Defaults, Names, Vendors)> {
     check_refs(tx, account_id, options.server_id, options.branding_id).await?;
     check_firmware(tx, firmware.as_deref()).await?;
+    let vendors = release_vendors(tx).await?;
     let names = Names {
         servers: phones::names(tx, Named::Servers, account_id).await?,
         brandings: phones::names(tx, Named::Brandings, account_id).await?,
-        releases: firmware::versions(tx).await?,
+        releases: vendors.keys().cloned().collect(),
     };
     let defaults = Defaults {
         server_id: options.server_id,
         branding_id: options.branding_id,
         firmware,
     };
-    Ok((defaults, names))
+    Ok((defaults, names, vendors))
 }
+
+/// The catalog's releases and their vendors.
+type Vendors = HashMap<String, Option<Vendor>>;
 
 /// Parses `body` on a blocking thread, sending its chunks over a channel of two; the thread
 /// answers every problem of the file once it has read to the end.
@@ -117,15 +126,18 @@ fn spawn_reader(
     (reader, received)
 }
 
-/// The running state of an import: counts, and the lines whose MAC another account holds.
+/// The running state of an import: counts, and the lines only the database can fault.
 struct Import {
     account_id: i64,
     dry_run: bool,
     now: i64,
+    vendors: Vendors,
     added: u64,
     updated: u64,
     first: Option<u64>,
-    owned: Problems,
+    /// Lines whose MAC another account holds, or whose phone is of another vendor than its
+    /// release.
+    found: Problems,
 }
 
 /// The audit entry of a finished import, owning its texts.
@@ -147,15 +159,16 @@ impl ImportEntry {
 }
 
 impl Import {
-    fn new(account_id: i64, dry_run: bool) -> Import {
+    fn new(account_id: i64, dry_run: bool, vendors: Vendors) -> Import {
         Import {
             account_id,
             dry_run,
             now: now(),
+            vendors,
             added: 0,
             updated: 0,
             first: None,
-            owned: Problems::default(),
+            found: Problems::default(),
         }
     }
 
@@ -187,8 +200,10 @@ impl Import {
     }
 
     /// Checks one chunk's new MACs against the database (counting those the account has,
-    /// reporting those another account has), then writes the chunk if nothing is wrong so far.
+    /// reporting those another account has) and its pinned phones against their release's
+    /// vendor, then writes the chunk if nothing is wrong so far.
     async fn chunk(&mut self, conn: &mut AnyConnection, chunk: Chunk) -> Result<()> {
+        let mut found = Vec::new();
         let fresh: Vec<String> = chunk
             .rows
             .iter()
@@ -204,10 +219,16 @@ impl Import {
             self.added += fresh.len() as u64 - registered;
             if foreign > 0 {
                 let fresh: Vec<&str> = fresh.iter().map(String::as_str).collect();
-                self.report_foreign(conn, &chunk, &fresh).await?;
+                found.extend(self.foreign(conn, &chunk, &fresh).await?);
             }
         }
-        if !chunk.clean || !self.owned.is_empty() || self.dry_run {
+        found.extend(self.mismatched(conn, &chunk).await?);
+        // Both lists are in line order; a line with both problems is one bad line.
+        found.sort_by_key(|(line, _)| *line);
+        for (line, message) in found {
+            self.found.add(line, message);
+        }
+        if !chunk.clean || !self.found.is_empty() || self.dry_run {
             return Ok(());
         }
         self.write(conn, &chunk).await
@@ -235,13 +256,13 @@ impl Import {
         Ok(())
     }
 
-    /// Adds a problem for each MAC of `macs` (from `chunk`) that another account holds.
-    async fn report_foreign(
-        &mut self,
+    /// A problem for each MAC of `macs` (from `chunk`) that another account holds, by line.
+    async fn foreign(
+        &self,
         conn: &mut AnyConnection,
         chunk: &Chunk,
         macs: &[&str],
-    ) -> Result<()> {
+    ) -> Result<Vec<(u64, String)>> {
         let foreign = phones::foreign_macs(conn, self.account_id, macs).await?;
         let mut lines: Vec<(u64, &str)> = foreign
             .iter()
@@ -251,12 +272,44 @@ impl Import {
             })
             .collect();
         lines.sort_unstable();
-        for (line, mac) in lines {
-            self.owned.add(
-                line,
-                format!("The MAC address {mac} is registered to another account."),
-            );
+        Ok(lines
+            .into_iter()
+            .map(|(line, mac)| {
+                let message = format!("The MAC address {mac} is registered to another account.");
+                (line, message)
+            })
+            .collect())
+    }
+
+    /// A problem for each line of `chunk` that pins a phone to another vendor's release, by
+    /// line; one query for the chunk reads the detected vendors (see `super::pins`).
+    async fn mismatched(
+        &self,
+        conn: &mut AnyConnection,
+        chunk: &Chunk,
+    ) -> Result<Vec<(u64, String)>> {
+        let pinned: Vec<(String, u64, &str, Vendor)> = chunk
+            .rows
+            .iter()
+            .filter_map(|r| {
+                let release = r.firmware.as_deref()?;
+                let vendor = (*self.vendors.get(release)?)?;
+                Some((csv_file::mac_text(r.mac), r.line, release, vendor))
+            })
+            .collect();
+        if pinned.is_empty() {
+            return Ok(Vec::new());
         }
-        Ok(())
+        let macs: Vec<&str> = pinned.iter().map(|(mac, ..)| mac.as_str()).collect();
+        let detected = firmware::detected_vendors(conn, self.account_id, &macs).await?;
+        let mut found: Vec<(u64, String)> = pinned
+            .iter()
+            .filter_map(|(mac, line, release, vendor)| {
+                let why = vendor_mismatch(mac, *vendor, &detected)?;
+                Some((*line, format!("{}; {why}.", release_of(release, *vendor))))
+            })
+            .collect();
+        found.sort_unstable_by_key(|(line, _)| *line);
+        Ok(found)
     }
 }

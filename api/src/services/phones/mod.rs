@@ -2,9 +2,9 @@
 //! boot history, exporting.
 //!
 //! Every write is all-or-nothing: inputs are parsed and checked first (MAC spellings,
-//! server and branding ids of the account, firmware releases of the catalog, MACs held by
-//! other accounts), then written in one transaction with its audit entry, so a rejected or
-//! interrupted request leaves nothing behind. Writes go through multi-row statements
+//! server and branding ids of the account, firmware releases of the catalog and of each
+//! phone's vendor, MACs held by other accounts), then written in one transaction with its
+//! audit entry, so a rejected or interrupted request leaves nothing behind. Writes go through multi-row statements
 //! ([`crate::db::phones::upsert`]) because a provider's import is tens of thousands of phones.
 
 pub mod csv_file;
@@ -12,12 +12,13 @@ mod edit;
 mod history;
 mod import;
 mod list;
+mod pins;
 
 use std::collections::HashSet;
 
 use sqlx::AnyConnection;
 
-use crate::db::{firmware, phones, Db};
+use crate::db::{phones, Db};
 use crate::domain::firmware::FirmwareRelease;
 use crate::domain::mac::Mac;
 use crate::error::{Error, Result};
@@ -71,16 +72,6 @@ pub fn parse_firmware(input: Option<&str>) -> Result<Option<String>> {
         .map(|f| FirmwareRelease::parse(f).map(FirmwareRelease::into_string))
         .transpose()
         .map_err(|m| Error::unprocessable("invalid_firmware", m))
-}
-
-/// 422 `unknown_firmware` unless `firmware` (when given) names a release in the catalog.
-async fn check_firmware(conn: &mut AnyConnection, firmware: Option<&str>) -> Result<()> {
-    match firmware {
-        Some(version) if !firmware::versions(conn).await?.contains(version) => {
-            Err(unknown_firmware(version))
-        }
-        _ => Ok(()),
-    }
 }
 
 /// The answer for a release the catalog does not have; it names the release.

@@ -247,6 +247,16 @@ async fn a_6757i_upgrades_reboots_and_is_then_redirected(engine: Engine) {
         second.detail
     );
 
+    // The summary counts boots, not files: ten files, two contacts today.
+    let summary: rcs_shared::Summary = b
+        .app
+        .get(routes::SUMMARY, &p.token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(summary.contacts_per_day.last().unwrap().contacts, 2);
+
     let phone_record = record(&b.app, &p.token, MAC).await;
     assert_eq!(phone_record.vendor.as_deref(), Some("aastra"));
     assert_eq!(phone_record.model.as_deref(), Some("6757i"));

@@ -51,6 +51,7 @@ fn Properties(props: &PropertiesProps) -> Html {
         ("Server", or(&p.server_name, "Unaffiliated")),
         ("Branding", or(&p.branding_name, "None (account default)")),
         ("Firmware", or(&p.firmware, "None")),
+        ("Vendor", vendor_label(p.vendor.as_deref())),
         ("Model", or(&p.model, "—")),
         ("Reported firmware", or(&p.reported_firmware, "—")),
         (
@@ -138,7 +139,7 @@ fn BootHistory(props: &BootHistoryProps) -> Html {
                         <thead><tr>
                             <th scope="col">{ "When" }</th>
                             <th scope="col">{ "Outcome" }</th>
-                            <th scope="col">{ "Model" }</th>
+                            <th scope="col">{ "Phone" }</th>
                             <th scope="col">{ "Firmware" }</th>
                             <th scope="col">{ "Address" }</th>
                             <th scope="col">{ "Detail" }</th>
@@ -164,14 +165,37 @@ fn event_row(e: &BootEvent) -> Html {
         BootOutcome::Refused => ("Refused", "badge badge-error"),
     };
     let dash = |v: &Option<String>| v.clone().unwrap_or_else(|| "—".into());
+    let phone = match (&e.vendor, &e.model) {
+        (Some(_), Some(model)) => format!("{} {model}", vendor_label(e.vendor.as_deref())),
+        (Some(_), None) => vendor_label(e.vendor.as_deref()),
+        (None, model) => dash(model),
+    };
     html! {
         <tr>
             <td>{ when(&e.at) }</td>
             <td><span class={class}>{ label }</span></td>
-            <td>{ dash(&e.model) }</td>
+            <td>{ phone }</td>
             <td>{ dash(&e.firmware) }</td>
             <td>{ dash(&e.addr) }</td>
-            <td class="break">{ &e.detail }</td>
+            <td class="break">
+                // A native boot lists each file it fetched, in order, one per line.
+                { for e.detail.split(" | ").enumerate().map(|(i, part)| html! {
+                    <>{ if i > 0 { html! { <br/> } } else { html! {} } }{ part }</>
+                }) }
+            </td>
         </tr>
+    }
+}
+
+/// A vendor as people write it (the API sends its stored name).
+fn vendor_label(vendor: Option<&str>) -> String {
+    match vendor {
+        Some("aastra") => "Aastra/Mitel".into(),
+        Some("yealink") => "Yealink".into(),
+        Some("snom") => "Snom".into(),
+        Some("polycom") => "Poly (Polycom)".into(),
+        Some("grandstream") => "Grandstream".into(),
+        Some(other) => other.into(),
+        None => "—".into(),
     }
 }

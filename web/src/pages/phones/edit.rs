@@ -37,6 +37,7 @@ pub const PROPERTY_CODES: &[&str] = &[
     "unknown_branding",
     "invalid_firmware",
     "unknown_firmware",
+    "firmware_vendor_mismatch",
 ];
 
 /// Server, Branding and Firmware selects. "" is None (no server: unaffiliated; no branding:
@@ -47,7 +48,14 @@ pub fn PropertySelects(props: &PropertySelectsProps) -> Html {
     let id = |name: &str| format!("{}-{name}", props.prefix);
     let server_error = for_codes(&props.error, &["unknown_server"]);
     let branding_error = for_codes(&props.error, &["unknown_branding"]);
-    let firmware_error = for_codes(&props.error, &["invalid_firmware", "unknown_firmware"]);
+    let firmware_error = for_codes(
+        &props.error,
+        &[
+            "invalid_firmware",
+            "unknown_firmware",
+            "firmware_vendor_mismatch",
+        ],
+    );
     let unchanged = |value: &str| {
         props.unchanged.then(|| {
             html! {
