@@ -23,6 +23,7 @@ struct Row {
     image_sha256: Option<String>,
     image_size: Option<i64>,
     release_vendor: Option<String>,
+    reported_firmware: Option<String>,
 }
 
 /// A registered phone as the device route sees it.
@@ -33,6 +34,8 @@ pub struct DevicePhone {
     pub firmware: Option<String>,
     /// The vendor of the pinned release.
     pub release_vendor: Option<String>,
+    /// The release the phone last said it runs.
+    pub reported_firmware: Option<String>,
     /// Name and URL of the configuration server, if assigned.
     pub server: Option<(String, String)>,
     /// The branding served (its own or the account's default) and its files.
@@ -58,7 +61,8 @@ pub async fn lookup(db: &Db, mac: &str, model: Option<&str>) -> sqlx::Result<Opt
         "SELECT p.account_id, p.firmware, s.name AS server_name, s.url AS server_url, \
                 b.name AS branding_name, f.name AS file_name, f.sha256 AS file_sha256, \
                 f.size AS file_size, i.file AS image_file, i.sha256 AS image_sha256, \
-                i.size AS image_size, r.vendor AS release_vendor \
+                i.size AS image_size, r.vendor AS release_vendor, \
+                p.reported_firmware \
          FROM phones p \
          LEFT JOIN servers s ON s.id = p.server_id \
          LEFT JOIN brandings b ON b.id = COALESCE(p.branding_id, \
@@ -103,6 +107,7 @@ pub async fn lookup(db: &Db, mac: &str, model: Option<&str>) -> sqlx::Result<Opt
         account_id: first.account_id,
         firmware: first.firmware.clone().filter(|f| !f.is_empty()),
         release_vendor: first.release_vendor.clone(),
+        reported_firmware: first.reported_firmware.clone(),
         server: first.server_name.clone().zip(first.server_url.clone()),
         branding: first.branding_name.clone().map(|name| (name, files)),
         image,

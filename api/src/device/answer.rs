@@ -147,6 +147,7 @@ mod tests {
             account_id: 1,
             firmware: None,
             release_vendor: None,
+            reported_firmware: None,
             server: Some((
                 "Main".into(),
                 "https://pbx.example.net:8443/cfg/a?x=1".into(),

@@ -116,51 +116,7 @@ impl Adapter for Aastra {
 fn phone_file(file: &str, plan: &Plan) -> Rendered {
     let mut out = format!("# rcs: Aastra/Mitel configuration for {}\n", plan.mac);
     let mut said = vec![];
-    let mut outcome = BootOutcome::Redirected;
-    if let Some(branding) = &plan.branding {
-        out.push_str(&format!("# branding: {}\n", line_safe(&branding.name)));
-        let mut picture = false;
-        let mut languages = 0;
-        let mut sent = vec![];
-        let mut unsent = vec![];
-        for f in &branding.files {
-            let lower = f.name.to_ascii_lowercase();
-            if !picture
-                && [".png", ".jpg", ".jpeg", ".bmp"]
-                    .iter()
-                    .any(|e| lower.ends_with(e))
-            {
-                out.push_str(&format!("background image: {}\n", line_safe(&f.url)));
-                picture = true;
-                sent.push(f.name.as_str());
-            } else if languages < LANGUAGE_SLOTS && lower.ends_with(".txt") {
-                languages += 1;
-                out.push_str(&format!("language {languages}: {}\n", line_safe(&f.url)));
-                sent.push(f.name.as_str());
-            } else {
-                unsent.push(f.name.as_str());
-            }
-        }
-        if !sent.is_empty() {
-            outcome = BootOutcome::BrandingSent;
-            said.push(format!(
-                "branding {:?} ({})",
-                branding.name,
-                sent.join(", ")
-            ));
-        }
-        if !unsent.is_empty() {
-            out.push_str(&format!(
-                "# not sent (no Aastra key for these files): {}\n",
-                line_safe(&unsent.join(", "))
-            ));
-            said.push(format!(
-                "warning: branding {:?} files with no Aastra key not sent: {}",
-                branding.name,
-                unsent.join(", ")
-            ));
-        }
-    }
+    let outcome = branding_lines(plan, &mut out, &mut said);
     if let Some((release, image)) = plan.image() {
         out.push_str(&format!(
             "# firmware {release} is due: the phone takes {} from this path and reboots;\n\
@@ -168,6 +124,72 @@ fn phone_file(file: &str, plan: &Plan) -> Rendered {
             line_safe(&image.name)
         ));
     }
+    redirect_lines(plan, &mut out);
+    said.push(plan.steps_note());
+    Rendered {
+        body: Some(out),
+        content_type: TEXT,
+        said: format!("{file}: {}", said.join("; ")),
+        outcome,
+    }
+}
+
+/// The branding keys: the first picture as `background image`, `.txt` files as
+/// `language 1..4`; the others are listed as not sent, in the file and the history.
+fn branding_lines(plan: &Plan, out: &mut String, said: &mut Vec<String>) -> BootOutcome {
+    let Some(branding) = &plan.branding else {
+        return BootOutcome::Redirected;
+    };
+    out.push_str(&format!("# branding: {}\n", line_safe(&branding.name)));
+    let mut picture = false;
+    let mut languages = 0;
+    let mut sent = vec![];
+    let mut unsent = vec![];
+    for f in &branding.files {
+        let lower = f.name.to_ascii_lowercase();
+        if !picture
+            && [".png", ".jpg", ".jpeg", ".bmp"]
+                .iter()
+                .any(|e| lower.ends_with(e))
+        {
+            out.push_str(&format!("background image: {}\n", line_safe(&f.url)));
+            picture = true;
+            sent.push(f.name.as_str());
+        } else if languages < LANGUAGE_SLOTS && lower.ends_with(".txt") {
+            languages += 1;
+            out.push_str(&format!("language {languages}: {}\n", line_safe(&f.url)));
+            sent.push(f.name.as_str());
+        } else {
+            unsent.push(f.name.as_str());
+        }
+    }
+    if !sent.is_empty() {
+        said.push(format!(
+            "branding {:?} ({})",
+            branding.name,
+            sent.join(", ")
+        ));
+    }
+    if !unsent.is_empty() {
+        out.push_str(&format!(
+            "# not sent (no Aastra key for these files): {}\n",
+            line_safe(&unsent.join(", "))
+        ));
+        said.push(format!(
+            "warning: branding {:?} files with no Aastra key not sent: {}",
+            branding.name,
+            unsent.join(", ")
+        ));
+    }
+    if sent.is_empty() {
+        BootOutcome::Redirected
+    } else {
+        BootOutcome::BrandingSent
+    }
+}
+
+/// The configuration server's `download protocol` and `<protocol> server|path|port|...`.
+fn redirect_lines(plan: &Plan, out: &mut String) {
     match plan.redirect() {
         Some(server) => {
             let p = &server.parts;
@@ -196,13 +218,6 @@ fn phone_file(file: &str, plan: &Plan) -> Rendered {
             out.push_str("# no configuration server is assigned to this phone\n");
         }
         None => {}
-    }
-    said.push(plan.steps_note());
-    Rendered {
-        body: Some(out),
-        content_type: TEXT,
-        said: format!("{file}: {}", said.join("; ")),
-        outcome,
     }
 }
 
@@ -291,6 +306,7 @@ mod tests {
             account_id: 1,
             firmware: Some("4.2.0.181".into()),
             release_vendor: Some("aastra".into()),
+            reported_firmware: None,
             server: Some(("Main".into(), "https://pbx.example.net:8443/cfg/".into())),
             branding: Some((
                 "Acme".into(),

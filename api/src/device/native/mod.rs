@@ -12,7 +12,9 @@
 //! each vendor's phones at rcs is in `docs/pointing-phones-at-rcs.md`.
 
 pub mod aastra;
+pub mod grandstream;
 pub mod plan;
+pub mod polycom;
 pub mod session;
 pub mod url;
 
@@ -94,6 +96,13 @@ pub trait Adapter: Send + Sync {
     /// file name).
     fn model(&self, raw: &str) -> Result<String, Malformed>;
 
+    /// Whether this request begins a new boot (history entry). Most vendors' first file
+    /// does; a vendor whose phones fetch it twice per power-on (Poly's Updater, then its
+    /// application) says which of the two begins it.
+    fn starts_boot(&self, requested: &Requested, _user_agent: Option<&str>) -> bool {
+        requested.starts_boot
+    }
+
     /// The answer to a configuration file (never an image: the route streams those).
     fn render(&self, requested: &Requested, plan: &Plan) -> Rendered;
 }
@@ -101,7 +110,11 @@ pub trait Adapter: Send + Sync {
 /// Every vendor rcs speaks, in the order ambiguous file names are tried (Aastra first: the
 /// family rcs began with).
 pub fn adapters() -> &'static [&'static dyn Adapter] {
-    &[&aastra::Aastra]
+    &[
+        &aastra::Aastra,
+        &polycom::Polycom,
+        &grandstream::Grandstream,
+    ]
 }
 
 /// The adapter of `vendor`.

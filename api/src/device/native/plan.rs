@@ -252,6 +252,7 @@ mod tests {
             account_id: 1,
             firmware: Some("4.2.0.181".into()),
             release_vendor: Some("aastra".into()),
+            reported_firmware: None,
             server: Some(("Main".into(), "https://pbx.example.net/cfg/".into())),
             branding: None,
             image: Some(StoredFile {

@@ -123,7 +123,8 @@ pub async fn boot(
             native::serve(&req, &state, &format!("{mac}.cfg"), &query).await
         }
         Some(_) => json_boot(&req, &state, &segment, &query).await,
-        None if !segment.contains('.') => {
+        // Not a MAC and no vendor's file either (Grandstream's `cfg<mac>` has no dot).
+        None if !segment.contains('.') && !native::fetched_by_some_vendor(&segment) => {
             let refusal = check(&req, &state, &segment, &query).await.err();
             Err(refusal.unwrap_or(Refusal::InvalidMac).into())
         }

@@ -21,6 +21,13 @@ use crate::error::Error;
 use crate::routes::auth::client_address;
 use crate::state::AppState;
 
+/// Whether some vendor's phones fetch `file` (for names without a dot).
+pub(super) fn fetched_by_some_vendor(file: &str) -> bool {
+    native::adapters()
+        .iter()
+        .any(|a| a.classify(file).is_some())
+}
+
 /// Answers `file` for the phone the certificate names.
 pub(super) async fn serve(
     req: &HttpRequest,
@@ -41,11 +48,12 @@ pub(super) async fn serve(
     };
     let Asked {
         adapter,
-        requested,
+        mut requested,
         mac,
         reported,
     } = asked;
-    let mut contact = Contact {
+    requested.starts_boot = adapter.starts_boot(&requested, user_agent.as_deref());
+    let contact = Contact {
         mac,
         reported,
         addr: client_address(req, state.settings.trust_forwarded_for),
@@ -63,24 +71,43 @@ pub(super) async fn serve(
     let Some(phone) = phone else {
         return Err(unregistered(state, contact, &requested).await.into());
     };
+    // A request that does not say which release runs (Poly's Updater) is taken to run what
+    // the phone last said it ran, so a phone on its pinned release is not offered it again.
+    let running = contact
+        .reported
+        .firmware
+        .clone()
+        .or_else(|| phone.reported_firmware.clone());
     let plan = Plan::new(
         contact.mac.clone(),
         adapter.vendor(),
         &phone,
         contact.reported.model.clone(),
-        contact.reported.firmware.clone(),
+        running,
         &base_url(req, state),
     );
     if requested.kind == Kind::Image {
         return image(req, state, contact, &requested, &plan, phone.account_id).await;
     }
-    let rendered = adapter.render(&requested, &plan);
+    configuration(state, contact, adapter, &requested, &plan, phone.account_id).await
+}
+
+/// A configuration file in the vendor's syntax, recorded as one more file of the boot.
+async fn configuration(
+    state: &AppState,
+    mut contact: Contact,
+    adapter: &dyn Adapter,
+    requested: &Requested,
+    plan: &Plan,
+    account_id: i64,
+) -> actix_web::Result<HttpResponse> {
+    let rendered = adapter.render(requested, plan);
     if rendered.said.contains("warning:") {
         tracing::warn!(mac = %contact.mac, detail = %rendered.said, "native boot answered with a warning");
     }
     let boot = state.device.sessions.file(
         &contact.mac,
-        Some(phone.account_id),
+        Some(account_id),
         requested.starts_boot,
         rendered.outcome,
     );
@@ -91,14 +118,14 @@ pub(super) async fn serve(
     state
         .device
         .recorder
-        .record(contact.event(Some(phone.account_id), boot.outcome, rendered.said))
+        .record(contact.event(Some(account_id), boot.outcome, rendered.said))
         .await;
     match rendered.body {
         Some(body) => Ok(HttpResponse::Ok()
             .insert_header((header::CACHE_CONTROL, "no-store"))
             .content_type(rendered.content_type)
             .body(body)),
-        None => Ok(not_for_this_phone(file)),
+        None => Ok(not_for_this_phone(&requested.file)),
     }
 }
 

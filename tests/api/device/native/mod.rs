@@ -6,6 +6,8 @@
 //! (docs/device-protocols-research.md), not from rcs's code.
 
 mod aastra;
+mod grandstream;
+mod polycom;
 mod refusals;
 
 use std::time::{Duration, Instant};
