@@ -16,7 +16,9 @@ pub mod grandstream;
 pub mod plan;
 pub mod polycom;
 pub mod session;
+pub mod snom;
 pub mod url;
+pub mod yealink;
 
 use rcs_shared::BootOutcome;
 
@@ -112,6 +114,8 @@ pub trait Adapter: Send + Sync {
 pub fn adapters() -> &'static [&'static dyn Adapter] {
     &[
         &aastra::Aastra,
+        &yealink::Yealink,
+        &snom::Snom,
         &polycom::Polycom,
         &grandstream::Grandstream,
     ]

@@ -9,6 +9,8 @@ mod aastra;
 mod grandstream;
 mod polycom;
 mod refusals;
+mod snom;
+mod yealink;
 
 use std::time::{Duration, Instant};
 

@@ -39,7 +39,7 @@ async fn an_unregistered_phone_stops_at_its_first_file(engine: Engine) {
 
 async fn a_foreign_certificate_or_none_is_refused(engine: Engine) {
     let b = booth(engine).await;
-    provision(&b.app, "Acme", MAC, None).await;
+    let p = provision(&b.app, "Acme", MAC, None).await;
     let foreign = TestCa::new("Somebody Else's CA");
     let impostor = b.phone(Some(&foreign.issue(Some(MAC), &[])));
     for file in ["aastra.cfg", &format!("{MAC}.cfg"), "6757i.st"] {
@@ -67,6 +67,20 @@ async fn a_foreign_certificate_or_none_is_refused(engine: Engine) {
     .await;
     assert_eq!(got.status, 403);
     assert_eq!(code(&got.body), "certificate_mac_mismatch");
+
+    // Only that last sender proved anything (a trusted certificate): it alone is in the
+    // account's history. The recorder writes in order, so once it shows, the rest would too.
+    let items = history_when(&b.app, &p.token, MAC, |items| !items.is_empty()).await;
+    assert_eq!(items.len(), 1, "{items:#?}");
+    assert!(items[0].detail.contains("certificate_mac_mismatch"));
+
+    // A certificate naming two phones must say which one asks for a file without a MAC.
+    let two = b.phone(Some(&b.ca.issue(Some(MAC), &["00085D99AA03"])));
+    let got = fetch(&b, &two, "/phone/aastra.cfg", "").await;
+    assert_eq!(got.status, 400);
+    assert_eq!(code(&got.body), "certificate_names_several_phones");
+    let got = fetch(&b, &two, "/phone/aastra.cfg", UA_OLD).await;
+    assert_eq!(got.status, 200, "the User-Agent names one of its MACs");
 }
 
 async fn bad_file_requests_are_clear_refusals_in_the_phones_history(engine: Engine) {
