@@ -1,6 +1,6 @@
 //! The boot answer: a registered phone is told its branding, then its firmware, then its
 //! server, in JSON or in the phones' own configuration syntax; and the README's newcomer
-//! flow, with curl playing the phone against the real binary.
+//! flow, with curl playing an Aastra and a Yealink phone against the real binary.
 
 use std::process::Command;
 
@@ -263,9 +263,9 @@ const README: &str = include_str!("../../../README.md");
 const README_LOGO: &[u8] = b"\x89PNG\r\n\x1a\n";
 
 /// The README's "Playing the phone" as a newcomer runs it against the real binary: the
-/// operator CLI and the API set the stage, then curl plays an Aastra 6757i's first two boots
-/// (the upgrade, then the redirect), the history shows them, and rcs's own JSON protocol
-/// answers. Every command and answer the story relies on is checked to be in the README as
+/// operator CLI and the API set the stage, then curl plays an Aastra 6757i's and a Yealink
+/// T46S's first two boots (the upgrade, then the redirect), the history shows them, and
+/// rcs's own JSON protocol answers. Every command and answer the story relies on is checked to be in the README as
 /// written, so the two cannot drift apart.
 async fn curl_plays_a_phone_against_the_running_binary(engine: Engine) {
     if Command::new("curl").arg("--version").output().is_err() {
@@ -286,7 +286,8 @@ async fn curl_plays_a_phone_against_the_running_binary(engine: Engine) {
         port,
     };
     create_account(&env, "Acme Telecom", "admin@acme.example").await;
-    let token = readme.set_the_stage(&env).await;
+    let stage = readme.set_the_stage(&env).await;
+    let token = stage.token.clone();
 
     // The Aastra 6757i: the first boot takes the image, the redirect is held back.
     let old = "Aastra6757i MAC:00-08-5D-1A-2B-3C V:3.3.1.4322-SIP";
@@ -369,6 +370,9 @@ async fn curl_plays_a_phone_against_the_running_binary(engine: Engine) {
     assert_eq!(phone["model"], "6757i");
     assert_eq!(phone["reported_firmware"], "4.2.0.181");
 
+    // The Yealink T46S, registered and booted as the README goes on.
+    yealink_t46s_boots_twice(&readme, &env, &stage).await;
+
     // Without the certificate: refused.
     let (refused, _) = readme.curl(&[
         "-A",
@@ -410,6 +414,13 @@ async fn curl_plays_a_phone_against_the_running_binary(engine: Engine) {
             .await
             .unwrap();
     assert_eq!(contacts, 3);
+}
+
+/// What "Set the stage" made: the session and the ids the README keeps in shell variables.
+struct Stage {
+    token: String,
+    server: i64,
+    branding: i64,
 }
 
 /// The README's commands, run as written: in a folder holding `data/`, with the README's
@@ -500,8 +511,8 @@ impl Readme {
     }
 
     /// "Set the stage": the catalog, the phone's certificate, a server, a branding with the
-    /// stand-in logo, the phone pinned to 4.2.0.181. Returns the session token.
-    async fn set_the_stage(&self, env: &TestEnv) -> String {
+    /// stand-in logo, the phone pinned to 4.2.0.181.
+    async fn set_the_stage(&self, env: &TestEnv) -> Stage {
         let firmware = concat!(env!("CARGO_MANIFEST_DIR"), "/../firmware");
         self.says("target/release/rcs firmware import firmware ");
         let mut import = rcs(env);
@@ -578,7 +589,11 @@ impl Readme {
         );
         assert_eq!(added, r#"{"added":1,"updated":0}"#);
         self.says(&format!("# {added}"));
-        token
+        Stage {
+            token,
+            server,
+            branding,
+        }
     }
 
     /// The phone's boot history, newest first, once it holds one entry per boot with the
@@ -604,4 +619,118 @@ impl Readme {
             tokio::time::sleep(std::time::Duration::from_millis(100)).await;
         }
     }
+}
+
+/// The README's Yealink T46S: registered with a Yealink MAC and pinned to 66.86.0.15, a first
+/// boot from 66.85.0.5 (both boot files 404, the common and MAC files, the wallpaper, the
+/// image: the upgrade), then the second boot (the same files but the image: the redirect).
+async fn yealink_t46s_boots_twice(readme: &Readme, env: &TestEnv, stage: &Stage) {
+    const YEALINK: &str = "0015654AA937";
+    readme.says(&format!("MAC={YEALINK}\n"));
+    let mut issue = rcs(env);
+    issue
+        .current_dir(&readme.dir)
+        .args(["device-ca", "issue", YEALINK]);
+    let (ok, out, err) = run(issue, None).await;
+    assert!(ok, "{out}{err}");
+    readme.says(r#"\"firmware\":\"66.86.0.15\"}""#);
+    let added = readme.api(
+        &stage.token,
+        &[
+            "$RCS/api/v1/phones",
+            "-H",
+            "content-type: application/json",
+            "-d",
+            &format!(
+                r#"{{"macs":["{YEALINK}"],"server_id":{},"branding_id":{},"firmware":"66.86.0.15"}}"#,
+                stage.server, stage.branding
+            ),
+        ],
+    );
+    assert_eq!(added, r#"{"added":1,"updated":0}"#);
+
+    let old = "Yealink SIP-T46S 66.85.0.5 00:15:65:4a:a9:37";
+    let boot_files = [
+        "https://localhost:8443/phone/0015654aa937.boot",
+        "https://localhost:8443/phone/y000000000000.boot",
+    ];
+    let common = "https://localhost:8443/phone/y000000000066.cfg";
+    let mac_cfg = "https://localhost:8443/phone/0015654aa937.cfg";
+    for url in boot_files {
+        let (status, body) = readme.phone(YEALINK, old, url);
+        assert_eq!(status, 404, "{url}");
+        assert!(String::from_utf8(body)
+            .unwrap()
+            .contains("not_for_this_phone"));
+    }
+    let (status, body) = readme.phone(YEALINK, old, common);
+    assert_eq!(status, 200);
+    assert!(String::from_utf8(body)
+        .unwrap()
+        .starts_with("#!version:1.0.0.1\n"));
+    let (status, first_cfg) = readme.phone(YEALINK, old, mac_cfg);
+    assert_eq!(status, 200);
+    let first_cfg = String::from_utf8(first_cfg).unwrap();
+    readme.shows(&first_cfg);
+    assert!(!first_cfg.contains("auto_provision.server"), "{first_cfg}");
+    let wallpaper = "https://127.0.0.1:8443/phone/0015654AA937/branding/logo.png";
+    assert_eq!(
+        readme.phone(YEALINK, old, wallpaper),
+        (200, README_LOGO.to_vec())
+    );
+    let image = "https://127.0.0.1:8443/phone/T46S%28T48S%2CT42S%2CT41S%29-66.86.0.15.rom";
+    assert!(first_cfg.contains(&format!(
+        "static.firmware.url = {}\n",
+        readme.url(image, YEALINK)
+    )));
+    let (status, bytes) = readme.phone(YEALINK, old, image);
+    assert_eq!(status, 200, "the upgrade");
+    let manifest: toml::Table = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../firmware/66.86.0.15/manifest.toml"
+    ))
+    .unwrap()
+    .parse()
+    .unwrap();
+    assert_eq!(
+        Some(rcs::storage::sha256_hex(&bytes).as_str()),
+        manifest["images"][0]["sha256"].as_str(),
+        "the catalog's T46S image"
+    );
+
+    let new = "Yealink SIP-T46S 66.86.0.15 00:15:65:4a:a9:37";
+    for url in boot_files {
+        assert_eq!(readme.phone(YEALINK, new, url).0, 404, "{url}");
+    }
+    assert_eq!(readme.phone(YEALINK, new, common).0, 200);
+    let (status, second_cfg) = readme.phone(YEALINK, new, mac_cfg);
+    assert_eq!(status, 200);
+    let second_cfg = String::from_utf8(second_cfg).unwrap();
+    let redirect = "static.firmware.url = %NULL%\n# configuration server: Main PBX\n\
+                    static.auto_provision.server.url = https://pbx.example.net:8443/cfg/\n";
+    assert!(second_cfg.contains(redirect), "{second_cfg}");
+    readme.shows(redirect);
+    assert_eq!(readme.phone(YEALINK, new, wallpaper).0, 200);
+
+    let history = readme.history(&stage.token, YEALINK, &[5, 6]).await;
+    let (second, first) = (&history[0], &history[1]);
+    assert_eq!(first["outcome"], "firmware_sent");
+    assert_eq!(first["firmware"], "66.85.0.5");
+    let detail = first["detail"].as_str().unwrap();
+    assert!(detail.contains("held back"), "{detail}");
+    assert!(
+        detail.contains("66.85.0.5 -> 66.86.0.15 downloaded"),
+        "{detail}"
+    );
+    assert_eq!(second["firmware"], "66.86.0.15");
+    let detail = second["detail"].as_str().unwrap();
+    assert!(detail.contains("redirect to \"Main PBX\""), "{detail}");
+    assert!(!detail.contains("held back"), "{detail}");
+    let phone: Value = serde_json::from_str(
+        &readme.api(&stage.token, &[&format!("$RCS/api/v1/phones/{YEALINK}")]),
+    )
+    .unwrap();
+    assert_eq!(phone["vendor"], "yealink");
+    assert_eq!(phone["model"], "T46S");
+    assert_eq!(phone["reported_firmware"], "66.86.0.15");
 }
