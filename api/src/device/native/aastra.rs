@@ -8,9 +8,11 @@
 //! configurations do. Encrypted `.tuz` equivalents are not offered (404): the phone then
 //! uses the plain files. Sources: docs/device-protocols-research.md §1.
 //!
-//! Branding has two native keys: `background image` (a picture URL; the 6739i and the
-//! colour 68xxi show it, other models ignore it) and `language N` (a language file URL,
-//! N = 1 to 4). Other branding files have no key: the history says so.
+//! Branding has two native keys: `background image` (a picture URL, "background image for
+//! idle screen on 6739i phone", Aastra SIP Administrator Guide 41-001343-01 R3.2.2 p. A-67;
+//! which other colour models show it is unverified, and models without one ignore the key)
+//! and `language N` (a language file URL, N = 1 to 4, research §1.3 (c)). Other branding
+//! files have no key: the history says so.
 
 use rcs_shared::BootOutcome;
 
