@@ -10,4 +10,5 @@ mod certificates;
 mod downloads;
 mod history;
 mod native;
+mod readme_curl;
 mod resilience;
