@@ -104,9 +104,11 @@ pub fn SecretShown(props: &SecretProps) -> Html {
     html! {
         <Dialog id="api-key-secret-dialog" title="API key created" on_close={props.on_close.clone()}>
             <p>{ format!("Copy the key {} now: it is shown only this once.", props.created.key.name) }</p>
-            <label for="api-key-secret">{ "Key" }</label>
-            <input id="api-key-secret" type="text" readonly=true class="code"
-                value={props.created.secret.clone()} />
+            <div class="field">
+                <label for="api-key-secret">{ "Key" }</label>
+                <input id="api-key-secret" type="text" readonly=true spellcheck="false"
+                    value={props.created.secret.clone()} />
+            </div>
             <p class="hint">{ "Select it and copy (Ctrl+C or ⌘C). Scripts send it as Authorization: Bearer <key>." }</p>
             <div class="form-actions">
                 <button id="api-key-secret-done" type="button" class="button button-primary" onclick={close}>{ "Done" }</button>

@@ -67,6 +67,13 @@ pub fn ApiKeysPage() -> Html {
         let open = open.clone();
         Callback::from(move |()| open.set(Open::None))
     };
+    let finish = {
+        let (open, reload) = (open.clone(), reload.clone());
+        Callback::from(move |()| {
+            open.set(Open::None);
+            reload.emit(());
+        })
+    };
     let created = {
         let (open, reload) = (open.clone(), reload.clone());
         Callback::from(move |key: ApiKeyCreated| {
@@ -123,7 +130,7 @@ pub fn ApiKeysPage() -> Html {
             { match &*open {
                 Open::None => html! {},
                 Open::Create => html! { <CreateApiKeyDialog on_close={close} on_created={created} /> },
-                Open::Created(key) => html! { <SecretShown created={key.clone()} on_close={close} /> },
+                Open::Created(key) => html! { <SecretShown created={key.clone()} on_close={finish} /> },
                 Open::Revoke(key) => html! { <RevokeApiKeyDialog key_={key.clone()} on_close={close} on_done={done} /> },
             } }
         </>
