@@ -26,6 +26,7 @@ on_both_engines!(
     key_names_and_expiries_are_validated,
     failed_key_attempts_are_throttled_per_address_but_a_valid_key_still_works,
     a_key_secret_never_reaches_the_log,
+    a_read_only_key_gets_403_on_every_write_the_document_lists,
 );
 
 /// Creates a key with `token` (a Super User's session), checked to be created.
@@ -382,4 +383,54 @@ async fn a_key_secret_never_reaches_the_log(engine: Engine) {
             "a wrong key reached the log: {line}"
         );
     }
+}
+
+/// The example body of `op`'s JSON request schema, from the document, if it takes one.
+fn example_body(doc: &Value, op: &Value) -> Option<Value> {
+    let schema = &op["requestBody"]["content"]["application/json"]["schema"];
+    let name = schema["$ref"].as_str()?.rsplit('/').next()?;
+    Some(doc["components"]["schemas"][name]["example"].clone())
+}
+
+/// The key column of the role matrix: every operation of the OpenAPI document that accepts a
+/// key and is not a read, called with a read-only key and a well-formed request, answers 403
+/// `read_only_key`, and the audit trail (every change writes to it) stays as it was.
+async fn a_read_only_key_gets_403_on_every_write_the_document_lists(engine: Engine) {
+    let app = spawn_app(engine).await;
+    let (account, admin) = app.admin_of("Acme").await;
+    let key = create_key(&app, &admin, "reader", "read_only").await.secret;
+    let before = app.audit_actions(account).await;
+    let doc = serde_json::to_value(rcs::openapi::document()).unwrap();
+    let mut checked = Vec::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            let keyed = op["security"].to_string().contains("\"api_key\"");
+            if !keyed || !["post", "put", "patch", "delete"].contains(&method.as_str()) {
+                continue;
+            }
+            let target = path
+                .replace("{id}", "1")
+                .replace("{mac}", "00085D000001")
+                .replace("{name}", "logo.png");
+            let verb = reqwest::Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
+            let mut request = app.client.request(verb, app.url(&target)).bearer_auth(&key);
+            if !op["requestBody"]["content"]["text/csv"].is_null() {
+                request = request.body("mac\n00085D0B0B0B\n");
+            } else if !op["requestBody"]["content"]["application/octet-stream"].is_null() {
+                request = request.body(b"\x89PNG\r\n\x1a\n".to_vec());
+            } else if let Some(body) = example_body(&doc, op) {
+                request = request.json(&body);
+            }
+            let response = request.send().await.unwrap();
+            assert_eq!(response.status(), 403, "{method} {path}");
+            assert_eq!(
+                error_body(response).await.code,
+                "read_only_key",
+                "{method} {path}"
+            );
+            checked.push(format!("{method} {path}"));
+        }
+    }
+    assert!(checked.len() >= 15, "too few writes checked: {checked:?}");
+    assert_eq!(app.audit_actions(account).await, before);
 }
