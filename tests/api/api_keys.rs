@@ -35,6 +35,7 @@ async fn create_key(app: &TestApp, token: &str, name: &str, role: &str) -> ApiKe
         .post(API_KEYS, token, &json!({"name": name, "role": role}))
         .await;
     assert_eq!(response.status(), 201, "create key {name}");
+    assert_eq!(response.headers()["cache-control"], "no-store");
     response.json().await.unwrap()
 }
 
