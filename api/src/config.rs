@@ -481,6 +481,18 @@ mod tests {
     }
 
     #[test]
+    fn api_key_failures_have_their_own_limit_and_window() {
+        let defaults = Settings::resolve(Layer::default()).unwrap();
+        assert_eq!(defaults.api_key_max_failures_per_client, 20);
+        assert_eq!(defaults.api_key_window_secs, 900);
+        let set = Layer::from_toml("api_key_max_failures_per_client = 5\napi_key_window_secs = 0")
+            .unwrap();
+        let s = Settings::resolve(set).unwrap();
+        assert_eq!(s.api_key_max_failures_per_client, 5);
+        assert_eq!(s.api_key_window_secs, 1, "a zero window would never count");
+    }
+
+    #[test]
     fn every_key_has_an_environment_variable() {
         for key in Layer::KEYS {
             let var = format!("RCS_{}", key.to_ascii_uppercase());
