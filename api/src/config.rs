@@ -114,6 +114,12 @@ settings_layer! {
     login_max_slowdown_secs: u64,
     /// Length of the failed-login window, in seconds.
     login_window_secs: u64,
+    /// Failed API-key attempts (an `rcs_` bearer that is unknown, revoked or expired) allowed
+    /// per client address within `api_key_window_secs`; then that address's key attempts are
+    /// refused (429) until the window passes. Valid keys are never counted.
+    api_key_max_failures_per_client: u32,
+    /// Length of the failed-API-key window, in seconds.
+    api_key_window_secs: u64,
     /// Every user of the platform must log in with a second factor (TOTP); users without one
     /// set it up at their next login. Accounts can also require it for themselves.
     require_second_factor: bool,
@@ -204,6 +210,8 @@ pub struct Settings {
     pub login_max_slowdown_secs: u64,
     pub require_second_factor: bool,
     pub login_window_secs: u64,
+    pub api_key_max_failures_per_client: u32,
+    pub api_key_window_secs: u64,
     pub reset_max_requests_per_email: u32,
     pub reset_max_requests_per_client: u32,
     pub reset_token_ttl_secs: u64,
@@ -294,6 +302,8 @@ impl Settings {
             login_max_slowdown_secs: layer.login_max_slowdown_secs.unwrap_or(30),
             require_second_factor: layer.require_second_factor.unwrap_or(false),
             login_window_secs: layer.login_window_secs.unwrap_or(900).max(1),
+            api_key_max_failures_per_client: layer.api_key_max_failures_per_client.unwrap_or(20),
+            api_key_window_secs: layer.api_key_window_secs.unwrap_or(900).max(1),
             reset_max_requests_per_email: layer.reset_max_requests_per_email.unwrap_or(3),
             reset_max_requests_per_client: layer.reset_max_requests_per_client.unwrap_or(20),
             reset_token_ttl_secs,
@@ -468,6 +478,18 @@ mod tests {
         assert_eq!(defaults.login_max_failures_per_email_and_client, 10);
         assert_eq!(defaults.login_slowdown_after_failures_per_email, 20);
         assert_eq!(defaults.login_max_slowdown_secs, 30);
+    }
+
+    #[test]
+    fn api_key_failures_have_their_own_limit_and_window() {
+        let defaults = Settings::resolve(Layer::default()).unwrap();
+        assert_eq!(defaults.api_key_max_failures_per_client, 20);
+        assert_eq!(defaults.api_key_window_secs, 900);
+        let set = Layer::from_toml("api_key_max_failures_per_client = 5\napi_key_window_secs = 0")
+            .unwrap();
+        let s = Settings::resolve(set).unwrap();
+        assert_eq!(s.api_key_max_failures_per_client, 5);
+        assert_eq!(s.api_key_window_secs, 1, "a zero window would never count");
     }
 
     #[test]

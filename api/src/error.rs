@@ -22,6 +22,10 @@ pub enum Error {
     /// 403: authenticated, but the role does not allow this.
     #[error("You are not allowed to do this.")]
     Forbidden,
+    /// 403 with its own code: the credential (not the role) is what is refused, e.g. a
+    /// read-only API key on a write, or a key where a person's session is needed.
+    #[error("{1}")]
+    ForbiddenBecause(&'static str, String),
     /// 404: the resource does not exist in the caller's account.
     #[error("{1}")]
     NotFound(&'static str, String),
@@ -66,6 +70,9 @@ impl Error {
     pub fn conflict(code: &'static str, message: impl Into<String>) -> Self {
         Error::Conflict(code, message.into())
     }
+    pub fn forbidden(code: &'static str, message: impl Into<String>) -> Self {
+        Error::ForbiddenBecause(code, message.into())
+    }
     pub fn unprocessable(code: &'static str, message: impl Into<String>) -> Self {
         Error::Unprocessable(code, message.into())
     }
@@ -81,6 +88,7 @@ impl Error {
         match self {
             Error::BadRequest(code, _)
             | Error::Unauthorized(code, _)
+            | Error::ForbiddenBecause(code, _)
             | Error::NotFound(code, _)
             | Error::Conflict(code, _)
             | Error::UnsupportedMediaType(code, _)
@@ -110,7 +118,7 @@ impl ResponseError for Error {
         match self {
             Error::BadRequest(..) => StatusCode::BAD_REQUEST,
             Error::Unauthorized(..) => StatusCode::UNAUTHORIZED,
-            Error::Forbidden => StatusCode::FORBIDDEN,
+            Error::Forbidden | Error::ForbiddenBecause(..) => StatusCode::FORBIDDEN,
             Error::NotFound(..) => StatusCode::NOT_FOUND,
             Error::Conflict(..) => StatusCode::CONFLICT,
             Error::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,

@@ -11,6 +11,8 @@ use utoipa_actix_web::AppExt;
         title = "rcs",
         description = "Redirection and Configuration Service for SIP desk phones. Every `/api/v1` \
             call except login (with its second step) and password reset takes `Authorization: Bearer <token>` from POST /api/v1/auth/login. \
+            Scripts use an API key instead (`Authorization: Bearer rcs_...`, created by a Super User \
+            under /api/v1/api-keys): it works on every operation that lists the `api_key` scheme. \
             Errors are `{\"code\": ..., \"message\": ...}`.",
     ),
     modifiers(&SecuritySchemes),
@@ -27,6 +29,7 @@ use utoipa_actix_web::AppExt;
         (name = "firmware", description = "The platform-wide firmware catalog phones are pinned to (curated with `rcs firmware`)"),
         (name = "summary", description = "Statistics of the account"),
         (name = "audit", description = "The audit trail (Super User only)"),
+        (name = "api-keys", description = "API keys for scripts (Super User only, from a session)"),
         (name = "health", description = "Liveness and readiness probes"),
         (name = "device", description = "What booting phones call, over mutual TLS with their device certificate (not under /api/v1: the phones' firmware knows these paths)"),
     )
@@ -44,6 +47,24 @@ impl Modify for SecuritySchemes {
                 HttpBuilder::new()
                     .scheme(HttpAuthScheme::Bearer)
                     .bearer_format("JWT")
+                    .build(),
+            ),
+        );
+        components.add_security_scheme(
+            "api_key",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("rcs_ API key")
+                    .description(Some(
+                        "An API key (`rcs_` and 43 characters) created under /api/v1/api-keys, \
+                         sent as `Authorization: Bearer <key>`. It acts with its role; a \
+                         read-only key may only GET or HEAD (403 `read_only_key` otherwise). \
+                         The /api/v1/me and /api/v1/api-keys routes need a session \
+                         (403 `session_required`). An unknown, expired or revoked key gets the \
+                         401 `invalid_token` of a bad session token."
+                            .to_string(),
+                    ))
                     .build(),
             ),
         );
@@ -70,7 +91,63 @@ pub fn document() -> utoipa::openapi::OpenApi {
         .split_for_parts();
     api.info.version = env!("CARGO_PKG_VERSION").to_string();
     document_common_answers(&mut api);
+    document_api_keys(&mut api);
     api
+}
+
+/// Routes that need a person's session: an API key is refused there (403
+/// `session_required`, see `auth::SessionUser`).
+pub const SESSION_ONLY_PREFIXES: [&str; 2] = ["/api/v1/me", "/api/v1/api-keys"];
+
+/// Where an API key works: every authenticated `/api/v1` operation but the session-only ones
+/// lists the `api_key` scheme beside `bearer`, with the answer only a key can get (429 after
+/// too many failed keys from one address). The 403s a key can get (`read_only_key` on a
+/// write, `session_required`) are described with the scheme rather than on every operation,
+/// where a 403 means "a User may not do this".
+fn document_api_keys(api: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::header::HeaderBuilder;
+    use utoipa::openapi::security::SecurityRequirement;
+    use utoipa::openapi::{ContentBuilder, ObjectBuilder, Ref, ResponseBuilder, Type};
+    let content = ContentBuilder::new()
+        .schema(Some(Ref::from_schema_name("ApiError")))
+        .build();
+    let retry_after = HeaderBuilder::new()
+        .schema(ObjectBuilder::new().schema_type(Type::Integer))
+        .description(Some("Seconds to wait"))
+        .build();
+    let throttled = ResponseBuilder::new()
+        .description(
+            "Too many failed API-key attempts from this address (`too_many_requests`); see \
+             Retry-After. A valid key is never throttled.",
+        )
+        .content("application/json", content)
+        .header("Retry-After", retry_after)
+        .build();
+    for (path, item) in api.paths.paths.iter_mut() {
+        let keyed = path.starts_with("/api/v1/")
+            && !SESSION_ONLY_PREFIXES.iter().any(|p| path.starts_with(p));
+        if !keyed {
+            continue;
+        }
+        let operations = [
+            &mut item.get,
+            &mut item.put,
+            &mut item.post,
+            &mut item.delete,
+            &mut item.patch,
+        ];
+        for operation in operations.into_iter().flatten() {
+            let Some(security) = operation.security.as_mut().filter(|s| !s.is_empty()) else {
+                continue;
+            };
+            security.push(SecurityRequirement::new("api_key", Vec::<String>::new()));
+            operation
+                .responses
+                .responses
+                .entry("429".to_string())
+                .or_insert_with(|| throttled.clone().into());
+        }
+    }
 }
 
 /// Answers that middleware and the database give on every route, which handlers never list

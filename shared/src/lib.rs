@@ -12,6 +12,7 @@
 //! Timestamps are RFC 3339 strings: the contract stays free of date libraries and every
 //! client (browser, script, test) reads them the same way.
 
+pub mod api_keys;
 pub mod audit;
 pub mod auth;
 pub mod brandings;
@@ -27,6 +28,7 @@ pub mod servers;
 pub mod summary;
 pub mod users;
 
+pub use api_keys::{ApiKey, ApiKeyCreated, ApiKeyRole, NewApiKey};
 pub use audit::{AuditEntry, AuditPage};
 pub use auth::{LoginRequest, LoginResponse, Role, User};
 pub use brandings::{Branding, BrandingFile, BrandingPatch, NewBranding};

@@ -28,6 +28,7 @@ struct Tenant {
     file: &'static str,
     mac: String,
     user: i64,
+    api_key: i64,
 }
 
 async fn tenant(app: &TestApp, name: &str, mac: &str) -> Tenant {
@@ -74,6 +75,17 @@ async fn tenant(app: &TestApp, name: &str, mac: &str) -> Tenant {
         )
         .await;
     assert_eq!(added.status(), 200);
+    let api_key: Value = app
+        .post(
+            "/api/v1/api-keys",
+            &admin,
+            &json!({"name": format!("{name} sync"), "role": "user"}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let api_key = api_key["key"]["id"].as_i64().unwrap();
     Tenant {
         admin,
         user_token,
@@ -82,6 +94,7 @@ async fn tenant(app: &TestApp, name: &str, mac: &str) -> Tenant {
         file: "logo.png",
         mac: mac.to_string(),
         user,
+        api_key,
     }
 }
 
@@ -127,6 +140,8 @@ fn fill(path: &str, t: &Tenant) -> String {
         t.branding
     } else if path.starts_with("/api/v1/users/") {
         t.user
+    } else if path.starts_with("/api/v1/api-keys/") {
+        t.api_key
     } else {
         0
     };

@@ -220,6 +220,14 @@ async fn populate(app: &TestApp) -> (String, String) {
         .json()
         .await
         .unwrap();
+    let key = app
+        .post(
+            "/api/v1/api-keys",
+            &token,
+            &json!({"name": "sync", "role": "user"}),
+        )
+        .await;
+    assert_eq!(key.status(), 201);
     let branding: Value = app
         .post(routes::BRANDINGS, &token, &json!({"name": "Acme"}))
         .await

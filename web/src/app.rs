@@ -12,7 +12,7 @@ use rcs_shared::{Role, User};
 use crate::components::layout::Layout;
 use crate::pages::{reset_link_token, LoginPage, ResetPasswordPage};
 use crate::pages::{
-    BrandingsPage, FirmwarePage, NotFoundPage, PasswordPage, PhonePage, PhonesPage,
+    ApiKeysPage, BrandingsPage, FirmwarePage, NotFoundPage, PasswordPage, PhonePage, PhonesPage,
     PreferencesPage, ServersPage, SummaryPage, UsersPage,
 };
 use crate::route::{use_route, Route};
@@ -78,9 +78,10 @@ fn SignedIn(props: &SignedInProps) -> Html {
         Route::Brandings => html! { <BrandingsPage can_edit={super_user} /> },
         Route::Firmware => html! { <FirmwarePage /> },
         Route::Users if super_user => html! { <UsersPage me={props.user.id} /> },
+        Route::ApiKeys if super_user => html! { <ApiKeysPage /> },
         Route::Preferences => html! { <PreferencesPage user={props.user.clone()} /> },
         Route::Password => html! { <PasswordPage /> },
-        Route::Users | Route::NotFound => html! { <NotFoundPage /> },
+        Route::Users | Route::ApiKeys | Route::NotFound => html! { <NotFoundPage /> },
     };
     html! {
         <Layout user={props.user.clone()} route={route.clone()}>{ page }</Layout>

@@ -23,6 +23,7 @@ pub enum Route {
     Brandings,
     Firmware,
     Users,
+    ApiKeys,
     Preferences,
     Password,
     /// An address that names no screen.
@@ -45,6 +46,7 @@ impl Route {
             (Some("brandings"), None, None) => Route::Brandings,
             (Some("firmware"), None, None) => Route::Firmware,
             (Some("users"), None, None) => Route::Users,
+            (Some("api-keys"), None, None) => Route::ApiKeys,
             (Some("preferences"), None, None) => Route::Preferences,
             (Some("password"), None, None) => Route::Password,
             _ => Route::NotFound,
@@ -64,6 +66,7 @@ impl Route {
             Route::Brandings => "#/brandings".into(),
             Route::Firmware => "#/firmware".into(),
             Route::Users => "#/users".into(),
+            Route::ApiKeys => "#/api-keys".into(),
             Route::Preferences => "#/preferences".into(),
             Route::Password => "#/password".into(),
             Route::NotFound => "#/".into(),

@@ -6,6 +6,7 @@
 //! Times are stored as Unix seconds.
 
 pub mod accounts;
+pub mod api_keys;
 pub mod audit;
 pub mod boot_events;
 pub mod brandings;

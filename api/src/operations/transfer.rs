@@ -45,6 +45,7 @@ pub const TABLES: &[&str] = &[
     "second_factors",
     "recovery_codes",
     "login_challenges",
+    "api_keys",
 ];
 
 /// Tables whose `id` is generated (an identity column on PostgreSQL).
@@ -57,6 +58,7 @@ const GENERATED_IDS: &[&str] = &[
     "boot_events",
     "device_cas",
     "device_crls",
+    "api_keys",
 ];
 
 /// The export's own format version (not the schema's).

@@ -1,10 +1,11 @@
-//! `/api/v1/me`: the signed-in user, their preferences and their password.
+//! `/api/v1/me`: the signed-in user, their preferences and their password. These need a
+//! session: an API key is no person, and a leaked one must not change a password.
 
 use actix_web::{get, patch, put, web, HttpResponse};
 use rcs_shared::{ApiError, PasswordChange, ProfilePatch, User};
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use crate::auth::AuthUser;
+use crate::auth::SessionUser;
 use crate::error::Result;
 use crate::services::{users, Actor};
 use crate::state::AppState;
@@ -21,7 +22,10 @@ pub fn configure(cfg: &mut ServiceConfig) {
     (status = 401, description = "Not logged in", body = ApiError),
 ))]
 #[get("/me")]
-pub async fn get_me(state: web::Data<AppState>, user: AuthUser) -> Result<web::Json<User>> {
+pub async fn get_me(
+    state: web::Data<AppState>,
+    SessionUser(user): SessionUser,
+) -> Result<web::Json<User>> {
     Ok(web::Json(users::me(&state.db, &Actor::from(&user)).await?))
 }
 
@@ -36,7 +40,7 @@ pub async fn get_me(state: web::Data<AppState>, user: AuthUser) -> Result<web::J
 #[patch("/me")]
 pub async fn update_me(
     state: web::Data<AppState>,
-    user: AuthUser,
+    SessionUser(user): SessionUser,
     body: web::Json<ProfilePatch>,
 ) -> Result<web::Json<User>> {
     let actor = Actor::from(&user);
@@ -63,7 +67,7 @@ pub async fn update_me(
 #[put("/me/password")]
 pub async fn change_password(
     state: web::Data<AppState>,
-    user: AuthUser,
+    SessionUser(user): SessionUser,
     body: web::Json<PasswordChange>,
 ) -> Result<HttpResponse> {
     users::change_own_password(

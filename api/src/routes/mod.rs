@@ -3,6 +3,7 @@
 
 pub mod account;
 pub mod api_docs;
+pub mod api_keys;
 pub mod audit;
 pub mod auth;
 pub mod body;
@@ -36,6 +37,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .configure(servers::configure)
                 .configure(summary::configure)
                 .configure(audit::configure)
+                .configure(api_keys::configure)
                 .configure(boot_events::configure)
                 .configure(phones::configure)
                 .configure(firmware::configure)

@@ -8,7 +8,7 @@ use rcs_shared::{
 };
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use crate::auth::AuthUser;
+use crate::auth::SessionUser;
 use crate::error::Result;
 use crate::services::{second_factor, Actor};
 use crate::state::AppState;
@@ -29,7 +29,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
 #[get("/me/second-factor")]
 pub async fn get_second_factor(
     state: web::Data<AppState>,
-    user: AuthUser,
+    SessionUser(user): SessionUser,
 ) -> Result<web::Json<SecondFactorStatus>> {
     let status = second_factor::status(&state.db, &state.settings, &Actor::from(&user)).await?;
     Ok(web::Json(status))
@@ -51,7 +51,7 @@ pub async fn get_second_factor(
 #[post("/me/second-factor")]
 pub async fn start_second_factor(
     state: web::Data<AppState>,
-    user: AuthUser,
+    SessionUser(user): SessionUser,
     body: web::Json<SecondFactorSetup>,
 ) -> Result<web::Json<SecondFactorEnrolment>> {
     let actor = Actor::from(&user);
@@ -73,7 +73,7 @@ pub async fn start_second_factor(
 #[post("/me/second-factor/confirm")]
 pub async fn confirm_second_factor(
     state: web::Data<AppState>,
-    user: AuthUser,
+    SessionUser(user): SessionUser,
     body: web::Json<SecondFactorCode>,
 ) -> Result<web::Json<RecoveryCodes>> {
     let codes = second_factor::confirm_own(&state.db, &Actor::from(&user), &body.code).await?;
@@ -95,7 +95,7 @@ pub async fn confirm_second_factor(
 #[post("/me/second-factor/disable")]
 pub async fn disable_second_factor(
     state: web::Data<AppState>,
-    user: AuthUser,
+    SessionUser(user): SessionUser,
     body: web::Json<SecondFactorDisable>,
 ) -> Result<HttpResponse> {
     let actor = Actor::from(&user);

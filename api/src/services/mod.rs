@@ -6,6 +6,7 @@
 //! calls the same functions, so an operator's action and an API action cannot drift apart.
 
 pub mod accounts;
+pub mod api_keys;
 pub mod audit;
 pub mod brandings;
 pub mod constraints;
@@ -19,7 +20,7 @@ pub mod users;
 
 use rcs_shared::Role;
 
-use crate::auth::AuthUser;
+use crate::auth::{AuthUser, Credential};
 use crate::db::audit::Author;
 use crate::error::{Error, Result};
 
@@ -70,13 +71,28 @@ impl Actor {
 }
 
 impl From<&AuthUser> for Actor {
+    /// A session acts as its user; an API key as no user, named `key:<name>` in the audit
+    /// trail (a key outlives any session and may outlive its creator).
     fn from(user: &AuthUser) -> Actor {
-        Actor {
-            account_id: user.account_id,
-            user_id: Some(user.user_id),
-            role: user.role,
-            name: user.email.clone(),
-            session_id: Some(user.session_id.clone()),
+        match &user.credential {
+            Credential::Session {
+                user_id,
+                email,
+                session_id,
+            } => Actor {
+                account_id: user.account_id,
+                user_id: Some(*user_id),
+                role: user.role,
+                name: email.clone(),
+                session_id: Some(session_id.clone()),
+            },
+            Credential::ApiKey { name, .. } => Actor {
+                account_id: user.account_id,
+                user_id: None,
+                role: user.role,
+                name: format!("key:{name}"),
+                session_id: None,
+            },
         }
     }
 }

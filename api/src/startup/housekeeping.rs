@@ -9,10 +9,12 @@ use actix_web::web;
 use crate::db;
 use crate::state::AppState;
 
-/// Every few minutes: forget expired sessions, login counters, reset links and login
+/// Every few minutes: forget expired sessions, login and API-key counters, reset links and login
 /// challenges; prune boot events by age, and those of no account by count.
 pub(super) async fn housekeeping(state: web::Data<AppState>) {
-    let window = i64::try_from(state.settings.login_window_secs).unwrap_or(i64::MAX / 4);
+    // The longest window of any counter (logins, API keys), so none is forgotten early.
+    let longest = (state.settings.login_window_secs).max(state.settings.api_key_window_secs);
+    let window = i64::try_from(longest).unwrap_or(i64::MAX / 4);
     let period = Duration::from_secs(300);
     // The first round waits a period too: start-up is busy enough without it.
     let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + period, period);

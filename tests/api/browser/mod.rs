@@ -3,6 +3,7 @@
 //! login).
 
 mod admin;
+mod api_keys;
 mod keyboard;
 mod login;
 mod phones;

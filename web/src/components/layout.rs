@@ -66,6 +66,7 @@ fn Menu(props: &MenuProps) -> Html {
     ];
     if props.role == Role::SuperUser {
         items.push(("nav-users", "Users", Route::Users));
+        items.push(("nav-api-keys", "API keys", Route::ApiKeys));
     }
     items.push(("nav-preferences", "Preferences", Route::Preferences));
     items.push(("nav-password", "Change Password", Route::Password));

@@ -1,5 +1,6 @@
 //! One module per screen; each page is a component that [`crate::app`] picks.
 
+mod api_keys;
 mod brandings;
 mod firmware;
 mod forgot;
@@ -15,6 +16,7 @@ mod summary;
 mod two_factor;
 mod users;
 
+pub use api_keys::ApiKeysPage;
 pub use brandings::BrandingsPage;
 pub use firmware::FirmwarePage;
 pub use login::LoginPage;

@@ -3,6 +3,7 @@
 //! endpoint, grouped by resource.
 
 pub mod api;
+pub mod api_keys;
 pub mod brandings;
 pub mod download;
 pub mod phones;
