@@ -18,7 +18,7 @@ use rcs_shared::BootOutcome;
 
 use super::plan::Plan;
 use super::url::line_safe;
-use super::{mac_in_case, Adapter, Kind, Rendered, Requested};
+use super::{mac_in_case, strip_prefix_ignore_case, Adapter, Kind, Rendered, Requested};
 use crate::device::user_agent::{self, Malformed, Reported};
 use crate::domain::{Mac, Vendor};
 
@@ -230,12 +230,6 @@ fn is_model(stem: &str) -> bool {
     (2..=4).contains(&digits)
         && stem.len() <= 10
         && stem[digits..].bytes().all(|b| b.is_ascii_alphabetic())
-}
-
-fn strip_prefix_ignore_case<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {
-    let head = s.get(..prefix.len())?;
-    head.eq_ignore_ascii_case(prefix)
-        .then(|| &s[prefix.len()..])
 }
 
 #[cfg(test)]

@@ -27,7 +27,7 @@
 //! P2916/P2917, have no citable source): branding files are listed as not sent.
 
 use super::plan::Plan;
-use super::url::{xml_escape, UrlParts};
+use super::url::{xml_comment, xml_escape, UrlParts};
 use super::{mac_in_case, Adapter, Kind, Rendered, Requested};
 use crate::device::user_agent::{self, Malformed, Reported};
 use crate::domain::{Mac, Vendor};
@@ -234,11 +234,11 @@ fn settings(file: &str, plan: &Plan) -> Rendered {
     redirect_values(plan, &mut p, &mut notes, &mut said);
     let mut out = format!(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<!-- {} -->\n<gs_provision version=\"1\">\n  <mac>{}</mac>\n  <config version=\"1\">\n",
-        comment(&format!("rcs: Grandstream configuration for {}", plan.mac)),
+        xml_comment(&format!("rcs: Grandstream configuration for {}", plan.mac)),
         plan.mac.as_str().to_ascii_lowercase()
     );
     for note in notes {
-        out.push_str(&format!("    <!-- {} -->\n", comment(&note)));
+        out.push_str(&format!("    <!-- {} -->\n", xml_comment(&note)));
     }
     for (n, value) in p {
         out.push_str(&format!("    <P{n}>{}</P{n}>\n", xml_escape(&value)));
@@ -291,19 +291,6 @@ fn protocol(scheme: &str) -> Option<&'static str> {
         "https" => Some("2"),
         _ => None,
     }
-}
-
-/// Text for an XML comment, which may not contain `--` nor end with `-` (names and file
-/// names are the staff's text).
-fn comment(text: &str) -> String {
-    let mut out: String = text.chars().filter(|c| !c.is_control()).collect();
-    while out.contains("--") {
-        out = out.replace("--", "- -");
-    }
-    if out.ends_with('-') {
-        out.push(' ');
-    }
-    out
 }
 
 #[cfg(test)]

@@ -172,6 +172,13 @@ pub fn recognise(user_agent: &str) -> Result<Recognised, Malformed> {
     Ok(Recognised::Nothing)
 }
 
+/// `s` without `prefix`, compared ignoring ASCII case (User-Agent tokens such as `MAC:`).
+pub(crate) fn strip_prefix_ignore_case<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {
+    let head = s.get(..prefix.len())?;
+    head.eq_ignore_ascii_case(prefix)
+        .then(|| &s[prefix.len()..])
+}
+
 /// Whether `name` is a MAC's 12 hex digits in the given case (vendors that document one
 /// case for file names get exactly that case).
 pub fn mac_in_case(name: &str, upper: bool) -> Option<Mac> {

@@ -40,8 +40,8 @@
 use rcs_shared::BootOutcome;
 
 use super::plan::Plan;
-use super::url::{encode_segment, xml_escape};
-use super::{mac_in_case, Adapter, Kind, Rendered, Requested};
+use super::url::{encode_segment, xml_comment, xml_escape};
+use super::{mac_in_case, strip_prefix_ignore_case, Adapter, Kind, Rendered, Requested};
 use crate::device::user_agent::{self, Malformed, Reported};
 use crate::domain::{Mac, Vendor};
 
@@ -248,7 +248,7 @@ fn master(file: &str, plan: &Plan) -> Rendered {
     };
     let body = format!(
         "{XML_DECLARATION}<!-- {} -->\n<APPLICATION APP_FILE_PATH=\"{}\" CONFIG_FILES=\"{}\"/>\n",
-        comment(&format!("rcs: Poly master configuration for {}", plan.mac)),
+        xml_comment(&format!("rcs: Poly master configuration for {}", plan.mac)),
         xml_escape(&path),
         xml_escape(&settings),
     );
@@ -264,14 +264,14 @@ fn master(file: &str, plan: &Plan) -> Rendered {
 fn settings(file: &str, plan: &Plan) -> Rendered {
     let mut out = format!(
         "{XML_DECLARATION}<!-- {} -->\n<polycomConfig>\n",
-        comment(&format!("rcs: Poly settings for {}", plan.mac))
+        xml_comment(&format!("rcs: Poly settings for {}", plan.mac))
     );
     let mut said = vec![];
     let mut outcome = BootOutcome::Redirected;
     if let Some(branding) = &plan.branding {
         out.push_str(&format!(
             "  <!-- {} -->\n",
-            comment(&format!("branding: {}", branding.name))
+            xml_comment(&format!("branding: {}", branding.name))
         ));
         let picture = branding.files.iter().find(|f| {
             let lower = f.name.to_ascii_lowercase();
@@ -294,7 +294,7 @@ fn settings(file: &str, plan: &Plan) -> Rendered {
         if !unsent.is_empty() {
             out.push_str(&format!(
                 "  <!-- {} -->\n",
-                comment(&format!(
+                xml_comment(&format!(
                     "not sent (no Poly key for these files): {}",
                     unsent.join(", ")
                 ))
@@ -309,7 +309,7 @@ fn settings(file: &str, plan: &Plan) -> Rendered {
     if let Some((release, image)) = plan.image() {
         out.push_str(&format!(
             "  <!-- {} -->\n",
-            comment(&format!(
+            xml_comment(&format!(
                 "firmware {release} is due ({}): the configuration server follows once the phone runs it",
                 image.name
             ))
@@ -333,7 +333,7 @@ fn redirect_element(plan: &Plan, out: &mut String) {
             let p = &server.parts;
             out.push_str(&format!(
                 "  <!-- {} -->\n",
-                comment(&format!("configuration server: {}", server.name))
+                xml_comment(&format!("configuration server: {}", server.name))
             ));
             // Device settings apply only with `device.set` and their own `.set` (§4.3a);
             // `bootSrvUseOpt="Static"` keeps a DHCP option from pointing the phone back.
@@ -365,25 +365,6 @@ fn redirect_element(plan: &Plan, out: &mut String) {
         }
         None => {}
     }
-}
-
-/// Text for an XML comment, which may not contain `--` nor end with `-` (names and file
-/// names are the staff's text).
-fn comment(text: &str) -> String {
-    let mut out: String = text.chars().filter(|c| !c.is_control()).collect();
-    while out.contains("--") {
-        out = out.replace("--", "- -");
-    }
-    if out.ends_with('-') {
-        out.push(' ');
-    }
-    out
-}
-
-fn strip_prefix_ignore_case<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {
-    let head = s.get(..prefix.len())?;
-    head.eq_ignore_ascii_case(prefix)
-        .then(|| &s[prefix.len()..])
 }
 
 #[cfg(test)]

@@ -91,6 +91,19 @@ pub fn xml_escape(s: &str) -> String {
     out
 }
 
+/// Text for an XML comment, which may not contain `--` nor end with `-` (names and file
+/// names are the staff's text).
+pub fn xml_comment(text: &str) -> String {
+    let mut out: String = text.chars().filter(|c| !c.is_control()).collect();
+    while out.contains("--") {
+        out = out.replace("--", "- -");
+    }
+    if out.ends_with('-') {
+        out.push(' ');
+    }
+    out
+}
+
 /// Percent-encodes a file name for use as one URL path segment (Yealink's image names carry
 /// parentheses and commas; branding files may carry spaces).
 pub fn encode_segment(name: &str) -> String {

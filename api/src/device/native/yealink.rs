@@ -25,7 +25,7 @@ use rcs_shared::BootOutcome;
 
 use super::plan::Plan;
 use super::url::line_safe;
-use super::{mac_in_case, Adapter, Kind, Rendered, Requested};
+use super::{mac_in_case, strip_prefix_ignore_case, Adapter, Kind, Rendered, Requested};
 use crate::device::user_agent::{self, Malformed, Reported};
 use crate::domain::{Mac, Vendor};
 
@@ -347,12 +347,6 @@ fn parse_model(model: &str) -> Result<String, Malformed> {
 
 fn no_model() -> Malformed {
     Malformed("The Yealink User-Agent names no model.".into())
-}
-
-fn strip_prefix_ignore_case<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {
-    let head = s.get(..prefix.len())?;
-    head.eq_ignore_ascii_case(prefix)
-        .then(|| &s[prefix.len()..])
 }
 
 #[cfg(test)]

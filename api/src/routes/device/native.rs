@@ -244,13 +244,15 @@ fn identify(
     query: &DeviceQuery,
     user_agent: Option<&str>,
 ) -> Result<Asked, (Refusal, Option<Mac>)> {
-    let file_mac = native::adapters()
+    // Every vendor that fetches such a file, classified once.
+    let candidates: Vec<(&'static dyn Adapter, Requested)> = native::adapters()
         .iter()
-        .filter_map(|a| a.classify(file))
-        .find_map(|r| match r.kind {
-            Kind::PerPhone(mac) => Some(mac),
-            _ => None,
-        });
+        .filter_map(|a| a.classify(file).map(|r| (*a, r)))
+        .collect();
+    let file_mac = candidates.iter().find_map(|(_, r)| match &r.kind {
+        Kind::PerPhone(mac) => Some(mac.clone()),
+        _ => None,
+    });
     let chain = req
         .conn_data::<PeerChain>()
         .ok_or((Refusal::NoCertificate, file_mac.clone()))?;
@@ -270,7 +272,8 @@ fn identify(
         Recognised::Unsupported(name) => return Err(fail(Refusal::UnsupportedVendor(name))),
         Recognised::Nothing => (None, Reported::default()),
     };
-    let (adapter, requested) = pick_adapter(file, ua_vendor, about.as_ref()).map_err(fail)?;
+    let (adapter, requested) =
+        pick_adapter(file, &candidates, ua_vendor, about.as_ref()).map_err(fail)?;
     let mac = which_mac(&requested, single.as_ref(), &reported, macs)
         .map_err(|(r, m)| (r, m.or_else(|| about.clone())))?;
     let fail = |refusal| (refusal, Some(mac.clone()));
@@ -308,13 +311,10 @@ fn identify(
 /// one whose maker prefix the MAC carries, else the first that fetches it.
 fn pick_adapter(
     file: &str,
+    candidates: &[(&'static dyn Adapter, Requested)],
     ua_vendor: Option<Vendor>,
     about: Option<&Mac>,
 ) -> Result<(&'static dyn Adapter, Requested), Refusal> {
-    let candidates: Vec<(&'static dyn Adapter, Requested)> = native::adapters()
-        .iter()
-        .filter_map(|a| a.classify(file).map(|r| (*a, r)))
-        .collect();
     if candidates.is_empty() {
         return Err(Refusal::UnknownFile);
     }

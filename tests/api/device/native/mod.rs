@@ -50,6 +50,13 @@ pub async fn fetch(b: &Booth, client: &reqwest::Client, path_or_url: &str, ua: &
     }
 }
 
+/// The code of a refusal, which must be JSON `{ code, message }` with a message.
+pub fn code(body: &[u8]) -> String {
+    let v: serde_json::Value = serde_json::from_slice(body).expect("refusals are JSON");
+    assert!(v["message"].as_str().is_some_and(|m| !m.is_empty()));
+    v["code"].as_str().unwrap().to_string()
+}
+
 /// The sample catalog's release whose image has these bytes (the emulator "reboots" into
 /// what it downloaded, never into what it was told).
 pub fn release_of_image(bytes: &[u8]) -> String {

@@ -16,9 +16,8 @@
 use std::collections::BTreeMap;
 
 use rcs_shared::BootOutcome;
-use serde_json::Value;
 
-use super::{fetch, files_in, history_when, record, release_of_image, Fetched};
+use super::{code, fetch, files_in, history_when, record, release_of_image, Fetched};
 use crate::helpers::device::{booth, provision, Booth, PNG};
 use crate::helpers::pki::TestCa;
 use crate::helpers::{routes, Engine};
@@ -342,12 +341,6 @@ fn application_files(mac: &str) -> Vec<String> {
         format!("{mac}-directory.xml"),
         "000000000000-directory.xml".into(),
     ]
-}
-
-fn code(body: &[u8]) -> String {
-    let v: Value = serde_json::from_slice(body).expect("refusals are JSON");
-    assert!(v["message"].as_str().is_some_and(|m| !m.is_empty()));
-    v["code"].as_str().unwrap().to_string()
 }
 
 async fn a_vvx400_takes_its_image_from_the_updater_and_the_application_is_redirected(

@@ -4,10 +4,9 @@
 //! vendor's file, and a family rcs does not provision natively.
 
 use rcs_shared::BootOutcome;
-use serde_json::Value;
 
 use super::aastra::{AastraPhone, Ended};
-use super::{fetch, history_when};
+use super::{code, fetch, history_when};
 use crate::helpers::device::{booth, provision, MAC, UA_OLD};
 use crate::helpers::pki::TestCa;
 use crate::helpers::Engine;
@@ -18,12 +17,6 @@ on_both_engines!(
     a_foreign_certificate_or_none_is_refused,
     bad_file_requests_are_clear_refusals_in_the_phones_history,
 );
-
-fn code(body: &[u8]) -> String {
-    let v: Value = serde_json::from_slice(body).expect("refusals are JSON");
-    assert!(v["message"].as_str().is_some_and(|m| !m.is_empty()));
-    v["code"].as_str().unwrap().to_string()
-}
 
 async fn an_unregistered_phone_stops_at_its_first_file(engine: Engine) {
     let b = booth(engine).await;

@@ -10,9 +10,8 @@
 use std::collections::BTreeMap;
 
 use rcs_shared::BootOutcome;
-use serde_json::Value;
 
-use super::{fetch, files_in, history_when, record, release_of_image, Fetched};
+use super::{code, fetch, files_in, history_when, record, release_of_image, Fetched};
 use crate::helpers::device::{booth, provision, Booth, PNG};
 use crate::helpers::pki::TestCa;
 use crate::helpers::{routes, Engine};
@@ -206,12 +205,6 @@ impl YealinkPhone {
             .map(|f| (f.path.clone(), f.status))
             .collect()
     }
-}
-
-fn code(body: &[u8]) -> String {
-    let v: Value = serde_json::from_slice(body).expect("refusals are JSON");
-    assert!(v["message"].as_str().is_some_and(|m| !m.is_empty()));
-    v["code"].as_str().unwrap().to_string()
 }
 
 async fn a_t46s_upgrades_reboots_and_is_then_redirected(engine: Engine) {
