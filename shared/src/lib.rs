@@ -27,6 +27,7 @@ pub mod second_factor;
 pub mod servers;
 pub mod summary;
 pub mod users;
+pub mod webhooks;
 
 pub use api_keys::{ApiKey, ApiKeyCreated, ApiKeyRole, NewApiKey};
 pub use audit::{AuditEntry, AuditPage};
@@ -51,3 +52,7 @@ pub use second_factor::{
 pub use servers::{NewServer, Server, ServerPatch};
 pub use summary::{DailyContacts, Summary};
 pub use users::{NewUser, PasswordChange, ProfilePatch, UserPatch};
+pub use webhooks::{
+    DeliveryState, NewWebhook, Webhook, WebhookCreated, WebhookDelivery, WebhookDeliveryPage,
+    WebhookEventType, WebhookPatch,
+};
