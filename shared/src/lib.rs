@@ -41,8 +41,9 @@ pub use password_reset::{
     PasswordResetAccepted, PasswordResetConfirm, PasswordResetRequest, RESET_REQUESTED_MESSAGE,
 };
 pub use phones::{
-    AddPhones, AddPhonesResult, BulkEdit, Changed, ImportQuery, ImportResult, InvalidCsv,
-    LineProblem, MacList, Phone, PhoneChanges, PhonePage, PhoneQuery, PhoneSort, SortOrder,
+    AddPhones, AddPhonesResult, BulkEdit, Changed, CsvSeparator, ImportQuery, ImportResult,
+    InvalidCsv, LineProblem, MacList, Phone, PhoneChanges, PhonePage, PhoneQuery, PhoneSort,
+    SkippedLine, SortOrder,
 };
 pub use second_factor::{
     Account, AccountPatch, EnrolledLogin, EnrolmentStart, LoginAnswer, RecoveryCodes,

@@ -80,11 +80,17 @@ pub struct AddPhonesResult {
 }
 
 /// Answer of POST /api/v1/phones/import.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[cfg_attr(
     feature = "openapi",
-    schema(example = json!({"added": 2, "updated": 0, "dry_run": false}))
+    schema(example = json!({
+        "added": 2, "updated": 0, "dry_run": false, "separator": "semicolon",
+        "skipped": [{"line": 4, "text": "00085D1A2B;Main PBX", "message": "\"00085D1A2B\" is not a valid MAC address. Reenter a valid MAC address (12 hex digits such as 00:08:5D:1A:2B:3C)."}],
+        "skipped_total": 1,
+        "repeated": [{"line": 2, "message": "00:08:5D:1A:2B:3C is repeated on line 5, which is used."}],
+        "repeated_total": 1
+    }))
 )]
 pub struct ImportResult {
     /// Phones created (or that would be, with `dry_run`).
@@ -93,6 +99,73 @@ pub struct ImportResult {
     pub updated: u64,
     /// True when nothing was written.
     pub dry_run: bool,
+    /// The separator the file was read with: the one given, else the one detected.
+    #[serde(default)]
+    pub separator: CsvSeparator,
+    /// With `skip_invalid`: the bad lines that were left out (the first 10,000), each with its
+    /// text and its problem, so they can be fixed and imported again.
+    #[serde(default)]
+    pub skipped: Vec<SkippedLine>,
+    /// Bad lines left out in all (0 without `skip_invalid`: a bad line rejects the file).
+    #[serde(default)]
+    pub skipped_total: u64,
+    /// Lines whose MAC a later line of the file repeats: the later line is used (the first
+    /// 100 are listed).
+    #[serde(default)]
+    pub repeated: Vec<LineProblem>,
+    /// Such lines in all.
+    #[serde(default)]
+    pub repeated_total: u64,
+}
+
+/// A bad line left out of an import with `skip_invalid`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(
+    feature = "openapi",
+    schema(example = json!({"line": 4, "text": "00:08:5D:1A:2B:3D;Backup PBX", "message": "There is no server named \"Backup PBX\" in your account."}))
+)]
+pub struct SkippedLine {
+    /// 1-based line number in the file.
+    pub line: u64,
+    /// The line as it was in the file (at most 1,000 characters).
+    pub text: String,
+    pub message: String,
+}
+
+/// The separator of a CSV file's cells.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(example = json!("semicolon")))]
+#[serde(rename_all = "snake_case")]
+pub enum CsvSeparator {
+    /// `,`
+    #[default]
+    Comma,
+    /// `;`: the default of spreadsheets in locales whose decimal mark is a comma.
+    Semicolon,
+    /// A tab.
+    Tab,
+}
+
+impl CsvSeparator {
+    /// The character between cells.
+    pub fn char(self) -> char {
+        match self {
+            CsvSeparator::Comma => ',',
+            CsvSeparator::Semicolon => ';',
+            CsvSeparator::Tab => '\t',
+        }
+    }
+
+    /// The wording of the web app.
+    pub fn label(self) -> &'static str {
+        match self {
+            CsvSeparator::Comma => "comma",
+            CsvSeparator::Semicolon => "semicolon",
+            CsvSeparator::Tab => "tab",
+        }
+    }
 }
 
 /// One page of GET /api/v1/phones.
@@ -193,6 +266,11 @@ pub struct ImportQuery {
     pub firmware: Option<String>,
     /// `true`: check the file and count, but write nothing.
     pub dry_run: Option<bool>,
+    /// `true`: import the good lines and leave the bad ones out (listed in the answer);
+    /// default `false`: a bad line rejects the whole file.
+    pub skip_invalid: Option<bool>,
+    /// The cells' separator; detected from the file when absent.
+    pub separator: Option<CsvSeparator>,
 }
 
 /// Changes to a phone's properties. An absent field is left unchanged; an explicit `null`

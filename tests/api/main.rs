@@ -20,6 +20,7 @@ mod firmware;
 mod firmware_vendors;
 mod headers;
 mod import;
+mod import_choices;
 mod logging;
 mod login_throttling;
 mod matrix;

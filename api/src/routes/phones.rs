@@ -25,6 +25,7 @@ use super::body;
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(export_phones)
+        .service(import_template)
         .service(import_phones)
         .service(bulk_delete)
         .service(list_phones)
@@ -180,7 +181,11 @@ pub async fn delete_phone(
 /// Imports a CSV file sent as the raw body (`Content-Type: text/csv`) or as the `file` field
 /// of a `multipart/form-data` form: first column the MAC,
 /// optional header naming `server`, `branding`, `firmware` columns that override the query's
-/// values per row. Any bad line rejects the whole file with every problem listed.
+/// values per row. Cells are separated by commas, semicolons or tabs (detected unless
+/// `separator` is given; the answer says which). Any bad line rejects the whole file with
+/// every problem listed, unless `skip_invalid=true`: then the good lines are imported and the
+/// bad ones come back with their text and problem. A MAC on several lines is imported once,
+/// from its last line, and the answer lists the repeats.
 #[utoipa::path(tag = "phones", security(("bearer" = [])), params(ImportQuery),
     request_body(content = String, content_type = "text/csv", description = "The CSV file, at most 64 MiB"),
     responses(
@@ -205,12 +210,30 @@ pub async fn import_phones(
         branding_id: q.branding_id,
         firmware: q.firmware,
         dry_run: q.dry_run.unwrap_or(false),
+        skip_invalid: q.skip_invalid.unwrap_or(false),
+        separator: q.separator,
     };
     let result = phones::import_csv(&state.db, &Actor::from(&user), body, options).await?;
     if !result.dry_run {
         state.metrics.imported(result.added + result.updated);
     }
     Ok(web::Json(result))
+}
+
+/// An empty import file: the header row naming the columns the import reads, to fill in.
+#[utoipa::path(tag = "phones", security(("bearer" = [])), responses(
+    (status = 200, description = "CSV with the header row only", content_type = "text/csv", body = String),
+    (status = 401, description = "Not logged in", body = ApiError),
+))]
+#[get("/phones/import/template")]
+pub async fn import_template(_user: AuthUser) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/csv; charset=utf-8")
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            "attachment; filename=\"phones-template.csv\"",
+        ))
+        .body(phones::IMPORT_TEMPLATE)
 }
 
 /// The account's phones as CSV (`mac,server,branding,firmware`) that the import accepts,

@@ -4,6 +4,7 @@
 
 mod admin;
 mod api_keys;
+mod import;
 mod keyboard;
 mod login;
 mod phones;

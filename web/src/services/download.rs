@@ -4,8 +4,8 @@
 use gloo_net::http::RequestBuilder;
 use serde::de::IgnoredAny;
 use wasm_bindgen::JsCast;
-use wasm_bindgen_futures::JsFuture;
-use web_sys::{Blob, HtmlAnchorElement, Url};
+use wasm_bindgen_futures::{js_sys, JsFuture};
+use web_sys::{Blob, BlobPropertyBag, HtmlAnchorElement, Url};
 
 use super::api::{self, Error};
 
@@ -55,4 +55,14 @@ pub fn save(blob: &Blob, file_name: &str) -> Result<(), Error> {
         let _ = Url::revoke_object_url(&url);
     });
     Ok(())
+}
+
+/// Saves `text` (made in the app, e.g. an import's skipped lines) as a CSV file.
+pub fn save_csv(text: &str, file_name: &str) -> Result<(), Error> {
+    let parts = js_sys::Array::of1(&wasm_bindgen::JsValue::from_str(text));
+    let options = BlobPropertyBag::new();
+    options.set_type("text/csv;charset=utf-8");
+    let blob =
+        Blob::new_with_str_sequence_and_options(&parts, &options).map_err(|_| Error::Unexpected)?;
+    save(&blob, file_name)
 }

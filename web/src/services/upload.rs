@@ -36,6 +36,7 @@ pub async fn import(
             ("branding_id", query.branding_id.map(|i| i.to_string())),
             ("firmware", query.firmware.clone()),
             ("dry_run", query.dry_run.map(|b| b.to_string())),
+            ("skip_invalid", query.skip_invalid.map(|b| b.to_string())),
         ],
     );
     let (status, status_text, text) = send(token, &path, file, on_progress)

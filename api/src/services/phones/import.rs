@@ -1,14 +1,14 @@
 //! Importing a CSV file of phones: every line checked, written in one transaction or not at
 //! all.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
-use rcs_shared::ImportResult;
+use rcs_shared::{CsvSeparator, ImportResult, LineProblem, SkippedLine};
 use sqlx::{Any, AnyConnection, Transaction};
 use tokio::sync::mpsc::Receiver;
 use tokio::task::JoinHandle;
 
-use super::csv_file::{self, Chunk, Defaults, Names, Problems, Reader};
+use super::csv_file::{self, Chunk, Defaults, Finished, Names, Problems, Reader};
 use super::pins::{check_firmware, release_of, release_vendors, vendor_mismatch};
 use super::{after_bulk_write, check_refs, owned_elsewhere, parse_firmware};
 use crate::db::audit::{self, AuditEntry};
@@ -25,11 +25,17 @@ pub struct ImportOptions {
     pub branding_id: Option<i64>,
     pub firmware: Option<String>,
     pub dry_run: bool,
+    /// Import the good lines and list the bad ones, rather than rejecting the file.
+    pub skip_invalid: bool,
+    /// The cells' separator; detected when `None`.
+    pub separator: Option<CsvSeparator>,
 }
 
 /// POST /phones/import: reads the file chunk by chunk and writes each good chunk as soon as
 /// it is checked, in one transaction that commits only when every line of the file was good
-/// (or, with `dry_run`, only says what it would do).
+/// (or, with `dry_run`, only says what it would do). With `skip_invalid` the user chose
+/// otherwise: the good lines are written and the bad ones come back with their text, so they
+/// can be fixed and imported again.
 ///
 /// Parsing runs on a blocking thread and hands chunks over a small channel, so the next chunk
 /// is parsed while the database writes the last one, and memory holds the body and two or
@@ -44,9 +50,9 @@ pub async fn import_csv(
     let firmware = parse_firmware(options.firmware.as_deref())?;
     let mut tx = db.begin_write().await?;
     let (defaults, names, vendors) = prepare(&mut tx, actor.account_id, &options, firmware).await?;
-    let (reader, received) = spawn_reader(body, defaults, names);
+    let (reader, received) = spawn_reader(body.clone(), defaults, names, &options);
     let cache = db::widen_sqlite_cache(&mut tx).await?;
-    let mut import = Import::new(actor.account_id, options.dry_run, vendors);
+    let mut import = Import::new(actor.account_id, &options, vendors);
     let outcome = import.write_chunks(&mut tx, received).await;
     let parsed = reader
         .await
@@ -54,16 +60,17 @@ pub async fn import_csv(
     let restored = db::restore_sqlite_cache(&mut tx, cache).await;
     outcome?;
     restored?;
-    let mut problems = parsed?;
+    let Finished {
+        mut problems,
+        repeats,
+        separator,
+    } = parsed?;
     problems.merge(std::mem::take(&mut import.found));
-    if !problems.is_empty() {
-        return Err(problems.into_error());
+    if !problems.is_empty() && !options.skip_invalid {
+        return Err(problems.into_error_read_with(separator));
     }
-    let result = ImportResult {
-        added: import.added,
-        updated: import.updated,
-        dry_run: options.dry_run,
-    };
+    let mut result = import.result(options.dry_run, separator, repeats);
+    (result.skipped, result.skipped_total) = skipped_lines(&body, problems);
     if options.dry_run {
         return Ok(result);
     }
@@ -106,16 +113,46 @@ async fn prepare(
 /// The catalog's releases and their vendors.
 type Vendors = HashMap<String, Option<Vendor>>;
 
+/// The bad lines of `body` that `problems` lists, each with its text (at most
+/// [`MAX_LINE_TEXT`] characters), and how many bad lines there were in all.
+fn skipped_lines(body: &[u8], problems: Problems) -> (Vec<SkippedLine>, u64) {
+    let total = problems.lines() as u64;
+    let listed: Vec<LineProblem> = problems.by_line();
+    let text = String::from_utf8_lossy(body);
+    let mut lines = text.split('\n').enumerate();
+    let mut skipped = Vec::with_capacity(listed.len());
+    for problem in listed {
+        let Some((_, raw)) = lines.find(|(n, _)| *n as u64 + 1 == problem.line) else {
+            break;
+        };
+        let raw = raw.strip_suffix('\r').unwrap_or(raw);
+        let raw = raw.strip_prefix('\u{feff}').unwrap_or(raw);
+        skipped.push(SkippedLine {
+            line: problem.line,
+            text: raw.chars().take(MAX_LINE_TEXT).collect(),
+            message: problem.message,
+        });
+    }
+    (skipped, total)
+}
+
+/// Characters of a skipped line given back at most.
+const MAX_LINE_TEXT: usize = 1_000;
+
 /// Parses `body` on a blocking thread, sending its chunks over a channel of two; the thread
 /// answers every problem of the file once it has read to the end.
 fn spawn_reader(
     body: actix_web::web::Bytes,
     defaults: Defaults,
     names: Names,
-) -> (JoinHandle<Result<Problems>>, Receiver<Chunk>) {
+    options: &ImportOptions,
+) -> (JoinHandle<Result<Finished>>, Receiver<Chunk>) {
     let (chunks, received) = tokio::sync::mpsc::channel::<Chunk>(2);
-    let reader = tokio::task::spawn_blocking(move || -> Result<Problems> {
-        let mut reader = Reader::new(&body, &defaults, &names, csv_file::CHUNK_ROWS)?;
+    let (separator, cap) = (options.separator, problem_cap(options));
+    let reader = tokio::task::spawn_blocking(move || -> Result<Finished> {
+        let mut reader = Reader::new(&body, &defaults, &names, csv_file::CHUNK_ROWS)?
+            .with_separator(separator)
+            .with_problem_cap(cap);
         while let Some(chunk) = reader.next_chunk()? {
             if chunks.blocking_send(chunk).is_err() {
                 break; // the writer failed; its error is the answer
@@ -126,10 +163,21 @@ fn spawn_reader(
     (reader, received)
 }
 
+/// Bad lines listed: a rejection shows the first few, a skipping import hands back many.
+fn problem_cap(options: &ImportOptions) -> usize {
+    if options.skip_invalid {
+        csv_file::MAX_SKIPPED
+    } else {
+        csv_file::MAX_PROBLEMS
+    }
+}
+
 /// The running state of an import: counts, and the lines only the database can fault.
 struct Import {
     account_id: i64,
     dry_run: bool,
+    /// Leave bad lines out rather than write nothing.
+    skip: bool,
     now: i64,
     vendors: Vendors,
     added: u64,
@@ -159,16 +207,31 @@ impl ImportEntry {
 }
 
 impl Import {
-    fn new(account_id: i64, dry_run: bool, vendors: Vendors) -> Import {
+    fn new(account_id: i64, options: &ImportOptions, vendors: Vendors) -> Import {
         Import {
             account_id,
-            dry_run,
+            dry_run: options.dry_run,
+            skip: options.skip_invalid,
             now: now(),
             vendors,
             added: 0,
             updated: 0,
             first: None,
-            found: Problems::default(),
+            found: Problems::with_cap(problem_cap(options)),
+        }
+    }
+
+    /// The answer's counts, separator and repeated MACs (the skipped lines come after).
+    fn result(&self, dry_run: bool, separator: CsvSeparator, repeats: Problems) -> ImportResult {
+        ImportResult {
+            added: self.added,
+            updated: self.updated,
+            dry_run,
+            separator,
+            skipped: Vec::new(),
+            skipped_total: 0,
+            repeated_total: repeats.lines() as u64,
+            repeated: repeats.by_line(),
         }
     }
 
@@ -195,43 +258,69 @@ impl Import {
         ImportEntry {
             target,
             count: count as i64,
-            detail: format!("added {}, updated {}", result.added, result.updated),
+            detail: match result.skipped_total {
+                0 => format!("added {}, updated {}", result.added, result.updated),
+                skipped => format!(
+                    "added {}, updated {}, skipped {skipped} bad line(s)",
+                    result.added, result.updated
+                ),
+            },
         }
     }
 
     /// Checks one chunk's new MACs against the database (counting those the account has,
     /// reporting those another account has) and its pinned phones against their release's
-    /// vendor, then writes the chunk if nothing is wrong so far.
-    async fn chunk(&mut self, conn: &mut AnyConnection, chunk: Chunk) -> Result<()> {
+    /// vendor, then writes the chunk if nothing is wrong so far, or, when bad lines are
+    /// skipped, writes its good rows whatever came before.
+    async fn chunk(&mut self, conn: &mut AnyConnection, mut chunk: Chunk) -> Result<()> {
         let mut found = Vec::new();
+        self.first = self.first.or(chunk.rows.first().map(|r| r.mac));
+        let (fresh, mut counts) = self.registered(conn, &chunk).await?;
+        if counts.1 > 0 {
+            let fresh: Vec<&str> = fresh.iter().map(String::as_str).collect();
+            found.extend(self.foreign(conn, &chunk, &fresh).await?);
+        }
+        found.extend(self.mismatched(conn, &chunk).await?);
+        // Both lists are in line order; a line with both problems is one bad line.
+        found.sort_by_key(|(line, _)| *line);
+        if self.skip && !found.is_empty() {
+            let bad: HashSet<u64> = found.iter().map(|(line, _)| *line).collect();
+            chunk.rows.retain(|r| !bad.contains(&r.line));
+            counts = self.registered(conn, &chunk).await?.1;
+        }
+        let (registered, foreign, fresh) = counts;
+        self.updated += registered - foreign;
+        self.added += fresh - registered;
+        for (line, message) in found {
+            self.found.add(line, message);
+        }
+        let writable = self.skip || (chunk.clean && self.found.is_empty());
+        if !writable || self.dry_run {
+            return Ok(());
+        }
+        self.write(conn, &chunk).await
+    }
+
+    /// The chunk's MACs not seen in an earlier chunk, and how many of them are registered
+    /// (to any account), how many to another account, and how many there are.
+    async fn registered(
+        &self,
+        conn: &mut AnyConnection,
+        chunk: &Chunk,
+    ) -> Result<(Vec<String>, (u64, u64, u64))> {
         let fresh: Vec<String> = chunk
             .rows
             .iter()
             .filter(|r| !r.repeated)
             .map(|r| csv_file::mac_text(r.mac))
             .collect();
-        self.first = self.first.or(chunk.rows.first().map(|r| r.mac));
-        if !fresh.is_empty() {
-            let json = serde_json::to_string(&fresh).expect("strings serialize");
-            let (registered, foreign) =
-                phones::count_registered(conn, self.account_id, json).await?;
-            self.updated += registered - foreign;
-            self.added += fresh.len() as u64 - registered;
-            if foreign > 0 {
-                let fresh: Vec<&str> = fresh.iter().map(String::as_str).collect();
-                found.extend(self.foreign(conn, &chunk, &fresh).await?);
-            }
+        if fresh.is_empty() {
+            return Ok((fresh, (0, 0, 0)));
         }
-        found.extend(self.mismatched(conn, &chunk).await?);
-        // Both lists are in line order; a line with both problems is one bad line.
-        found.sort_by_key(|(line, _)| *line);
-        for (line, message) in found {
-            self.found.add(line, message);
-        }
-        if !chunk.clean || !self.found.is_empty() || self.dry_run {
-            return Ok(());
-        }
-        self.write(conn, &chunk).await
+        let json = serde_json::to_string(&fresh).expect("strings serialize");
+        let (registered, foreign) = phones::count_registered(conn, self.account_id, json).await?;
+        let n = fresh.len() as u64;
+        Ok((fresh, (registered, foreign, n)))
     }
 
     /// Upserts a checked chunk; a MAC another account claimed after the check fails it all.
@@ -275,6 +364,7 @@ impl Import {
         Ok(lines
             .into_iter()
             .map(|(line, mac)| {
+                let mac = rcs_shared::mac::pretty(mac);
                 let message = format!("The MAC address {mac} is registered to another account.");
                 (line, message)
             })

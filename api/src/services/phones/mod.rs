@@ -32,6 +32,10 @@ pub use list::{export_page, get, list};
 pub const MAX_MACS_PER_REQUEST: usize = 10_000;
 /// Largest CSV body accepted. A constant until the setting exists in config.rs.
 pub const MAX_IMPORT_BYTES: usize = 64 * 1024 * 1024;
+
+/// The file a user fills in to import phones: the header row of the columns the import reads
+/// (the same columns as the export, so an export imports back).
+pub const IMPORT_TEMPLATE: &str = "mac,server,branding,firmware\n";
 /// Writes of at least this many phones refresh the planner's statistics afterwards.
 const BULK_WRITE_ROWS: u64 = 10_000;
 

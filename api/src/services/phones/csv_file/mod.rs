@@ -1,5 +1,7 @@
 //! Reading a CSV file of phones, as the original's CSV dialog accepted them.
 //!
+//! Cells are separated by commas, semicolons (the default of spreadsheets where the decimal
+//! mark is a comma) or tabs: the caller may say which, else [`detect`] reads it off the file.
 //! The first column is the MAC. A header row is optional: it is recognised when the first
 //! cell is the word `mac` (or `MAC address`) rather than a MAC, and then names further columns
 //! `server`, `branding` and `firmware` (by server/branding name and catalog release) that
@@ -17,7 +19,7 @@ use std::cmp::Reverse;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
-use rcs_shared::LineProblem;
+use rcs_shared::{CsvSeparator, LineProblem};
 
 use crate::db::phones::NewPhone;
 use crate::domain::firmware::FirmwareRelease;
@@ -26,6 +28,9 @@ use crate::error::Error;
 
 /// Lines listed in a rejection at most; the message still gives the total.
 pub const MAX_PROBLEMS: usize = 100;
+/// Bad lines listed at most when they are skipped rather than rejecting the file: enough to
+/// hand every bad line of a typical file back as a file to fix.
+pub const MAX_SKIPPED: usize = 10_000;
 /// Distinct phones per file at most.
 pub const MAX_ROWS: usize = 1_000_000;
 /// Lines per chunk of [`Reader::next_chunk`]: one database statement's worth.
@@ -98,22 +103,41 @@ pub struct Parsed {
 /// one invalid line (the answer once said "1,000,000 invalid line(s)" for a two-line file).
 /// Problems arrive in line order within a chunk and chunks hold consecutive lines, so a line
 /// is new exactly when it differs from the last one counted.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Problems {
     list: Vec<LineProblem>,
     total: usize,
     lines: usize,
     last_line: Option<u64>,
+    /// Problems listed at most.
+    cap: usize,
+}
+
+impl Default for Problems {
+    fn default() -> Problems {
+        Problems::with_cap(MAX_PROBLEMS)
+    }
 }
 
 impl Problems {
+    /// Collects problems listing at most `cap` of them.
+    pub fn with_cap(cap: usize) -> Problems {
+        Problems {
+            list: Vec::new(),
+            total: 0,
+            lines: 0,
+            last_line: None,
+            cap,
+        }
+    }
+
     pub fn add(&mut self, line: u64, message: impl Into<String>) {
         self.total += 1;
         if self.last_line != Some(line) {
             self.lines += 1;
             self.last_line = Some(line);
         }
-        if self.list.len() < MAX_PROBLEMS {
+        if self.list.len() < self.cap {
             self.list.push(LineProblem {
                 line,
                 message: message.into(),
@@ -132,19 +156,51 @@ impl Problems {
         self.last_line = self.last_line.max(other.last_line);
         self.list.extend(other.list);
         self.list.sort_by_key(|p| p.line);
-        self.list.truncate(MAX_PROBLEMS);
+        self.list.truncate(self.cap);
+    }
+
+    /// Lines with a problem, in all.
+    pub fn lines(&self) -> usize {
+        self.lines
+    }
+
+    /// The listed problems, one per line (a line's messages joined), in line order.
+    pub fn by_line(mut self) -> Vec<LineProblem> {
+        self.list.sort_by_key(|p| p.line);
+        let mut out: Vec<LineProblem> = Vec::with_capacity(self.list.len());
+        for problem in self.list {
+            match out.last_mut() {
+                Some(last) if last.line == problem.line => {
+                    last.message.push(' ');
+                    last.message.push_str(&problem.message);
+                }
+                _ => out.push(problem),
+            }
+        }
+        out
     }
 
     /// The 422 answer: the whole file is rejected.
     pub fn into_error(self) -> Error {
+        self.into_error_read_with(CsvSeparator::Comma)
+    }
+
+    /// The 422 answer for a file read with `separator`, which the message names unless it is
+    /// the usual comma (a file read with the wrong one is the likeliest cause of every line
+    /// being bad).
+    pub fn into_error_read_with(self, separator: CsvSeparator) -> Error {
         let shown = if self.total > self.list.len() {
             format!(" (the first {} problems are listed)", self.list.len())
         } else {
             String::new()
         };
+        let read = match separator {
+            CsvSeparator::Comma => String::new(),
+            other => format!(" Its cells were read as {}-separated.", other.label()),
+        };
         Error::InvalidCsv(
             format!(
-                "The file has {} invalid line(s){shown}; nothing was imported.",
+                "The file has {} invalid line(s){shown}; nothing was imported.{read}",
                 self.lines
             ),
             self.list,
@@ -196,9 +252,12 @@ fn read_header(record: &[Cow<str>], line: u64, problems: &mut Problems) -> Colum
 /// Splits one line into trimmed fields. A field may be quoted (`"a,b"`, with `""` for a
 /// quote inside); quoted line breaks are not supported, as no MAC file needs them. A line
 /// without quotes (nearly all of them) is split without copying.
-fn fields(line: &str) -> Result<Vec<Cow<'_, str>>, String> {
+fn fields(line: &str, separator: char) -> Result<Vec<Cow<'_, str>>, String> {
     if !line.contains('"') {
-        return Ok(line.split(',').map(|f| Cow::Borrowed(f.trim())).collect());
+        return Ok(line
+            .split(separator)
+            .map(|f| Cow::Borrowed(f.trim()))
+            .collect());
     }
     let mut out = Vec::new();
     let mut current = String::new();
@@ -217,7 +276,7 @@ fn fields(line: &str) -> Result<Vec<Cow<'_, str>>, String> {
         } else if c == '"' && !was_quoted && current.trim().is_empty() {
             (in_quotes, was_quoted) = (true, true);
             current.clear();
-        } else if c == ',' {
+        } else if c == separator {
             out.push(Cow::Owned(current.trim().to_string()));
             current.clear();
             was_quoted = false;
@@ -230,6 +289,51 @@ fn fields(line: &str) -> Result<Vec<Cow<'_, str>>, String> {
     }
     out.push(Cow::Owned(current.trim().to_string()));
     Ok(out)
+}
+
+/// Non-blank lines [`detect`] looks at.
+const DETECT_LINES: usize = 20;
+
+/// The separator of a file, read off its first non-blank lines: the one after which a header's
+/// `mac` word ends; otherwise the one under which most lines start with a MAC, then the one
+/// found on most lines, and on a tie comma, semicolon, tab in that order. So a semicolon file
+/// whose names hold commas is read with semicolons, and a file of bare MACs with commas.
+pub fn detect(text: &str) -> CsvSeparator {
+    const CANDIDATES: [CsvSeparator; 3] = [
+        CsvSeparator::Comma,
+        CsvSeparator::Semicolon,
+        CsvSeparator::Tab,
+    ];
+    let mut lines = text
+        .split('\n')
+        .map(|l| l.strip_suffix('\r').unwrap_or(l))
+        .filter(|l| !l.trim().is_empty())
+        .take(DETECT_LINES)
+        .peekable();
+    if let Some(first) = lines.peek() {
+        let cut = first.char_indices().find_map(|(i, c)| {
+            let separator = CANDIDATES.into_iter().find(|s| s.char() == c)?;
+            Some((i, separator))
+        });
+        if let Some((i, separator)) = cut {
+            if is_header(first[..i].trim().trim_matches('"')) {
+                return separator;
+            }
+        }
+    }
+    let mut scores = [(0usize, 0usize); 3];
+    for line in lines {
+        for (score, separator) in scores.iter_mut().zip(CANDIDATES) {
+            let Ok(cells) = fields(line, separator.char()) else {
+                continue;
+            };
+            score.0 += usize::from(mac_number(&cells[0]).is_ok());
+            score.1 += usize::from(cells.len() > 1);
+        }
+    }
+    let best = scores.iter().max().copied().unwrap_or_default();
+    let index = scores.iter().position(|s| *s == best).unwrap_or(0);
+    CANDIDATES[index]
 }
 
 /// A named cell: empty or absent means the default; otherwise `resolve` decides.
@@ -297,7 +401,20 @@ pub struct Reader<'a> {
     first: bool,
     seen: HashSet<u64>,
     problems: Problems,
+    /// Lines whose MAC the file repeats, at the line that is used.
+    repeats: Problems,
+    separator: CsvSeparator,
     chunk_rows: usize,
+}
+
+/// What a file held besides its rows, once read to the end.
+#[derive(Debug)]
+pub struct Finished {
+    /// Its bad lines.
+    pub problems: Problems,
+    /// Its repeated MACs, listed at the line that is used.
+    pub repeats: Problems,
+    pub separator: CsvSeparator,
 }
 
 impl<'a> Reader<'a> {
@@ -318,6 +435,8 @@ impl<'a> Reader<'a> {
         }
         let text = text.strip_prefix('\u{feff}').unwrap_or(text);
         Ok(Reader {
+            separator: detect(text),
+            repeats: Problems::default(),
             lines: text.split('\n').enumerate(),
             names,
             server_id: defaults.server_id,
@@ -330,6 +449,20 @@ impl<'a> Reader<'a> {
             problems: Problems::default(),
             chunk_rows: chunk_rows.max(1),
         })
+    }
+
+    /// Reads cells separated by `separator` rather than by the one detected.
+    pub fn with_separator(mut self, separator: Option<CsvSeparator>) -> Reader<'a> {
+        if let Some(separator) = separator {
+            self.separator = separator;
+        }
+        self
+    }
+
+    /// Lists up to `cap` bad lines rather than [`MAX_PROBLEMS`].
+    pub fn with_problem_cap(mut self, cap: usize) -> Reader<'a> {
+        self.problems = Problems::with_cap(cap);
+        self
     }
 
     /// The next chunk, or `None` at the end of the file. A file with more than
@@ -347,6 +480,7 @@ impl<'a> Reader<'a> {
                 &mut self.columns,
                 &mut self.first,
                 &mut self.problems,
+                self.separator.char(),
             ) {
                 rows.push(row);
             }
@@ -360,9 +494,17 @@ impl<'a> Reader<'a> {
         }
         // Ascending MACs, the last line of each first; then one row per MAC.
         rows.sort_unstable_by_key(|r| (r.mac, Reverse(r.line)));
+        self.note_repeats(&rows);
         rows.dedup_by_key(|r| r.mac);
         for row in &mut rows {
             row.repeated = !self.seen.insert(row.mac);
+            if row.repeated {
+                let mac = rcs_shared::mac::pretty(&mac_text(row.mac));
+                self.repeats.add(
+                    row.line,
+                    format!("{mac} is also on an earlier line; this line is used."),
+                );
+            }
         }
         if self.seen.len() > MAX_ROWS {
             return Err(whole_file(&format!(
@@ -375,6 +517,29 @@ impl<'a> Reader<'a> {
         }))
     }
 
+    /// Notes each MAC a chunk holds on several lines, at the line that is used (the last);
+    /// `rows` are sorted by MAC, the last line of each first.
+    fn note_repeats(&mut self, rows: &[Row]) {
+        let mut start = 0;
+        while start < rows.len() {
+            let end = start + rows[start..].partition_point(|r| r.mac == rows[start].mac);
+            if end - start > 1 {
+                let mut others: Vec<String> = rows[start + 1..end]
+                    .iter()
+                    .map(|r| r.line.to_string())
+                    .collect();
+                others.reverse();
+                let mac = rcs_shared::mac::pretty(&mac_text(rows[start].mac));
+                let lines = others.join(", ");
+                self.repeats.add(
+                    rows[start].line,
+                    format!("{mac} is also on line {lines}; this line is used."),
+                );
+            }
+            start = end;
+        }
+    }
+
     /// Distinct MACs read so far.
     pub fn distinct(&self) -> usize {
         self.seen.len()
@@ -382,11 +547,15 @@ impl<'a> Reader<'a> {
 
     /// The problems of the whole file, once every chunk is read. A file that holds no MAC
     /// at all is an error.
-    pub fn finish(self) -> Result<Problems, Error> {
+    pub fn finish(self) -> Result<Finished, Error> {
         if self.seen.is_empty() && self.problems.is_empty() {
             return Err(whole_file("The file contains no MAC addresses."));
         }
-        Ok(self.problems)
+        Ok(Finished {
+            problems: self.problems,
+            repeats: self.repeats,
+            separator: self.separator,
+        })
     }
 }
 
@@ -401,8 +570,9 @@ fn read_line(
     columns: &mut Columns,
     first: &mut bool,
     problems: &mut Problems,
+    separator: char,
 ) -> Option<Row> {
-    let record = match fields(raw.strip_suffix('\r').unwrap_or(raw)) {
+    let record = match fields(raw.strip_suffix('\r').unwrap_or(raw), separator) {
         Ok(record) => record,
         Err(message) => {
             problems.add(line, message);
@@ -495,7 +665,7 @@ pub fn parse(
             }
         }
     }
-    Ok((parsed, reader.finish()?))
+    Ok((parsed, reader.finish()?.problems))
 }
 
 #[cfg(test)]

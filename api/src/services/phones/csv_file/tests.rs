@@ -66,7 +66,7 @@ fn bom_crlf_quotes_blank_lines_trailing_commas_and_spaces_are_read() {
     assert_eq!(parsed.rows[1].server_id, None);
     assert_eq!(parsed.rows[1].firmware.as_deref(), Some("4.2.0.181"));
     assert_eq!(
-        fields(r#" "a ""b"", c" , d,"#).unwrap(),
+        fields(r#" "a ""b"", c" , d,"#, ',').unwrap(),
         ["a \"b\", c", "d", ""]
     );
 }
@@ -119,4 +119,79 @@ fn the_report_is_capped_but_counts_everything() {
         }
         other => panic!("{other:?}"),
     }
+}
+
+#[test]
+fn the_separator_is_read_off_the_file() {
+    let cases = [
+        ("00085D1A2B3C\n00085D1A2B3D\n", CsvSeparator::Comma),
+        ("mac,server\n00085D1A2B3C,Main\n", CsvSeparator::Comma),
+        (
+            "MAC;Server\r\n00085D1A2B3C;Main\r\n",
+            CsvSeparator::Semicolon,
+        ),
+        (
+            "\"MAC address\"\tserver\n00085D1A2B3C\tMain\n",
+            CsvSeparator::Tab,
+        ),
+        // No header: under which separator does the first cell hold a MAC?
+        (
+            "00085D1A2B3C;Main, east\n00085D1A2B3D;\n",
+            CsvSeparator::Semicolon,
+        ),
+        (
+            "00085D1A2B3C,Main; east\n00085D1A2B3D,\n",
+            CsvSeparator::Comma,
+        ),
+        ("00085D1A2B3C\tMain, east; west\n", CsvSeparator::Tab),
+        ("", CsvSeparator::Comma),
+    ];
+    for (file, expected) in cases {
+        assert_eq!(detect(file), expected, "{file:?}");
+    }
+}
+
+#[test]
+fn a_semicolon_file_reads_like_a_comma_file() {
+    let names = names();
+    let comma = parse(
+        b"mac,server\n00085D1A2B3C,Main\n",
+        &Defaults::default(),
+        &names,
+    )
+    .unwrap()
+    .0;
+    let semicolon = parse(
+        b"mac;server\n00085D1A2B3C;Main\n",
+        &Defaults::default(),
+        &names,
+    )
+    .unwrap()
+    .0;
+    assert_eq!(comma.rows, semicolon.rows);
+    assert_eq!(semicolon.rows[0].server_id, Some(7));
+}
+
+#[test]
+fn repeats_are_noted_at_the_line_used_within_and_across_chunks() {
+    let names = names();
+    let file = b"00085D1A2B3C\n00085D1A2B3D\n00085D1A2B3C\n00085D1A2B3E\n00085D1A2B3C\n";
+    let mut reader = Reader::new(file, &Defaults::default(), &names, 2).unwrap();
+    while reader.next_chunk().unwrap().is_some() {}
+    let finished = reader.finish().unwrap();
+    let repeats = finished.repeats.by_line();
+    let lines: Vec<u64> = repeats.iter().map(|p| p.line).collect();
+    // Chunks of two lines: 1-2, 3-4, 5. Lines 3 and 5 each repeat an earlier chunk's MAC.
+    assert_eq!(lines, [3, 5]);
+    assert!(repeats[0]
+        .message
+        .contains("00:08:5D:1A:2B:3C is also on an earlier line"));
+    let mut reader = Reader::new(file, &Defaults::default(), &names, 10).unwrap();
+    while reader.next_chunk().unwrap().is_some() {}
+    let repeats = reader.finish().unwrap().repeats.by_line();
+    assert_eq!(repeats.len(), 1);
+    assert_eq!(
+        repeats[0].message,
+        "00:08:5D:1A:2B:3C is also on line 1, 3; this line is used."
+    );
 }
