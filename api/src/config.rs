@@ -129,6 +129,9 @@ settings_layer! {
     reset_max_requests_per_client: u32,
     /// How long an emailed password-reset link stays valid, in seconds.
     reset_token_ttl_secs: u64,
+    /// How long a new user's invitation link (to choose their password) stays valid, in
+    /// seconds.
+    invitation_ttl_secs: u64,
     /// Where mail goes: `smtp://host:port`, `smtp://user:pass@host:587?tls=required`,
     /// `smtps://host`. Unset: mail is written to the log instead (development mode).
     smtp_url: String,
@@ -215,6 +218,7 @@ pub struct Settings {
     pub reset_max_requests_per_email: u32,
     pub reset_max_requests_per_client: u32,
     pub reset_token_ttl_secs: u64,
+    pub invitation_ttl_secs: u64,
     /// Kept secret: the URL may carry the SMTP password.
     pub smtp_url: Option<SecretString>,
     pub mail_from: String,
@@ -307,6 +311,7 @@ impl Settings {
             reset_max_requests_per_email: layer.reset_max_requests_per_email.unwrap_or(3),
             reset_max_requests_per_client: layer.reset_max_requests_per_client.unwrap_or(20),
             reset_token_ttl_secs,
+            invitation_ttl_secs: layer.invitation_ttl_secs.unwrap_or(7 * 86_400).max(60),
             smtp_url: layer.smtp_url.map(SecretString::from),
             mail_from: layer.mail_from.unwrap_or_else(|| "rcs@localhost".into()),
             public_url,
@@ -433,6 +438,7 @@ mod tests {
         assert!(with("https://").is_err());
         let defaults = Settings::resolve(Layer::default()).unwrap();
         assert_eq!(defaults.reset_token_ttl_secs, 1800);
+        assert_eq!(defaults.invitation_ttl_secs, 7 * 86_400);
         assert_eq!(defaults.mail_from, "rcs@localhost");
         assert!(defaults.smtp_url.is_none() && defaults.public_url.is_none());
     }

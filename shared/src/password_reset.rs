@@ -57,6 +57,6 @@ impl Default for PasswordResetAccepted {
 pub struct PasswordResetConfirm {
     /// The `token` parameter of the emailed link.
     pub token: String,
-    /// The new password (at least 10 characters).
+    /// The new password (at least 12 characters, not a common password).
     pub new_password: String,
 }

@@ -9,13 +9,16 @@ use crate::Role;
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[cfg_attr(
     feature = "openapi",
-    schema(example = json!({"email": "staff@example.com", "password": "correct horse battery", "role": "user", "name": "Sam Staff"}))
+    schema(example = json!({"email": "staff@example.com", "role": "user", "name": "Sam Staff"}))
 )]
 pub struct NewUser {
     /// The username. It can never be changed afterwards.
     pub email: String,
-    /// At least 10 characters.
-    pub password: String,
+    /// At least 12 characters, not a common password. Absent or `null`: the user is invited
+    /// instead, by a mail with a single-use link to choose their own password (valid
+    /// `invitation_ttl_secs`); until then nobody can log in as them.
+    #[serde(default)]
+    pub password: Option<String>,
     pub role: Role,
     /// Up to 100 characters.
     #[serde(default)]
@@ -37,7 +40,7 @@ pub struct UserPatch {
     /// Up to 100 characters.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// At least 10 characters.
+    /// At least 12 characters, not a common password.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub password: Option<String>,
     /// Not accepted: usernames never change, so sending one is a 422 `username_immutable`.
@@ -80,6 +83,6 @@ pub struct ProfilePatch {
 )]
 pub struct PasswordChange {
     pub current_password: String,
-    /// At least 10 characters.
+    /// At least 12 characters, not a common password.
     pub new_password: String,
 }

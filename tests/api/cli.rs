@@ -77,7 +77,7 @@ async fn cli_creates_and_lists_accounts_on_either_database(engine: Engine) {
     ]);
     let (ok, _, stderr) = run(weak, Some("short")).await;
     assert!(!ok);
-    assert!(stderr.contains("at least 10 characters"), "{stderr}");
+    assert!(stderr.contains("at least 12 characters"), "{stderr}");
 
     let mut user = rcs(&env);
     user.args([

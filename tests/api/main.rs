@@ -21,6 +21,7 @@ mod firmware_vendors;
 mod headers;
 mod import;
 mod import_choices;
+mod invitations;
 mod logging;
 mod login_throttling;
 mod matrix;

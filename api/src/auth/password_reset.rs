@@ -90,11 +90,19 @@ async fn issue(state: &AppState, email: &Email) -> anyhow::Result<()> {
     let (token, hash) = new_token();
     let now = db::now();
     let ttl = i64::try_from(state.settings.reset_token_ttl_secs).unwrap_or(i64::MAX / 4);
-    password_resets::replace(&state.db, user.id, &hash, now, now.saturating_add(ttl)).await?;
+    password_resets::replace(&state.db.pool, user.id, &hash, now, now.saturating_add(ttl)).await?;
     let link = format!("{}{RESET_PAGE}?token={token}", state.public_url);
     state.mailer.send(reset_link_mail(&user.email, &link, ttl));
     tracing::info!(user_id = user.id, "password reset link issued");
     Ok(())
+}
+
+/// Queues the invitation mail of a new user (or a repeated invitation): the link opens the
+/// same page as a reset link, worded as a welcome.
+pub fn mail_invitation(state: &AppState, to: &str, by: &str, token: &str) {
+    let link = format!("{}{RESET_PAGE}?token={token}&welcome=1", state.public_url);
+    let ttl = i64::try_from(state.settings.invitation_ttl_secs).unwrap_or(i64::MAX / 4);
+    state.mailer.send(invitation_mail(to, by, &link, ttl));
 }
 
 /// Sets a new password with a link's token and ends every session of its user
@@ -147,6 +155,32 @@ fn reset_link_mail(to: &str, link: &str, ttl: i64) -> Mail {
     }
 }
 
+fn invitation_mail(to: &str, by: &str, link: &str, ttl: i64) -> Mail {
+    let valid = describe(ttl);
+    let text = format!(
+        "Hello,\r\n\r\n{by} added you to rcs, the service that sets up your organisation's \
+         desk phones, with the username {to}.\r\nTo choose your password, open this link \
+         within {valid}:\r\n\r\n{link}\r\n\r\nThe link works once. If you did not expect \
+         this mail, ignore it: nobody can log in as you without the link.\r\n"
+    );
+    let (to_html, by_html, link_html) = (escape_html(to), escape_html(by), escape_html(link));
+    let html = format!(
+        "<p>Hello,</p><p>{by_html} added you to rcs, the service that sets up your \
+         organisation's desk phones, with the username <strong>{to_html}</strong>. To choose \
+         your password, open this link within {valid}:</p>\
+         <p><a href=\"{link_html}\">{link_html}</a></p>\
+         <p>The link works once. If you did not expect this mail, ignore it: nobody can log in \
+         as you without the link.</p>"
+    );
+    Mail {
+        to: to.to_string(),
+        subject: "You are invited to rcs: choose your password".into(),
+        text,
+        html,
+        kind: "invitation",
+    }
+}
+
 fn password_changed_mail(to: &str) -> Mail {
     let text = format!(
         "Hello,\r\n\r\nthe password of the rcs user {to} was just changed with a password \
@@ -185,6 +219,20 @@ mod tests {
             hash_token("abc"),
             "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
         );
+    }
+
+    #[test]
+    fn the_invitation_names_the_inviter_and_escapes_html() {
+        let mail = invitation_mail(
+            "new@b.example",
+            "<b>Admin</b>",
+            "https://rcs.example/reset-password?token=ab&welcome=1",
+            7 * 86_400,
+        );
+        assert!(mail.text.contains("<b>Admin</b> added you"));
+        assert!(mail.html.contains("&lt;b&gt;Admin&lt;/b&gt; added you"));
+        assert!(mail.text.contains("within 168 hours"), "{}", mail.text);
+        assert!(mail.html.contains("token=ab&amp;welcome=1"));
     }
 
     #[test]

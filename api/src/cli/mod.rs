@@ -500,14 +500,18 @@ async fn add_user(
     let account_id = accounts::id_by_name(&db, account).await?;
     let new = NewUser {
         email: email.to_string(),
-        password,
+        password: Some(password),
         role,
         name: String::new(),
     };
-    users::create(&db, &Actor::operator(account_id), &new).await?;
+    let ttl = settings.invitation_ttl_secs;
+    users::create(&db, &Actor::operator(account_id), &new, ttl).await?;
     println!("Added {} {email} to {account:?}.", role.label());
     if generated {
-        println!("One-time password: {}", new.password);
+        println!(
+            "One-time password: {}",
+            new.password.as_deref().unwrap_or_default()
+        );
     }
     Ok(())
 }

@@ -10,8 +10,8 @@ use sqlx::{Any, Executor};
 use super::Db;
 
 /// Stores `token_hash` as the user's only pending link, replacing an older one.
-pub async fn replace(
-    db: &Db,
+pub async fn replace<'e>(
+    db: impl Executor<'e, Database = Any>,
     user_id: i64,
     token_hash: &str,
     now: i64,
@@ -27,7 +27,7 @@ pub async fn replace(
     .bind(token_hash)
     .bind(now)
     .bind(expires_at)
-    .execute(&db.pool)
+    .execute(db)
     .await?;
     Ok(())
 }

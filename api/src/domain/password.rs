@@ -1,5 +1,12 @@
 //! Passwords: the policy for new ones and argon2id hashing.
 //!
+//! The policy is OWASP ASVS 5.0's (V6.2): at least 12 characters, no composition rules (any
+//! character, spaces included, so passphrases work), and not a common or breached password.
+//! The list of those ships in the binary (`common_passwords.txt`, about 49,000 entries from
+//! leaked-password corpora): nothing is looked up over the network. A password is refused when
+//! it is on the list, or when it is a listed password dressed up with digits and symbols at
+//! either end (`Password123!`, `dragon2024!!`), or one character repeated.
+//!
 //! Hashing uses argon2id with the OWASP-recommended parameters (19 MiB, 2 passes, 1 lane),
 //! which are the `argon2` crate's defaults. Hashing costs tens of milliseconds of CPU, so
 //! async code calls [`hash`] and [`verify`], which run it on the blocking pool (the one place
@@ -11,8 +18,8 @@ use argon2::password_hash::{rand_core::OsRng, PasswordHasher, PasswordVerifier, 
 use argon2::Argon2;
 use secrecy::{ExposeSecret, SecretString};
 
-/// Shortest password accepted for a new or changed password.
-pub const MIN_PASSWORD_LEN: usize = 10;
+/// Shortest password accepted for a new or changed password (ASVS 5.0: 12).
+pub const MIN_PASSWORD_LEN: usize = 12;
 /// Longest accepted: argon2 over megabytes of input would be a denial-of-service lever.
 pub const MAX_PASSWORD_LEN: usize = 1024;
 
@@ -31,6 +38,9 @@ impl NewPassword {
             return Err(format!(
                 "The password must be at most {MAX_PASSWORD_LEN} characters long."
             ));
+        }
+        if is_common(input) {
+            return Err("This password is too common: it appears in lists of leaked passwords. Choose another, such as a few unrelated words.".into());
         }
         Ok(NewPassword(SecretString::from(input.to_string())))
     }
@@ -85,6 +95,30 @@ impl PasswordHash {
     }
 }
 
+/// The common and breached passwords, lower-cased and sorted (see the module's docs).
+const COMMON: &str = include_str!("common_passwords.txt");
+
+/// Whether `password` is common: listed (ignoring case), a listed one with only digits and
+/// symbols added at its ends, or a single character repeated. The list is searched in place
+/// (binary search over its lines, indexed once), so it costs no memory until a password is set.
+pub fn is_common(password: &str) -> bool {
+    static INDEX: OnceLock<Vec<&'static str>> = OnceLock::new();
+    let index = INDEX.get_or_init(|| {
+        COMMON
+            .lines()
+            .filter(|l| !l.starts_with('#') && !l.is_empty())
+            .collect()
+    });
+    let lower = password.to_lowercase();
+    let core =
+        lower.trim_matches(|c: char| c.is_ascii_digit() || c.is_ascii_punctuation() || c == ' ');
+    let listed = |w: &str| index.binary_search(&w).is_ok();
+    let mut chars = lower.chars();
+    let first = chars.next();
+    let repeated = chars.all(|c| Some(c) == first);
+    repeated || listed(&lower) || (core.chars().count() >= 4 && listed(core))
+}
+
 /// Hashes `password` with a fresh salt on the blocking pool.
 pub async fn hash(password: NewPassword) -> anyhow::Result<PasswordHash> {
     off_the_async_workers(move || password.hash()).await?
@@ -125,7 +159,40 @@ mod tests {
     #[test]
     fn policy_bounds() {
         assert!(NewPassword::parse("short").is_err());
+        assert!(NewPassword::parse("eleven char").is_err());
         assert!(NewPassword::parse(&"x".repeat(MAX_PASSWORD_LEN + 1)).is_err());
-        assert!(NewPassword::parse("ten chars!").is_ok());
+        assert!(NewPassword::parse("twelve chars").is_ok());
+        assert!(NewPassword::parse("correct horse battery").is_ok());
+    }
+
+    #[test]
+    fn common_and_breached_passwords_are_refused() {
+        for common in [
+            "password1234",
+            "Password123!",
+            "qwerty123456",
+            "1qaz2wsx3edc",
+            "QAZWSXEDCRFV",
+            "dragon2024!!",
+            "letmein12345",
+            "aaaaaaaaaaaa",
+            "111111111111",
+        ] {
+            assert!(is_common(common), "{common}");
+            assert!(NewPassword::parse(common).is_err(), "{common}");
+        }
+        for fine in [
+            "correct horse battery",
+            "staff password 1",
+            "Tr0ub4dour&3xyz",
+        ] {
+            assert!(!is_common(fine), "{fine}");
+        }
+        assert!(COMMON.lines().filter(|l| !l.starts_with('#')).count() > 40_000);
+        let lines: Vec<&str> = COMMON.lines().filter(|l| !l.starts_with('#')).collect();
+        assert!(
+            lines.windows(2).all(|w| w[0] < w[1]),
+            "sorted, for the binary search"
+        );
     }
 }

@@ -6,6 +6,7 @@ use actix_web::{delete, get, patch, post, web, HttpResponse};
 use rcs_shared::{ApiError, NewUser, User, UserPatch};
 use utoipa_actix_web::service_config::ServiceConfig;
 
+use crate::auth::password_reset::mail_invitation;
 use crate::auth::AuthUser;
 use crate::error::Result;
 use crate::services::{second_factor, users, Actor};
@@ -17,6 +18,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(get_user)
         .service(update_user)
         .service(delete_user)
+        .service(invite_user)
         .service(reset_second_factor);
 }
 
@@ -36,7 +38,8 @@ pub async fn list_users(
     ))
 }
 
-/// Add a User or Super User to the caller's account.
+/// Add a User or Super User to the caller's account. Without a password the user is invited:
+/// a mail with a single-use link lets them choose their own.
 #[utoipa::path(tag = "users", security(("bearer" = [])), request_body = NewUser, responses(
     (status = 201, description = "Created", body = User),
     (status = 400, description = "Malformed request body (an unknown role included)", body = ApiError),
@@ -52,8 +55,37 @@ pub async fn create_user(
     user: AuthUser,
     body: web::Json<NewUser>,
 ) -> Result<HttpResponse> {
-    let created = users::create(&state.db, &Actor::from(&user), &body).await?;
-    Ok(HttpResponse::Created().json(created))
+    let actor = Actor::from(&user);
+    let ttl = state.settings.invitation_ttl_secs;
+    let created = users::create(&state.db, &actor, &body, ttl).await?;
+    if let Some(token) = &created.invitation {
+        mail_invitation(&state, &created.user.email, &actor.name, token);
+    }
+    Ok(HttpResponse::Created().json(created.user))
+}
+
+/// Send a user a new invitation mail: a fresh single-use link to choose a password (the
+/// older link stops working; the current password keeps working until the link is used).
+#[utoipa::path(tag = "users", security(("bearer" = [])), params(("id" = i64, Path, description = "The user's id")), responses(
+    (status = 204, description = "The invitation mail is queued"),
+    (status = 400, description = "Malformed id", body = ApiError),
+    (status = 401, description = "Not logged in", body = ApiError),
+    (status = 403, description = "The caller is not a Super User", body = ApiError),
+    (status = 404, description = "No such user in the caller's account", body = ApiError),
+))]
+#[post("/users/{id}/invitation")]
+pub async fn invite_user(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: web::Path<i64>,
+) -> Result<HttpResponse> {
+    let actor = Actor::from(&user);
+    let ttl = state.settings.invitation_ttl_secs;
+    let invited = users::invite_again(&state.db, &actor, id.into_inner(), ttl).await?;
+    if let Some(token) = &invited.invitation {
+        mail_invitation(&state, &invited.user.email, &actor.name, token);
+    }
+    Ok(HttpResponse::NoContent().finish())
 }
 
 /// One user of the caller's account.

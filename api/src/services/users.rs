@@ -52,14 +52,35 @@ pub async fn get(db: &Db, actor: &Actor, id: i64) -> Result<User> {
     Ok(row.to_dto())
 }
 
+/// A user just added, with the token of their invitation link when they were invited rather
+/// than given a password (for the mail only: the database keeps its hash).
+pub struct Created {
+    pub user: User,
+    pub invitation: Option<String>,
+}
+
 /// Adds a user to the actor's account (Super User only). Usernames are unique platform-wide:
 /// a taken one is a 409 decided by the UNIQUE constraint.
+///
+/// Without a password the user is invited: their password is a random one nobody knows, and
+/// a single-use link (valid `invitation_ttl_secs`, stored as its hash in the same transaction)
+/// lets them choose their own, so no Super User ever types or sees it.
 #[tracing::instrument(skip(db, actor, new), fields(account_id = actor.account_id))]
-pub async fn create(db: &Db, actor: &Actor, new: &NewUser) -> Result<User> {
+pub async fn create(
+    db: &Db,
+    actor: &Actor,
+    new: &NewUser,
+    invitation_ttl_secs: u64,
+) -> Result<Created> {
     actor.require_super_user()?;
     let email = Email::parse(&new.email).map_err(|m| Error::unprocessable("invalid_email", m))?;
     let name = PersonName::parse(&new.name)?;
-    let hash = hash_new_password(&new.password).await?;
+    let hash = match &new.password {
+        Some(password) => hash_new_password(password).await?,
+        None => crate::domain::password::hash(NewPassword::generate().0)
+            .await
+            .map_err(Error::Internal)?,
+    };
     let mut tx = db.begin_write().await?;
     let id = users::insert(
         &mut *tx,
@@ -77,13 +98,63 @@ pub async fn create(db: &Db, actor: &Actor, new: &NewUser) -> Result<User> {
         )
     })?;
     users::set_name(&mut *tx, id, name.as_str()).await?;
-    let entry = AuditEntry::one("user.create", email.as_str(), new.role.label());
+    let invitation = match new.password {
+        Some(_) => None,
+        None => Some(store_invitation(&mut tx, id, invitation_ttl_secs).await?),
+    };
+    let detail = match invitation {
+        Some(_) => format!("{}, invited by mail", new.role.label()),
+        None => new.role.label().to_string(),
+    };
+    let entry = AuditEntry::one("user.create", email.as_str(), &detail);
     audit::record(&mut *tx, actor.author(), entry).await?;
     let row = users::find_in(&mut *tx, actor.account_id, id)
         .await?
         .ok_or_else(user_not_found)?;
     tx.commit().await?;
-    Ok(row.to_dto())
+    Ok(Created {
+        user: row.to_dto(),
+        invitation,
+    })
+}
+
+/// Sends a user of the actor's account a new invitation (Super User only): a fresh
+/// single-use link to choose a password, replacing any earlier link. Their current password
+/// keeps working until the link is used. Answers the user and the link's token.
+#[tracing::instrument(skip(db, actor), fields(account_id = actor.account_id))]
+pub async fn invite_again(
+    db: &Db,
+    actor: &Actor,
+    id: i64,
+    invitation_ttl_secs: u64,
+) -> Result<Created> {
+    actor.require_super_user()?;
+    let mut tx = db.begin_write().await?;
+    let row = users::find_in(&mut *tx, actor.account_id, id)
+        .await?
+        .ok_or_else(user_not_found)?;
+    let token = store_invitation(&mut tx, id, invitation_ttl_secs).await?;
+    let entry = AuditEntry::one("user.invite", &row.email, "invitation mail sent");
+    audit::record(&mut *tx, actor.author(), entry).await?;
+    tx.commit().await?;
+    Ok(Created {
+        user: row.to_dto(),
+        invitation: Some(token),
+    })
+}
+
+/// Stores a new set-password link for `user_id` (replacing an older one) and answers its
+/// token.
+async fn store_invitation(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    user_id: i64,
+    ttl_secs: u64,
+) -> Result<String> {
+    let (token, hash) = crate::auth::password_reset::new_token();
+    let now = now();
+    let ttl = i64::try_from(ttl_secs).unwrap_or(i64::MAX / 4);
+    password_resets::replace(&mut **tx, user_id, &hash, now, now.saturating_add(ttl)).await?;
+    Ok(token)
 }
 
 /// What a Super User changes about a user, parsed. `None` leaves a field as it is.

@@ -52,6 +52,8 @@ async fn a_super_user_manages_brandings_and_users_that_a_user_only_sees() {
     browser.click("#user-add").await;
     browser.type_into("#user-email", "staff@acme.example").await;
     browser.type_into("#user-name", "Sam Staff").await;
+    // (An invitation by mail is the default; this Super User sets the password instead.)
+    browser.click("#user-invite").await;
     browser
         .type_into("#user-password", "staff password 1")
         .await;

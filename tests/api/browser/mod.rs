@@ -5,6 +5,7 @@
 mod admin;
 mod api_keys;
 mod import;
+mod invitation;
 mod keyboard;
 mod login;
 mod phones;

@@ -69,16 +69,16 @@ pub fn PasswordPage() -> Html {
                     </div>
                     <div class="field">
                         <label for="new-password">{ "New Password" }</label>
-                        <input id="new-password" type="password" required=true minlength="10"
+                        <input id="new-password" type="password" required=true minlength="12"
                             autocomplete="new-password" value={(*new).clone()}
                             oninput={bind_input(&new)} aria-describedby="new-password-hint" />
-                        <p id="new-password-hint" class="hint">{ "At least 10 characters." }</p>
+                        <p id="new-password-hint" class="hint">{ "At least 12 characters; not a common password. A few unrelated words work well." }</p>
                         <ErrorText id="new-password-error"
                             error={for_codes(error, &["invalid_password"])} />
                     </div>
                     <div class="field">
                         <label for="confirm-password">{ "Confirm New Password" }</label>
-                        <input id="confirm-password" type="password" required=true minlength="10"
+                        <input id="confirm-password" type="password" required=true minlength="12"
                             autocomplete="new-password" value={(*confirm).clone()}
                             oninput={bind_input(&confirm)} />
                         <ErrorText id="confirm-password-error"

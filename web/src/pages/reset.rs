@@ -29,6 +29,16 @@ pub fn reset_link_token() -> Option<String> {
     Some(token)
 }
 
+/// Whether the link is a new user's invitation (`&welcome=1`): the same form, worded as a
+/// welcome.
+fn is_invitation() -> bool {
+    web_sys::window()
+        .and_then(|w| w.location().search().ok())
+        .and_then(|search| web_sys::UrlSearchParams::new_with_str(&search).ok())
+        .and_then(|params| params.get("welcome"))
+        .is_some_and(|v| v == "1")
+}
+
 #[derive(Properties, PartialEq)]
 pub struct ResetPasswordPageProps {
     /// The token of the link.
@@ -80,13 +90,16 @@ pub fn ResetPasswordPage(props: &ResetPasswordPageProps) -> Html {
     let error = (*problem)
         .clone()
         .or_else(|| confirm.error().as_ref().map(|e| e.to_string()));
+    let welcome = is_invitation();
 
     html! {
         <main class="centered">
             <section class="card login-card">
                 <header class="brand">
                     <h1 class="brand-name">{ "rcs" }</h1>
-                    <p class="brand-tagline">{ "Choose a new password" }</p>
+                    <p id="reset-title" class="brand-tagline">
+                        { if welcome { "Welcome: choose your password" } else { "Choose a new password" } }
+                    </p>
                 </header>
                 if let Some(message) = error {
                     <p id="reset-error" class="alert alert-error" role="alert">{ message }</p>
@@ -95,13 +108,14 @@ pub fn ResetPasswordPage(props: &ResetPasswordPageProps) -> Html {
                     <div class="field">
                         <label for="new-password">{ "New Password" }</label>
                         <input id="new-password" name="new-password" type="password"
-                            autocomplete="new-password" required=true minlength="10"
-                            ref={new_password} />
+                            autocomplete="new-password" required=true minlength="12"
+                            aria-describedby="new-password-hint" ref={new_password} />
+                        <p id="new-password-hint" class="hint">{ "At least 12 characters; not a common password. A few unrelated words work well." }</p>
                     </div>
                     <div class="field">
                         <label for="confirm-password">{ "Confirm Password" }</label>
                         <input id="confirm-password" name="confirm-password" type="password"
-                            autocomplete="new-password" required=true minlength="10"
+                            autocomplete="new-password" required=true minlength="12"
                             ref={confirm_password} />
                     </div>
                     <button id="reset-submit" class="button button-primary button-block"

@@ -27,6 +27,12 @@ pub async fn delete(token: &str, id: i64) -> Result<(), Error> {
     request_empty(Method::DELETE, &path, token, NO_BODY).await
 }
 
+/// POST /api/v1/users/{id}/invitation: a new invitation mail with a set-password link.
+pub async fn invite(token: &str, id: i64) -> Result<(), Error> {
+    let path = format!("/api/v1/users/{id}/invitation");
+    request_empty(Method::POST, &path, token, NO_BODY).await
+}
+
 /// PATCH /api/v1/me: name, address and phone numbers.
 pub async fn update_profile(token: &str, body: &ProfilePatch) -> Result<User, Error> {
     request(Method::PATCH, "/api/v1/me", Some(token), Some(body)).await

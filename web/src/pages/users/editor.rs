@@ -1,4 +1,5 @@
-//! Add User (username, name, password, role) and Edit User (name, role, a new password; the
+//! Add User (username, name, role; an invitation mail by default, or a password typed here)
+//! and Edit User (name, role, a new password; the
 //! username is fixed, as in the original). A new role or password ends that user's sessions.
 
 use rcs_shared::{NewUser, Role, User, UserPatch};
@@ -24,24 +25,51 @@ pub fn AddUserDialog(props: &AddUserProps) -> Html {
     let name = use_state(String::new);
     let password = use_state(String::new);
     let role = use_state(|| "user".to_string());
+    // Invite by mail (the user chooses their password), unless the Super User sets one.
+    let invite = use_state(|| true);
     let save: Action = use_action();
 
+    let on_invite = {
+        let invite = invite.clone();
+        Callback::from(move |e: Event| {
+            use wasm_bindgen::JsCast;
+            let on = e
+                .target()
+                .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
+                .is_some_and(|i| i.checked());
+            invite.set(on);
+        })
+    };
     let onsubmit = {
-        let (email, name, password, role) =
-            (email.clone(), name.clone(), password.clone(), role.clone());
+        let (email, name, password, role, invite) = (
+            email.clone(),
+            name.clone(),
+            password.clone(),
+            role.clone(),
+            *invite,
+        );
         let (save, on_done) = (save.clone(), props.on_done.clone());
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
             let body = NewUser {
                 email: email.trim().to_string(),
-                password: (*password).clone(),
+                password: (!invite).then(|| (*password).clone()),
                 role: Role::parse(&role).unwrap_or(Role::User),
                 name: name.trim().to_string(),
             };
             let on_done = on_done.clone();
             save.run(
                 |token| async move { users::create(&token, &body).await },
-                move |u| on_done.emit(format!("User {} added.", u.email)),
+                move |u| {
+                    on_done.emit(if invite {
+                        format!(
+                            "User {} added; an invitation was sent to that address.",
+                            u.email
+                        )
+                    } else {
+                        format!("User {} added.", u.email)
+                    })
+                },
             );
         })
     };
@@ -66,13 +94,20 @@ pub fn AddUserDialog(props: &AddUserProps) -> Html {
                     <input id="user-name" type="text" maxlength="100" value={(*name).clone()}
                         oninput={bind_input(&name)} />
                 </div>
-                <div class="field">
-                    <label for="user-password">{ "Password" }</label>
-                    <input id="user-password" type="password" required=true minlength="10"
-                        autocomplete="new-password" value={(*password).clone()}
-                        oninput={bind_input(&password)} />
-                    <ErrorText id="user-password-error" error={for_codes(error, PASSWORD)} />
+                <div class="check">
+                    <input id="user-invite" type="checkbox" checked={*invite} onchange={on_invite} />
+                    <label for="user-invite">{ "Send an invitation by email: the user chooses their own password" }</label>
                 </div>
+                if !*invite {
+                    <div class="field">
+                        <label for="user-password">{ "Password" }</label>
+                        <input id="user-password" type="password" required=true minlength="12"
+                            autocomplete="new-password" value={(*password).clone()}
+                            oninput={bind_input(&password)} aria-describedby="user-password-hint" />
+                        <p id="user-password-hint" class="hint">{ "At least 12 characters; not a common password." }</p>
+                        <ErrorText id="user-password-error" error={for_codes(error, PASSWORD)} />
+                    </div>
+                }
                 <RoleSelect value={(*role).clone()} onchange={bind(&role)} />
                 <ErrorAlert id="user-dialog-error" error={except_codes(&except_codes(error, EMAIL), PASSWORD)} />
                 <div class="form-actions">
@@ -156,7 +191,7 @@ pub fn EditUserDialog(props: &UserDialogProps) -> Html {
                 <RoleSelect value={(*role).clone()} onchange={bind(&role)} />
                 <div class="field">
                     <label for="user-password">{ "New password" }</label>
-                    <input id="user-password" type="password" minlength="10" autocomplete="new-password"
+                    <input id="user-password" type="password" minlength="12" autocomplete="new-password"
                         value={(*password).clone()} oninput={bind_input(&password)}
                         aria-describedby="user-password-hint" />
                     <p id="user-password-hint" class="hint">{ "Leave empty to keep the current password." }</p>

@@ -1,5 +1,5 @@
-//! Users (Super User only): the account's users, adding one with username, password and
-//! role, changing a role or password, and deleting. Usernames never change, as in the
+//! Users (Super User only): the account's users, adding one with username and role (invited
+//! by mail to choose a password, or given one), sending a user a new invitation, changing a role or password, and deleting. Usernames never change, as in the
 //! original; a new role or password ends that user's sessions. This module is the list;
 //! `editor` adds and edits one user, `delete` deletes one, `second_factor` requires two-factor
 //! login for the account and resets a user's.
@@ -12,7 +12,7 @@ use rcs_shared::User;
 use yew::prelude::*;
 
 use crate::components::errors::ErrorAlert;
-use crate::hooks::use_resource;
+use crate::hooks::{use_action, use_resource, Action};
 use crate::services::users;
 use delete::DeleteUserDialog;
 use editor::{AddUserDialog, EditUserDialog};
@@ -59,6 +59,7 @@ pub fn UsersPage(props: &UsersPageProps) -> Html {
         })
     };
     let rows = list.data.clone().unwrap_or_default();
+    let invite: Action = use_action();
 
     html! {
         <>
@@ -73,6 +74,7 @@ pub fn UsersPage(props: &UsersPageProps) -> Html {
             }
             <AccountRequirement />
             <ErrorAlert id="users-error" error={list.error.clone()} />
+            <ErrorAlert id="users-invite-error" error={invite.error().clone()} />
             if !rows.is_empty() {
                 <div class="table-wrap card">
                     <table id="users-table" class="table">
@@ -91,6 +93,15 @@ pub fn UsersPage(props: &UsersPageProps) -> Html {
                                     Callback::from(move |_: MouseEvent| open.set(Open::Delete(u.clone()))) };
                                 let reset = { let (open, u) = (open.clone(), u.clone());
                                     Callback::from(move |_: MouseEvent| open.set(Open::ResetSecondFactor(u.clone()))) };
+                                let send_invitation = { let (invite, notice, u) = (invite.clone(), notice.clone(), u.clone());
+                                    Callback::from(move |_: MouseEvent| {
+                                        let (notice, id, email) = (notice.clone(), u.id, u.email.clone());
+                                        notice.set(None);
+                                        invite.run(
+                                            move |token| async move { users::invite(&token, id).await },
+                                            move |()| notice.set(Some(format!("An invitation was sent to {email}."))),
+                                        );
+                                    }) };
                                 html! {
                                     <tr>
                                         <th scope="row" class="break">{ &u.email }</th>
@@ -105,6 +116,9 @@ pub fn UsersPage(props: &UsersPageProps) -> Html {
                                                     aria-label={format!("Reset two-factor login of {}", u.email)} onclick={reset}>{ "Reset 2FA" }</button>
                                             }
                                             if u.id != props.me {
+                                                <button type="button" class="button button-small"
+                                                    aria-label={format!("Send {} an invitation to choose a password", u.email)}
+                                                    disabled={invite.busy()} onclick={send_invitation}>{ "Send Invitation" }</button>
                                                 <button type="button" class="button button-small button-danger"
                                                     aria-label={format!("Delete {}", u.email)} onclick={delete}>{ "Delete" }</button>
                                             }
