@@ -23,6 +23,7 @@ pub mod health;
 pub mod mac;
 pub mod password_reset;
 pub mod phones;
+pub mod phones_bulk;
 pub mod second_factor;
 pub mod servers;
 pub mod summary;
@@ -44,6 +45,7 @@ pub use phones::{
     AddPhones, AddPhonesResult, BulkEdit, Changed, ImportQuery, ImportResult, InvalidCsv,
     LineProblem, MacList, Phone, PhoneChanges, PhonePage, PhoneQuery, PhoneSort, SortOrder,
 };
+pub use phones_bulk::{ExportColumns, ExportQuery, InvalidPhones, PhoneFilter, PhoneProblem};
 pub use second_factor::{
     Account, AccountPatch, EnrolledLogin, EnrolmentStart, LoginAnswer, RecoveryCodes,
     SecondFactorChallenge, SecondFactorCode, SecondFactorDisable, SecondFactorEnrolment,
