@@ -45,6 +45,10 @@ pub enum Error {
     /// `{code, message}`, so one round trip shows everything to fix.
     #[error("{0}")]
     InvalidCsv(String, Vec<rcs_shared::LineProblem>),
+    /// 422 for a list of MACs with entries that cannot be registered: the body adds every such
+    /// entry with its position, so the client can mark each one at once.
+    #[error("{0}")]
+    InvalidPhones(String, Vec<rcs_shared::PhoneProblem>),
     /// 429: slow down; `retry_after` seconds until the next attempt may succeed.
     #[error("Too many attempts. Try again in {retry_after} seconds.")]
     TooManyRequests { retry_after: u64 },
@@ -95,6 +99,7 @@ impl Error {
             | Error::Unprocessable(code, _) => code,
             Error::Forbidden => "forbidden",
             Error::InvalidCsv(..) => "invalid_csv",
+            Error::InvalidPhones(..) => "invalid_phones",
             Error::PayloadTooLarge(_) => "payload_too_large",
             Error::TooManyRequests { .. } => "too_many_requests",
             Error::Unavailable => "unavailable",
@@ -123,7 +128,9 @@ impl ResponseError for Error {
             Error::Conflict(..) => StatusCode::CONFLICT,
             Error::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Error::UnsupportedMediaType(..) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            Error::Unprocessable(..) | Error::InvalidCsv(..) => StatusCode::UNPROCESSABLE_ENTITY,
+            Error::Unprocessable(..) | Error::InvalidCsv(..) | Error::InvalidPhones(..) => {
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
             Error::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             Error::Unavailable | Error::Storage(_) => StatusCode::SERVICE_UNAVAILABLE,
             Error::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -150,6 +157,13 @@ impl ResponseError for Error {
             }
             Error::InvalidCsv(message, problems) => {
                 return response.json(rcs_shared::InvalidCsv {
+                    code: self.code().to_string(),
+                    message: message.clone(),
+                    problems: problems.clone(),
+                });
+            }
+            Error::InvalidPhones(message, problems) => {
+                return response.json(rcs_shared::InvalidPhones {
                     code: self.code().to_string(),
                     message: message.clone(),
                     problems: problems.clone(),

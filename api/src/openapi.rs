@@ -17,7 +17,7 @@ use utoipa_actix_web::AppExt;
     ),
     modifiers(&SecuritySchemes),
     // Enums only referenced from query parameters (IntoParams), which route collection misses.
-    components(schemas(rcs_shared::PhoneSort, rcs_shared::SortOrder)),
+    components(schemas(rcs_shared::PhoneSort, rcs_shared::SortOrder, rcs_shared::ExportColumns)),
     tags(
         (name = "auth", description = "Login, logout, and password recovery by email"),
         (name = "me", description = "The signed-in user"),

@@ -23,6 +23,7 @@ pub mod health;
 pub mod mac;
 pub mod password_reset;
 pub mod phones;
+pub mod phones_bulk;
 pub mod second_factor;
 pub mod servers;
 pub mod summary;
@@ -45,6 +46,7 @@ pub use phones::{
     InvalidCsv, LineProblem, MacList, Phone, PhoneChanges, PhonePage, PhoneQuery, PhoneSort,
     SkippedLine, SortOrder,
 };
+pub use phones_bulk::{ExportColumns, ExportQuery, InvalidPhones, PhoneFilter, PhoneProblem};
 pub use second_factor::{
     Account, AccountPatch, EnrolledLogin, EnrolmentStart, LoginAnswer, RecoveryCodes,
     SecondFactorChallenge, SecondFactorCode, SecondFactorDisable, SecondFactorEnrolment,

@@ -5,6 +5,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::phones_bulk::{PhoneFilter, PhoneProblem};
+
 /// A phone of the caller's account.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -55,7 +57,9 @@ pub struct Phone {
     schema(example = json!({"macs": ["00:08:5D:1A:2B:3C"], "server_id": 1, "firmware": "4.2.0.181"}))
 )]
 pub struct AddPhones {
-    /// 1 to 10,000 MACs in any usual spelling; duplicates count once.
+    /// 1 to 10,000 MACs in any usual spelling. Invalid MACs, MACs of another account and
+    /// MACs listed twice are refused all at once (422 `invalid_phones`, every entry with its
+    /// index), unless `skip_invalid` is set.
     pub macs: Vec<String>,
     /// Redirect the phones to this server at once; absent or `null` = unaffiliated.
     #[serde(default)]
@@ -65,18 +69,26 @@ pub struct AddPhones {
     /// A firmware release such as `4.2.0.181`, or `null`.
     #[serde(default)]
     pub firmware: Option<String>,
+    /// `true`: register the valid entries and answer the others in `skipped`, instead of
+    /// refusing the whole list. Default `false`: all or nothing.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub skip_invalid: bool,
 }
 
 /// How many phones a registration or import created and how many it changed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[cfg_attr(
     feature = "openapi",
-    schema(example = json!({"added": 1, "updated": 0}))
+    schema(example = json!({"added": 1, "updated": 0, "skipped": []}))
 )]
 pub struct AddPhonesResult {
     pub added: u64,
     pub updated: u64,
+    /// With `skip_invalid`: the entries that were not registered, and why. Always empty
+    /// otherwise (a list with problems is refused whole).
+    #[serde(default)]
+    pub skipped: Vec<PhoneProblem>,
 }
 
 /// Answer of POST /api/v1/phones/import.
@@ -191,13 +203,21 @@ impl CsvSeparator {
                 "created_at": "2026-11-30T08:20:41Z", "updated_at": "2026-11-30T08:20:41Z"
             }
         ],
-        "next_cursor": "6d7c617c303030383544314132423344"
+        "next_cursor": "6d7c617c303030383544314132423344",
+        "prev_cursor": null,
+        "total": 2
     }))
 )]
 pub struct PhonePage {
     pub items: Vec<Phone>,
     /// Pass as `cursor` to get the next page; `null` on the last page.
     pub next_cursor: Option<String>,
+    /// Pass as `before` to get the previous page; `null` on the first page.
+    #[serde(default)]
+    pub prev_cursor: Option<String>,
+    /// How many phones match the filter, on all pages together.
+    #[serde(default)]
+    pub total: u64,
 }
 
 /// Sort key of the phone list.
@@ -250,8 +270,29 @@ pub struct PhoneQuery {
     pub order: Option<SortOrder>,
     /// Page size, 1 to 1000 (default 50).
     pub limit: Option<u32>,
-    /// `next_cursor` of the previous page; only valid with the same sort and order.
+    /// `next_cursor` of the previous page: the page after it. Only valid with the same sort
+    /// and order.
     pub cursor: Option<String>,
+    /// `prev_cursor` of the current page: the page before it (same sort and order). Not
+    /// together with `cursor` or `last`.
+    pub before: Option<String>,
+    /// `true`: the last page (the phones at the end of the sort order), with a
+    /// `prev_cursor` to walk back. Not together with `cursor` or `before`.
+    pub last: Option<bool>,
+}
+
+impl PhoneQuery {
+    /// The query's filters, as bulk edit, bulk delete and export take them.
+    pub fn filter(&self) -> PhoneFilter {
+        PhoneFilter {
+            unaffiliated: self.unaffiliated,
+            server_id: self.server_id,
+            branding_id: self.branding_id,
+            firmware: self.firmware.clone(),
+            q: self.q.clone(),
+            seen: self.seen,
+        }
+    }
 }
 
 /// Query of POST /api/v1/phones/import: properties for every row (columns of the file
@@ -312,22 +353,34 @@ impl PhoneChanges {
     }
 }
 
-/// Body of PATCH /api/v1/phones: the same changes for every listed phone.
+/// Body of PATCH /api/v1/phones: the same changes for every selected phone. The phones are
+/// either listed (`macs`) or selected by the list's filter (`filter`), never both.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[cfg_attr(
     feature = "openapi",
     schema(example = json!({
-        "macs": ["00085D1A2B3C", "00085D1A2B3D"],
-        "set": {"firmware": "4.2.0.181", "branding_id": null}
+        "filter": {"unaffiliated": true},
+        "expected_count": 1041,
+        "set": {"server_id": 1}
     }))
 )]
 pub struct BulkEdit {
-    pub macs: Vec<String>,
+    /// 1 to 10,000 MACs; every one must be in the account.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub macs: Option<Vec<String>>,
+    /// Every phone of the account matching these filters, however many.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub filter: Option<PhoneFilter>,
+    /// How many phones the caller believes it selects (the list's `total`). When the
+    /// selection now has another count: 409 `selection_changed`, nothing changed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expected_count: Option<u64>,
     pub set: PhoneChanges,
 }
 
-/// Body of POST /api/v1/phones/delete.
+/// Body of POST /api/v1/phones/delete: listed phones (`macs`) or those matching the list's
+/// filter (`filter`), never both.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[cfg_attr(
@@ -335,7 +388,15 @@ pub struct BulkEdit {
     schema(example = json!({"macs": ["00085D1A2B3C", "00085D1A2B3D"]}))
 )]
 pub struct MacList {
-    pub macs: Vec<String>,
+    /// 1 to 10,000 MACs; every one must be in the account.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub macs: Option<Vec<String>>,
+    /// Every phone of the account matching these filters, however many.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub filter: Option<PhoneFilter>,
+    /// As for PATCH /api/v1/phones: 409 `selection_changed` when the selection's count differs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expected_count: Option<u64>,
 }
 
 /// How many phones a bulk operation changed.

@@ -28,6 +28,7 @@ mod matrix;
 mod operations;
 mod password_reset;
 mod phones;
+mod phones_scale;
 mod second_factor;
 mod servers;
 mod startup;

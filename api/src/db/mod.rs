@@ -16,6 +16,7 @@ pub mod device_crls;
 pub mod dialect;
 pub mod firmware;
 pub mod password_resets;
+pub mod phone_selection;
 pub mod phones;
 pub mod rate_limits;
 pub mod second_factor;

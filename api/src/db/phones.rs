@@ -70,7 +70,7 @@ pub struct NewPhone {
 }
 
 /// A value bound to a dynamically built statement.
-enum Arg {
+pub(super) enum Arg {
     Int(Option<i64>),
     Text(Option<String>),
 }
@@ -480,9 +480,9 @@ pub struct Page {
 }
 
 /// A `WHERE` clause being built: its conditions and the values they bind, in order.
-struct Conditions {
-    args: Vec<Arg>,
-    wheres: Vec<String>,
+pub(super) struct Conditions {
+    pub(super) args: Vec<Arg>,
+    pub(super) wheres: Vec<String>,
 }
 
 impl Conditions {
@@ -492,14 +492,14 @@ impl Conditions {
     }
 
     /// Binds `arg` and adds `cond` with `#` standing for its placeholder.
-    fn bind(&mut self, arg: Arg, cond: &str) {
+    pub(super) fn bind(&mut self, arg: Arg, cond: &str) {
         self.args.push(arg);
         self.wheres
             .push(cond.replace('#', &format!("${}", self.args.len())));
     }
 
     /// The list's filters.
-    fn filter(&mut self, filter: &Filter) {
+    pub(super) fn filter(&mut self, filter: &Filter) {
         match filter.unaffiliated {
             Some(true) => self.fixed("p.server_id IS NULL"),
             Some(false) => self.fixed("p.server_id IS NOT NULL"),
@@ -526,7 +526,7 @@ impl Conditions {
 
     /// Rows strictly after the page's cursor in its sort order. Never-seen phones sort as the
     /// oldest: first ascending, last descending.
-    fn after(&mut self, page: &Page) {
+    pub(super) fn after(&mut self, page: &Page) {
         let (cmp, asc) = match page.order {
             SortOrder::Asc => (">", true),
             SortOrder::Desc => ("<", false),

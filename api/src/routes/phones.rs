@@ -9,15 +9,18 @@ use actix_web::http::header;
 use actix_web::{delete, get, patch, post, web, HttpRequest, HttpResponse};
 use futures_util::StreamExt;
 use rcs_shared::{
-    AddPhones, AddPhonesResult, ApiError, BulkEdit, Changed, ImportQuery, ImportResult, InvalidCsv,
-    MacList, Phone, PhoneChanges, PhonePage, PhoneQuery,
+    AddPhones, AddPhonesResult, ApiError, BulkEdit, Changed, ExportQuery, ImportQuery,
+    ImportResult, InvalidCsv, InvalidPhones, MacList, Phone, PhoneChanges, PhoneFilter, PhonePage,
+    PhoneQuery,
 };
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::auth::AuthUser;
 use crate::db::phones::Cursor;
 use crate::error::{Error, Result};
-use crate::services::phones::{self, parse_mac, parse_macs, ImportOptions, MAX_IMPORT_BYTES};
+use crate::services::phones::{
+    self, parse_mac, Export, ImportOptions, Selection, MAX_IMPORT_BYTES,
+};
 use crate::services::Actor;
 use crate::state::AppState;
 
@@ -36,10 +39,13 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(delete_phone);
 }
 
-/// A page of the account's phones, filtered and sorted, with a cursor for the next page.
+/// A page of the account's phones, filtered and sorted, with how many match in all
+/// (`total`) and cursors for the next (`cursor=next_cursor`) and previous
+/// (`before=prev_cursor`) pages; `last=true` gives the last page. Cursors are opaque and only
+/// valid with the sort and order they were issued for.
 #[utoipa::path(tag = "phones", security(("bearer" = [])), params(PhoneQuery), responses(
     (status = 200, description = "One page of phones", body = PhonePage),
-    (status = 400, description = "Malformed query or cursor", body = ApiError),
+    (status = 400, description = "Malformed query, a cursor of another sort (invalid_cursor), or more than one of cursor, before and last=true (conflicting_page)", body = ApiError),
     (status = 401, description = "Not logged in", body = ApiError),
     (status = 422, description = "limit outside 1..=1000", body = ApiError),
 ))]
@@ -54,14 +60,17 @@ pub async fn list_phones(
 }
 
 /// Registers MACs: with a server they are redirected at once, without one they stay
-/// unaffiliated. MACs the account already has are updated to the given properties.
+/// unaffiliated. MACs the account already has are updated to the given properties. Entries
+/// that are not MACs, repeat an earlier entry or are registered to another account refuse the
+/// whole list, every one of them listed with its index (422 `invalid_phones`); with
+/// `skip_invalid: true` the others are registered and those entries answered in `skipped`.
 #[utoipa::path(tag = "phones", security(("bearer" = [])), request_body = AddPhones, responses(
-    (status = 200, description = "How many phones were added and updated", body = AddPhonesResult),
+    (status = 200, description = "How many phones were added and updated, and (with skip_invalid) the entries skipped", body = AddPhonesResult),
     (status = 400, description = "Malformed JSON", body = ApiError),
     (status = 401, description = "Not logged in", body = ApiError),
-    (status = 409, description = "A MAC is registered to another account (mac_owned_by_other_account)", body = ApiError),
+    (status = 409, description = "Another account registered one of the MACs while this request ran (mac_owned_by_other_account); nothing was added", body = ApiError),
     (status = 413, description = "The body is too large", body = ApiError),
-    (status = 422, description = "invalid_mac, no_macs, too_many_macs, invalid_firmware, unknown_firmware (not in the catalog), firmware_vendor_mismatch (a release of another vendor than the phone's), unknown_server or unknown_branding", body = ApiError),
+    (status = 422, description = "invalid_phones with every entry that cannot be registered (invalid_mac, duplicate_mac, mac_owned_by_other_account), or with the usual {code, message}: no_macs, too_many_macs, invalid_firmware, unknown_firmware (not in the catalog), firmware_vendor_mismatch (a release of another vendor than the phone's), unknown_server or unknown_branding", body = InvalidPhones),
 ))]
 #[post("/phones")]
 pub async fn add_phones(
@@ -73,13 +82,16 @@ pub async fn add_phones(
     Ok(web::Json(result))
 }
 
-/// Sets the same properties on every listed phone; an absent field is unchanged, `null`
-/// clears it. All or nothing: a MAC not in the account changes nothing.
+/// Sets the same properties on every selected phone: the listed ones (`macs`) or every phone
+/// of the account matching the list's filter (`filter`), in one transaction however many.
+/// An absent field is unchanged, `null` clears it. All or nothing: a MAC not in the account,
+/// or a selection whose count differs from `expected_count`, changes nothing.
 #[utoipa::path(tag = "phones", security(("bearer" = [])), request_body = BulkEdit, responses(
     (status = 200, description = "How many phones were changed", body = Changed),
-    (status = 400, description = "Malformed JSON", body = ApiError),
+    (status = 400, description = "Malformed JSON, both macs and filter (ambiguous_selection) or neither (missing_selection)", body = ApiError),
     (status = 401, description = "Not logged in", body = ApiError),
     (status = 404, description = "A MAC is not in the account (phone_not_found); nothing changed", body = ApiError),
+    (status = 409, description = "The selection has another number of phones than expected_count (selection_changed, the message gives the current count); nothing changed", body = ApiError),
     (status = 413, description = "The body is too large", body = ApiError),
     (status = 422, description = "invalid_mac, no_macs, too_many_macs, no_changes, invalid_firmware, unknown_firmware (not in the catalog), firmware_vendor_mismatch (a release of another vendor than the phone's), unknown_server or unknown_branding", body = ApiError),
 ))]
@@ -89,18 +101,25 @@ pub async fn bulk_edit(
     user: AuthUser,
     body: web::Json<BulkEdit>,
 ) -> Result<web::Json<Changed>> {
-    let BulkEdit { macs, set } = body.into_inner();
-    let macs = parse_macs(&macs)?;
-    let count = phones::edit(&state.db, &Actor::from(&user), &macs, set).await?;
+    let BulkEdit {
+        macs,
+        filter,
+        expected_count,
+        set,
+    } = body.into_inner();
+    let selection = Selection::parse(macs, filter, expected_count)?;
+    let count = phones::edit_selected(&state.db, &Actor::from(&user), selection, set).await?;
     Ok(web::Json(Changed { count }))
 }
 
-/// Deletes every listed phone, or none when one is not in the account.
+/// Deletes every selected phone (the listed ones, or every phone matching `filter`), or none
+/// when a MAC is not in the account or the selection's count differs from `expected_count`.
 #[utoipa::path(tag = "phones", security(("bearer" = [])), request_body = MacList, responses(
     (status = 200, description = "How many phones were deleted", body = Changed),
-    (status = 400, description = "Malformed JSON", body = ApiError),
+    (status = 400, description = "Malformed JSON, both macs and filter (ambiguous_selection) or neither (missing_selection)", body = ApiError),
     (status = 401, description = "Not logged in", body = ApiError),
     (status = 404, description = "A MAC is not in the account (phone_not_found); nothing deleted", body = ApiError),
+    (status = 409, description = "The selection has another number of phones than expected_count (selection_changed, the message gives the current count); nothing deleted", body = ApiError),
     (status = 413, description = "The body is too large", body = ApiError),
     (status = 422, description = "invalid_mac, no_macs or too_many_macs", body = ApiError),
 ))]
@@ -110,8 +129,13 @@ pub async fn bulk_delete(
     user: AuthUser,
     body: web::Json<MacList>,
 ) -> Result<web::Json<Changed>> {
-    let macs = parse_macs(&body.macs)?;
-    let count = phones::remove(&state.db, &Actor::from(&user), &macs).await?;
+    let MacList {
+        macs,
+        filter,
+        expected_count,
+    } = body.into_inner();
+    let selection = Selection::parse(macs, filter, expected_count)?;
+    let count = phones::remove_selected(&state.db, &Actor::from(&user), selection).await?;
     Ok(web::Json(Changed { count }))
 }
 
@@ -236,25 +260,35 @@ pub async fn import_template(_user: AuthUser) -> HttpResponse {
         .body(phones::IMPORT_TEMPLATE)
 }
 
-/// The account's phones as CSV (`mac,server,branding,firmware`) that the import accepts,
-/// streamed a page at a time so memory stays flat at any account size.
-#[utoipa::path(tag = "phones", security(("bearer" = [])), responses(
-    (status = 200, description = "CSV of every phone", content_type = "text/csv", body = String),
+/// The phones matching the list's filters as CSV (RFC 4180 quoting, lines ended by `\n`), in the
+/// list's sort, streamed a page at a time so memory stays flat at any account size. The first
+/// column is the MAC. By default (`columns=all`) every column of the list is written, and the
+/// import reads the file back (ignoring what it cannot set, such as `last_seen`);
+/// `columns=import` writes only `mac,server,branding,firmware`.
+/// Cells a spreadsheet would run as a formula are written as text.
+#[utoipa::path(tag = "phones", security(("bearer" = [])), params(PhoneFilter, ExportQuery), responses(
+    (status = 200, description = "CSV of the matching phones", content_type = "text/csv", body = String),
+    (status = 400, description = "Malformed query", body = ApiError),
     (status = 401, description = "Not logged in", body = ApiError),
 ))]
 #[get("/phones/export")]
-pub async fn export_phones(state: web::Data<AppState>, user: AuthUser) -> HttpResponse {
+pub async fn export_phones(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    filter: web::Query<PhoneFilter>,
+    query: web::Query<ExportQuery>,
+) -> HttpResponse {
     let db = state.db.clone();
     let actor = Actor::from(&user);
-    let header_line = futures_util::stream::once(async {
-        Ok::<_, Error>(web::Bytes::from_static(b"mac,server,branding,firmware\n"))
-    });
+    let export = Export::new(&filter, &query);
+    let header_line = web::Bytes::from_static(export.header().as_bytes());
+    let header_line = futures_util::stream::once(async move { Ok::<_, Error>(header_line) });
     // State: Some(cursor) while pages remain (None = first page), None when done.
     let pages = futures_util::stream::unfold(Some(None), move |state: Option<Option<Cursor>>| {
-        let (db, actor) = (db.clone(), actor.clone());
+        let (db, actor, export) = (db.clone(), actor.clone(), export.clone());
         async move {
             let after = state?;
-            match phones::export_page(&db, &actor, after).await {
+            match phones::export_page(&db, &actor, &export, after).await {
                 Ok((lines, next)) => Some((Ok(web::Bytes::from(lines)), next.map(Some))),
                 Err(e) => Some((Err(e), None)),
             }

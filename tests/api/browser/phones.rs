@@ -256,9 +256,12 @@ async fn a_super_user_registers_phones_by_typing_and_by_csv_and_edits_them() {
     browser.click("#nav-phones").await;
     browser.click("#phones-export").await;
     let csv = browser.downloaded("phones.csv").await;
-    assert!(csv.starts_with("mac,server,branding,firmware\n"), "{csv}");
+    assert!(
+        csv.starts_with("mac,server,branding,firmware,reported_firmware,model,vendor,"),
+        "{csv}"
+    );
     assert_eq!(csv.lines().count(), 1 + 29, "{csv}");
-    assert!(csv.contains("00085D1A2B3C,Main PBX,,4.2.0.181"), "{csv}");
+    assert!(csv.contains("00085D1A2B3C,Main PBX,,4.2.0.181,"), "{csv}");
     browser.wait_gone("#export-error").await;
 
     // A phone that never booted has an empty history.

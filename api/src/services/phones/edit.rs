@@ -3,11 +3,9 @@
 use rcs_shared::{AddPhones, AddPhonesResult, Phone, PhoneChanges};
 use sqlx::AnyConnection;
 
+use super::batch::{parse_entries, screen};
 use super::pins::check_pin;
-use super::{
-    after_bulk_write, as_strs, check_refs, list, owned_elsewhere, parse_firmware, parse_macs,
-    target,
-};
+use super::{after_bulk_write, as_strs, check_refs, list, owned_elsewhere, parse_firmware, target};
 use crate::db::audit::{self, AuditEntry};
 use crate::db::phones::{self, NewPhone};
 use crate::db::{now, Db, LockFor};
@@ -40,21 +38,32 @@ async fn write(
         detail: &detail,
     };
     audit::record(&mut *conn, actor.author(), entry).await?;
-    Ok(AddPhonesResult { added, updated })
+    Ok(AddPhonesResult {
+        added,
+        updated,
+        skipped: Vec::new(),
+    })
 }
 
-/// POST /phones: registers (or re-registers) MACs with the given properties.
+/// POST /phones: registers (or re-registers) MACs with the given properties. Entries that
+/// cannot be registered refuse the whole list, all of them named at once, unless the request
+/// asks to skip them (`skip_invalid`): then the others are registered and the skipped ones
+/// answered.
 pub async fn register(db: &Db, actor: &Actor, req: AddPhones) -> Result<AddPhonesResult> {
-    let macs = parse_macs(&req.macs)?;
+    let entries = parse_entries(&req.macs)?;
     let firmware = parse_firmware(req.firmware.as_deref())?;
     let mut tx = db.begin_write().await?;
     check_refs(&mut tx, actor.account_id, req.server_id, req.branding_id).await?;
+    let (macs, skipped) = screen(&mut tx, actor.account_id, entries, req.skip_invalid).await?;
+    if macs.is_empty() {
+        return Ok(AddPhonesResult {
+            added: 0,
+            updated: 0,
+            skipped,
+        });
+    }
     let listed = as_strs(&macs);
     check_pin(&mut tx, actor.account_id, firmware.as_deref(), &listed).await?;
-    let foreign = phones::foreign_macs(&mut tx, actor.account_id, &listed).await?;
-    if let Some(mac) = foreign.first() {
-        return Err(owned_elsewhere(mac));
-    }
     let rows: Vec<NewPhone> = macs
         .into_iter()
         .map(|mac| NewPhone {
@@ -64,9 +73,10 @@ pub async fn register(db: &Db, actor: &Actor, req: AddPhones) -> Result<AddPhone
             firmware: firmware.clone(),
         })
         .collect();
-    let result = write(&mut tx, actor, &rows, "phone.add").await?;
+    let mut result = write(&mut tx, actor, &rows, "phone.add").await?;
     tx.commit().await?;
     after_bulk_write(db, result.added + result.updated);
+    result.skipped = skipped;
     Ok(result)
 }
 
@@ -95,8 +105,9 @@ async fn ensure_own(
     }
 }
 
-/// PATCH /phones: the same changes for every listed phone, or none.
-pub async fn edit(db: &Db, actor: &Actor, macs: &[Mac], mut changes: PhoneChanges) -> Result<u64> {
+/// 422 `no_changes` when `changes` sets nothing; otherwise `changes` with its firmware
+/// release in canonical form (422 `invalid_firmware` when it is none).
+pub(super) fn check_changes(mut changes: PhoneChanges) -> Result<PhoneChanges> {
     if changes.is_empty() {
         return Err(Error::unprocessable(
             "no_changes",
@@ -106,6 +117,12 @@ pub async fn edit(db: &Db, actor: &Actor, macs: &[Mac], mut changes: PhoneChange
     if let Some(firmware) = &changes.firmware {
         changes.firmware = Some(parse_firmware(firmware.as_deref())?);
     }
+    Ok(changes)
+}
+
+/// PATCH /phones: the same changes for every listed phone, or none.
+pub async fn edit(db: &Db, actor: &Actor, macs: &[Mac], changes: PhoneChanges) -> Result<u64> {
+    let changes = check_changes(changes)?;
     let macs = as_strs(macs);
     let mut tx = db.begin_write().await?;
     check_refs(
@@ -140,7 +157,7 @@ pub async fn update(db: &Db, actor: &Actor, mac: &Mac, changes: PhoneChanges) ->
 }
 
 /// The audit detail of an edit: which properties were set to what.
-fn describe(changes: &PhoneChanges) -> String {
+pub(super) fn describe(changes: &PhoneChanges) -> String {
     fn show<T: ToString>(v: &Option<T>) -> String {
         v.as_ref().map_or_else(|| "none".to_string(), T::to_string)
     }

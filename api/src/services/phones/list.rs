@@ -1,13 +1,24 @@
 //! Reading phones: one by MAC, a filtered and sorted page, and the CSV export.
 //!
-//! Pages are keyset pages ([`crate::db::phones::list`]); the cursor handed to clients is the sort
-//! key of a page's last row, encoded so it survives any query string.
+//! Pages are keyset pages ([`crate::db::phones::list`]); the cursors handed to clients are the
+//! sort keys of a page's first and last rows, encoded so they survive any query string. A page
+//! before a cursor (and the last page) is the same index walked the other way, so going back
+//! costs what going forward does. `total` is one `COUNT(*)` of the filter, which the
+//! per-account indexes answer.
+//!
+//! The sorts are those an index serves: `mac` (`(account_id, mac)`) and `last_seen`
+//! (`(account_id, last_seen_at, mac)`). The firmware pin is not a sort: its index
+//! `(account_id, firmware, mac)` is partial (`WHERE firmware IS NOT NULL`, migration 0009), so
+//! it cannot order a list in which most phones have no pin.
 
-use rcs_shared::{Phone, PhonePage, PhoneQuery, PhoneSort};
+use rcs_shared::{
+    ExportColumns, ExportQuery, Phone, PhoneFilter, PhonePage, PhoneQuery, PhoneSort, SortOrder,
+};
 
 use super::phone_not_found;
+use super::selection::db_filter;
 use crate::db::phones::{self, Cursor, Filter, Page, PhoneRow};
-use crate::db::Db;
+use crate::db::{phone_selection, rfc3339, Db};
 use crate::domain::mac::Mac;
 use crate::error::{Error, Result};
 use crate::services::Actor;
@@ -20,111 +31,200 @@ pub async fn get(db: &Db, actor: &Actor, mac: &Mac) -> Result<Phone> {
         .ok_or_else(|| phone_not_found(mac))
 }
 
-/// The filter and page a list query asks for (`limit` 1..=1000, default 50), or `None`
-/// when its MAC search cannot match any MAC.
-fn plan(q: PhoneQuery) -> Result<Option<(Filter, Page)>> {
-    let limit = q.limit.unwrap_or(50);
+/// Where a page starts.
+#[derive(Debug, Clone)]
+enum Start {
+    First,
+    /// The page after this key (`cursor`).
+    After(Cursor),
+    /// The page before this key (`before`).
+    Before(Cursor),
+    /// The last page (`last=true`).
+    Last,
+}
+
+/// The cursor in `text`, when it was issued for this sort and order.
+fn decode(text: &str, sort: PhoneSort, order: SortOrder) -> Result<Cursor> {
+    Cursor::decode(text, sort, order).ok_or_else(|| {
+        Error::bad_request(
+            "invalid_cursor",
+            "The cursor is not valid for this sort order.",
+        )
+    })
+}
+
+/// Where the query's page starts: at most one of `cursor`, `before` and `last=true`.
+fn start(q: &PhoneQuery, sort: PhoneSort, order: SortOrder) -> Result<Start> {
+    let given = |c: &Option<String>| c.clone().filter(|c| !c.is_empty());
+    match (given(&q.cursor), given(&q.before), q.last.unwrap_or(false)) {
+        (None, None, false) => Ok(Start::First),
+        (Some(c), None, false) => Ok(Start::After(decode(&c, sort, order)?)),
+        (None, Some(c), false) => Ok(Start::Before(decode(&c, sort, order)?)),
+        (None, None, true) => Ok(Start::Last),
+        _ => Err(Error::bad_request(
+            "conflicting_page",
+            "Give at most one of cursor, before and last=true.",
+        )),
+    }
+}
+
+/// The opposite direction.
+fn reverse(order: SortOrder) -> SortOrder {
+    match order {
+        SortOrder::Asc => SortOrder::Desc,
+        SortOrder::Desc => SortOrder::Asc,
+    }
+}
+
+/// A page of the account's phones, filtered and sorted, with cursors for the pages before and
+/// after it and how many phones match in all. Pages before a cursor and the last page are read
+/// in the reverse order (the same index, walked backwards) and turned round.
+pub async fn list(db: &Db, actor: &Actor, query: PhoneQuery) -> Result<PhonePage> {
+    let limit = query.limit.unwrap_or(50);
     if !(1..=1000).contains(&limit) {
         return Err(Error::unprocessable(
             "invalid_limit",
             "limit must be between 1 and 1000.",
         ));
     }
-    let (sort, order) = (q.sort.unwrap_or_default(), q.order.unwrap_or_default());
-    let after = match q.cursor.as_deref().filter(|c| !c.is_empty()) {
-        Some(c) => Some(Cursor::decode(c, sort, order).ok_or_else(|| {
-            Error::bad_request(
-                "invalid_cursor",
-                "The cursor is not valid for this sort order.",
-            )
-        })?),
-        None => None,
-    };
-    let mac_fragment = match q.q.as_deref().filter(|s| !s.trim().is_empty()) {
-        Some(text) => match Mac::fragment(text) {
-            Some(fragment) => Some(fragment),
-            None => return Ok(None),
-        },
-        None => None,
-    };
-    let filter = Filter {
-        unaffiliated: q.unaffiliated,
-        server_id: q.server_id,
-        branding_id: q.branding_id,
-        firmware: q.firmware,
-        mac_fragment,
-        seen: q.seen,
-    };
-    let page = Page {
-        sort,
-        order,
-        after,
-        limit,
-    };
-    Ok(Some((filter, page)))
-}
-
-/// A page of the account's phones, filtered and sorted, with a cursor for the next page.
-pub async fn list(db: &Db, actor: &Actor, query: PhoneQuery) -> Result<PhonePage> {
-    let Some((filter, page)) = plan(query)? else {
+    let (sort, order) = (
+        query.sort.unwrap_or_default(),
+        query.order.unwrap_or_default(),
+    );
+    let start = start(&query, sort, order)?;
+    let Some(filter) = db_filter(&query.filter()) else {
         // A search no MAC can match.
         return Ok(PhonePage {
             items: vec![],
             next_cursor: None,
+            prev_cursor: None,
+            total: 0,
         });
     };
-    let (limit, sort, order) = (page.limit, page.sort, page.order);
-    // One extra row tells whether a next page exists without a COUNT.
+    let total = phone_selection::count(&db.pool, actor.account_id, &filter).await?;
+    let backwards = matches!(start, Start::Before(_) | Start::Last);
+    let after = match &start {
+        Start::After(c) | Start::Before(c) => Some(c.clone()),
+        Start::First | Start::Last => None,
+    };
+    // One extra row tells whether a page beyond this one exists without a second COUNT.
     let page = Page {
+        sort,
+        order: if backwards { reverse(order) } else { order },
+        after,
         limit: limit + 1,
-        ..page
     };
     let mut rows = phones::list(db, actor.account_id, &filter, &page).await?;
     let more = rows.len() > limit as usize;
     rows.truncate(limit as usize);
-    let next_cursor = rows
-        .last()
-        .filter(|_| more)
-        .map(|r| Cursor::after(r, sort).encode(order));
+    if backwards {
+        rows.reverse();
+    }
+    let key = |r: Option<&PhoneRow>| r.map(|r| Cursor::after(r, sort).encode(order));
+    let (first, last) = (key(rows.first()), key(rows.last()));
+    let (next_cursor, prev_cursor) = match start {
+        Start::First => (last.filter(|_| more), None),
+        // The cursor's own row is before this page.
+        Start::After(_) => (last.filter(|_| more), first),
+        // The cursor's own row is after this page.
+        Start::Before(_) => (last, first.filter(|_| more)),
+        Start::Last => (None, first.filter(|_| more)),
+    };
     let items = rows.iter().map(PhoneRow::to_dto).collect();
-    Ok(PhonePage { items, next_cursor })
+    Ok(PhonePage {
+        items,
+        next_cursor,
+        prev_cursor,
+        total,
+    })
 }
 
 /// Rows per page of a streamed export.
 const EXPORT_PAGE: u32 = 1000;
 
-/// One page of the export (all of the account's phones by MAC, `EXPORT_PAGE` at a time)
-/// after `after` (`None`: the first page) as CSV lines, and where the next page starts
-/// (`None`: this was the last).
+/// One page of an export (the phones matching `filter` in the export's sort, `EXPORT_PAGE`
+/// at a time) after `after` (`None`: the first page) as CSV lines, and where the next page
+/// starts (`None`: this was the last).
 pub async fn export_page(
     db: &Db,
     actor: &Actor,
+    export: &Export,
     after: Option<Cursor>,
 ) -> Result<(String, Option<Cursor>)> {
+    let Some(filter) = &export.filter else {
+        return Ok((String::new(), None));
+    };
     let page = Page {
-        sort: PhoneSort::Mac,
-        order: Default::default(),
+        sort: export.sort,
+        order: export.order,
         after,
         limit: EXPORT_PAGE,
     };
-    let rows = phones::list(db, actor.account_id, &Filter::default(), &page).await?;
+    let rows = phones::list(db, actor.account_id, filter, &page).await?;
     let next = (rows.len() == EXPORT_PAGE as usize)
-        .then(|| rows.last().map(|r| Cursor::after(r, PhoneSort::Mac)))
+        .then(|| rows.last().map(|r| Cursor::after(r, export.sort)))
         .flatten();
-    Ok((csv_rows(&rows), next))
+    Ok((csv_rows(&rows, export.columns), next))
 }
 
-/// `mac,server,branding,firmware` lines, as the import reads them back.
-fn csv_rows(rows: &[PhoneRow]) -> String {
+/// What an export writes: which phones (`None`: a MAC search that matches none), in which
+/// order, with which columns.
+#[derive(Debug, Clone)]
+pub struct Export {
+    filter: Option<Filter>,
+    sort: PhoneSort,
+    order: SortOrder,
+    columns: ExportColumns,
+}
+
+impl Export {
+    pub fn new(filter: &PhoneFilter, query: &ExportQuery) -> Export {
+        Export {
+            filter: db_filter(filter),
+            sort: query.sort.unwrap_or_default(),
+            order: query.order.unwrap_or_default(),
+            columns: query.columns.unwrap_or_default(),
+        }
+    }
+
+    /// The header line.
+    pub fn header(&self) -> &'static str {
+        match self.columns {
+            ExportColumns::Import => "mac,server,branding,firmware\n",
+            ExportColumns::All => {
+                "mac,server,branding,firmware,reported_firmware,model,vendor,last_seen,\
+                 last_address,state,created\n"
+            }
+        }
+    }
+}
+
+/// CSV lines of `rows`: `mac,server,branding,firmware` as the import reads them back, then
+/// with [`ExportColumns::All`] the list's read-only columns (times in RFC 3339).
+fn csv_rows(rows: &[PhoneRow], columns: ExportColumns) -> String {
     let mut out = String::with_capacity(rows.len() * 40);
     for r in rows {
-        let cells = [
-            Some(r.mac.as_str()),
-            r.server_name.as_deref(),
-            r.branding_name.as_deref(),
-            r.firmware.as_deref(),
+        let mut cells = vec![
+            Some(r.mac.clone()),
+            r.server_name.clone(),
+            r.branding_name.clone(),
+            r.firmware.clone(),
         ];
-        let cells: Vec<String> = cells.iter().map(|c| csv_cell(c.unwrap_or(""))).collect();
+        if columns == ExportColumns::All {
+            cells.extend([
+                r.reported_firmware.clone(),
+                r.model.clone(),
+                r.vendor.clone(),
+                r.last_seen_at.map(rfc3339),
+                r.last_seen_addr.clone(),
+                r.state.clone(),
+                Some(rfc3339(r.created_at)),
+            ]);
+        }
+        let cells: Vec<String> = cells
+            .iter()
+            .map(|c| csv_cell(c.as_deref().unwrap_or("")))
+            .collect();
         out.push_str(&cells.join(","));
         out.push('\n');
     }

@@ -7,12 +7,14 @@
 //! audit entry, so a rejected or interrupted request leaves nothing behind. Writes go through multi-row statements
 //! ([`crate::db::phones::upsert`]) because a provider's import is tens of thousands of phones.
 
+mod batch;
 pub mod csv_file;
 mod edit;
 mod history;
 mod import;
 mod list;
 mod pins;
+mod selection;
 
 use std::collections::HashSet;
 
@@ -26,7 +28,8 @@ use crate::error::{Error, Result};
 pub use edit::{edit, register, remove, update};
 pub use history::events;
 pub use import::{import_csv, ImportOptions};
-pub use list::{export_page, get, list};
+pub use list::{export_page, get, list, Export};
+pub use selection::{edit_selected, remove_selected, Selection};
 
 /// MACs per JSON request at most (registration, bulk edit, bulk delete).
 pub const MAX_MACS_PER_REQUEST: usize = 10_000;

@@ -110,6 +110,7 @@ pub fn AddPhonesDialog(props: &AddPhonesProps) -> Html {
                 server_id: parse_id(&server),
                 branding_id: parse_id(&branding),
                 firmware: (!firmware.is_empty()).then(|| (*firmware).clone()),
+                ..AddPhones::default()
             };
             let on_done = on_done.clone();
             add.run(

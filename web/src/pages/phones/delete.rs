@@ -23,7 +23,10 @@ pub fn DeletePhonesDialog(props: &DeletePhonesProps) -> Html {
     let onclick = {
         let (delete, on_done, macs) = (delete.clone(), props.on_done.clone(), props.macs.clone());
         Callback::from(move |_: MouseEvent| {
-            let body = MacList { macs: macs.clone() };
+            let body = MacList {
+                macs: Some(macs.clone()),
+                ..MacList::default()
+            };
             let on_done = on_done.clone();
             delete.run(
                 |token| async move { phones::delete(&token, &body).await },

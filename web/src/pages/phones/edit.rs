@@ -122,13 +122,14 @@ pub fn EditPropertiesDialog(props: &EditPropertiesProps) -> Html {
             e.prevent_default();
             let change_id = |v: &str| (v != UNCHANGED).then(|| parse_id(v));
             let body = BulkEdit {
-                macs: macs.clone(),
+                macs: Some(macs.clone()),
                 set: PhoneChanges {
                     server_id: change_id(&server),
                     branding_id: change_id(&branding),
                     firmware: (*firmware != UNCHANGED)
                         .then(|| Some((*firmware).clone()).filter(|f| !f.is_empty())),
                 },
+                ..BulkEdit::default()
             };
             let on_done = on_done.clone();
             save.run(

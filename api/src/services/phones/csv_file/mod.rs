@@ -237,7 +237,9 @@ fn read_header(record: &[Cow<str>], line: u64, problems: &mut Problems) -> Colum
             "server" => columns.server = Some(i),
             "branding" => columns.branding = Some(i),
             "firmware" => columns.firmware = Some(i),
-            "" => {}
+            // The export's other columns: facts phones report, which an import cannot set.
+            "" | "reported_firmware" | "model" | "vendor" | "last_seen" | "last_address"
+            | "state" | "created" => {}
             other => problems.add(
                 line,
                 format!(

@@ -1,0 +1,172 @@
+//! Statements on the phones a list filter selects, run where they are (never loading the
+//! MACs), so a selection of 100,000 phones costs a few statements and flat memory: count,
+//! lock, update, delete, and the MAC and vendor pages a pin check walks.
+//!
+//! Every statement is scoped by `account_id` first, then the filter, exactly as the list
+//! builds its `WHERE` ([`Conditions::filter`]), so what a user sees listed is what a
+//! selection touches.
+
+use rcs_shared::PhoneChanges;
+use sqlx::any::AnyArguments;
+use sqlx::query::{Query, QueryScalar};
+use sqlx::{Any, AnyConnection};
+
+use super::phones::{Arg, Conditions, Filter};
+use super::{Dialect, LockFor};
+
+/// `p.account_id = $1 AND` the filter's conditions.
+fn conditions(account_id: i64, filter: &Filter) -> Conditions {
+    let mut conditions = Conditions {
+        args: vec![Arg::Int(Some(account_id))],
+        wheres: vec!["p.account_id = $1".to_string()],
+    };
+    conditions.filter(filter);
+    conditions
+}
+
+fn bind_scalar<'q, O>(
+    mut q: QueryScalar<'q, Any, O, AnyArguments<'q>>,
+    args: Vec<Arg>,
+) -> QueryScalar<'q, Any, O, AnyArguments<'q>> {
+    for arg in args {
+        q = match arg {
+            Arg::Int(v) => q.bind(v),
+            Arg::Text(v) => q.bind(v),
+        };
+    }
+    q
+}
+
+fn bind_query<'q>(
+    mut q: Query<'q, Any, AnyArguments<'q>>,
+    args: Vec<Arg>,
+) -> Query<'q, Any, AnyArguments<'q>> {
+    for arg in args {
+        q = match arg {
+            Arg::Int(v) => q.bind(v),
+            Arg::Text(v) => q.bind(v),
+        };
+    }
+    q
+}
+
+/// How many of the account's phones match `filter`: one `COUNT(*)` that the per-account
+/// indexes answer (`(account_id, mac)`, or the filter's own `(account_id, column, mac)`).
+pub async fn count<'e, E>(executor: E, account_id: i64, filter: &Filter) -> sqlx::Result<u64>
+where
+    E: sqlx::Executor<'e, Database = Any>,
+{
+    let Conditions { args, wheres } = conditions(account_id, filter);
+    let sql = format!(
+        "SELECT COUNT(*) FROM phones p WHERE {}",
+        wheres.join(" AND ")
+    );
+    let n: i64 = bind_scalar(sqlx::query_scalar(&sql), args)
+        .fetch_one(executor)
+        .await?;
+    Ok(n as u64)
+}
+
+/// [`count`], the matching rows locked until the transaction ends. On PostgreSQL they are
+/// locked in MAC order, for the reason [`super::phones::lock_own`] gives (two overlapping bulk
+/// edits queue instead of deadlocking); the locks are taken in a subquery, so no MAC leaves
+/// the database. On SQLite the write transaction already holds the single write lock.
+pub async fn lock_count(
+    conn: &mut AnyConnection,
+    account_id: i64,
+    filter: &Filter,
+    purpose: LockFor,
+) -> sqlx::Result<u64> {
+    let Some(lock) = Dialect::of(conn).row_lock(purpose) else {
+        return count(&mut *conn, account_id, filter).await;
+    };
+    let Conditions { args, wheres } = conditions(account_id, filter);
+    let sql = format!(
+        "SELECT COUNT(*) FROM (SELECT p.mac FROM phones p WHERE {} ORDER BY p.mac {lock}) s",
+        wheres.join(" AND ")
+    );
+    let n: i64 = bind_scalar(sqlx::query_scalar(&sql), args)
+        .fetch_one(&mut *conn)
+        .await?;
+    Ok(n as u64)
+}
+
+/// Applies `changes` to every phone of the account matching `filter`, in one statement;
+/// returns how many rows changed.
+pub async fn update(
+    conn: &mut AnyConnection,
+    account_id: i64,
+    filter: &Filter,
+    changes: &PhoneChanges,
+    now: i64,
+) -> sqlx::Result<u64> {
+    let Conditions { mut args, wheres } = conditions(account_id, filter);
+    let mut set = |arg: Arg, column: &str, sets: &mut Vec<String>| {
+        args.push(arg);
+        sets.push(format!("{column} = ${}", args.len()));
+    };
+    let mut sets = Vec::new();
+    set(Arg::Int(Some(now)), "updated_at", &mut sets);
+    if let Some(v) = changes.server_id {
+        set(Arg::Int(v), "server_id", &mut sets);
+    }
+    if let Some(v) = changes.branding_id {
+        set(Arg::Int(v), "branding_id", &mut sets);
+    }
+    if let Some(v) = &changes.firmware {
+        set(Arg::Text(v.clone()), "firmware", &mut sets);
+    }
+    let sql = format!(
+        "UPDATE phones AS p SET {} WHERE {}",
+        sets.join(", "),
+        wheres.join(" AND ")
+    );
+    Ok(bind_query(sqlx::query(&sql), args)
+        .execute(&mut *conn)
+        .await?
+        .rows_affected())
+}
+
+/// Deletes every phone of the account matching `filter`, in one statement.
+pub async fn delete(
+    conn: &mut AnyConnection,
+    account_id: i64,
+    filter: &Filter,
+) -> sqlx::Result<u64> {
+    let Conditions { args, wheres } = conditions(account_id, filter);
+    let sql = format!("DELETE FROM phones AS p WHERE {}", wheres.join(" AND "));
+    Ok(bind_query(sqlx::query(&sql), args)
+        .execute(&mut *conn)
+        .await?
+        .rows_affected())
+}
+
+/// Up to `limit` (MAC, detected vendor) of the phones matching `filter`, by MAC, after
+/// `after`: the pages a pin check walks through a selection of any size.
+pub async fn vendors_page(
+    conn: &mut AnyConnection,
+    account_id: i64,
+    filter: &Filter,
+    after: Option<&str>,
+    limit: u32,
+) -> sqlx::Result<Vec<(String, Option<String>)>> {
+    let mut conditions = conditions(account_id, filter);
+    if let Some(mac) = after {
+        conditions.bind(Arg::Text(Some(mac.to_string())), "p.mac > #");
+    }
+    let Conditions { mut args, wheres } = conditions;
+    args.push(Arg::Int(Some(i64::from(limit))));
+    let sql = format!(
+        "SELECT p.mac, p.vendor FROM phones p WHERE {} ORDER BY p.mac LIMIT ${}",
+        wheres.join(" AND "),
+        args.len()
+    );
+    let mut q = sqlx::query_as::<_, (String, Option<String>)>(&sql);
+    for arg in args {
+        q = match arg {
+            Arg::Int(v) => q.bind(v),
+            Arg::Text(v) => q.bind(v),
+        };
+    }
+    q.fetch_all(&mut *conn).await
+}
