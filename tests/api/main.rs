@@ -26,6 +26,7 @@ mod matrix;
 mod operations;
 mod password_reset;
 mod phones;
+mod python_client;
 mod second_factor;
 mod servers;
 mod startup;
