@@ -279,8 +279,8 @@ fn webhook_data(event: rcs_shared::WebhookEventType) -> (String, serde_json::Val
 /// OpenAPI 3.1 `webhooks`: one `post` per event type, the request rcs sends to an account's
 /// webhook URL (Standard Webhooks: `{type, timestamp, data}`, signed in the headers). utoipa's
 /// `OpenApi` has no `webhooks` field, so the map is added as a top-level member through the
-/// flattened extensions; it is built from [`rcs_shared::WebhookEventType::ALL`] in that
-/// order, so the document stays the same from run to run.
+/// flattened extensions. Its JSON objects keep their keys sorted, so the document is the same
+/// from run to run.
 fn document_webhooks(api: &mut utoipa::openapi::OpenApi) {
     let mut webhooks = serde_json::Map::new();
     for event in rcs_shared::WebhookEventType::ALL {
@@ -352,4 +352,60 @@ fn webhook_operation(event: rcs_shared::WebhookEventType) -> serde_json::Value {
 /// The document as YAML, exactly as committed in `openapi.yaml`.
 pub fn yaml() -> anyhow::Result<String> {
     Ok(document().to_yaml()?)
+}
+
+#[cfg(test)]
+mod tests {
+    use rcs_shared::webhooks::{WebhookPayload, WebhookTestData};
+    use rcs_shared::WebhookEventType;
+
+    /// The documented payload has exactly the members rcs serializes, for every event type.
+    #[test]
+    fn every_event_type_has_a_webhook_with_the_payload_rcs_sends() {
+        let doc = serde_json::to_value(super::document()).unwrap();
+        let webhooks = doc["webhooks"].as_object().unwrap();
+        assert_eq!(webhooks.len(), WebhookEventType::ALL.len());
+        let sent = serde_json::to_value(WebhookPayload {
+            event_type: WebhookEventType::WebhookTest,
+            timestamp: "2026-11-20T13:45:12Z".into(),
+            data: WebhookTestData {
+                webhook: "ticketing".into(),
+                by: "admin@example.com".into(),
+            },
+        })
+        .unwrap();
+        let mut members: Vec<&String> = sent.as_object().unwrap().keys().collect();
+        members.sort();
+        for event in WebhookEventType::ALL {
+            let post = &webhooks[event.as_str()]["post"];
+            let body = &post["requestBody"]["content"]["application/json"];
+            let mut documented: Vec<&String> = body["schema"]["properties"]
+                .as_object()
+                .unwrap()
+                .keys()
+                .collect();
+            documented.sort();
+            assert_eq!(documented, members, "{}", event.as_str());
+            assert_eq!(
+                body["schema"]["properties"]["type"]["const"],
+                event.as_str()
+            );
+            assert_eq!(body["example"]["type"], event.as_str());
+            let data = body["schema"]["properties"]["data"]["$ref"]
+                .as_str()
+                .unwrap();
+            let name = data.rsplit('/').next().unwrap();
+            assert!(doc["components"]["schemas"][name].is_object(), "{data}");
+            let headers: Vec<&str> = post["parameters"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|p| p["name"].as_str().unwrap())
+                .collect();
+            assert_eq!(
+                headers,
+                ["webhook-id", "webhook-timestamp", "webhook-signature"]
+            );
+        }
+    }
 }
