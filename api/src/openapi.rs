@@ -16,8 +16,18 @@ use utoipa_actix_web::AppExt;
             Errors are `{\"code\": ..., \"message\": ...}`.",
     ),
     modifiers(&SecuritySchemes),
-    // Enums only referenced from query parameters (IntoParams), which route collection misses.
-    components(schemas(rcs_shared::PhoneSort, rcs_shared::SortOrder, rcs_shared::ExportColumns)),
+    // Enums only referenced from query parameters (IntoParams), which route collection misses,
+    // and the payloads of the webhooks (see `document_webhooks`), which no route names.
+    components(schemas(
+        rcs_shared::PhoneSort,
+        rcs_shared::SortOrder,
+        rcs_shared::ExportColumns,
+        rcs_shared::WebhookEventType,
+        rcs_shared::webhooks::PhoneContactData,
+        rcs_shared::webhooks::PhonesChangedData,
+        rcs_shared::webhooks::ImportFinishedData,
+        rcs_shared::webhooks::WebhookTestData,
+    )),
     tags(
         (name = "auth", description = "Login, logout, and password recovery by email"),
         (name = "me", description = "The signed-in user"),
@@ -92,6 +102,7 @@ pub fn document() -> utoipa::openapi::OpenApi {
     api.info.version = env!("CARGO_PKG_VERSION").to_string();
     document_common_answers(&mut api);
     document_api_keys(&mut api);
+    document_webhooks(&mut api);
     api
 }
 
@@ -215,7 +226,187 @@ fn document_common_answers(api: &mut utoipa::openapi::OpenApi) {
     }
 }
 
+/// The `multipart/form-data` form of `POST /api/v1/phones/import`: the CSV file in the field
+/// `file` (what `curl -F file=@phones.csv` and browsers send). Other fields are ignored; the
+/// import's options are query parameters.
+#[derive(utoipa::ToSchema)]
+#[schema(example = json!({"file": "mac,server\n00085D000001,Main PBX\n"}))]
+pub struct CsvUpload {
+    /// The CSV file, at most 64 MiB.
+    #[schema(value_type = String, format = Binary, content_media_type = "text/csv")]
+    pub file: Vec<u8>,
+}
+
+/// The raw `text/csv` body of `POST /api/v1/phones/import`: the file itself, declared as
+/// binary so generated clients send its bytes as they are.
+#[derive(utoipa::ToSchema)]
+#[schema(value_type = String, format = Binary, content_media_type = "text/csv")]
+pub struct CsvBody(pub Vec<u8>);
+
+/// The `multipart/form-data` form of `PUT /api/v1/brandings/{id}/files/{name}`: the file in
+/// the field `file` (its type is then guessed from the name). Other fields are ignored.
+#[derive(utoipa::ToSchema)]
+#[schema(example = json!({"file": "<the file's bytes>"}))]
+pub struct FileUpload {
+    /// The file's bytes.
+    #[schema(value_type = String, format = Binary)]
+    pub file: Vec<u8>,
+}
+
+/// The raw body of `PUT /api/v1/brandings/{id}/files/{name}`: the file's bytes.
+#[derive(utoipa::ToSchema)]
+#[schema(value_type = String, format = Binary)]
+pub struct FileBody(pub Vec<u8>);
+
+/// The `data` of each event type's payload: its schema's name in the components and its
+/// example. A new event type fails to compile here until its payload is documented.
+fn webhook_data(event: rcs_shared::WebhookEventType) -> (String, serde_json::Value) {
+    use rcs_shared::webhooks::{
+        ImportFinishedData, PhoneContactData, PhonesChangedData, WebhookTestData,
+    };
+    use rcs_shared::WebhookEventType as E;
+    fn of<T: utoipa::ToSchema>() -> (String, serde_json::Value) {
+        let schema = serde_json::to_value(T::schema()).unwrap_or_default();
+        (T::name().into_owned(), schema["example"].clone())
+    }
+    match event {
+        E::PhoneFirstContact | E::PhoneBoot | E::PhoneBootRefused => of::<PhoneContactData>(),
+        E::PhonesAdded | E::PhonesRemoved => of::<PhonesChangedData>(),
+        E::ImportFinished => of::<ImportFinishedData>(),
+        E::WebhookTest => of::<WebhookTestData>(),
+    }
+}
+
+/// OpenAPI 3.1 `webhooks`: one `post` per event type, the request rcs sends to an account's
+/// webhook URL (Standard Webhooks: `{type, timestamp, data}`, signed in the headers). utoipa's
+/// `OpenApi` has no `webhooks` field, so the map is added as a top-level member through the
+/// flattened extensions. Its JSON objects keep their keys sorted, so the document is the same
+/// from run to run.
+fn document_webhooks(api: &mut utoipa::openapi::OpenApi) {
+    let mut webhooks = serde_json::Map::new();
+    for event in rcs_shared::WebhookEventType::ALL {
+        webhooks.insert(event.as_str().to_string(), webhook_operation(event));
+    }
+    api.extensions
+        .get_or_insert_with(Default::default)
+        .insert("webhooks".to_string(), serde_json::Value::Object(webhooks));
+}
+
+/// The `post` of one event type's webhook.
+fn webhook_operation(event: rcs_shared::WebhookEventType) -> serde_json::Value {
+    use serde_json::json;
+    let (data, data_example) = webhook_data(event);
+    let name = event.as_str();
+    let header = |name: &str, description: &str, example: &str| {
+        json!({
+            "name": name, "in": "header", "required": true, "description": description,
+            "schema": {"type": "string"}, "example": example,
+        })
+    };
+    json!({"post": {
+        "summary": event.label(),
+        "description": format!(
+            "rcs POSTs this to every enabled webhook of the account that subscribed to \
+             `{name}`. Verify `webhook-signature` before trusting the body: it is `v1,` then \
+             the base64 HMAC-SHA256 of `{{webhook-id}}.{{webhook-timestamp}}.{{body}}` (the raw \
+             body bytes), keyed with the base64-decoded part of the webhook's secret after \
+             `whsec_`; refuse a `webhook-timestamp` far from your clock. A retry sends the \
+             same `webhook-id`: use it to ignore duplicates."
+        ),
+        "operationId": format!("webhook_{}", name.replace('.', "_")),
+        "parameters": [
+            header("webhook-id", "The event's id: the same on every retry and re-send.", "msg_2ZpQx7a1V0bKc9yT3wR5uE"),
+            header("webhook-timestamp", "When this attempt was signed, in Unix seconds.", "1763646312"),
+            header(
+                "webhook-signature",
+                "`v1,<base64 HMAC-SHA256 of \"{id}.{timestamp}.{body}\">`, keyed with the \
+                 base64-decoded secret after `whsec_` (space-separated when there are several).",
+                "v1,K5oZfzN95Z9UVu1EsfQmfVNQhnkZ2pj9o9NDN/H/pI4=",
+            ),
+        ],
+        "requestBody": {
+            "required": true,
+            "content": {"application/json": {
+                "schema": {
+                    "type": "object",
+                    "required": ["type", "timestamp", "data"],
+                    "properties": {
+                        "type": {"type": "string", "const": name},
+                        "timestamp": {
+                            "type": "string", "format": "date-time",
+                            "description": "RFC 3339: when the event happened.",
+                        },
+                        "data": {"$ref": format!("#/components/schemas/{data}")},
+                    },
+                },
+                "example": {"type": name, "timestamp": "2026-11-20T13:45:12Z", "data": data_example},
+            }},
+        },
+        "responses": {
+            "2XX": {"description": "Any 2xx acknowledges the delivery; the body is ignored."},
+            "default": {"description": "Anything else, or no answer in time: the delivery is \
+                retried with the same `webhook-id` until `webhook_retry_for_secs` has passed."},
+        },
+    }})
+}
+
 /// The document as YAML, exactly as committed in `openapi.yaml`.
 pub fn yaml() -> anyhow::Result<String> {
     Ok(document().to_yaml()?)
+}
+
+#[cfg(test)]
+mod tests {
+    use rcs_shared::webhooks::{WebhookPayload, WebhookTestData};
+    use rcs_shared::WebhookEventType;
+
+    /// The documented payload has exactly the members rcs serializes, for every event type.
+    #[test]
+    fn every_event_type_has_a_webhook_with_the_payload_rcs_sends() {
+        let doc = serde_json::to_value(super::document()).unwrap();
+        let webhooks = doc["webhooks"].as_object().unwrap();
+        assert_eq!(webhooks.len(), WebhookEventType::ALL.len());
+        let sent = serde_json::to_value(WebhookPayload {
+            event_type: WebhookEventType::WebhookTest,
+            timestamp: "2026-11-20T13:45:12Z".into(),
+            data: WebhookTestData {
+                webhook: "ticketing".into(),
+                by: "admin@example.com".into(),
+            },
+        })
+        .unwrap();
+        let mut members: Vec<&String> = sent.as_object().unwrap().keys().collect();
+        members.sort();
+        for event in WebhookEventType::ALL {
+            let post = &webhooks[event.as_str()]["post"];
+            let body = &post["requestBody"]["content"]["application/json"];
+            let mut documented: Vec<&String> = body["schema"]["properties"]
+                .as_object()
+                .unwrap()
+                .keys()
+                .collect();
+            documented.sort();
+            assert_eq!(documented, members, "{}", event.as_str());
+            assert_eq!(
+                body["schema"]["properties"]["type"]["const"],
+                event.as_str()
+            );
+            assert_eq!(body["example"]["type"], event.as_str());
+            let data = body["schema"]["properties"]["data"]["$ref"]
+                .as_str()
+                .unwrap();
+            let name = data.rsplit('/').next().unwrap();
+            assert!(doc["components"]["schemas"][name].is_object(), "{data}");
+            let headers: Vec<&str> = post["parameters"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|p| p["name"].as_str().unwrap())
+                .collect();
+            assert_eq!(
+                headers,
+                ["webhook-id", "webhook-timestamp", "webhook-signature"]
+            );
+        }
+    }
 }

@@ -29,6 +29,7 @@ mod operations;
 mod password_reset;
 mod phones;
 mod phones_scale;
+mod python_client;
 mod second_factor;
 mod servers;
 mod startup;

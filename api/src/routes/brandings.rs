@@ -145,7 +145,10 @@ pub async fn delete_branding(
 /// Add or replace a file of a branding (Super User only): the body is the file's bytes. The
 /// Content-Type is stored (images: checked against the bytes), else guessed from the name.
 #[utoipa::path(tag = "brandings", security(("bearer" = [])),
-    request_body(content = String, content_type = "application/octet-stream", description = "The file's bytes"),
+    request_body(description = "The file's bytes: the raw body (with its Content-Type, or `application/octet-stream` to have it guessed from the name), or the `file` field of a form", content(
+        (inline(crate::openapi::FileBody) = "application/octet-stream"),
+        (crate::openapi::FileUpload = "multipart/form-data"),
+    )),
     params(
         ("id" = i64, Path, description = "Branding id"),
         ("name" = String, Path, description = "File name: one path segment, 1 to 100 characters"),

@@ -211,7 +211,10 @@ pub async fn delete_phone(
 /// bad ones come back with their text and problem. A MAC on several lines is imported once,
 /// from its last line, and the answer lists the repeats.
 #[utoipa::path(tag = "phones", security(("bearer" = [])), params(ImportQuery),
-    request_body(content = String, content_type = "text/csv", description = "The CSV file, at most 64 MiB"),
+    request_body(description = "The CSV file, at most 64 MiB: the raw body, or the `file` field of a form", content(
+        (inline(crate::openapi::CsvBody) = "text/csv"),
+        (crate::openapi::CsvUpload = "multipart/form-data"),
+    )),
     responses(
     (status = 200, description = "Imported (or, with dry_run, what would be)", body = ImportResult),
     (status = 400, description = "Malformed query, unreadable body, or a form without a file field", body = ApiError),

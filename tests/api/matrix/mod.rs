@@ -4,6 +4,9 @@
 //!   account B's server, branding, file, phone or user, answers 404 and changes nothing;
 //! - every operation that documents a 403, called by a User, answers 403 and changes nothing.
 //!
+//! - every operation, called with an API key of each role, answers as that role may
+//!   (`keys.rs`).
+//!
 //! Request bodies are the examples of the operations' schemas in the same document.
 
 use serde_json::{json, Value};
@@ -11,6 +14,8 @@ use serde_json::{json, Value};
 use crate::helpers::{internals, routes};
 use crate::helpers::{spawn_app, Engine, TestApp};
 use crate::on_both_engines;
+
+mod keys;
 
 on_both_engines!(
     another_accounts_objects_are_404_on_every_route_and_stay_unchanged,
@@ -167,6 +172,18 @@ fn fill(path: &str, t: &Tenant) -> String {
 }
 
 async fn call(app: &TestApp, method: &str, path: &str, op: &Value, token: &str) -> u16 {
+    let request = request(app, method, path, op, token);
+    request.send().await.unwrap().status().as_u16()
+}
+
+/// The request of `op` on `path` with `token`, with the body its document describes.
+fn request(
+    app: &TestApp,
+    method: &str,
+    path: &str,
+    op: &Value,
+    token: &str,
+) -> reqwest::RequestBuilder {
     let method = reqwest::Method::from_bytes(method.to_ascii_uppercase().as_bytes()).unwrap();
     let mut request = app.client.request(method, app.url(path)).bearer_auth(token);
     if !op["requestBody"]["content"]["application/octet-stream"].is_null() {
@@ -176,7 +193,7 @@ async fn call(app: &TestApp, method: &str, path: &str, op: &Value, token: &str) 
     } else if let Some(body) = example_body(op) {
         request = request.json(&body);
     }
-    request.send().await.unwrap().status().as_u16()
+    request
 }
 
 /// Every table but the ones a request legitimately touches (sessions, throttles).
