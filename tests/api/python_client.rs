@@ -119,7 +119,10 @@ async fn a_generated_python_client_imports_lists_and_exports_with_an_api_key(eng
     assert_eq!(summary["dry_run"], json!({"added": 1, "dry_run": true}));
     assert_eq!(summary["listed"], macs, "the dry run wrote nothing");
     assert_eq!(summary["exported"], macs);
-    assert_eq!(summary["export_header"], "mac,server,branding,firmware");
+    assert_eq!(
+        summary["export_header"],
+        "mac,server,branding,firmware,reported_firmware,model,vendor,last_seen,last_address,state,created"
+    );
 
     // The multipart import wrote, the dry run did not.
     let phones: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM phones")
