@@ -39,7 +39,7 @@ pub async fn seed(app: &TestApp, account: i64) {
     let server = app
         .create_server(
             &token,
-            "Main PBX of the Acme head office, second floor",
+            "Main PBX head office",
             "https://provisioning.pbx-cluster-07.acme-telecom.example/configuration/phones/aastra/",
         )
         .await;

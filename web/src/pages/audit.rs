@@ -187,7 +187,8 @@ fn FilterForm(props: &FilterFormProps) -> Html {
             <div class="field">
                 <label for="audit-actor">{ "User" }</label>
                 <input id="audit-actor" type="text" list="audit-actors" autocomplete="off"
-                    value={f.actor.clone()} oninput={actor_input} />
+                    value={f.actor.clone()} oninput={actor_input}
+                    onchange={change(|f, v| f.actor = v)} />
                 <datalist id="audit-actors">
                     { for props.people.iter().map(|u| html! { <option value={u.email.clone()} /> }) }
                 </datalist>
@@ -241,8 +242,11 @@ fn AuditTable(props: &AuditTableProps) -> Html {
         };
     }
     html! {
+        // Focusable, so a keyboard can scroll it when a long detail makes it wider than
+        // the page.
         <div class={classes!("table-wrap", "card", props.loading.then_some("loading"))}
-            aria-busy={props.loading.to_string()}>
+            aria-busy={props.loading.to_string()} tabindex="0" role="region"
+            aria-label="Audit entries">
             <table id="audit-table" class="table stack">
                 <thead><tr>
                     <th scope="col">{ "When" }</th>

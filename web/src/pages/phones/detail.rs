@@ -134,7 +134,7 @@ fn BootHistory(props: &BootHistoryProps) -> Html {
             if events.is_empty() && !*loading {
                 <p id="events-empty" class="muted">{ "This phone has not contacted rcs yet." }</p>
             } else if !events.is_empty() {
-                <div class="table-wrap">
+                <div class="table-wrap" tabindex="0" role="region" aria-label="Boot history">
                     <table id="events-table" class="table compact stack">
                         <thead><tr>
                             <th scope="col">{ "When" }</th>
