@@ -26,7 +26,7 @@ use serde::{Deserialize, Serialize};
             {"date": "2026-11-23", "contacts": 1240}, {"date": "2026-11-24", "contacts": 1197},
             {"date": "2026-11-25", "contacts": 1183}, {"date": "2026-11-26", "contacts": 1222},
             {"date": "2026-11-27", "contacts": 1159}, {"date": "2026-11-28", "contacts": 1044},
-            {"date": "2026-11-29", "contacts": 1013}, {"date": "2026-11-30", "contacts": 389}
+            {"date": "2026-11-29", "contacts": 1013}, {"date": "2026-11-30", "contacts": 389, "refused": 12}
         ]
     }))
 )]
@@ -39,7 +39,8 @@ pub struct Summary {
     pub unaffiliated: i64,
     /// Phones with a firmware version pinned.
     pub firmware_pinned: i64,
-    /// Phones with a branding assigned.
+    /// Phones that get a branding: their own, or the account's default branding when the
+    /// account has one (then every phone is branded).
     pub branded: i64,
     /// Phones that contacted rcs in the last 24 hours.
     pub seen_last_24h: i64,
@@ -61,10 +62,15 @@ pub struct Summary {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[cfg_attr(
     feature = "openapi",
-    schema(example = json!({"date": "2026-11-30", "contacts": 389}))
+    schema(example = json!({"date": "2026-11-30", "contacts": 389, "refused": 12}))
 )]
 pub struct DailyContacts {
     /// `YYYY-MM-DD` (UTC).
     pub date: String,
+    /// Every contact of the day, refused ones included.
     pub contacts: i64,
+    /// Contacts that were refused (certificate missing, untrusted, expired, or of another
+    /// MAC); the answered ones are `contacts - refused`.
+    #[serde(default)]
+    pub refused: i64,
 }

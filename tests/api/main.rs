@@ -6,6 +6,7 @@
 mod helpers;
 
 mod api_keys;
+mod audit_filters;
 mod auth;
 mod brandings;
 mod browser;

@@ -12,8 +12,8 @@ use rcs_shared::{Role, User};
 use crate::components::layout::Layout;
 use crate::pages::{reset_link_token, LoginPage, ResetPasswordPage};
 use crate::pages::{
-    ApiKeysPage, BrandingsPage, FirmwarePage, NotFoundPage, PasswordPage, PhonePage, PhonesPage,
-    PreferencesPage, ServersPage, SummaryPage, UsersPage,
+    ApiKeysPage, AuditPage, BrandingsPage, FirmwarePage, NotFoundPage, PasswordPage, PhonePage,
+    PhonesPage, PreferencesPage, ServersPage, SummaryPage, UsersPage,
 };
 use crate::route::{use_route, Route};
 use crate::session::{use_session, Notice, SessionProvider, SessionState};
@@ -79,9 +79,12 @@ fn SignedIn(props: &SignedInProps) -> Html {
         Route::Firmware => html! { <FirmwarePage /> },
         Route::Users if super_user => html! { <UsersPage me={props.user.id} /> },
         Route::ApiKeys if super_user => html! { <ApiKeysPage /> },
+        Route::Audit if super_user => html! { <AuditPage /> },
         Route::Preferences => html! { <PreferencesPage user={props.user.clone()} /> },
         Route::Password => html! { <PasswordPage /> },
-        Route::Users | Route::ApiKeys | Route::NotFound => html! { <NotFoundPage /> },
+        Route::Users | Route::ApiKeys | Route::Audit | Route::NotFound => {
+            html! { <NotFoundPage /> }
+        }
     };
     html! {
         <Layout user={props.user.clone()} route={route.clone()}>{ page }</Layout>

@@ -7,10 +7,12 @@ mod app;
 mod components;
 mod hooks;
 mod mac;
+mod number;
 mod pages;
 mod route;
 mod services;
 mod session;
+mod time;
 
 fn main() {
     yew::Renderer::<app::App>::new().render();

@@ -24,6 +24,8 @@ pub enum Route {
     Firmware,
     Users,
     ApiKeys,
+    /// The audit trail (Super Users).
+    Audit,
     Preferences,
     Password,
     /// An address that names no screen.
@@ -47,6 +49,7 @@ impl Route {
             (Some("firmware"), None, None) => Route::Firmware,
             (Some("users"), None, None) => Route::Users,
             (Some("api-keys"), None, None) => Route::ApiKeys,
+            (Some("audit"), None, None) => Route::Audit,
             (Some("preferences"), None, None) => Route::Preferences,
             (Some("password"), None, None) => Route::Password,
             _ => Route::NotFound,
@@ -67,6 +70,7 @@ impl Route {
             Route::Firmware => "#/firmware".into(),
             Route::Users => "#/users".into(),
             Route::ApiKeys => "#/api-keys".into(),
+            Route::Audit => "#/audit".into(),
             Route::Preferences => "#/preferences".into(),
             Route::Password => "#/password".into(),
             Route::NotFound => "#/".into(),

@@ -92,23 +92,63 @@ impl AuditRow {
     }
 }
 
-/// Up to `limit` entries of `account_id` with ids below `before` (all when `None`), newest
-/// first. Keyset pagination on the primary key: a page is an index range scan however deep
-/// it is, and entries written meanwhile never shift a page.
+/// Which entries to read: those of `account_id` with ids below `before` (all when `None`),
+/// at most `limit`, made by `actor`, of `action` (exact, or every action of a resource when
+/// it has no dot), at or after `since` and before `until` (Unix seconds). `None`: any.
+#[derive(Debug)]
+pub struct Query {
+    pub account_id: i64,
+    pub before: Option<i64>,
+    pub limit: i64,
+    pub actor: Option<String>,
+    pub action: Option<String>,
+    pub since: Option<i64>,
+    pub until: Option<i64>,
+}
+
+/// The entries `query` selects, newest first. Keyset pagination on the primary key: a page
+/// is an index range scan however deep it is, and entries written meanwhile never shift a
+/// page. An absent filter is bound as NULL and matches everything, so the statement is one
+/// text for every combination (one prepared statement, no string building).
 #[tracing::instrument(skip(db))]
-pub async fn list(
-    db: &Db,
-    account_id: i64,
-    before: Option<i64>,
-    limit: i64,
-) -> sqlx::Result<Vec<AuditRow>> {
+pub async fn list(db: &Db, query: &Query) -> sqlx::Result<Vec<AuditRow>> {
+    // A resource without a dot matches its actions by prefix; `_` and `%` are not allowed in
+    // a resource name's LIKE pattern as wildcards, so they are escaped.
+    let (action_exact, action_prefix) = match &query.action {
+        Some(a) if a.contains('.') => (Some(a.clone()), None),
+        Some(a) => (None, Some(format!("{}.%", like_escape(a)))),
+        None => (None, None),
+    };
     sqlx::query_as(
         "SELECT id, actor, action, target, count, detail, created_at FROM audit_events \
-         WHERE account_id = $1 AND id < $2 ORDER BY id DESC LIMIT $3",
+         WHERE account_id = $1 AND id < $2 \
+           AND ($4 IS NULL OR actor = $4) \
+           AND ($5 IS NULL OR action = $5) \
+           AND ($6 IS NULL OR action LIKE $6 ESCAPE '\\') \
+           AND ($7 IS NULL OR created_at >= $7) \
+           AND ($8 IS NULL OR created_at < $8) \
+         ORDER BY id DESC LIMIT $3",
     )
-    .bind(account_id)
-    .bind(before.unwrap_or(i64::MAX))
-    .bind(limit)
+    .bind(query.account_id)
+    .bind(query.before.unwrap_or(i64::MAX))
+    .bind(query.limit)
+    .bind(query.actor.clone())
+    .bind(action_exact)
+    .bind(action_prefix)
+    .bind(query.since)
+    .bind(query.until)
     .fetch_all(&db.pool)
     .await
+}
+
+/// `text` with LIKE's wildcards and the escape character escaped.
+fn like_escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if matches!(c, '\\' | '%' | '_') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
 }

@@ -34,7 +34,9 @@ pub async fn summary(db: &Db, account_id: i64, now: i64) -> sqlx::Result<Summary
            COALESCE(SUM(CASE WHEN server_id IS NOT NULL THEN 1 ELSE 0 END), 0) AS redirected, \
            COALESCE(SUM(CASE WHEN firmware IS NOT NULL AND firmware <> '' THEN 1 ELSE 0 END), 0) \
              AS firmware_pinned, \
-           COALESCE(SUM(CASE WHEN branding_id IS NOT NULL THEN 1 ELSE 0 END), 0) AS branded, \
+           COALESCE(SUM(CASE WHEN branding_id IS NOT NULL OR EXISTS (SELECT 1 FROM brandings \
+             WHERE brandings.account_id = $1 AND brandings.is_default = 1) THEN 1 ELSE 0 END), 0) \
+             AS branded, \
            COALESCE(SUM(CASE WHEN last_seen_at >= $2 THEN 1 ELSE 0 END), 0) AS seen_last_24h, \
            COALESCE(SUM(CASE WHEN last_seen_at >= $3 THEN 1 ELSE 0 END), 0) AS seen_last_7d, \
            COALESCE(SUM(CASE WHEN last_seen_at IS NULL THEN 1 ELSE 0 END), 0) AS never_seen, \
@@ -49,8 +51,10 @@ pub async fn summary(db: &Db, account_id: i64, now: i64) -> sqlx::Result<Summary
     .await?;
 
     let first_day = now.div_euclid(DAY) * DAY - (DAYS - 1) * DAY;
-    let per_day: Vec<(i64, i64)> = sqlx::query_as(
-        "SELECT (at - $2) / 86400 AS day, COUNT(*) AS contacts FROM boot_events \
+    let per_day: Vec<(i64, i64, i64)> = sqlx::query_as(
+        "SELECT (at - $2) / 86400 AS day, COUNT(*) AS contacts, \
+           COALESCE(SUM(CASE WHEN outcome = 'refused' THEN 1 ELSE 0 END), 0) AS refused \
+         FROM boot_events \
          WHERE account_id = $1 AND at >= $2 AND at < $3 GROUP BY 1",
     )
     .bind(account_id)
@@ -58,18 +62,19 @@ pub async fn summary(db: &Db, account_id: i64, now: i64) -> sqlx::Result<Summary
     .bind(first_day + DAYS * DAY)
     .fetch_all(&db.pool)
     .await?;
-    let mut contacts = vec![0i64; DAYS as usize];
-    for (day, n) in per_day {
+    let mut contacts = vec![(0i64, 0i64); DAYS as usize];
+    for (day, n, refused) in per_day {
         if let Some(slot) = usize::try_from(day).ok().and_then(|d| contacts.get_mut(d)) {
-            *slot = n;
+            *slot = (n, refused);
         }
     }
     let contacts_per_day = contacts
         .into_iter()
         .enumerate()
-        .map(|(i, contacts)| DailyContacts {
+        .map(|(i, (contacts, refused))| DailyContacts {
             date: utc_date(first_day + i as i64 * DAY),
             contacts,
+            refused,
         })
         .collect();
 

@@ -277,6 +277,8 @@ async fn a_super_user_registers_phones_by_typing_and_by_csv_and_edits_them() {
 
     // The same list at a phone's width.
     browser.resize(390, 844).await;
+    // There the menu is folded behind its button.
+    browser.click("#menu-toggle").await;
     browser.click("#nav-phones").await;
     browser.wait_count(ROWS, 29).await;
     browser.screenshot("phones-narrow").await;

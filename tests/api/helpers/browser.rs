@@ -352,6 +352,17 @@ impl Browser {
         panic!("Tab never reached #{id}; the focus went through {seen:?}");
     }
 
+    /// Runs `script` (a function body; `arguments` holds `args`) in the page and returns what
+    /// it returns; a returned promise is awaited (WebDriver "execute script").
+    pub async fn script(&self, script: &str, args: Value) -> Value {
+        self.call(
+            reqwest::Method::POST,
+            "/execute/sync",
+            json!({ "script": script, "args": args }),
+        )
+        .await
+    }
+
     /// Sizes the window (CSS pixels), to look at phone and desktop layouts.
     pub async fn resize(&self, width: u32, height: u32) {
         self.call(

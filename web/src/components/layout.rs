@@ -49,8 +49,34 @@ struct MenuProps {
 
 /// The menu under the account name. Its entries tell Users and Super Users apart, as in
 /// the original ("you can identify your user type by looking at the menu options").
+///
+/// On narrow screens (the CSS breakpoint) the entries hide behind a "Menu" button, so the
+/// page starts on the first screenful instead of three rows of links; the button says
+/// whether the list is open (`aria-expanded`), Escape closes it and gives the focus back to
+/// the button, and following an entry closes it.
 #[function_component]
 fn Menu(props: &MenuProps) -> Html {
+    let open = use_state(|| false);
+    let toggle_ref = use_node_ref();
+    {
+        let open = open.clone();
+        use_effect_with(props.route.clone(), move |_| open.set(false));
+    }
+    let toggle = {
+        let open = open.clone();
+        Callback::from(move |_: MouseEvent| open.set(!*open))
+    };
+    let onkeydown = {
+        let (open, toggle_ref) = (open.clone(), toggle_ref.clone());
+        Callback::from(move |e: KeyboardEvent| {
+            if e.key() == "Escape" && *open {
+                open.set(false);
+                if let Some(button) = toggle_ref.cast::<web_sys::HtmlElement>() {
+                    let _ = button.focus();
+                }
+            }
+        })
+    };
     let mut items = vec![
         ("nav-summary", "Summary", Route::Summary),
         (
@@ -67,6 +93,7 @@ fn Menu(props: &MenuProps) -> Html {
     if props.role == Role::SuperUser {
         items.push(("nav-users", "Users", Route::Users));
         items.push(("nav-api-keys", "API keys", Route::ApiKeys));
+        items.push(("nav-audit", "Audit", Route::Audit));
     }
     items.push(("nav-preferences", "Preferences", Route::Preferences));
     items.push(("nav-password", "Change Password", Route::Password));
@@ -76,13 +103,19 @@ fn Menu(props: &MenuProps) -> Html {
         (a, b) => a == b,
     };
     html! {
-        <nav class="menu" aria-label="Main">
-            <ul>
+        <nav class={classes!("menu", open.then_some("open"))} aria-label="Main" {onkeydown}>
+            <button id="menu-toggle" class="menu-toggle" type="button" ref={toggle_ref}
+                aria-expanded={open.to_string()} aria-controls="main-menu" onclick={toggle}>
+                <span class="menu-icon" aria-hidden="true"></span>{ "Menu" }
+            </button>
+            <ul id="main-menu">
                 { for items.into_iter().map(|(id, label, route)| {
                     let is_current = current(&route);
+                    // Following the entry of the page one is on changes no route: close here.
+                    let close = { let open = open.clone(); Callback::from(move |_: MouseEvent| open.set(false)) };
                     html! {
                         <li>
-                            <a {id} href={route.href()}
+                            <a {id} href={route.href()} onclick={close}
                                 class={classes!(is_current.then_some("active"))}
                                 aria-current={is_current.then_some("page")}>
                                 { label }

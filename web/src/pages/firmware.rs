@@ -25,7 +25,7 @@ pub fn FirmwarePage() -> Html {
                     <p class="card muted">{ "The catalog is empty: the operator has not imported any firmware yet." }</p>
                 } else {
                     <div class="table-wrap card">
-                        <table id="firmware-table" class="table">
+                        <table id="firmware-table" class="table stack">
                             <thead><tr>
                                 <th scope="col">{ "Version" }</th>
                                 <th scope="col">{ "Vendor" }</th>
@@ -45,10 +45,10 @@ pub fn FirmwarePage() -> Html {
 fn row(release: &FirmwareRelease) -> Html {
     html! {
         <tr>
-            <th scope="row">{ &release.version }</th>
-            <td>{ vendor_label(&release.vendor) }</td>
-            <td>{ &release.released }</td>
-            <td>
+            <th scope="row" data-label="Version">{ &release.version }</th>
+            <td data-label="Vendor">{ vendor_label(&release.vendor) }</td>
+            <td data-label="Released">{ &release.released }</td>
+            <td data-label="Models">
                 <ul class="chips">
                     { for release.images.iter().map(|i| html! {
                         <li class="chip" title={format!("{} · {}", i.file, size(i.size))}>
@@ -57,7 +57,7 @@ fn row(release: &FirmwareRelease) -> Html {
                     }) }
                 </ul>
             </td>
-            <td class="notes">{ &release.notes }</td>
+            <td data-label="Notes" class="notes">{ &release.notes }</td>
         </tr>
     }
 }

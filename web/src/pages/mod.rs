@@ -1,6 +1,7 @@
 //! One module per screen; each page is a component that [`crate::app`] picks.
 
 mod api_keys;
+mod audit;
 mod brandings;
 mod firmware;
 mod forgot;
@@ -13,10 +14,12 @@ mod preferences;
 mod reset;
 mod servers;
 mod summary;
+mod timezone;
 mod two_factor;
 mod users;
 
 pub use api_keys::ApiKeysPage;
+pub use audit::AuditPage;
 pub use brandings::BrandingsPage;
 pub use firmware::FirmwarePage;
 pub use login::LoginPage;

@@ -1,10 +1,12 @@
 //! Preferences: the signed-in user's name, address and two phone numbers (PATCH /api/v1/me),
-//! and their two-factor login (`two_factor`). The username is shown but cannot change, as in
+//! the timezone times are shown in (`timezone`, kept in the browser) and their two-factor
+//! login (`two_factor`). The username is shown but cannot change, as in
 //! the original.
 
 use rcs_shared::{ProfilePatch, User};
 use yew::prelude::*;
 
+use super::timezone::TimezoneSection;
 use super::two_factor::TwoFactorSection;
 use crate::components::errors::{except_codes, ErrorAlert, ErrorText};
 use crate::components::options::bind_input;
@@ -122,6 +124,7 @@ pub fn PreferencesPage(props: &PreferencesPageProps) -> Html {
                     </div>
                 </form>
             </section>
+            <TimezoneSection />
             <TwoFactorSection />
         </>
     }

@@ -7,6 +7,7 @@ use yew::prelude::*;
 use crate::components::contacts_chart::ContactsChart;
 use crate::components::errors::ErrorAlert;
 use crate::hooks::use_resource;
+use crate::number::thousands;
 use crate::route::Route;
 use crate::services;
 
@@ -32,26 +33,61 @@ struct StatisticsProps {
     summary: Summary,
 }
 
+/// A tile: its id, label, number, and the list that shows what it counts (if one can).
+type Tile = (&'static str, &'static str, i64, Option<Route>);
+
 #[function_component]
 fn Statistics(props: &StatisticsProps) -> Html {
     let s = &props.summary;
     let unaffiliated = Route::Phones { unaffiliated: true };
-    let stats = [
-        ("stat-phones", "Phones", s.phones),
-        ("stat-redirected", "Redirected", s.redirected),
-        ("stat-unaffiliated", "Unaffiliated", s.unaffiliated),
-        ("stat-firmware", "Firmware pinned", s.firmware_pinned),
-        ("stat-branded", "Branded", s.branded),
+    let all = Route::Phones {
+        unaffiliated: false,
+    };
+    // Tiles link where the phone list can already be opened filtered by its address; the
+    // other counts are figures only until the list keeps its filters in the address.
+    let stats: [Tile; 10] = [
+        ("stat-phones", "Phones", s.phones, Some(all)),
+        ("stat-redirected", "Redirected", s.redirected, None),
+        (
+            "stat-unaffiliated",
+            "Unaffiliated",
+            s.unaffiliated,
+            Some(unaffiliated.clone()),
+        ),
+        ("stat-firmware", "Firmware pinned", s.firmware_pinned, None),
+        ("stat-branded", "Branded", s.branded, None),
         (
             "stat-seen-24h",
             "Seen in the last 24 hours",
             s.seen_last_24h,
+            None,
         ),
-        ("stat-seen-7d", "Seen in the last 7 days", s.seen_last_7d),
-        ("stat-never-seen", "Never seen", s.never_seen),
-        ("stat-servers", "Servers", s.servers),
-        ("stat-users", "Users", s.users),
+        (
+            "stat-seen-7d",
+            "Seen in the last 7 days",
+            s.seen_last_7d,
+            None,
+        ),
+        ("stat-never-seen", "Never seen", s.never_seen, None),
+        ("stat-servers", "Servers", s.servers, Some(Route::Servers)),
+        ("stat-users", "Users", s.users, None),
     ];
+    let tile = |(id, label, value, link): &Tile| {
+        let value = thousands(*value);
+        html! {
+            <div class={classes!("stat", link.is_some().then_some("stat-link"))}>
+                <dt>{ *label }</dt>
+                <dd id={*id}>
+                    if let Some(route) = link {
+                        <a id={format!("{id}-link")} href={route.href()}
+                            aria-label={format!("{label}: {value}, show the list")}>{ value }</a>
+                    } else {
+                        { value }
+                    }
+                </dd>
+            </div>
+        }
+    };
     html! {
         <>
             <section class="card" aria-labelledby="current-statistics">
@@ -61,17 +97,12 @@ fn Statistics(props: &StatisticsProps) -> Html {
                         href={unaffiliated.href()}>{ "Set Unaffiliated Phones" }</a>
                 </div>
                 <dl class="stats">
-                    { for stats.iter().map(|(id, label, value)| html! {
-                        <div class="stat">
-                            <dt>{ *label }</dt>
-                            <dd id={*id}>{ value }</dd>
-                        </div>
-                    }) }
+                    { for stats.iter().map(tile) }
                 </dl>
             </section>
             <section class="card" aria-labelledby="contacts-title">
                 <h3 id="contacts-title">{ "Phone contacts per day" }</h3>
-                <p class="muted small">{ "Last 30 days, UTC." }</p>
+                <p class="muted small">{ "Last 30 days (UTC days); refused contacts are phones turned away for their certificate." }</p>
                 <ContactsChart days={s.contacts_per_day.clone()} />
             </section>
         </>

@@ -4,6 +4,7 @@
 
 pub mod api;
 pub mod api_keys;
+pub mod audit;
 pub mod brandings;
 pub mod download;
 pub mod phones;

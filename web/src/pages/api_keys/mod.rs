@@ -40,13 +40,13 @@ fn row(key: &ApiKey, open: &UseStateHandle<Open>) -> Html {
     };
     html! {
         <tr class={classes!(key.revoked_at.is_some().then_some("revoked"))}>
-            <th scope="row" class="break">{ &key.name }</th>
-            <td>{ key.role.label() }</td>
-            <td><code>{ format!("{}…", key.prefix) }</code></td>
-            <td class="break">{ format!("{}, {}", key.created_by, when(&Some(key.created_at.clone()))) }</td>
-            <td>{ if key.expires_at.is_some() { when(&key.expires_at) } else { "Never".to_string() } }</td>
-            <td>{ used }</td>
-            <td>{ if key.revoked_at.is_some() { when(&key.revoked_at) } else { "—".to_string() } }</td>
+            <th scope="row" data-label="Name" class="wrap-words">{ &key.name }</th>
+            <td data-label="Role">{ key.role.label() }</td>
+            <td data-label="Key"><code>{ format!("{}…", key.prefix) }</code></td>
+            <td data-label="Created" class="wrap-words">{ format!("{}, {}", key.created_by, when(&Some(key.created_at.clone()))) }</td>
+            <td data-label="Expires">{ if key.expires_at.is_some() { when(&key.expires_at) } else { "Never".to_string() } }</td>
+            <td data-label="Last used" class="wrap-words">{ used }</td>
+            <td data-label="Revoked">{ if key.revoked_at.is_some() { when(&key.revoked_at) } else { "—".to_string() } }</td>
             <td class="actions">
                 if key.revoked_at.is_none() {
                     <button type="button" class="button button-small button-danger"
@@ -112,7 +112,7 @@ pub fn ApiKeysPage() -> Html {
             <ErrorAlert id="api-keys-error" error={list.error.clone()} />
             if !rows.is_empty() {
                 <div class="table-wrap card">
-                    <table id="api-keys-table" class="table">
+                    <table id="api-keys-table" class="table stack">
                         <thead><tr>
                             <th scope="col">{ "Name" }</th>
                             <th scope="col">{ "Role" }</th>

@@ -109,7 +109,7 @@ pub fn BrandingsPage(props: &BrandingsPageProps) -> Html {
                 <p class="card muted">{ "No brandings yet." }</p>
             } else if !rows.is_empty() {
                 <div class="table-wrap card">
-                    <table id="brandings-table" class="table">
+                    <table id="brandings-table" class="table stack">
                         <thead><tr>
                             <th scope="col">{ "Name" }</th>
                             <th scope="col">{ "Default" }</th>
@@ -129,10 +129,10 @@ pub fn BrandingsPage(props: &BrandingsPageProps) -> Html {
                                     Callback::from(move |_: MouseEvent| set_default.emit(b.clone())) };
                                 html! {
                                     <tr>
-                                        <th scope="row">{ &b.name }</th>
-                                        <td>{ if b.is_default { "Default" } else { "" } }</td>
-                                        <td class="break">{ b.files.iter().map(|f| f.name.as_str()).collect::<Vec<_>>().join(", ") }</td>
-                                        <td class="num">{ b.phone_count }</td>
+                                        <th scope="row" data-label="Name" class="wrap-words">{ &b.name }</th>
+                                        <td data-label="Default">{ if b.is_default { "Default" } else { "" } }</td>
+                                        <td data-label="Files" class="wrap-words">{ b.files.iter().map(|f| f.name.as_str()).collect::<Vec<_>>().join(", ") }</td>
+                                        <td data-label="Phones" class="num">{ crate::number::thousands(b.phone_count) }</td>
                                         if can_edit {
                                             <td class="actions">
                                                 <button type="button" class="button button-small"

@@ -6,13 +6,13 @@ use rcs_shared::{BootEvent, BootOutcome, Phone};
 use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
 
-use super::table::when;
 use crate::components::errors::ErrorAlert;
 use crate::hooks::use_resource;
 use crate::mac::pretty;
 use crate::route::Route;
 use crate::services::{api, phones};
 use crate::session::use_session;
+use crate::time::when;
 
 #[derive(Properties, PartialEq)]
 pub struct PhonePageProps {
@@ -134,8 +134,8 @@ fn BootHistory(props: &BootHistoryProps) -> Html {
             if events.is_empty() && !*loading {
                 <p id="events-empty" class="muted">{ "This phone has not contacted rcs yet." }</p>
             } else if !events.is_empty() {
-                <div class="table-wrap">
-                    <table id="events-table" class="table compact">
+                <div class="table-wrap" tabindex="0" role="region" aria-label="Boot history">
+                    <table id="events-table" class="table compact stack">
                         <thead><tr>
                             <th scope="col">{ "When" }</th>
                             <th scope="col">{ "Outcome" }</th>
@@ -172,16 +172,16 @@ fn event_row(e: &BootEvent) -> Html {
     };
     html! {
         <tr>
-            <td>{ when(&e.at) }</td>
-            <td><span class={class}>{ label }</span></td>
-            <td>{ phone }</td>
-            <td>{ dash(&e.firmware) }</td>
-            <td>{ dash(&e.addr) }</td>
-            <td class="break">
+            <td data-label="When" class="nowrap">{ when(&e.at) }</td>
+            <td data-label="Outcome"><span class={class}>{ label }</span></td>
+            <td data-label="Phone">{ phone }</td>
+            <td data-label="Firmware">{ dash(&e.firmware) }</td>
+            <td data-label="Address" class="wrap-words">{ dash(&e.addr) }</td>
+            <td data-label="Detail" class="wrap-words">
                 // A native boot lists each file it fetched, in order, one per line.
-                { for e.detail.split(" | ").enumerate().map(|(i, part)| html! {
+                <span>{ for e.detail.split(" | ").enumerate().map(|(i, part)| html! {
                     <>{ if i > 0 { html! { <br/> } } else { html! {} } }{ part }</>
-                }) }
+                }) }</span>
             </td>
         </tr>
     }

@@ -69,7 +69,7 @@ pub fn PhoneTable(props: &PhoneTableProps) -> Html {
     html! {
         <div class={classes!("table-wrap", "card", props.loading.then_some("loading"))}
             aria-busy={props.loading.to_string()}>
-            <table id="phones-table" class="table phones">
+            <table id="phones-table" class="table phones stack">
                 <thead><tr>
                     <th scope="col" class="check-cell">
                         <input id="select-all" type="checkbox" ref={all} checked={every}
@@ -107,31 +107,28 @@ fn row(p: &Phone, selected: &BTreeSet<String>, on_select: &Callback<BTreeSet<Str
     let text = |v: &Option<String>| v.as_ref().map(|s| html! { { s } }).unwrap_or_else(dash);
     html! {
         <tr class={classes!(checked.then_some("selected"))}>
-            <td class="check-cell">
+            <td class="check-cell" data-label="Select">
                 <input type="checkbox" class="row-check" id={format!("select-{}", p.mac)}
                     checked={checked} onchange={toggle} aria-label={format!("Select {}", pretty(&p.mac))} />
             </td>
-            <th scope="row" class="mono">
+            <th scope="row" class="mono" data-label="MAC Address">
                 <a id={format!("phone-link-{}", p.mac)} href={Route::Phone(p.mac.clone()).href()}>{ pretty(&p.mac) }</a>
             </th>
-            <td class="cell-server">{ p.server_name.as_ref().map(|s| html! { { s } })
+            <td class="cell-server wrap-words" data-label="Server">{ p.server_name.as_ref().map(|s| html! { { s } })
                 .unwrap_or_else(|| html! { <span class="badge">{ "Unaffiliated" }</span> }) }</td>
-            <td>{ text(&p.branding_name) }</td>
-            <td>{ p.firmware.as_ref().map(|s| html! { { s } }).unwrap_or_else(|| html! { <span class="muted">{ "None" }</span> }) }</td>
-            <td>{ text(&p.model) }</td>
-            <td>{ text(&p.reported_firmware) }</td>
-            <td>{ p.last_seen_at.as_deref().map(when).map(|s| html! { { s } })
+            <td data-label="Branding" class="wrap-words">{ text(&p.branding_name) }</td>
+            <td data-label="Firmware">{ p.firmware.as_ref().map(|s| html! { { s } }).unwrap_or_else(|| html! { <span class="muted">{ "None" }</span> }) }</td>
+            <td data-label="Model">{ text(&p.model) }</td>
+            <td data-label="Reported Firmware">{ text(&p.reported_firmware) }</td>
+            <td data-label="Last Seen">{ p.last_seen_at.as_deref().map(when).map(|s| html! { { s } })
                 .unwrap_or_else(|| html! { <span class="muted">{ "Never" }</span> }) }</td>
         </tr>
     }
 }
 
-/// An RFC 3339 time as `2026-11-21 09:30 UTC`.
+/// An RFC 3339 time to the second in the user's timezone (see [`crate::time::when`]).
 pub fn when(rfc3339: &str) -> String {
-    match (rfc3339.get(..10), rfc3339.get(11..16)) {
-        (Some(date), Some(time)) => format!("{date} {time} UTC"),
-        _ => rfc3339.to_string(),
-    }
+    crate::time::when(rfc3339)
 }
 
 #[derive(Properties, PartialEq)]

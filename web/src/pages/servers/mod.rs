@@ -69,7 +69,7 @@ pub fn ServersPage() -> Html {
                 <p class="card muted">{ "No configuration servers yet. Add one before redirecting phones." }</p>
             } else if !all.is_empty() {
                 <div class="table-wrap card">
-                    <table id="servers-table" class="table">
+                    <table id="servers-table" class="table stack">
                         <thead><tr>
                             <th scope="col">{ "Name" }</th>
                             <th scope="col">{ "URL" }</th>
@@ -84,9 +84,9 @@ pub fn ServersPage() -> Html {
                                     Callback::from(move |_: MouseEvent| open.set(Open::Delete(s.clone()))) };
                                 html! {
                                     <tr>
-                                        <th scope="row">{ &s.name }</th>
-                                        <td class="break">{ &s.url }</td>
-                                        <td class="num">{ s.phone_count }</td>
+                                        <th scope="row" data-label="Name" class="wrap-words">{ &s.name }</th>
+                                        <td data-label="URL" class="url">{ &s.url }</td>
+                                        <td data-label="Phones" class="num">{ crate::number::thousands(s.phone_count) }</td>
                                         <td class="actions">
                                             <button type="button" class="button button-small"
                                                 aria-label={format!("Edit {}", s.name)} onclick={edit}>{ "Edit" }</button>

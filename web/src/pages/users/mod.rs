@@ -77,7 +77,7 @@ pub fn UsersPage(props: &UsersPageProps) -> Html {
             <ErrorAlert id="users-invite-error" error={invite.error().clone()} />
             if !rows.is_empty() {
                 <div class="table-wrap card">
-                    <table id="users-table" class="table">
+                    <table id="users-table" class="table stack">
                         <thead><tr>
                             <th scope="col">{ "Username" }</th>
                             <th scope="col">{ "Name" }</th>
@@ -104,10 +104,10 @@ pub fn UsersPage(props: &UsersPageProps) -> Html {
                                     }) };
                                 html! {
                                     <tr>
-                                        <th scope="row" class="break">{ &u.email }</th>
-                                        <td>{ &u.name }</td>
-                                        <td>{ u.role.label() }</td>
-                                        <td>{ if u.second_factor { "On" } else { "Off" } }</td>
+                                        <th scope="row" data-label="Username" class="wrap-words">{ &u.email }</th>
+                                        <td data-label="Name">{ &u.name }</td>
+                                        <td data-label="Role">{ u.role.label() }</td>
+                                        <td data-label="Two-factor">{ if u.second_factor { "On" } else { "Off" } }</td>
                                         <td class="actions">
                                             <button type="button" class="button button-small"
                                                 aria-label={format!("Edit {}", u.email)} onclick={edit}>{ "Edit" }</button>
