@@ -344,7 +344,7 @@ impl Readme {
             &token,
             &["$RCS/api/v1/phones", "-H", json, "-d", &phone_body],
         );
-        assert_eq!(added, r#"{"added":1,"updated":0}"#);
+        assert_eq!(added, r#"{"added":1,"updated":0,"skipped":[]}"#);
         self.says(&format!("# {added}"));
         Stage {
             token,
@@ -404,7 +404,7 @@ async fn yealink_t46s_boots_twice(readme: &Readme, env: &TestEnv, stage: &Stage)
             ),
         ],
     );
-    assert_eq!(added, r#"{"added":1,"updated":0}"#);
+    assert_eq!(added, r#"{"added":1,"updated":0,"skipped":[]}"#);
 
     let old = "Yealink SIP-T46S 66.85.0.5 00:15:65:4a:a9:37";
     let boot_files = [
