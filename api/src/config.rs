@@ -187,6 +187,24 @@ settings_layer! {
     /// Most boot events kept that belong to no account (unregistered MACs, requests without
     /// a trusted certificate: anybody can cause them); housekeeping deletes the oldest beyond.
     unattributed_boot_events_max: u64,
+    /// Let webhooks reach loopback, private (RFC 1918), link-local, CGNAT, unique-local and
+    /// other non-public addresses. Off: such addresses are refused when a webhook is saved
+    /// (literal IPs) and whenever a delivery connects (names), against DNS rebinding.
+    webhook_allow_private: bool,
+    /// Most deliveries waiting per webhook; events beyond are not queued (counted as dropped).
+    webhook_queue_max: u64,
+    /// Seconds one delivery attempt may take (connecting, sending, the answer's head).
+    webhook_timeout_secs: u64,
+    /// Seconds before the first retry; each further retry waits twice as long (at most an
+    /// hour).
+    webhook_backoff_secs: u64,
+    /// Seconds after an event during which its delivery is retried; then it is failed.
+    webhook_retry_for_secs: u64,
+    /// Milliseconds between looks for due deliveries (events queued by other nodes, retries
+    /// coming due); this node's own events are delivered at once.
+    webhook_poll_ms: u64,
+    /// Days finished (delivered or failed) deliveries are kept; 0 keeps them forever.
+    webhook_delivery_retention_days: u64,
     /// `human` or `json`.
     log_format: LogFormat,
     /// A tracing filter such as `info` or `rcs=debug,info`.
@@ -245,6 +263,16 @@ pub struct Settings {
     pub hsts_max_age_secs: u64,
     pub boot_event_retention_days: u64,
     pub unattributed_boot_events_max: u64,
+    pub webhook_allow_private: bool,
+    /// At least 1.
+    pub webhook_queue_max: u64,
+    /// At least 1.
+    pub webhook_timeout_secs: u64,
+    pub webhook_backoff_secs: u64,
+    pub webhook_retry_for_secs: u64,
+    /// At least 10.
+    pub webhook_poll_ms: u64,
+    pub webhook_delivery_retention_days: u64,
     pub log_format: LogFormat,
     pub log_filter: String,
 }
@@ -261,6 +289,7 @@ impl Settings {
 
     /// Fills every unset value of `layer` with its default.
     pub fn resolve(layer: Layer) -> anyhow::Result<Settings> {
+        let (public_url, device_url) = parse_urls(&layer)?;
         let data_dir = layer.data_dir.unwrap_or_else(|| PathBuf::from("data"));
         let database_url = layer
             .database_url
@@ -276,14 +305,6 @@ impl Settings {
         if reset_token_ttl_secs == 0 {
             bail!("reset_token_ttl_secs must be at least 1");
         }
-        let public_url = layer
-            .public_url
-            .map(|u| parse_base_url("public_url", &u, &["https://", "http://"]))
-            .transpose()?;
-        let device_url = layer
-            .device_url
-            .map(|u| parse_base_url("device_url", &u, &["https://"]))
-            .transpose()?;
         Ok(Settings {
             database_url,
             database_max_connections: layer.database_max_connections.unwrap_or(16).max(1),
@@ -331,6 +352,13 @@ impl Settings {
             hsts_max_age_secs: layer.hsts_max_age_secs.unwrap_or(31_536_000),
             boot_event_retention_days: layer.boot_event_retention_days.unwrap_or(90),
             unattributed_boot_events_max: layer.unattributed_boot_events_max.unwrap_or(100_000),
+            webhook_allow_private: layer.webhook_allow_private.unwrap_or(false),
+            webhook_queue_max: layer.webhook_queue_max.unwrap_or(10_000).max(1),
+            webhook_timeout_secs: layer.webhook_timeout_secs.unwrap_or(10).max(1),
+            webhook_backoff_secs: layer.webhook_backoff_secs.unwrap_or(5),
+            webhook_retry_for_secs: layer.webhook_retry_for_secs.unwrap_or(86_400),
+            webhook_poll_ms: layer.webhook_poll_ms.unwrap_or(1_000).max(10),
+            webhook_delivery_retention_days: layer.webhook_delivery_retention_days.unwrap_or(30),
             log_format: layer.log_format.unwrap_or(LogFormat::Human),
             log_filter: layer.log_filter.unwrap_or_else(|| "info".into()),
             data_dir,
@@ -378,6 +406,21 @@ fn parse_base_url(name: &str, input: &str, schemes: &[&str]) -> anyhow::Result<S
             schemes.join(" or ")
         ),
     }
+}
+
+/// `public_url` and `device_url`, checked (see [`parse_base_url`]).
+fn parse_urls(layer: &Layer) -> anyhow::Result<(Option<String>, Option<String>)> {
+    let public_url = layer
+        .public_url
+        .as_deref()
+        .map(|u| parse_base_url("public_url", u, &["https://", "http://"]))
+        .transpose()?;
+    let device_url = layer
+        .device_url
+        .as_deref()
+        .map(|u| parse_base_url("device_url", u, &["https://"]))
+        .transpose()?;
+    Ok((public_url, device_url))
 }
 
 fn default_sqlite_url(data_dir: &Path) -> String {
@@ -467,6 +510,22 @@ mod tests {
         let defaults = Settings::resolve(Layer::default()).unwrap();
         assert!(defaults.device_url.is_none());
         assert_eq!(defaults.unattributed_boot_events_max, 100_000);
+        assert!(!defaults.webhook_allow_private);
+        assert_eq!(defaults.webhook_queue_max, 10_000);
+        assert_eq!(defaults.webhook_timeout_secs, 10);
+        assert_eq!(defaults.webhook_backoff_secs, 5);
+        assert_eq!(defaults.webhook_retry_for_secs, 86_400);
+        assert_eq!(defaults.webhook_poll_ms, 1_000);
+        assert_eq!(defaults.webhook_delivery_retention_days, 30);
+        let set = Layer::from_toml(
+            "webhook_allow_private = true\nwebhook_queue_max = 0\nwebhook_timeout_secs = 0\nwebhook_poll_ms = 1",
+        )
+        .unwrap();
+        let s = Settings::resolve(set).unwrap();
+        assert!(s.webhook_allow_private);
+        assert_eq!(s.webhook_queue_max, 1, "a zero queue would drop everything");
+        assert_eq!(s.webhook_timeout_secs, 1);
+        assert_eq!(s.webhook_poll_ms, 10);
     }
 
     #[test]

@@ -33,6 +33,8 @@ pub struct Metrics {
     requests: Mutex<BTreeMap<(String, u16), u64>>,
     latency: Mutex<BTreeMap<String, Histogram>>,
     import_rows: AtomicU64,
+    webhook_deliveries: Mutex<BTreeMap<&'static str, u64>>,
+    webhook_dropped: AtomicU64,
 }
 
 #[derive(Default, Clone)]
@@ -83,6 +85,16 @@ impl Metrics {
         self.import_rows.fetch_add(rows, Ordering::Relaxed);
     }
 
+    /// One webhook delivery attempt, by result: `delivered`, `retry` or `failed`.
+    pub fn webhook_delivery(&self, result: &'static str) {
+        bump(&self.webhook_deliveries, result);
+    }
+
+    /// Webhook events not queued because the webhook's queue was full.
+    pub fn webhook_dropped(&self, events: u64) {
+        self.webhook_dropped.fetch_add(events, Ordering::Relaxed);
+    }
+
     /// One finished request: its route template (never the raw path), status and duration.
     pub fn request(&self, route: &str, status: u16, seconds: f64) {
         bump(&self.requests, (route.to_string(), status));
@@ -109,8 +121,29 @@ impl Metrics {
         let mut out = String::new();
         self.render_device(&mut out);
         self.render_http(&mut out);
+        self.render_webhooks(&mut out);
         gauges.render(&mut out);
         out
+    }
+
+    fn render_webhooks(&self, out: &mut String) {
+        counter_family(
+            out,
+            "rcs_webhook_deliveries_total",
+            "Webhook delivery attempts by this node, by result (delivered, retry, failed).",
+            "result",
+            &self
+                .webhook_deliveries
+                .lock()
+                .unwrap_or_else(|e| e.into_inner()),
+        );
+        let _ = writeln!(
+            out,
+            "# HELP rcs_webhook_events_dropped_total Webhook events not queued: the webhook's queue was full.\n\
+             # TYPE rcs_webhook_events_dropped_total counter\n\
+             rcs_webhook_events_dropped_total {}",
+            self.webhook_dropped.load(Ordering::Relaxed)
+        );
     }
 
     fn render_device(&self, out: &mut String) {

@@ -25,4 +25,6 @@ pub struct AppState {
     pub device: Device,
     /// This node's counters, served on the metrics listener.
     pub metrics: Arc<Metrics>,
+    /// Queues webhook events in the transaction of their change and wakes the dispatcher.
+    pub webhooks: crate::webhooks::Outbox,
 }

@@ -25,6 +25,7 @@ pub mod sessions;
 pub mod settings;
 pub mod summary;
 pub mod users;
+pub mod webhooks;
 
 use std::time::Duration;
 

@@ -34,6 +34,7 @@ pub(super) async fn housekeeping(state: web::Data<AppState>) {
             tracing::warn!(error = %e, "cannot delete expired login challenges");
         }
         prune_boot_events(&state, now).await;
+        prune_webhook_deliveries(&state, now).await;
         let keep = state.settings.unattributed_boot_events_max;
         if let Err(e) = db::boot_events::trim_unattributed(&state.db, keep, 10_000).await {
             tracing::warn!(error = %e, "cannot trim boot events that belong to no account");
@@ -54,6 +55,26 @@ pub async fn prune_boot_events(state: &AppState, now: i64) {
             Ok(_) => break,
             Err(e) => {
                 tracing::warn!(error = %e, "cannot prune old boot events");
+                break;
+            }
+        }
+    }
+}
+
+/// Deletes delivered and failed webhook deliveries past their retention, a bounded batch at a
+/// time (pending ones stay until they finish).
+async fn prune_webhook_deliveries(state: &AppState, now: i64) {
+    let days = state.settings.webhook_delivery_retention_days;
+    if days == 0 {
+        return;
+    }
+    let cutoff = now.saturating_sub(i64::try_from(days).unwrap_or(i64::MAX / 4) * db::summary::DAY);
+    loop {
+        match db::webhooks::prune_finished(&state.db, cutoff, 10_000).await {
+            Ok(10_000) => continue,
+            Ok(_) => break,
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot prune old webhook deliveries");
                 break;
             }
         }

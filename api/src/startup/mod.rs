@@ -36,6 +36,8 @@ use crate::device::{ArrivedAt, BootRecorder, Device, PeerChain};
 use crate::mail::Mailer;
 use crate::metrics::{self, Metrics};
 use crate::state::AppState;
+use crate::webhooks::dispatcher::Dispatcher;
+use crate::webhooks::Outbox;
 use crate::{device, middleware, routes, tls};
 
 mod housekeeping;
@@ -54,6 +56,8 @@ pub struct Application {
     background: Vec<tokio::task::JoinHandle<()>>,
     mail_worker: tokio::task::JoinHandle<()>,
     boot_writer: tokio::task::JoinHandle<()>,
+    /// Delivers webhook events; stopped (its attempts finished, its leases given back) first.
+    dispatcher: Dispatcher,
     state: web::Data<AppState>,
 }
 
@@ -110,6 +114,10 @@ impl Application {
             .clone()
             .unwrap_or_else(|| format!("https://localhost:{https_port}"));
         let (mailer, mail_worker) = Mailer::start(&settings)?;
+        let metrics = Arc::new(Metrics::default());
+        let outbox = Outbox::new(settings.webhook_queue_max, metrics.clone());
+        let dispatcher =
+            Dispatcher::start(db.clone(), &settings, metrics.clone(), outbox.notified())?;
         let state = web::Data::new(AppState {
             db,
             tokens,
@@ -121,7 +129,8 @@ impl Application {
                 recorder,
                 sessions: Default::default(),
             },
-            metrics: Arc::new(Metrics::default()),
+            metrics,
+            webhooks: outbox,
         });
         let server = serve_app(&state, listeners.https, listeners.http, tls_config)?;
         let (metrics_server, metrics_port) = match listeners.metrics {
@@ -157,6 +166,7 @@ impl Application {
             background,
             mail_worker,
             boot_writer,
+            dispatcher,
             state,
         })
     }
@@ -199,6 +209,8 @@ impl Application {
             task.abort();
             let _ = task.await;
         }
+        let grace = Duration::from_secs(self.state.settings.webhook_timeout_secs + 5);
+        self.dispatcher.stop(grace).await;
         // Mail already queued (a reset link, say) still goes out, and boot events already
         // answered are written, within a bounded wait: each worker ends once its queue's last
         // sender, held by the state, is gone.
