@@ -24,6 +24,9 @@ pub enum Route {
     Firmware,
     Users,
     ApiKeys,
+    Webhooks,
+    /// One webhook and its deliveries.
+    Webhook(i64),
     Preferences,
     Password,
     /// An address that names no screen.
@@ -47,6 +50,10 @@ impl Route {
             (Some("firmware"), None, None) => Route::Firmware,
             (Some("users"), None, None) => Route::Users,
             (Some("api-keys"), None, None) => Route::ApiKeys,
+            (Some("webhooks"), None, None) => Route::Webhooks,
+            (Some("webhooks"), Some(id), None) => {
+                id.parse().map_or(Route::NotFound, Route::Webhook)
+            }
             (Some("preferences"), None, None) => Route::Preferences,
             (Some("password"), None, None) => Route::Password,
             _ => Route::NotFound,
@@ -67,6 +74,8 @@ impl Route {
             Route::Firmware => "#/firmware".into(),
             Route::Users => "#/users".into(),
             Route::ApiKeys => "#/api-keys".into(),
+            Route::Webhooks => "#/webhooks".into(),
+            Route::Webhook(id) => format!("#/webhooks/{id}"),
             Route::Preferences => "#/preferences".into(),
             Route::Password => "#/password".into(),
             Route::NotFound => "#/".into(),

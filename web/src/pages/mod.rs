@@ -15,6 +15,7 @@ mod servers;
 mod summary;
 mod two_factor;
 mod users;
+mod webhooks;
 
 pub use api_keys::ApiKeysPage;
 pub use brandings::BrandingsPage;
@@ -28,3 +29,4 @@ pub use reset::{reset_link_token, ResetPasswordPage};
 pub use servers::ServersPage;
 pub use summary::SummaryPage;
 pub use users::UsersPage;
+pub use webhooks::{WebhookPage, WebhooksPage};
