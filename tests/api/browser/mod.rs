@@ -8,3 +8,4 @@ mod keyboard;
 mod login;
 mod phones;
 mod second_factor;
+mod webhooks;

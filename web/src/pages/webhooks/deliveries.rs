@@ -225,7 +225,7 @@ fn delivery_row(d: &WebhookDelivery, ctx: &RowContext) -> Html {
         })
     };
     html! {
-        <tr id={format!("delivery-{}", d.id)}>
+        <tr key={d.id} id={format!("delivery-{}", d.id)}>
             <td>{ d.event_type.label() }</td>
             <td>{ when(Some(&d.created_at)) }</td>
             <td><span class={class}>{ label }</span>{ next }</td>

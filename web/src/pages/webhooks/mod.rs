@@ -111,7 +111,7 @@ fn row(w: &Webhook, open: &UseStateHandle<Open>, act: &Action, done: &Callback<S
     };
     let name = &w.name;
     html! {
-        <tr class={classes!((!w.enabled).then_some("revoked"))}>
+        <tr key={w.id} class={classes!((!w.enabled).then_some("muted"))}>
             <th scope="row" class="break"><a href={Route::Webhook(w.id).href()}>{ name }</a></th>
             <td class="break">{ &w.url }</td>
             <td>{ event_labels(w) }</td>
