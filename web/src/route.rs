@@ -117,3 +117,19 @@ pub fn use_route() -> Route {
     }
     (*route).clone()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Route;
+
+    #[test]
+    fn webhook_addresses_name_the_list_or_one_webhook_and_round_trip() {
+        assert_eq!(Route::parse("#/webhooks"), Route::Webhooks);
+        assert_eq!(Route::parse("#/webhooks/12"), Route::Webhook(12));
+        assert_eq!(Route::parse("#/webhooks/twelve"), Route::NotFound);
+        assert_eq!(Route::parse("#/webhooks/12/x"), Route::NotFound);
+        for route in [Route::Webhooks, Route::Webhook(7)] {
+            assert_eq!(Route::parse(&route.href()), route);
+        }
+    }
+}

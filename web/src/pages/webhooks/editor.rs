@@ -258,3 +258,18 @@ fn copy_to_clipboard(text: String, status: UseStateHandle<Option<String>>) {
         status.set(Some(message.to_string()));
     });
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_test_event_is_never_offered_and_every_box_has_its_own_id() {
+        let offered: Vec<_> = choosable().collect();
+        assert!(!offered.contains(&WebhookEventType::WebhookTest));
+        assert_eq!(offered.len(), WebhookEventType::ALL.len() - 1);
+        let ids: BTreeSet<_> = offered.iter().map(|t| event_box_id(*t)).collect();
+        assert_eq!(ids.len(), offered.len());
+        assert!(ids.contains("webhook-event-phones-added"));
+    }
+}
