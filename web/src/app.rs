@@ -13,7 +13,7 @@ use crate::components::layout::Layout;
 use crate::pages::{reset_link_token, LoginPage, ResetPasswordPage};
 use crate::pages::{
     ApiKeysPage, AuditPage, BrandingsPage, FirmwarePage, NotFoundPage, PasswordPage, PhonePage,
-    PhonesPage, PreferencesPage, ServersPage, SummaryPage, UsersPage,
+    PhonesPage, PreferencesPage, ServersPage, SummaryPage, UsersPage, WebhookPage, WebhooksPage,
 };
 use crate::route::{use_route, Route};
 use crate::session::{use_session, Notice, SessionProvider, SessionState};
@@ -80,9 +80,16 @@ fn SignedIn(props: &SignedInProps) -> Html {
         Route::Users if super_user => html! { <UsersPage me={props.user.id} /> },
         Route::ApiKeys if super_user => html! { <ApiKeysPage /> },
         Route::Audit if super_user => html! { <AuditPage /> },
+        Route::Webhooks if super_user => html! { <WebhooksPage /> },
+        Route::Webhook(id) if super_user => html! { <WebhookPage key={*id} id={*id} /> },
         Route::Preferences => html! { <PreferencesPage user={props.user.clone()} /> },
         Route::Password => html! { <PasswordPage /> },
-        Route::Users | Route::ApiKeys | Route::Audit | Route::NotFound => {
+        Route::Users
+        | Route::ApiKeys
+        | Route::Audit
+        | Route::Webhooks
+        | Route::Webhook(_)
+        | Route::NotFound => {
             html! { <NotFoundPage /> }
         }
     };

@@ -26,6 +26,10 @@ pub enum Route {
     ApiKeys,
     /// The audit trail (Super Users).
     Audit,
+    /// The account's webhooks (Super Users).
+    Webhooks,
+    /// One webhook and its deliveries.
+    Webhook(i64),
     Preferences,
     Password,
     /// An address that names no screen.
@@ -50,6 +54,10 @@ impl Route {
             (Some("users"), None, None) => Route::Users,
             (Some("api-keys"), None, None) => Route::ApiKeys,
             (Some("audit"), None, None) => Route::Audit,
+            (Some("webhooks"), None, None) => Route::Webhooks,
+            (Some("webhooks"), Some(id), None) => {
+                id.parse().map_or(Route::NotFound, Route::Webhook)
+            }
             (Some("preferences"), None, None) => Route::Preferences,
             (Some("password"), None, None) => Route::Password,
             _ => Route::NotFound,
@@ -71,6 +79,8 @@ impl Route {
             Route::Users => "#/users".into(),
             Route::ApiKeys => "#/api-keys".into(),
             Route::Audit => "#/audit".into(),
+            Route::Webhooks => "#/webhooks".into(),
+            Route::Webhook(id) => format!("#/webhooks/{id}"),
             Route::Preferences => "#/preferences".into(),
             Route::Password => "#/password".into(),
             Route::NotFound => "#/".into(),
@@ -111,4 +121,20 @@ pub fn use_route() -> Route {
         });
     }
     (*route).clone()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Route;
+
+    #[test]
+    fn webhook_addresses_name_the_list_or_one_webhook_and_round_trip() {
+        assert_eq!(Route::parse("#/webhooks"), Route::Webhooks);
+        assert_eq!(Route::parse("#/webhooks/12"), Route::Webhook(12));
+        assert_eq!(Route::parse("#/webhooks/twelve"), Route::NotFound);
+        assert_eq!(Route::parse("#/webhooks/12/x"), Route::NotFound);
+        for route in [Route::Webhooks, Route::Webhook(7)] {
+            assert_eq!(Route::parse(&route.href()), route);
+        }
+    }
 }

@@ -13,3 +13,4 @@ mod login;
 mod narrow;
 mod phones;
 mod second_factor;
+mod webhooks;

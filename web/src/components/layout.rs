@@ -93,6 +93,7 @@ fn Menu(props: &MenuProps) -> Html {
     if props.role == Role::SuperUser {
         items.push(("nav-users", "Users", Route::Users));
         items.push(("nav-api-keys", "API keys", Route::ApiKeys));
+        items.push(("nav-webhooks", "Webhooks", Route::Webhooks));
         items.push(("nav-audit", "Audit", Route::Audit));
     }
     items.push(("nav-preferences", "Preferences", Route::Preferences));
@@ -100,6 +101,7 @@ fn Menu(props: &MenuProps) -> Html {
 
     let current = |route: &Route| match (&props.route, route) {
         (Route::Phones { .. } | Route::Phone(_), Route::Phones { .. }) => true,
+        (Route::Webhook(_), Route::Webhooks) => true,
         (a, b) => a == b,
     };
     html! {

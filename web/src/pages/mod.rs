@@ -17,6 +17,7 @@ mod summary;
 mod timezone;
 mod two_factor;
 mod users;
+mod webhooks;
 
 pub use api_keys::ApiKeysPage;
 pub use audit::AuditPage;
@@ -31,3 +32,4 @@ pub use reset::{reset_link_token, ResetPasswordPage};
 pub use servers::ServersPage;
 pub use summary::SummaryPage;
 pub use users::UsersPage;
+pub use webhooks::{WebhookPage, WebhooksPage};

@@ -12,6 +12,7 @@ pub mod second_factor;
 pub mod servers;
 pub mod upload;
 pub mod users;
+pub mod webhooks;
 
 use gloo_net::http::Method;
 use rcs_shared::{FirmwareRelease, Summary};
