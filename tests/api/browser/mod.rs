@@ -11,5 +11,6 @@ mod invitation;
 mod keyboard;
 mod login;
 mod narrow;
+mod phone_scale;
 mod phones;
 mod second_factor;
