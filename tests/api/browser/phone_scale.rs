@@ -5,9 +5,9 @@
 
 use serde_json::{json, Value};
 
-use crate::helpers::browser::{acme_in_a_browser, Browser};
+use crate::helpers::browser::{acme_in_a_browser, assert_web_ui_built, Browser};
 use crate::helpers::routes;
-use crate::helpers::{TestApp, PASSWORD};
+use crate::helpers::{skip_without_postgres, spawn_app, Engine, TestApp, PASSWORD};
 
 const ROWS: &str = "#phones-table tbody tr";
 
@@ -39,10 +39,27 @@ pub async fn hash(browser: &Browser) -> String {
 }
 
 #[tokio::test]
-async fn ten_thousand_unaffiliated_phones_get_a_server_in_one_action() {
-    let Some((browser, app, account)) = acme_in_a_browser().await else {
+async fn ten_thousand_unaffiliated_phones_get_a_server_in_one_action_on_sqlite() {
+    ten_thousand_phones_get_a_server(Engine::Sqlite).await;
+}
+
+#[tokio::test]
+async fn ten_thousand_unaffiliated_phones_get_a_server_in_one_action_on_postgres() {
+    if skip_without_postgres() {
+        return;
+    }
+    ten_thousand_phones_get_a_server(Engine::Postgres).await;
+}
+
+async fn ten_thousand_phones_get_a_server(engine: Engine) {
+    assert_web_ui_built();
+    let Some(browser) = Browser::start().await else {
         return;
     };
+    let app = spawn_app(engine).await;
+    let (account, _) = app
+        .create_account("Acme Telecom", "admin@acme.example")
+        .await;
     let token = app.token("admin@acme.example").await;
     let server = main_pbx(&app, &token).await;
     let macs: Vec<String> = (0..10_000).map(|i| format!("00085DA{i:05X}")).collect();
