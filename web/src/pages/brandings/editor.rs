@@ -248,7 +248,8 @@ fn UploadForm(props: &PartProps) -> Html {
             <div class="field">
                 <label for="branding-file-name">{ "Save as" }</label>
                 <input id="branding-file-name" type="text" maxlength="100" required=true
-                    value={(*name).clone()} oninput={bind_input(&name)} />
+                    value={(*name).clone()} oninput={bind_input(&name)} aria-describedby="branding-file-name-count" />
+                <Counter id="branding-file-name-count" value={(*name).clone()} max={100} />
                 <ErrorText id="branding-file-name-error" error={for_codes(upload.error(), NAME)} />
             </div>
             <ErrorAlert id="branding-upload-error" error={except_codes(upload.error(), NAME)} />
