@@ -69,10 +69,9 @@ fn SignedIn(props: &SignedInProps) -> Html {
     let super_user = props.user.role == Role::SuperUser;
     let page = match &route {
         Route::Summary => html! { <SummaryPage /> },
-        // Keyed by the route, so following "Set Unaffiliated Phones" again resets the filters.
-        Route::Phones { unaffiliated } => html! {
-            <PhonesPage key={route.href()} unaffiliated={*unaffiliated} />
-        },
+        // Not keyed: another view of the list (page, filter) keeps the page mounted, and
+        // the list follows its address.
+        Route::Phones { query } => html! { <PhonesPage query={query.clone()} /> },
         Route::Phone(mac) => html! { <PhonePage key={mac.clone()} mac={mac.clone()} /> },
         Route::Servers => html! { <ServersPage /> },
         Route::Brandings => html! { <BrandingsPage can_edit={super_user} /> },

@@ -13,9 +13,11 @@ use yew::prelude::*;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Route {
     Summary,
-    /// The phone list; `unaffiliated` opens it filtered to phones without a server.
+    /// The phone list; `query` is its view (filters, search, sort, page size, page) as the
+    /// address's query string, e.g. `server_id=3&sort=last_seen&order=desc`
+    /// (see `pages::phones::view`), "" for all phones.
     Phones {
-        unaffiliated: bool,
+        query: String,
     },
     /// One phone and its boot history.
     Phone(String),
@@ -45,7 +47,7 @@ impl Route {
         match (parts.next(), parts.next(), parts.next()) {
             (None | Some("summary"), None, None) => Route::Summary,
             (Some("phones"), None, None) => Route::Phones {
-                unaffiliated: query.split('&').any(|p| p == "unaffiliated=true"),
+                query: query.to_string(),
             },
             (Some("phones"), Some(mac), None) => Route::Phone(mac.to_string()),
             (Some("servers"), None, None) => Route::Servers,
@@ -64,14 +66,26 @@ impl Route {
         }
     }
 
+    /// The phone list with every phone, on its first page.
+    pub fn phones() -> Route {
+        Route::Phones {
+            query: String::new(),
+        }
+    }
+
+    /// The phone list opened with a view, e.g. `unaffiliated=true`.
+    pub fn phones_where(query: &str) -> Route {
+        Route::Phones {
+            query: query.to_string(),
+        }
+    }
+
     /// The `href` of a link to this screen.
     pub fn href(&self) -> String {
         match self {
             Route::Summary => "#/summary".into(),
-            Route::Phones { unaffiliated: true } => "#/phones?unaffiliated=true".into(),
-            Route::Phones {
-                unaffiliated: false,
-            } => "#/phones".into(),
+            Route::Phones { query } if query.is_empty() => "#/phones".into(),
+            Route::Phones { query } => format!("#/phones?{query}"),
             Route::Phone(mac) => format!("#/phones/{mac}"),
             Route::Servers => "#/servers".into(),
             Route::Brandings => "#/brandings".into(),
@@ -88,6 +102,30 @@ impl Route {
     }
 }
 
+/// The event [`navigate`] sends so [`use_route`] reads the new address: `pushState` and
+/// `replaceState` send no `hashchange`.
+const NAVIGATED: &str = "rcs-navigated";
+
+/// Goes to `href` (`#/phones?...`) as a new history entry (`replace`: in place of the
+/// current one, for changes such as typing in a search box that Back should not step
+/// through), and updates the screen.
+pub fn navigate(href: &str, replace: bool) {
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    if let Ok(history) = window.history() {
+        let null = wasm_bindgen::JsValue::NULL;
+        let _ = if replace {
+            history.replace_state_with_url(&null, "", Some(href))
+        } else {
+            history.push_state_with_url(&null, "", Some(href))
+        };
+    }
+    if let Ok(event) = web_sys::Event::new(NAVIGATED) {
+        let _ = window.dispatch_event(&event);
+    }
+}
+
 fn current() -> Route {
     let hash = web_sys::window()
         .and_then(|w| w.location().hash().ok())
@@ -98,24 +136,28 @@ fn current() -> Route {
 /// The current route, updated on every `hashchange` (links, back, forward, typed address).
 #[hook]
 pub fn use_route() -> Route {
-    let route = use_state(current);
+    let route = use_state_eq(current);
     {
         let route = route.clone();
         use_effect_with((), move |_| {
             let listener = Closure::<dyn Fn()>::new(move || route.set(current()));
             let window = web_sys::window();
+            // `popstate`: Back and Forward between entries that `navigate` pushed.
+            const EVENTS: [&str; 3] = ["hashchange", "popstate", NAVIGATED];
             if let Some(w) = &window {
-                let _ = w.add_event_listener_with_callback(
-                    "hashchange",
-                    listener.as_ref().unchecked_ref(),
-                );
+                for name in EVENTS {
+                    let _ =
+                        w.add_event_listener_with_callback(name, listener.as_ref().unchecked_ref());
+                }
             }
             move || {
                 if let Some(w) = &window {
-                    let _ = w.remove_event_listener_with_callback(
-                        "hashchange",
-                        listener.as_ref().unchecked_ref(),
-                    );
+                    for name in EVENTS {
+                        let _ = w.remove_event_listener_with_callback(
+                            name,
+                            listener.as_ref().unchecked_ref(),
+                        );
+                    }
                 }
             }
         });

@@ -11,6 +11,8 @@ mod invitation;
 mod keyboard;
 mod login;
 mod narrow;
+mod phone_page;
+mod phone_scale;
 mod phones;
 mod second_factor;
 mod webhooks;

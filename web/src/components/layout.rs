@@ -79,13 +79,7 @@ fn Menu(props: &MenuProps) -> Html {
     };
     let mut items = vec![
         ("nav-summary", "Summary", Route::Summary),
-        (
-            "nav-phones",
-            "Phones",
-            Route::Phones {
-                unaffiliated: false,
-            },
-        ),
+        ("nav-phones", "Phones", Route::phones()),
         ("nav-servers", "Servers", Route::Servers),
         ("nav-brandings", "Brandings", Route::Brandings),
         ("nav-firmware", "Firmware", Route::Firmware),

@@ -39,15 +39,20 @@ type Tile = (&'static str, &'static str, i64, Option<Route>);
 #[function_component]
 fn Statistics(props: &StatisticsProps) -> Html {
     let s = &props.summary;
-    let unaffiliated = Route::Phones { unaffiliated: true };
-    let all = Route::Phones {
-        unaffiliated: false,
-    };
-    // Tiles link where the phone list can already be opened filtered by its address; the
-    // other counts are figures only until the list keeps its filters in the address.
+    let unaffiliated = Route::phones_where("unaffiliated=true");
+    let all = Route::phones();
+    // Seen lately: the seen phones, most recent first (the list has no time-window filter).
+    let recent = Route::phones_where("seen=true&sort=last_seen&order=desc");
+    // Tiles link to the phone list filtered to what they count, where the list has such a
+    // filter: none selects "has a pinned firmware" or "has a branding of its own".
     let stats: [Tile; 10] = [
         ("stat-phones", "Phones", s.phones, Some(all)),
-        ("stat-redirected", "Redirected", s.redirected, None),
+        (
+            "stat-redirected",
+            "Redirected",
+            s.redirected,
+            Some(Route::phones_where("unaffiliated=false")),
+        ),
         (
             "stat-unaffiliated",
             "Unaffiliated",
@@ -60,15 +65,20 @@ fn Statistics(props: &StatisticsProps) -> Html {
             "stat-seen-24h",
             "Seen in the last 24 hours",
             s.seen_last_24h,
-            None,
+            Some(recent.clone()),
         ),
         (
             "stat-seen-7d",
             "Seen in the last 7 days",
             s.seen_last_7d,
-            None,
+            Some(recent),
         ),
-        ("stat-never-seen", "Never seen", s.never_seen, None),
+        (
+            "stat-never-seen",
+            "Never seen",
+            s.never_seen,
+            Some(Route::phones_where("seen=false")),
+        ),
         ("stat-servers", "Servers", s.servers, Some(Route::Servers)),
         ("stat-users", "Users", s.users, None),
     ];

@@ -1,12 +1,21 @@
 //! `/api/v1/phones`: the list, registration, bulk edits and deletes, and boot history.
 
-use gloo_net::http::Method;
+use gloo_net::http::{Method, RequestBuilder};
 use rcs_shared::{
-    AddPhones, AddPhonesResult, BootEventPage, BulkEdit, Changed, MacList, Phone, PhonePage,
-    PhoneQuery, PhoneSort, SortOrder,
+    AddPhones, AddPhonesResult, BootEventPage, BulkEdit, Changed, InvalidPhones, MacList, Phone,
+    PhonePage, PhoneQuery, PhoneSort, SortOrder,
 };
 
-use super::api::{request, with_query, Error, NO_BODY};
+use super::api::{self, request, with_query, Error, NO_BODY};
+
+/// Why a registration failed: entries of the list that cannot be registered (each with its
+/// position), or any other API error.
+#[derive(Debug, Clone, PartialEq)]
+pub enum AddError {
+    /// 422 `invalid_phones`: every bad entry; nothing was registered.
+    Problems(InvalidPhones),
+    Other(Error),
+}
 
 /// GET /api/v1/phones with the query's filters, sort and cursor.
 pub async fn list(token: String, query: PhoneQuery) -> Result<PhonePage, Error> {
@@ -31,6 +40,8 @@ pub async fn list(token: String, query: PhoneQuery) -> Result<PhonePage, Error> 
             ("order", order),
             ("limit", query.limit.map(|l| l.to_string())),
             ("cursor", query.cursor),
+            ("before", query.before),
+            ("last", query.last.map(|b| b.to_string())),
         ],
     );
     request(Method::GET, &path, Some(&token), NO_BODY).await
@@ -42,9 +53,34 @@ pub async fn get(token: String, mac: String) -> Result<Phone, Error> {
     request(Method::GET, &path, Some(&token), NO_BODY).await
 }
 
-/// POST /api/v1/phones: registers MACs with the given properties.
-pub async fn add(token: &str, body: &AddPhones) -> Result<AddPhonesResult, Error> {
-    request(Method::POST, "/api/v1/phones", Some(token), Some(body)).await
+/// POST /api/v1/phones: registers MACs with the given properties; a list with bad entries
+/// answers them all ([`AddError::Problems`]) unless `skip_invalid` is set.
+pub async fn add(token: &str, body: &AddPhones) -> Result<AddPhonesResult, AddError> {
+    let path = "/api/v1/phones";
+    let other = |e: Error, cause: &dyn std::fmt::Display| AddError::Other(api::log(e, path, cause));
+    let request = RequestBuilder::new(path)
+        .method(Method::POST)
+        .header("Accept", "application/json")
+        .header("Authorization", &format!("Bearer {token}"))
+        .json(body)
+        .map_err(|e| other(Error::Unexpected, &e))?;
+    let response = request
+        .send()
+        .await
+        .map_err(|e| other(Error::Network, &e))?;
+    let status = response.status();
+    let text = response
+        .text()
+        .await
+        .map_err(|e| other(Error::Network, &e))?;
+    if status == 422 {
+        if let Ok(invalid) = serde_json::from_str::<InvalidPhones>(&text) {
+            if !invalid.problems.is_empty() {
+                return Err(AddError::Problems(invalid));
+            }
+        }
+    }
+    api::decode(status, &response.status_text(), &text, path).map_err(AddError::Other)
 }
 
 /// PATCH /api/v1/phones: the same changes for every listed phone.

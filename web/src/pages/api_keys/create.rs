@@ -3,6 +3,7 @@
 use rcs_shared::{ApiKeyCreated, ApiKeyRole, NewApiKey};
 use yew::prelude::*;
 
+use crate::components::counter::Counter;
 use crate::components::dialog::Dialog;
 use crate::components::errors::{except_codes, for_codes, ErrorAlert, ErrorText};
 use crate::components::options::{bind, bind_input};
@@ -60,7 +61,8 @@ pub fn CreateApiKeyDialog(props: &CreateProps) -> Html {
                 <div class="field">
                     <label for="api-key-name">{ "Name" }</label>
                     <input id="api-key-name" type="text" required=true maxlength="64"
-                        value={(*name).clone()} oninput={bind_input(&name)} />
+                        value={(*name).clone()} oninput={bind_input(&name)} aria-describedby="api-key-name-count" />
+                    <Counter id="api-key-name-count" value={(*name).clone()} max={64} />
                     <ErrorText id="api-key-name-error" error={for_codes(error, NAME)} />
                 </div>
                 <div class="field">

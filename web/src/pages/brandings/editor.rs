@@ -10,6 +10,7 @@ use yew::prelude::*;
 
 use super::preview::{is_image, ObjectUrl, StoredImage};
 use super::NAME_CODES;
+use crate::components::counter::Counter;
 use crate::components::dialog::Dialog;
 use crate::components::errors::{except_codes, for_codes, ErrorAlert, ErrorText};
 use crate::components::options::bind_input;
@@ -105,7 +106,8 @@ fn NameForm(props: &PartProps) -> Html {
             <div class="field">
                 <label for="branding-edit-name">{ "Name" }</label>
                 <input id="branding-edit-name" type="text" required=true maxlength="40"
-                    value={(*name).clone()} oninput={bind_input(&name)} />
+                    value={(*name).clone()} oninput={bind_input(&name)} aria-describedby="branding-edit-name-count" />
+                <Counter id="branding-edit-name-count" value={(*name).clone()} max={40} />
                 <ErrorText id="branding-edit-name-error" error={for_codes(save.error(), NAME_CODES)} />
             </div>
             <div class="check">
@@ -246,7 +248,8 @@ fn UploadForm(props: &PartProps) -> Html {
             <div class="field">
                 <label for="branding-file-name">{ "Save as" }</label>
                 <input id="branding-file-name" type="text" maxlength="100" required=true
-                    value={(*name).clone()} oninput={bind_input(&name)} />
+                    value={(*name).clone()} oninput={bind_input(&name)} aria-describedby="branding-file-name-count" />
+                <Counter id="branding-file-name-count" value={(*name).clone()} max={100} />
                 <ErrorText id="branding-file-name-error" error={for_codes(upload.error(), NAME)} />
             </div>
             <ErrorAlert id="branding-upload-error" error={except_codes(upload.error(), NAME)} />

@@ -7,6 +7,7 @@ mod preview;
 use rcs_shared::{Branding, BrandingPatch, NewBranding};
 use yew::prelude::*;
 
+use crate::components::counter::Counter;
 use crate::components::dialog::Dialog;
 use crate::components::errors::{except_codes, for_codes, ErrorAlert, ErrorText};
 use crate::components::options::bind_input;
@@ -210,7 +211,8 @@ fn CreateBrandingDialog(props: &CreateProps) -> Html {
                 <div class="field">
                     <label for="branding-name">{ "Name" }</label>
                     <input id="branding-name" type="text" required=true maxlength="40"
-                        value={(*name).clone()} oninput={bind_input(&name)} />
+                        value={(*name).clone()} oninput={bind_input(&name)} aria-describedby="branding-name-count" />
+                    <Counter id="branding-name-count" value={(*name).clone()} max={40} />
                     <ErrorText id="branding-name-error" error={for_codes(create.error(), NAME_CODES)} />
                 </div>
                 <div class="check">

@@ -1,8 +1,9 @@
 //! Delete the selected phones, after confirmation (POST /api/v1/phones/delete).
 
-use rcs_shared::MacList;
 use yew::prelude::*;
 
+use super::edit::changed_notice;
+use super::selection::Selection;
 use crate::components::dialog::Dialog;
 use crate::components::errors::ErrorAlert;
 use crate::hooks::{use_action, Action};
@@ -11,7 +12,7 @@ use crate::services::phones;
 
 #[derive(Properties, PartialEq)]
 pub struct DeletePhonesProps {
-    pub macs: Vec<String>,
+    pub selection: Selection,
     pub on_close: Callback<()>,
     pub on_done: Callback<(String, bool)>,
 }
@@ -21,12 +22,13 @@ pub struct DeletePhonesProps {
 pub fn DeletePhonesDialog(props: &DeletePhonesProps) -> Html {
     let delete: Action = use_action();
     let onclick = {
-        let (delete, on_done, macs) = (delete.clone(), props.on_done.clone(), props.macs.clone());
+        let (delete, on_done, selection) = (
+            delete.clone(),
+            props.on_done.clone(),
+            props.selection.clone(),
+        );
         Callback::from(move |_: MouseEvent| {
-            let body = MacList {
-                macs: Some(macs.clone()),
-                ..MacList::default()
-            };
+            let body = selection.delete();
             let on_done = on_done.clone();
             delete.run(
                 |token| async move { phones::delete(&token, &body).await },
@@ -38,16 +40,23 @@ pub fn DeletePhonesDialog(props: &DeletePhonesProps) -> Html {
         let on_close = props.on_close.clone();
         Callback::from(move |_: MouseEvent| on_close.emit(()))
     };
-    let shown: Vec<String> = props.macs.iter().take(5).map(|m| pretty(m)).collect();
-    let more = props.macs.len().saturating_sub(shown.len());
+    let macs = match &props.selection {
+        Selection::Macs(m) => m.clone(),
+        Selection::Matching { .. } => Vec::new(),
+    };
+    let shown: Vec<String> = macs.iter().take(5).map(|m| pretty(m)).collect();
+    let more = macs.len().saturating_sub(shown.len());
     html! {
         <Dialog id="delete-phones-dialog" title="Delete Phones" on_close={props.on_close.clone()}>
-            <p>{ format!("Delete {} phone(s)? They will no longer be redirected.", props.macs.len()) }</p>
-            <p class="mono small">
-                { shown.join(", ") }
-                if more > 0 { { format!(" and {more} more") } }
-            </p>
+            <p id="delete-phones-what">{ format!("Delete {}? They will no longer be redirected.", props.selection.describe()) }</p>
+            if !shown.is_empty() {
+                <p class="mono small">
+                    { shown.join(", ") }
+                    if more > 0 { { format!(" and {more} more") } }
+                </p>
+            }
             <ErrorAlert id="delete-phones-error" error={delete.error().clone()} />
+            { changed_notice(delete.error(), &props.on_done) }
             <div class="form-actions">
                 <button type="button" class="button button-secondary" onclick={cancel}>{ "Cancel" }</button>
                 <button id="delete-phones-confirm" type="button" class="button button-danger" {onclick} disabled={delete.busy()}>

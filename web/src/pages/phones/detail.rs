@@ -1,4 +1,5 @@
-//! One phone: its properties and its boot history (GET /api/v1/phones/{mac}/events, newest
+//! One phone: its properties (editable, and with a sign when its pinned firmware differs
+//! from the one it reports), Delete, and its boot history (GET /api/v1/phones/{mac}/events, newest
 //! first, older pages on demand). A server without the history endpoint answers 404, which
 //! is shown as "not available" rather than as a failure of the page.
 
@@ -6,10 +7,14 @@ use rcs_shared::{BootEvent, BootOutcome, Phone};
 use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
 
+use super::delete::DeletePhonesDialog;
+use super::edit::EditPropertiesDialog;
+use super::selection::Selection;
 use crate::components::errors::ErrorAlert;
+use crate::components::options::use_choices;
 use crate::hooks::use_resource;
 use crate::mac::pretty;
-use crate::route::Route;
+use crate::route::navigate;
 use crate::services::{api, phones};
 use crate::session::use_session;
 use crate::time::when;
@@ -22,14 +27,61 @@ pub struct PhonePageProps {
 /// The phone detail page.
 #[function_component]
 pub fn PhonePage(props: &PhonePageProps) -> Html {
-    let (phone, _) = use_resource(props.mac.clone(), phones::get);
+    let (phone, reload) = use_resource(props.mac.clone(), phones::get);
+    let choices = use_choices();
+    // "edit", "delete" or "" (no dialog).
+    let open = use_state(|| "");
+    let notice = use_state(|| None::<String>);
+    let back = super::last_list();
+    let selection = Selection::Macs(vec![props.mac.clone()]);
+    let show = |what: &'static str| {
+        let (open, notice) = (open.clone(), notice.clone());
+        Callback::from(move |_: MouseEvent| {
+            notice.set(None);
+            open.set(what);
+        })
+    };
+    let close = {
+        let open = open.clone();
+        Callback::from(move |()| open.set(""))
+    };
+    let edited = {
+        let (open, notice) = (open.clone(), notice.clone());
+        Callback::from(move |(message, _): (String, bool)| {
+            open.set("");
+            notice.set(Some(message));
+            reload.emit(());
+        })
+    };
+    // Deleted: back to the list as it was.
+    let deleted = {
+        let href = back.href();
+        Callback::from(move |_: (String, bool)| navigate(&href, false))
+    };
     html! {
         <>
             <div class="page-header">
                 <h2>{ format!("Phone {}", pretty(&props.mac)) }</h2>
-                <a href={Route::Phones { unaffiliated: false }.href()}>{ "‹ Back to Phones" }</a>
+                <a id="phone-back" href={back.href()}>{ "‹ Back to Phones" }</a>
             </div>
             <ErrorAlert id="phone-error" error={phone.error.clone()} />
+            if let Some(message) = &*notice {
+                <p id="phone-notice" class="alert alert-success" role="status">{ message }</p>
+            }
+            if phone.data.is_some() {
+                <div class="toolbar" role="toolbar" aria-label="Phone actions">
+                    <button id="phone-edit" type="button" class="button button-secondary"
+                        onclick={show("edit")}>{ "Edit Properties" }</button>
+                    <button id="phone-delete" type="button" class="button button-secondary button-danger-text"
+                        onclick={show("delete")}>{ "Delete" }</button>
+                </div>
+            }
+            if *open == "edit" {
+                <EditPropertiesDialog selection={selection.clone()} choices={choices.clone()}
+                    on_close={close.clone()} on_done={edited} />
+            } else if *open == "delete" {
+                <DeletePhonesDialog {selection} on_close={close} on_done={deleted} />
+            }
             if let Some(p) = &phone.data {
                 <Properties phone={(**p).clone()} />
                 <BootHistory mac={p.mac.clone()} />
@@ -47,6 +99,11 @@ struct PropertiesProps {
 fn Properties(props: &PropertiesProps) -> Html {
     let p = &props.phone;
     let or = |v: &Option<String>, none: &str| v.clone().unwrap_or_else(|| none.to_string());
+    // Pinned and reported differ: the phone takes the pinned release at a coming boot.
+    let pending = match (&p.firmware, &p.reported_firmware) {
+        (Some(pin), Some(reported)) => pin != reported,
+        _ => false,
+    };
     let rows = [
         ("Server", or(&p.server_name, "Unaffiliated")),
         ("Branding", or(&p.branding_name, "None (account default)")),
@@ -70,6 +127,13 @@ fn Properties(props: &PropertiesProps) -> Html {
             <dl id="phone-facts" class="facts">
                 { for rows.into_iter().map(|(k, v)| html! { <><dt>{ k }</dt><dd>{ v }</dd></> }) }
             </dl>
+            if pending {
+                <p id="firmware-pending" class="alert alert-info" role="status">
+                    <span class="badge badge-warn">{ "Firmware change pending" }</span>
+                    { format!(" Pinned {}, the phone reports {}: it installs the pinned release at a coming boot.",
+                        p.firmware.clone().unwrap_or_default(), p.reported_firmware.clone().unwrap_or_default()) }
+                </p>
+            }
         </section>
     }
 }

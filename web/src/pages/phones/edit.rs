@@ -2,15 +2,17 @@
 //! "Unchanged" unless picked, "None" clears it; and the Server/Branding/Firmware selects the
 //! add and upload dialogs share.
 
-use rcs_shared::{BulkEdit, PhoneChanges};
+use rcs_shared::PhoneChanges;
 use yew::prelude::*;
 
+use super::selection::Selection;
 use crate::components::dialog::Dialog;
 use crate::components::errors::{except_codes, for_codes, ErrorAlert, ErrorText};
 use crate::components::options::{
     bind, branding_options, firmware_options, parse_id, server_options, Choices,
 };
 use crate::hooks::{use_action, Action};
+use crate::number::thousands;
 use crate::services::{api, phones};
 
 /// The value of the "Unchanged" option.
@@ -101,7 +103,7 @@ pub fn PropertySelects(props: &PropertySelectsProps) -> Html {
 
 #[derive(Properties, PartialEq)]
 pub struct EditPropertiesProps {
-    pub macs: Vec<String>,
+    pub selection: Selection,
     pub choices: Choices,
     pub on_close: Callback<()>,
     pub on_done: Callback<(String, bool)>,
@@ -117,24 +119,28 @@ pub fn EditPropertiesDialog(props: &EditPropertiesProps) -> Html {
 
     let onsubmit = {
         let (server, branding, firmware) = (server.clone(), branding.clone(), firmware.clone());
-        let (save, on_done, macs) = (save.clone(), props.on_done.clone(), props.macs.clone());
+        let (save, on_done, selection) =
+            (save.clone(), props.on_done.clone(), props.selection.clone());
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
             let change_id = |v: &str| (v != UNCHANGED).then(|| parse_id(v));
-            let body = BulkEdit {
-                macs: Some(macs.clone()),
-                set: PhoneChanges {
-                    server_id: change_id(&server),
-                    branding_id: change_id(&branding),
-                    firmware: (*firmware != UNCHANGED)
-                        .then(|| Some((*firmware).clone()).filter(|f| !f.is_empty())),
-                },
-                ..BulkEdit::default()
-            };
+            let body = selection.edit(PhoneChanges {
+                server_id: change_id(&server),
+                branding_id: change_id(&branding),
+                firmware: (*firmware != UNCHANGED)
+                    .then(|| Some((*firmware).clone()).filter(|f| !f.is_empty())),
+            });
             let on_done = on_done.clone();
+            // Edited phones may have left the list's filter: the list reloads and the
+            // selection is cleared rather than kept on phones no longer shown.
             save.run(
                 |token| async move { phones::bulk_edit(&token, &body).await },
-                move |c| on_done.emit((format!("Changed {} phone(s).", c.count), false)),
+                move |c| {
+                    on_done.emit((
+                        format!("Changed {} phone(s).", thousands(c.count as i64)),
+                        true,
+                    ))
+                },
             );
         })
     };
@@ -145,11 +151,12 @@ pub fn EditPropertiesDialog(props: &EditPropertiesProps) -> Html {
     html! {
         <Dialog id="edit-phones-dialog" title="Edit Properties" wide=true on_close={props.on_close.clone()}>
             <form class="form" {onsubmit}>
-                <p>{ format!("{} phone(s) selected. Properties left \"Unchanged\" keep their value.", props.macs.len()) }</p>
+                <p id="edit-phones-what">{ format!("Edit {}. Properties left \"Unchanged\" keep their value.", props.selection.describe()) }</p>
                 <PropertySelects prefix="edit" choices={props.choices.clone()} unchanged=true
                     server={server.clone()} branding={branding.clone()} firmware={firmware.clone()}
                     error={save.error().clone()} />
                 <ErrorAlert id="edit-phones-error" error={except_codes(save.error(), PROPERTY_CODES)} />
+                { changed_notice(save.error(), &props.on_done) }
                 <div class="form-actions">
                     <button type="button" class="button button-secondary" onclick={cancel}>{ "Cancel" }</button>
                     <button id="edit-phones-submit" type="submit" class="button button-primary" disabled={save.busy()}>
@@ -158,5 +165,28 @@ pub fn EditPropertiesDialog(props: &EditPropertiesProps) -> Html {
                 </div>
             </form>
         </Dialog>
+    }
+}
+
+/// After 409 `selection_changed` (the message gives the new count): a way back to the list
+/// as it is now, with nothing selected.
+pub fn changed_notice(error: &Option<api::Error>, on_done: &Callback<(String, bool)>) -> Html {
+    if error.as_ref().map(|e| e.code()) != Some("selection_changed") {
+        return html! {};
+    }
+    let on_done = on_done.clone();
+    let onclick = Callback::from(move |_: MouseEvent| {
+        on_done.emit((
+            "The selection changed before anything was done; the list was reloaded. Select again."
+                .into(),
+            true,
+        ))
+    });
+    html! {
+        <p class="selection-changed">
+            <button id="selection-reload" type="button" class="button button-secondary" {onclick}>
+                { "Reload the list" }
+            </button>
+        </p>
     }
 }

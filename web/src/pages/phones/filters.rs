@@ -58,6 +58,18 @@ pub fn FilterBar(props: &FilterBarProps) -> Html {
     let f = &props.filters;
     let typed = use_state(|| f.q.clone());
     let typing = use_mut_ref(|| 0u32);
+    // The search the list last asked for: another one comes from the address (Back, a
+    // link), and the box shows it.
+    let sent = use_mut_ref(|| f.q.clone());
+    {
+        let (typed, sent) = (typed.clone(), sent.clone());
+        use_effect_with(f.q.clone(), move |q| {
+            if *sent.borrow() != *q {
+                *sent.borrow_mut() = q.clone();
+                typed.set(q.clone());
+            }
+        });
+    }
 
     let change = |apply: fn(&mut Filters, String)| {
         let (filters, on_change) = (props.filters.clone(), props.on_change.clone());
@@ -68,7 +80,7 @@ pub fn FilterBar(props: &FilterBarProps) -> Html {
         })
     };
     let oninput = {
-        let (typed, typing) = (typed.clone(), typing.clone());
+        let (typed, typing, sent) = (typed.clone(), typing.clone(), sent.clone());
         let (filters, on_change) = (props.filters.clone(), props.on_change.clone());
         Callback::from(move |e: InputEvent| {
             let value = event_value(&e);
@@ -79,9 +91,11 @@ pub fn FilterBar(props: &FilterBarProps) -> Html {
                 *t
             };
             let (typing, filters, on_change) = (typing.clone(), filters.clone(), on_change.clone());
+            let sent = sent.clone();
             spawn_local(async move {
                 sleep(Duration::from_millis(300)).await;
                 if *typing.borrow() == mine {
+                    *sent.borrow_mut() = value.clone();
                     on_change.emit(Filters {
                         q: value,
                         ..filters

@@ -1,13 +1,13 @@
 //! Phones: the list with its filters, search, sort and keyset pagination, and the dialogs
 //! that act on it (add, CSV upload, edit properties, delete), plus one phone's detail.
 //!
-//! Pagination follows the API's cursors: the page keeps the stack of cursors that led to the
-//! current page, so "Previous" pops one and "Next" pushes `next_cursor`. No page asks the
-//! server to count or skip rows, which keeps every page turn as fast at a million phones as
-//! at ten.
+//! Pagination follows the API's cursors (`next_cursor`, `prev_cursor` as `before`, `last`):
+//! no page asks the server to skip rows, which keeps every page turn as fast at a million
+//! phones as at ten. The view (filters, search, sort, page size, page) lives in the address
+//! (`view`), so reload, bookmarks and Back from a phone's page show the same list.
 //!
-//! The list's state (filters, sort, page size, cursors, selection, open dialog, notice) is
-//! one value changed by events (`state`), not seven separate pieces kept in step by hand.
+//! The list's other state (selection, open dialog, notice) is one value changed by events
+//! (`state`), not separate pieces kept in step by hand.
 
 mod add;
 mod delete;
@@ -15,38 +15,71 @@ mod detail;
 mod edit;
 mod filters;
 mod import;
+mod selection;
 mod state;
 mod table;
 mod toolbar;
-
-use std::collections::BTreeSet;
+mod view;
 
 use yew::prelude::*;
 
 use crate::components::errors::ErrorAlert;
 use crate::components::options::{use_choices, Choices};
 use crate::hooks::use_resource;
+use crate::number::thousands;
+use crate::route::{navigate, Route};
 use crate::services::phones;
 pub use detail::PhonePage;
-use filters::FilterBar;
+use filters::{FilterBar, Filters};
+use selection::{in_words, Selection};
 use state::{ListEvent, ListState};
 use table::PhoneTable;
 use toolbar::{Open, Pager, Toolbar};
+use view::{At, ListView};
 
 #[derive(Properties, PartialEq)]
 pub struct PhonesPageProps {
-    /// Open filtered to phones without a server ("Set Unaffiliated Phones").
+    /// The view as the address's query string (`unaffiliated=true&sort=last_seen`).
     #[prop_or_default]
-    pub unaffiliated: bool,
+    pub query: AttrValue,
+}
+
+thread_local! {
+    /// The list's last address, for "Back to Phones" and after deleting on a phone's page.
+    static LAST_LIST: std::cell::RefCell<String> = Default::default();
+}
+
+/// The phone list as it was last shown (its filters, sort and page).
+pub fn last_list() -> Route {
+    Route::Phones {
+        query: LAST_LIST.with(|l| l.borrow().clone()),
+    }
+}
+
+/// Shows `view` by putting it in the address; `replace` for changes Back should skip.
+fn go(view: &ListView, replace: bool) {
+    navigate(
+        &Route::Phones {
+            query: view.to_query(),
+        }
+        .href(),
+        replace,
+    );
 }
 
 /// The phone list.
 #[function_component]
 pub fn PhonesPage(props: &PhonesPageProps) -> Html {
     let choices: Choices = use_choices();
-    let state = use_reducer(|| ListState::new(props.unaffiliated));
-    let (page, reload) = use_resource(state.query(), phones::list);
-
+    let state = use_reducer(|| ListState::new(ListView::parse(&props.query)));
+    {
+        let dispatch = state.dispatcher();
+        use_effect_with(props.query.clone(), move |q| {
+            LAST_LIST.with(|l| *l.borrow_mut() = q.to_string());
+            dispatch.dispatch(ListEvent::View(ListView::parse(q)))
+        });
+    }
+    let (page, reload) = use_resource(state.view.api_query(), phones::list);
     let dispatch = state.dispatcher();
     // After a dialog changed phones: say what happened, reload this page.
     let on_done = {
@@ -57,28 +90,137 @@ pub fn PhonesPage(props: &PhonesPageProps) -> Html {
         })
     };
     let close = send(&dispatch, |()| ListEvent::Open(Open::None));
-    let on_clear = send(&dispatch, |()| ListEvent::Select(BTreeSet::new()));
+    let on_clear = send(&dispatch, |()| ListEvent::Select(Default::default()));
+    let view = state.view.clone();
+    let on_filter = Callback::from({
+        let view = view.clone();
+        move |filters: Filters| {
+            // Typing in the search box replaces the entry; picking a filter adds one.
+            let typed = Filters {
+                q: view.filters.q.clone(),
+                ..filters.clone()
+            } == view.filters;
+            go(
+                &ListView {
+                    filters,
+                    ..view.at(At::First, 1)
+                },
+                typed,
+            );
+        }
+    });
+    let on_sort = Callback::from({
+        let view = view.clone();
+        move |sort| {
+            go(
+                &ListView {
+                    sort,
+                    ..view.at(At::First, 1)
+                },
+                false,
+            )
+        }
+    });
+    let on_limit = Callback::from({
+        let view = view.clone();
+        move |limit| {
+            go(
+                &ListView {
+                    limit,
+                    ..view.at(At::First, 1)
+                },
+                false,
+            )
+        }
+    });
+    let on_page = Callback::from({
+        let view = view.clone();
+        move |(at, page): (At, u64)| go(&view.at(at, page), false)
+    });
 
     let data = page.data.clone();
-    let next = data.as_ref().and_then(|p| p.next_cursor.clone());
+    let items = data.as_ref().map(|p| p.items.clone()).unwrap_or_default();
+    let total = data.as_ref().map(|p| p.total).unwrap_or(0);
+    let words = in_words(&view.filters, &choices);
+    let selection = match &state.matching {
+        Some((filter, count)) => Selection::Matching {
+            filter: filter.clone(),
+            count: *count,
+            words: words.clone(),
+        },
+        None => Selection::Macs(state.selected.iter().cloned().collect()),
+    };
+    // With every matching phone selected, every row shows ticked.
+    let ticked = if state.matching.is_some() {
+        items.iter().map(|p| p.mac.clone()).collect()
+    } else {
+        state.selected.clone()
+    };
+    let page_full = !items.is_empty() && items.iter().all(|p| ticked.contains(&p.mac));
+    let export = toolbar::export_path(&view);
     html! {
         <>
             <div class="page-header">
                 <h2>{ "Phones" }</h2>
+                if data.is_some() {
+                    <p id="phones-total" class="muted" role="status">
+                        { format!("{} {}", thousands(total as i64), selection::phones(total)) }
+                    </p>
+                }
             </div>
-            <Toolbar selected={state.selected.clone()} on_open={send(&dispatch, ListEvent::Open)} {on_clear} />
+            <Toolbar count={selection.count()} on_open={send(&dispatch, ListEvent::Open)} {on_clear} {export} />
             if let Some(message) = &state.notice {
                 <p id="phones-notice" class="alert alert-success" role="status">{ message }</p>
             }
-            <FilterBar filters={state.filters.clone()} choices={choices.clone()} on_change={send(&dispatch, ListEvent::Filter)} />
+            { select_bar(&state, page_full, items.len(), total, &words, &dispatch) }
+            <FilterBar filters={view.filters.clone()} choices={choices.clone()} on_change={on_filter} />
             <ErrorAlert id="phones-error" error={page.error.clone().or(choices.error.clone())} />
-            <PhoneTable phones={data.map(|p| p.items.clone()).unwrap_or_default()}
-                loading={page.loading} selected={state.selected.clone()} on_select={send(&dispatch, ListEvent::Select)}
-                sort={state.sort} on_sort={send(&dispatch, ListEvent::Sort)} />
-            <Pager page={state.page()} has_next={next.is_some()} {next} limit={state.limit}
-                on_page={send(&dispatch, ListEvent::Page)} on_limit={send(&dispatch, ListEvent::Limit)} />
-            { toolbar::dialog(&state.open, &choices, &state.selected, close, on_done) }
+            <PhoneTable phones={items} loading={page.loading} selected={ticked}
+                on_select={send(&dispatch, ListEvent::Select)} sort={view.sort} {on_sort} />
+            <Pager page={view.page} {total} pages={total.div_ceil(u64::from(view.limit)).max(1)}
+                prev={data.as_ref().and_then(|p| p.prev_cursor.clone())}
+                next={data.as_ref().and_then(|p| p.next_cursor.clone())}
+                limit={view.limit} {on_page} {on_limit} />
+            { toolbar::dialog(&state.open, &choices, &selection, close, on_done) }
         </>
+    }
+}
+
+/// The bar that offers to extend a full page's selection to every matching phone, or says
+/// that every matching phone is selected.
+fn select_bar(
+    state: &ListState,
+    page_full: bool,
+    on_page: usize,
+    total: u64,
+    words: &str,
+    dispatch: &UseReducerDispatcher<ListState>,
+) -> Html {
+    let clear = send(dispatch, |_: MouseEvent| {
+        ListEvent::Select(Default::default())
+    });
+    if let Some((_, count)) = &state.matching {
+        return html! {
+            <p id="select-bar" class="alert alert-info" role="status">
+                { format!("All {} {} matching {words} are selected. ", thousands(*count as i64), selection::phones(*count)) }
+                <button id="select-bar-clear" type="button" class="link-button" onclick={clear}>{ "Clear selection" }</button>
+            </p>
+        };
+    }
+    if !page_full || total <= on_page as u64 {
+        return html! {};
+    }
+    let select_all = {
+        let dispatch = dispatch.clone();
+        Callback::from(move |_: MouseEvent| dispatch.dispatch(ListEvent::SelectMatching(total)))
+    };
+    html! {
+        <p id="select-bar" class="alert alert-info" role="status">
+            { format!("All {} on this page are selected. ", thousands(on_page as i64)) }
+            <button id="select-matching" type="button" class="link-button" onclick={select_all}>
+                { format!("Select all {} phones matching {words}", thousands(total as i64)) }
+            </button>
+        </p>
     }
 }
 

@@ -1,40 +1,42 @@
 //! The phone list's state as one value changed by named events, so every rule about how
-//! one choice affects the others (a new filter starts again at page one with nothing
-//! selected, opening a dialog hides the last notice, ...) is in one place and tested.
+//! one choice affects the others (another filter or sort clears the selection, opening a
+//! dialog hides the last notice, ...) is in one place and tested.
+//!
+//! The view (filters, sort, page size, page) comes from the address (`view`): controls
+//! change the address, and the address's change arrives here as [`ListEvent::View`].
 
 use std::collections::BTreeSet;
 use std::rc::Rc;
 
-use rcs_shared::{PhoneQuery, PhoneSort, SortOrder};
+use rcs_shared::PhoneFilter;
 use yew::Reducible;
 
-use super::filters::Filters;
 use super::toolbar::Open;
+use super::view::ListView;
 
 /// Everything the phone list remembers between renders (the loaded page itself lives in
 /// `use_resource`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct ListState {
-    pub filters: Filters,
-    pub sort: (PhoneSort, SortOrder),
-    pub limit: u32,
-    /// Cursors of the pages that led here; the last one fetched the current page.
-    pub cursors: Vec<Option<String>>,
+    pub view: ListView,
+    /// MACs ticked in the list.
     pub selected: BTreeSet<String>,
+    /// "Select all N phones matching this filter": the filter and the count the user saw,
+    /// instead of `selected`.
+    pub matching: Option<(PhoneFilter, u64)>,
     pub open: Open,
-    /// What the last dialog did ("Added 3 phone(s), ...").
+    /// What the last dialog did ("Added 3 phones, ...").
     pub notice: Option<String>,
 }
 
 /// What can happen on the phone list.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ListEvent {
-    Filter(Filters),
-    Sort((PhoneSort, SortOrder)),
-    Limit(u32),
-    /// `Some(cursor)`: the next page; `None`: the previous one.
-    Page(Option<String>),
+    /// The address names another view.
+    View(ListView),
     Select(BTreeSet<String>),
+    /// Select every phone matching the current filter; the count is the list's total.
+    SelectMatching(u64),
     Open(Open),
     /// A dialog changed phones: close it, say what happened, maybe clear the selection.
     Done {
@@ -44,64 +46,42 @@ pub enum ListEvent {
 }
 
 impl ListState {
-    /// The list as first shown; `unaffiliated` filters to phones without a server.
-    pub fn new(unaffiliated: bool) -> ListState {
+    /// The list as the address `view` names it.
+    pub fn new(view: ListView) -> ListState {
         ListState {
-            filters: Filters {
-                server: if unaffiliated {
-                    "none".into()
-                } else {
-                    String::new()
-                },
-                ..Filters::default()
-            },
-            sort: (PhoneSort::Mac, SortOrder::Asc),
-            limit: 50,
-            cursors: vec![None],
+            view,
             selected: BTreeSet::new(),
+            matching: None,
             open: Open::None,
             notice: None,
         }
     }
 
-    /// The API query for the current page.
-    pub fn query(&self) -> PhoneQuery {
-        PhoneQuery {
-            limit: Some(self.limit),
-            sort: Some(self.sort.0),
-            order: Some(self.sort.1),
-            cursor: self.cursors.last().cloned().flatten(),
-            ..self.filters.to_query()
-        }
-    }
-
-    /// 1-based number of the current page.
-    pub fn page(&self) -> usize {
-        self.cursors.len()
+    /// True when something is selected.
+    #[cfg(test)]
+    pub fn has_selection(&self) -> bool {
+        self.matching.is_some() || !self.selected.is_empty()
     }
 
     /// Applies one event.
     pub fn apply(&mut self, event: ListEvent) {
         match event {
-            ListEvent::Filter(f) => {
-                self.filters = f;
-                self.restart();
-            }
-            ListEvent::Sort(s) => {
-                self.sort = s;
-                self.restart();
-            }
-            ListEvent::Limit(l) => {
-                self.limit = l;
-                self.restart();
-            }
-            ListEvent::Page(Some(cursor)) => self.cursors.push(Some(cursor)),
-            ListEvent::Page(None) => {
-                if self.cursors.len() > 1 {
-                    self.cursors.pop();
+            ListEvent::View(v) => {
+                // Other phones or another order: what was selected is no longer what is
+                // shown. Another page of the same list keeps it.
+                if !self.view.same_list(&v) {
+                    self.clear();
                 }
+                self.view = v;
             }
-            ListEvent::Select(s) => self.selected = s,
+            ListEvent::Select(s) => {
+                self.matching = None;
+                self.selected = s;
+            }
+            ListEvent::SelectMatching(count) => {
+                self.selected.clear();
+                self.matching = Some((self.view.filters.to_query().filter(), count));
+            }
             ListEvent::Open(o) => {
                 self.notice = None;
                 self.open = o;
@@ -110,16 +90,15 @@ impl ListState {
                 self.open = Open::None;
                 self.notice = Some(message);
                 if clear {
-                    self.selected.clear();
+                    self.clear();
                 }
             }
         }
     }
 
-    /// Any change of what is listed starts again at page one with nothing selected.
-    fn restart(&mut self) {
-        self.cursors = vec![None];
+    fn clear(&mut self) {
         self.selected.clear();
+        self.matching = None;
     }
 }
 
@@ -135,71 +114,79 @@ impl Reducible for ListState {
 
 #[cfg(test)]
 mod tests {
+    use super::super::filters::Filters;
+    use super::super::view::At;
     use super::*;
+    use rcs_shared::{PhoneSort, SortOrder};
 
     fn state() -> ListState {
-        let mut s = ListState::new(false);
-        s.apply(ListEvent::Page(Some("c1".into())));
-        s.apply(ListEvent::Page(Some("c2".into())));
+        let mut s = ListState::new(ListView::default());
         s.apply(ListEvent::Select(["00085D1A2B3C".to_string()].into()));
         s
     }
 
     #[test]
-    fn pages_are_a_stack_of_cursors() {
+    fn another_page_or_page_size_keeps_the_selection() {
         let mut s = state();
-        assert_eq!((s.page(), s.query().cursor.as_deref()), (3, Some("c2")));
-        s.apply(ListEvent::Page(None));
-        assert_eq!((s.page(), s.query().cursor.as_deref()), (2, Some("c1")));
-        s.apply(ListEvent::Page(None));
-        s.apply(ListEvent::Page(None));
-        assert_eq!((s.page(), s.query().cursor), (1, None));
-        // Turning pages keeps the selection.
+        s.apply(ListEvent::View(ListView {
+            at: At::After("c1".into()),
+            limit: 100,
+            ..ListView::default()
+        }));
         assert_eq!(s.selected.len(), 1);
+        assert_eq!(s.view.api_query().cursor.as_deref(), Some("c1"));
     }
 
     #[test]
-    fn a_new_filter_sort_or_page_size_starts_again_with_nothing_selected() {
-        let events = [
-            ListEvent::Filter(Filters {
-                q: "5d1a".into(),
-                ..Filters::default()
-            }),
-            ListEvent::Sort((PhoneSort::LastSeen, SortOrder::Desc)),
-            ListEvent::Limit(100),
+    fn another_filter_search_or_sort_clears_the_selection() {
+        let views = [
+            ListView {
+                filters: Filters {
+                    q: "5d1a".into(),
+                    ..Filters::default()
+                },
+                ..ListView::default()
+            },
+            ListView {
+                sort: (PhoneSort::LastSeen, SortOrder::Desc),
+                ..ListView::default()
+            },
         ];
-        for event in events {
+        for view in views {
             let mut s = state();
-            s.apply(event.clone());
-            assert_eq!((s.page(), s.selected.len()), (1, 0), "{event:?}");
+            s.apply(ListEvent::SelectMatching(7));
+            s.apply(ListEvent::View(view.clone()));
+            assert!(!s.has_selection(), "{view:?}");
         }
-        let mut s = state();
-        s.apply(ListEvent::Limit(25));
-        assert_eq!(s.query().limit, Some(25));
     }
 
     #[test]
-    fn unaffiliated_opens_filtered_to_phones_without_a_server() {
-        assert_eq!(ListState::new(true).query().unaffiliated, Some(true));
-        assert_eq!(ListState::new(false).query().unaffiliated, None);
+    fn select_matching_remembers_the_filter_and_count() {
+        let mut s = ListState::new(ListView::parse("unaffiliated=true"));
+        s.apply(ListEvent::SelectMatching(10_000));
+        let (filter, count) = s.matching.clone().unwrap();
+        assert_eq!((filter.unaffiliated, count), (Some(true), 10_000));
+        assert!(s.selected.is_empty());
+        s.apply(ListEvent::Select(["00085D1A2B3C".to_string()].into()));
+        assert_eq!(s.matching, None);
     }
 
     #[test]
     fn a_dialog_hides_the_last_notice_and_its_end_shows_a_new_one() {
         let mut s = state();
         s.apply(ListEvent::Done {
-            message: "Changed 1 phone(s).".into(),
+            message: "Changed 1 phone.".into(),
             clear: false,
         });
-        assert_eq!(s.notice.as_deref(), Some("Changed 1 phone(s)."));
+        assert_eq!(s.notice.as_deref(), Some("Changed 1 phone."));
         assert_eq!(s.selected.len(), 1);
         s.apply(ListEvent::Open(Open::Delete));
         assert_eq!((s.open.clone(), s.notice.clone()), (Open::Delete, None));
         s.apply(ListEvent::Done {
-            message: "Deleted 1 phone(s).".into(),
+            message: "Deleted 1 phone.".into(),
             clear: true,
         });
         assert_eq!(s.open, Open::None);
-        assert!(s.selected.is_empty());
+        assert!(!s.has_selection());
     }
 }

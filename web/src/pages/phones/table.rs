@@ -1,5 +1,6 @@
-//! The phone table: a checkbox per MAC and one to select the whole page, sortable MAC and
-//! Last Seen columns, and the properties and boot facts of each phone.
+//! The phone table: a checkbox per MAC (a click with Shift ticks or clears the range from the
+//! last clicked row) and one to select the whole page, sortable MAC and Last Seen columns,
+//! and the properties and boot facts of each phone.
 
 use std::collections::BTreeSet;
 
@@ -24,6 +25,8 @@ pub struct PhoneTableProps {
 #[function_component]
 pub fn PhoneTable(props: &PhoneTableProps) -> Html {
     let all = use_node_ref();
+    // The row clicked last: the start of a Shift-click range.
+    let anchor = use_mut_ref(|| None::<String>);
     let on_page = props
         .phones
         .iter()
@@ -84,22 +87,57 @@ pub fn PhoneTable(props: &PhoneTableProps) -> Html {
                     <SortHeader label="Last Seen" key_={PhoneSort::LastSeen} sort={props.sort} on_sort={props.on_sort.clone()} />
                 </tr></thead>
                 <tbody>
-                    { for props.phones.iter().map(|p| row(p, &props.selected, &props.on_select)) }
+                    { for props.phones.iter().map(|p| row(p, props, &anchor)) }
                 </tbody>
             </table>
         </div>
     }
 }
 
-fn row(p: &Phone, selected: &BTreeSet<String>, on_select: &Callback<BTreeSet<String>>) -> Html {
-    let checked = selected.contains(&p.mac);
+/// The selection after a click on `mac`'s checkbox: a plain click toggles it; with Shift,
+/// every row from the last clicked one to this one takes this row's new state.
+pub fn clicked(
+    order: &[String],
+    selected: &BTreeSet<String>,
+    mac: &str,
+    anchor: Option<&str>,
+    shift: bool,
+) -> BTreeSet<String> {
+    let tick = !selected.contains(mac);
+    let at = |m: &str| order.iter().position(|o| o == m);
+    let range = match (shift, anchor.and_then(at), at(mac)) {
+        (true, Some(a), Some(b)) => &order[a.min(b)..=a.max(b)],
+        _ => at(mac).map(|b| &order[b..=b]).unwrap_or(&[]),
+    };
+    let mut next = selected.clone();
+    for m in range {
+        if tick {
+            next.insert(m.clone());
+        } else {
+            next.remove(m);
+        }
+    }
+    next
+}
+
+fn row(
+    p: &Phone,
+    props: &PhoneTableProps,
+    anchor: &std::rc::Rc<std::cell::RefCell<Option<String>>>,
+) -> Html {
+    let checked = props.selected.contains(&p.mac);
     let toggle = {
-        let (mac, selected, on_select) = (p.mac.clone(), selected.clone(), on_select.clone());
-        Callback::from(move |_: Event| {
-            let mut next = selected.clone();
-            if !next.remove(&mac) {
-                next.insert(mac.clone());
-            }
+        let (mac, selected, on_select) = (
+            p.mac.clone(),
+            props.selected.clone(),
+            props.on_select.clone(),
+        );
+        let order: Vec<String> = props.phones.iter().map(|p| p.mac.clone()).collect();
+        let anchor = anchor.clone();
+        Callback::from(move |e: MouseEvent| {
+            let from = anchor.borrow().clone();
+            let next = clicked(&order, &selected, &mac, from.as_deref(), e.shift_key());
+            *anchor.borrow_mut() = Some(mac.clone());
             on_select.emit(next);
         })
     };
@@ -109,7 +147,7 @@ fn row(p: &Phone, selected: &BTreeSet<String>, on_select: &Callback<BTreeSet<Str
         <tr class={classes!(checked.then_some("selected"))}>
             <td class="check-cell" data-label="Select">
                 <input type="checkbox" class="row-check" id={format!("select-{}", p.mac)}
-                    checked={checked} onchange={toggle} aria-label={format!("Select {}", pretty(&p.mac))} />
+                    checked={checked} onclick={toggle} aria-label={format!("Select {}", pretty(&p.mac))} />
             </td>
             <th scope="row" class="mono" data-label="MAC Address">
                 <a id={format!("phone-link-{}", p.mac)} href={Route::Phone(p.mac.clone()).href()}>{ pretty(&p.mac) }</a>
@@ -123,6 +161,26 @@ fn row(p: &Phone, selected: &BTreeSet<String>, on_select: &Callback<BTreeSet<Str
             <td data-label="Last Seen">{ p.last_seen_at.as_deref().map(when).map(|s| html! { { s } })
                 .unwrap_or_else(|| html! { <span class="muted">{ "Never" }</span> }) }</td>
         </tr>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shift_click_ticks_or_clears_the_range_from_the_last_click() {
+        let order: Vec<String> = ["A", "B", "C", "D", "E"].map(String::from).to_vec();
+        let none = BTreeSet::new();
+        let one = clicked(&order, &none, "B", None, false);
+        assert_eq!(one, ["B".to_string()].into());
+        let range = clicked(&order, &one, "E", Some("B"), true);
+        assert_eq!(range.len(), 4);
+        // Upwards too, and clearing when the clicked row was ticked.
+        let cleared = clicked(&order, &range, "C", Some("E"), true);
+        assert_eq!(cleared, ["B".to_string()].into());
+        // Without Shift, or with an anchor from another page: just this row.
+        assert_eq!(clicked(&order, &none, "D", Some("Z"), true).len(), 1);
     }
 }
 

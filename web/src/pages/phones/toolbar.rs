@@ -1,17 +1,20 @@
 //! The phone list's actions (Add Phones, Upload CSV, Edit Properties, Delete, Export CSV),
 //! the dialog each opens, and the pager under the table.
 
-use std::collections::BTreeSet;
-
+use rcs_shared::{PhoneSort, SortOrder};
 use yew::prelude::*;
 
 use super::add::AddPhonesDialog;
 use super::delete::DeletePhonesDialog;
 use super::edit::EditPropertiesDialog;
 use super::import::ImportDialog;
+use super::selection::Selection;
+use super::view::{At, ListView, PAGE_SIZES};
 use crate::components::errors::ErrorText;
 use crate::components::options::{event_value, Choices};
 use crate::hooks::{use_action, Action};
+use crate::number::thousands;
+use crate::services::api::with_query;
 use crate::services::download;
 
 /// Which dialog is open.
@@ -26,9 +29,40 @@ pub enum Open {
 
 #[derive(Properties, PartialEq)]
 pub struct ToolbarProps {
-    pub selected: BTreeSet<String>,
+    /// How many phones are selected (ticked, or all matching the filter).
+    pub count: u64,
     pub on_open: Callback<Open>,
     pub on_clear: Callback<()>,
+    /// The export's address for the list's filter and sort.
+    pub export: AttrValue,
+}
+
+/// GET /api/v1/phones/export with the view's filter and sort: the file holds what the list
+/// lists, in its order, with every column.
+pub fn export_path(view: &ListView) -> String {
+    let q = view.filters.to_query();
+    let sort = match view.sort.0 {
+        PhoneSort::Mac => "mac",
+        PhoneSort::LastSeen => "last_seen",
+    };
+    let order = match view.sort.1 {
+        SortOrder::Asc => "asc",
+        SortOrder::Desc => "desc",
+    };
+    with_query(
+        "/api/v1/phones/export",
+        &[
+            ("unaffiliated", q.unaffiliated.map(|b| b.to_string())),
+            ("server_id", q.server_id.map(|i| i.to_string())),
+            ("branding_id", q.branding_id.map(|i| i.to_string())),
+            ("firmware", q.firmware),
+            ("q", q.q),
+            ("seen", q.seen.map(|b| b.to_string())),
+            ("sort", Some(sort.into())),
+            ("order", Some(order.into())),
+            ("columns", Some("all".into())),
+        ],
+    )
 }
 
 /// The buttons above the table.
@@ -40,11 +74,12 @@ pub fn Toolbar(props: &ToolbarProps) -> Html {
         Callback::from(move |_: MouseEvent| on_open.emit(o.clone()))
     };
     let start_export = {
-        let export = export.clone();
+        let (export, path) = (export.clone(), props.export.clone());
         Callback::from(move |_: MouseEvent| {
+            let path = path.clone();
             export.run(
                 |token| async move {
-                    let blob = download::fetch_blob(&token, "/api/v1/phones/export").await?;
+                    let blob = download::fetch_blob(&token, &path).await?;
                     download::save(&blob, "phones.csv")
                 },
                 |()| {},
@@ -53,8 +88,8 @@ pub fn Toolbar(props: &ToolbarProps) -> Html {
     };
     let exporting = export.busy();
     let export_error = export.error().as_ref().map(|e| e.to_string());
-    let none = props.selected.is_empty();
-    let count = props.selected.len();
+    let none = props.count == 0;
+    let count = props.count;
     html! {
         <div class="toolbar" role="toolbar" aria-label="Phone actions">
             <button id="phones-add" type="button" class="button button-primary" onclick={open(Open::Add)}>
@@ -68,10 +103,11 @@ pub fn Toolbar(props: &ToolbarProps) -> Html {
             <button id="phones-delete" type="button" class="button button-secondary button-danger-text" disabled={none}
                 onclick={open(Open::Delete)}>{ "Delete" }</button>
             <button id="phones-export" type="button" class="button button-secondary" disabled={exporting}
+                title="Every phone the list's filter selects, in the list's order"
                 onclick={start_export}>{ if exporting { "Exporting…" } else { "Export CSV" } }</button>
             <span id="selected-count" class="muted selected-count" aria-live="polite">
                 if count > 0 {
-                    { format!("{count} selected ") }
+                    { format!("{} selected ", thousands(count as i64)) }
                     <button type="button" class="link-button"
                         onclick={let c = props.on_clear.clone(); move |_: MouseEvent| c.emit(())}>
                         { "Clear selection" }
@@ -87,11 +123,11 @@ pub fn Toolbar(props: &ToolbarProps) -> Html {
 pub fn dialog(
     open: &Open,
     choices: &Choices,
-    selected: &BTreeSet<String>,
+    selection: &Selection,
     close: Callback<()>,
     on_done: Callback<(String, bool)>,
 ) -> Html {
-    let macs: Vec<String> = selected.iter().cloned().collect();
+    let selection = selection.clone();
     match open {
         Open::None => html! {},
         Open::Add => {
@@ -101,39 +137,46 @@ pub fn dialog(
             html! { <ImportDialog choices={choices.clone()} on_close={close} {on_done} /> }
         }
         Open::Edit => {
-            html! { <EditPropertiesDialog {macs} choices={choices.clone()} on_close={close} {on_done} /> }
+            html! { <EditPropertiesDialog {selection} choices={choices.clone()} on_close={close} {on_done} /> }
         }
-        Open::Delete => html! { <DeletePhonesDialog {macs} on_close={close} {on_done} /> },
+        Open::Delete => html! { <DeletePhonesDialog {selection} on_close={close} {on_done} /> },
     }
 }
 
 #[derive(Properties, PartialEq)]
 pub struct PagerProps {
-    /// 1-based number of the current page.
-    pub page: usize,
-    pub has_next: bool,
+    /// 1-based number of the current page, and how many there are.
+    pub page: u64,
+    pub pages: u64,
+    /// Phones on all pages.
+    pub total: u64,
+    /// The API's cursors of the current page.
+    pub prev: Option<String>,
     pub next: Option<String>,
     pub limit: u32,
-    /// `Some(cursor)`: next page; `None`: previous page.
-    pub on_page: Callback<Option<String>>,
+    /// The page to show and its number.
+    pub on_page: Callback<(At, u64)>,
     pub on_limit: Callback<u32>,
 }
 
-/// Previous / Next and the page size.
+/// First, Previous, Next, Last and the page size.
 #[function_component]
 pub fn Pager(props: &PagerProps) -> Html {
-    let prev = {
+    let to = |at: Option<At>, page: u64| {
         let on_page = props.on_page.clone();
-        Callback::from(move |_: MouseEvent| on_page.emit(None))
-    };
-    let next = {
-        let (on_page, cursor) = (props.on_page.clone(), props.next.clone());
         Callback::from(move |_: MouseEvent| {
-            if let Some(c) = &cursor {
-                on_page.emit(Some(c.clone()));
+            if let Some(at) = &at {
+                on_page.emit((at.clone(), page));
             }
         })
     };
+    let (page, pages) = (props.page, props.pages.max(props.page));
+    let first = to(Some(At::First), 1);
+    let prev = to(props.prev.clone().map(At::Before), page.saturating_sub(1));
+    let next = to(props.next.clone().map(At::After), page + 1);
+    // What the last page holds, so that Previous from it shows the pages as from the first.
+    let rest = (props.total % u64::from(props.limit)) as u32;
+    let last = to(Some(At::Last(rest)), props.pages);
     let on_limit = {
         let on_limit = props.on_limit.clone();
         Callback::from(move |e: Event| {
@@ -142,16 +185,23 @@ pub fn Pager(props: &PagerProps) -> Html {
             }
         })
     };
+    let no_prev = props.prev.is_none();
+    let no_next = props.next.is_none();
     html! {
         <nav class="pager" aria-label="Pages">
-            <button id="page-prev" type="button" class="button button-secondary" disabled={props.page <= 1}
+            <button id="page-first" type="button" class="button button-secondary" disabled={no_prev}
+                onclick={first} aria-label="First page">{ "« First" }</button>
+            <button id="page-prev" type="button" class="button button-secondary" disabled={no_prev}
                 onclick={prev}>{ "‹ Previous" }</button>
-            <span id="page-number" class="muted">{ format!("Page {}", props.page) }</span>
-            <button id="page-next" type="button" class="button button-secondary" disabled={!props.has_next}
+            <span class="muted"><span id="page-number">{ format!("Page {page}") }</span>
+                <span id="page-count">{ format!(" of {}", thousands(pages as i64)) }</span></span>
+            <button id="page-next" type="button" class="button button-secondary" disabled={no_next}
                 onclick={next}>{ "Next ›" }</button>
+            <button id="page-last" type="button" class="button button-secondary" disabled={no_next}
+                onclick={last} aria-label="Last page">{ "Last »" }</button>
             <label for="page-size" class="pager-size">{ "Per page" }</label>
             <select id="page-size" onchange={on_limit}>
-                { for [25u32, 50, 100, 250].into_iter().map(|n| html! {
+                { for PAGE_SIZES.into_iter().map(|n| html! {
                     <option value={n.to_string()} selected={n == props.limit}>{ n }</option>
                 }) }
             </select>

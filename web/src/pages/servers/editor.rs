@@ -1,9 +1,11 @@
 //! Add Server / Edit Server: one dialog for both, since they ask the same two fields. Name
-//! and URL are cut at 20 and 255 characters as in the original (`maxlength`).
+//! and URL stop at 20 and 255 characters as in the original (`maxlength`), with a counter
+//! that says when the limit is reached (nothing is cut silently).
 
 use rcs_shared::{NewServer, Server, ServerPatch};
 use yew::prelude::*;
 
+use crate::components::counter::Counter;
 use crate::components::dialog::Dialog;
 use crate::components::errors::{except_codes, for_codes, ErrorAlert, ErrorText};
 use crate::components::options::bind_input;
@@ -76,8 +78,9 @@ pub fn ServerDialog(props: &ServerDialogProps) -> Html {
                     <label for="server-name">{ "Server name" }</label>
                     <input id="server-name" type="text" required=true maxlength="20"
                         value={(*name).clone()} oninput={bind_input(&name)}
-                        aria-describedby="server-name-hint" />
+                        aria-describedby="server-name-hint server-name-count" />
                     <p id="server-name-hint" class="hint">{ "Up to 20 characters." }</p>
+                    <Counter id="server-name-count" value={(*name).clone()} max={20} />
                     <ErrorText id="server-name-error" error={for_codes(error, NAME_CODES)} />
                 </div>
                 <div class="field">
@@ -85,8 +88,9 @@ pub fn ServerDialog(props: &ServerDialogProps) -> Html {
                     <input id="server-url" type="text" required=true maxlength="255"
                         inputmode="url" placeholder="https://pbx.example.com/provisioning"
                         value={(*url).clone()} oninput={bind_input(&url)}
-                        aria-describedby="server-url-hint" />
+                        aria-describedby="server-url-hint server-url-count" />
                     <p id="server-url-hint" class="hint">{ "https, http, ftp or tftp; up to 255 characters." }</p>
+                    <Counter id="server-url-count" value={(*url).clone()} max={255} />
                     <ErrorText id="server-url-error" error={for_codes(error, URL_CODES)} />
                 </div>
                 <ErrorAlert id="server-dialog-error"
