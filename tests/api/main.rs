@@ -36,3 +36,5 @@ mod servers;
 mod startup;
 mod summary_audit;
 mod users;
+mod webhook_events;
+mod webhook_events_boot;
