@@ -44,6 +44,9 @@ pub struct ImportOptions {
 /// is parsed while the database writes the last one, and memory holds the body and two or
 /// three chunks rather than every row of the file. A bad line anywhere stops the writing (the
 /// rest is still read, to report every problem) and the transaction is rolled back.
+///
+/// A finished import (not a dry run) queues its webhook events in its transaction:
+/// `phones.added` for the phones it created (not those it updated), then `import.finished`.
 pub async fn import_csv(
     db: &Db,
     outbox: &Outbox,
