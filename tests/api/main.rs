@@ -37,3 +37,5 @@ mod startup;
 mod summary_audit;
 mod users;
 mod webhook_receiver;
+mod webhook_events;
+mod webhook_events_boot;

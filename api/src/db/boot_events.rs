@@ -240,7 +240,7 @@ pub async fn insert(conn: &mut AnyConnection, events: &[NewBootEvent]) -> sqlx::
 /// as `plan::rank` orders them, later facts, details joined), in the order the boots began. One statement may not touch a
 /// row twice on PostgreSQL, so a boot whose files all arrive in one batch must be one row of
 /// it; a boot spread over batches is folded by the statement's `ON CONFLICT (boot_key)`.
-fn merge_boots(events: &[NewBootEvent]) -> Vec<NewBootEvent> {
+pub fn merge_boots(events: &[NewBootEvent]) -> Vec<NewBootEvent> {
     let mut index: HashMap<&str, usize> = HashMap::new();
     let mut out: Vec<NewBootEvent> = Vec::with_capacity(events.len());
     for e in events {

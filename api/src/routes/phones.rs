@@ -78,7 +78,13 @@ pub async fn add_phones(
     user: AuthUser,
     body: web::Json<AddPhones>,
 ) -> Result<web::Json<AddPhonesResult>> {
-    let result = phones::register(&state.db, &Actor::from(&user), body.into_inner()).await?;
+    let result = phones::register(
+        &state.db,
+        &state.webhooks,
+        &Actor::from(&user),
+        body.into_inner(),
+    )
+    .await?;
     Ok(web::Json(result))
 }
 
@@ -135,7 +141,8 @@ pub async fn bulk_delete(
         expected_count,
     } = body.into_inner();
     let selection = Selection::parse(macs, filter, expected_count)?;
-    let count = phones::remove_selected(&state.db, &Actor::from(&user), selection).await?;
+    let count =
+        phones::remove_selected(&state.db, &state.webhooks, &Actor::from(&user), selection).await?;
     Ok(web::Json(Changed { count }))
 }
 
@@ -198,7 +205,13 @@ pub async fn delete_phone(
     mac: web::Path<String>,
 ) -> Result<HttpResponse> {
     let mac = parse_mac(&mac)?;
-    phones::remove(&state.db, &Actor::from(&user), std::slice::from_ref(&mac)).await?;
+    phones::remove(
+        &state.db,
+        &state.webhooks,
+        &Actor::from(&user),
+        std::slice::from_ref(&mac),
+    )
+    .await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -240,7 +253,14 @@ pub async fn import_phones(
         skip_invalid: q.skip_invalid.unwrap_or(false),
         separator: q.separator,
     };
-    let result = phones::import_csv(&state.db, &Actor::from(&user), body, options).await?;
+    let result = phones::import_csv(
+        &state.db,
+        &state.webhooks,
+        &Actor::from(&user),
+        body,
+        options,
+    )
+    .await?;
     if !result.dry_run {
         state.metrics.imported(result.added + result.updated);
     }

@@ -104,7 +104,9 @@ impl Application {
             tls::provider(),
             trust.hints(),
         )))?;
-        let (recorder, boot_writer) = BootRecorder::start(db.clone());
+        let metrics = Arc::new(Metrics::default());
+        let outbox = Outbox::new(settings.webhook_queue_max, metrics.clone());
+        let (recorder, boot_writer) = BootRecorder::start(db.clone(), outbox.clone());
         let tokens = session_tokens(&settings, &db).await?;
         let listeners = Listeners::bind(&settings)?;
         let https_port = port_of(&listeners.https)?;
@@ -114,8 +116,6 @@ impl Application {
             .clone()
             .unwrap_or_else(|| format!("https://localhost:{https_port}"));
         let (mailer, mail_worker) = Mailer::start(&settings)?;
-        let metrics = Arc::new(Metrics::default());
-        let outbox = Outbox::new(settings.webhook_queue_max, metrics.clone());
         let dispatcher =
             Dispatcher::start(db.clone(), &settings, metrics.clone(), outbox.notified())?;
         let state = web::Data::new(AppState {

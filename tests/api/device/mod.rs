@@ -9,6 +9,6 @@ mod boot;
 mod certificates;
 mod downloads;
 mod history;
-mod native;
+pub(crate) mod native;
 mod readme_curl;
 mod resilience;

@@ -1,9 +1,11 @@
 //! Registering, editing and deleting phones listed by MAC (the JSON requests).
 
+use rcs_shared::webhooks::WebhookEventType;
 use rcs_shared::{AddPhones, AddPhonesResult, Phone, PhoneChanges};
 use sqlx::AnyConnection;
 
 use super::batch::{parse_entries, screen};
+use super::hooks;
 use super::pins::check_pin;
 use super::{after_bulk_write, as_strs, check_refs, list, owned_elsewhere, parse_firmware, target};
 use crate::db::audit::{self, AuditEntry};
@@ -12,16 +14,24 @@ use crate::db::{now, Db, LockFor};
 use crate::domain::mac::Mac;
 use crate::error::{Error, Result};
 use crate::services::Actor;
+use crate::webhooks::Outbox;
 
-/// Counts, upserts and audits `rows` (distinct MACs already checked against other accounts).
+/// Counts, upserts and audits `rows` (distinct MACs already checked against other accounts);
+/// answers the counts and the MACs created (not those updated).
 async fn write(
     conn: &mut AnyConnection,
     actor: &Actor,
     rows: &[NewPhone],
     action: &str,
-) -> Result<AddPhonesResult> {
+) -> Result<(AddPhonesResult, Vec<String>)> {
     let macs: Vec<&str> = rows.iter().map(|r| r.mac.as_str()).collect();
-    let updated = phones::own_macs(conn, actor.account_id, &macs).await?.len() as u64;
+    let own = phones::own_macs(conn, actor.account_id, &macs).await?;
+    let created: Vec<String> = macs
+        .iter()
+        .filter(|m| !own.contains(**m))
+        .map(|m| m.to_string())
+        .collect();
+    let updated = own.len() as u64;
     let written = phones::upsert(conn, actor.account_id, rows, now()).await?;
     if written < rows.len() as u64 {
         // Another account claimed one of these MACs after the check: roll everything back.
@@ -38,18 +48,24 @@ async fn write(
         detail: &detail,
     };
     audit::record(&mut *conn, actor.author(), entry).await?;
-    Ok(AddPhonesResult {
+    let result = AddPhonesResult {
         added,
         updated,
         skipped: Vec::new(),
-    })
+    };
+    Ok((result, created))
 }
 
 /// POST /phones: registers (or re-registers) MACs with the given properties. Entries that
 /// cannot be registered refuse the whole list, all of them named at once, unless the request
 /// asks to skip them (`skip_invalid`): then the others are registered and the skipped ones
-/// answered.
-pub async fn register(db: &Db, actor: &Actor, req: AddPhones) -> Result<AddPhonesResult> {
+/// answered. The phones created are one `phones.added` event per 1,000, queued with them.
+pub async fn register(
+    db: &Db,
+    outbox: &Outbox,
+    actor: &Actor,
+    req: AddPhones,
+) -> Result<AddPhonesResult> {
     let entries = parse_entries(&req.macs)?;
     let firmware = parse_firmware(req.firmware.as_deref())?;
     let mut tx = db.begin_write().await?;
@@ -73,8 +89,14 @@ pub async fn register(db: &Db, actor: &Actor, req: AddPhones) -> Result<AddPhone
             firmware: firmware.clone(),
         })
         .collect();
-    let mut result = write(&mut tx, actor, &rows, "phone.add").await?;
+    let (mut result, created) = write(&mut tx, actor, &rows, "phone.add").await?;
+    let added = WebhookEventType::PhonesAdded;
+    let subscribers = hooks::subscribers(&mut tx, outbox, actor.account_id, &[added]).await?;
+    let created = as_strs_of(&created);
+    let queued =
+        hooks::phones_changed(&mut tx, outbox, &subscribers, actor, added, &created).await?;
     tx.commit().await?;
+    hooks::committed(outbox, queued);
     after_bulk_write(db, result.added + result.updated);
     result.skipped = skipped;
     Ok(result)
@@ -174,12 +196,17 @@ pub(super) fn describe(changes: &PhoneChanges) -> String {
     parts.join(", ")
 }
 
-/// DELETE /phones/{mac} and POST /phones/delete: removes every listed phone, or none.
-pub async fn remove(db: &Db, actor: &Actor, macs: &[Mac]) -> Result<u64> {
+/// DELETE /phones/{mac} and POST /phones/delete: removes every listed phone, or none, with
+/// their `phones.removed` events.
+pub async fn remove(db: &Db, outbox: &Outbox, actor: &Actor, macs: &[Mac]) -> Result<u64> {
     let macs = as_strs(macs);
     let mut tx = db.begin_write().await?;
     ensure_own(&mut tx, actor.account_id, &macs, LockFor::Delete).await?;
     let count = phones::delete(&mut tx, actor.account_id, &macs).await?;
+    let removed = WebhookEventType::PhonesRemoved;
+    let subscribers = hooks::subscribers(&mut tx, outbox, actor.account_id, &[removed]).await?;
+    let queued =
+        hooks::phones_changed(&mut tx, outbox, &subscribers, actor, removed, &macs).await?;
     let target = target(&macs);
     let entry = AuditEntry {
         action: "phone.delete",
@@ -189,5 +216,11 @@ pub async fn remove(db: &Db, actor: &Actor, macs: &[Mac]) -> Result<u64> {
     };
     audit::record(&mut *tx, actor.author(), entry).await?;
     tx.commit().await?;
+    hooks::committed(outbox, queued);
     Ok(count)
+}
+
+/// `strings` borrowed as `&str`.
+fn as_strs_of(strings: &[String]) -> Vec<&str> {
+    strings.iter().map(String::as_str).collect()
 }

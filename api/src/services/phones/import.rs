@@ -3,12 +3,14 @@
 
 use std::collections::{HashMap, HashSet};
 
+use rcs_shared::webhooks::WebhookEventType;
 use rcs_shared::{CsvSeparator, ImportResult, LineProblem, SkippedLine};
 use sqlx::{Any, AnyConnection, Transaction};
 use tokio::sync::mpsc::Receiver;
 use tokio::task::JoinHandle;
 
 use super::csv_file::{self, Chunk, Defaults, Finished, Names, Problems, Reader};
+use super::hooks;
 use super::pins::{check_firmware, release_of, release_vendors, vendor_mismatch};
 use super::{after_bulk_write, check_refs, owned_elsewhere, parse_firmware};
 use crate::db::audit::{self, AuditEntry};
@@ -17,6 +19,7 @@ use crate::db::{self, firmware, now, Db};
 use crate::domain::Vendor;
 use crate::error::Result;
 use crate::services::Actor;
+use crate::webhooks::Outbox;
 
 /// Defaults for every row of an imported file, from the query string.
 #[derive(Debug, Clone, Default)]
@@ -41,8 +44,12 @@ pub struct ImportOptions {
 /// is parsed while the database writes the last one, and memory holds the body and two or
 /// three chunks rather than every row of the file. A bad line anywhere stops the writing (the
 /// rest is still read, to report every problem) and the transaction is rolled back.
+///
+/// A finished import (not a dry run) queues its webhook events in its transaction:
+/// `phones.added` for the phones it created (not those it updated), then `import.finished`.
 pub async fn import_csv(
     db: &Db,
+    outbox: &Outbox,
     actor: &Actor,
     body: actix_web::web::Bytes,
     options: ImportOptions,
@@ -53,6 +60,12 @@ pub async fn import_csv(
     let (reader, received) = spawn_reader(body.clone(), defaults, names, &options);
     let cache = db::widen_sqlite_cache(&mut tx).await?;
     let mut import = Import::new(actor.account_id, &options, vendors);
+    let subscribers = if options.dry_run {
+        Vec::new()
+    } else {
+        hooks::subscribers(&mut tx, outbox, actor.account_id, &IMPORT_EVENTS).await?
+    };
+    import.created = (!subscribers.is_empty()).then(Vec::new);
     let outcome = import.write_chunks(&mut tx, received).await;
     let parsed = reader
         .await
@@ -80,10 +93,22 @@ pub async fn import_csv(
         import.audit_entry(&result).entry(),
     )
     .await?;
+    let created = import.created.take().unwrap_or_default();
+    let created: Vec<&str> = created.iter().map(String::as_str).collect();
+    let counts = (result.added, result.updated);
+    let queued =
+        hooks::import_finished(&mut tx, outbox, &subscribers, actor, &created, counts).await?;
     tx.commit().await?;
+    hooks::committed(outbox, queued);
     after_bulk_write(db, result.added + result.updated);
     Ok(result)
 }
+
+/// What an import tells webhooks.
+const IMPORT_EVENTS: [WebhookEventType; 2] = [
+    WebhookEventType::PhonesAdded,
+    WebhookEventType::ImportFinished,
+];
 
 /// Checks the query's defaults (the account's server and branding, a catalog release) and
 /// reads the names a file's columns may use, and each release's vendor (whether a release
@@ -186,6 +211,9 @@ struct Import {
     /// Lines whose MAC another account holds, or whose phone is of another vendor than its
     /// release.
     found: Problems,
+    /// The MACs created (not updated), for `phones.added`: collected only when a webhook
+    /// takes an import's events.
+    created: Option<Vec<String>>,
 }
 
 /// The audit entry of a finished import, owning its texts.
@@ -218,6 +246,7 @@ impl Import {
             updated: 0,
             first: None,
             found: Problems::with_cap(problem_cap(options)),
+            created: None,
         }
     }
 
@@ -335,6 +364,16 @@ impl Import {
                 firmware: r.firmware.as_deref().map(str::to_string),
             })
             .collect();
+        if let Some(created) = self.created.as_mut() {
+            // A repeated MAC was written by an earlier line: it is not created here.
+            let macs: Vec<&str> = (chunk.rows.iter().zip(&rows))
+                .filter(|(line, _)| !line.repeated)
+                .map(|(_, row)| row.mac.as_str())
+                .collect();
+            let own = phones::own_macs(conn, self.account_id, &macs).await?;
+            let fresh = macs.into_iter().filter(|m| !own.contains(*m));
+            created.extend(fresh.map(str::to_string));
+        }
         let written = phones::upsert(conn, self.account_id, &rows, self.now).await?;
         if written < chunk.rows.len() as u64 {
             // Another account claimed one of these MACs after the check: roll everything back.

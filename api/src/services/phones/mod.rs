@@ -11,6 +11,7 @@ mod batch;
 pub mod csv_file;
 mod edit;
 mod history;
+mod hooks;
 mod import;
 mod list;
 mod pins;

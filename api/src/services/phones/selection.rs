@@ -9,10 +9,12 @@
 
 use std::collections::HashMap;
 
+use rcs_shared::webhooks::WebhookEventType;
 use rcs_shared::{PhoneChanges, PhoneFilter};
 use sqlx::AnyConnection;
 
 use super::edit::{check_changes, describe};
+use super::hooks;
 use super::pins::{check_firmware, release_of, vendor_mismatch};
 use super::{after_bulk_write, check_refs, edit, parse_macs, remove};
 use crate::db::audit::{self, AuditEntry};
@@ -21,6 +23,7 @@ use crate::db::{now, phone_selection, Db, LockFor};
 use crate::domain::mac::Mac;
 use crate::error::{Error, Result};
 use crate::services::Actor;
+use crate::webhooks::Outbox;
 
 /// Which phones a bulk request acts on.
 #[derive(Debug, Clone)]
@@ -108,12 +111,18 @@ pub async fn edit_selected(
     }
 }
 
-/// POST /phones/delete: deletes every selected phone, or none.
-pub async fn remove_selected(db: &Db, actor: &Actor, selection: Selection) -> Result<u64> {
+/// POST /phones/delete: deletes every selected phone, or none, with their `phones.removed`
+/// events.
+pub async fn remove_selected(
+    db: &Db,
+    outbox: &Outbox,
+    actor: &Actor,
+    selection: Selection,
+) -> Result<u64> {
     match selection {
-        Selection::Macs(macs) => remove(db, actor, &macs).await,
+        Selection::Macs(macs) => remove(db, outbox, actor, &macs).await,
         Selection::Matching { filter, expected } => {
-            remove_matching(db, actor, &filter, expected).await
+            remove_matching(db, outbox, actor, &filter, expected).await
         }
     }
 }
@@ -186,6 +195,7 @@ async fn edit_matching(
 
 async fn remove_matching(
     db: &Db,
+    outbox: &Outbox,
     actor: &Actor,
     filter: &PhoneFilter,
     expected: Option<u64>,
@@ -203,8 +213,18 @@ async fn remove_matching(
     let Some(matching) = matching else {
         return Ok(0);
     };
+    let removed = WebhookEventType::PhonesRemoved;
+    let subscribers = hooks::subscribers(&mut tx, outbox, actor.account_id, &[removed]).await?;
+    let macs = if subscribers.is_empty() {
+        Vec::new()
+    } else {
+        matching_macs(&mut tx, actor.account_id, &matching).await?
+    };
     let deleted = phone_selection::delete(&mut tx, actor.account_id, &matching).await?;
     check_expected(Some(count), deleted)?;
+    let macs: Vec<&str> = macs.iter().map(String::as_str).collect();
+    let queued =
+        hooks::phones_changed(&mut tx, outbox, &subscribers, actor, removed, &macs).await?;
     let detail = format!("selected by filter: {}", show(filter));
     let target = format!("{deleted} phones");
     let entry = AuditEntry {
@@ -215,7 +235,34 @@ async fn remove_matching(
     };
     audit::record(&mut *tx, actor.author(), entry).await?;
     tx.commit().await?;
+    hooks::committed(outbox, queued);
     Ok(deleted)
+}
+
+/// The MACs of the phones matching `filter` (locked by [`lock_matching`]), read a page at a
+/// time: what `phones.removed` names, collected only when a webhook takes it.
+async fn matching_macs(
+    conn: &mut AnyConnection,
+    account_id: i64,
+    filter: &Filter,
+) -> Result<Vec<String>> {
+    let mut macs: Vec<String> = Vec::new();
+    loop {
+        let after = macs.last().cloned();
+        let page = phone_selection::vendors_page(
+            conn,
+            account_id,
+            filter,
+            after.as_deref(),
+            PIN_CHECK_PAGE,
+        )
+        .await?;
+        let last_page = page.len() < PIN_CHECK_PAGE as usize;
+        macs.extend(page.into_iter().map(|(mac, _)| mac));
+        if last_page {
+            return Ok(macs);
+        }
+    }
 }
 
 /// Phones per page of [`check_pin_matching`]'s walk.

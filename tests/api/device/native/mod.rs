@@ -5,7 +5,7 @@
 //! the redirect. The emulators are written from the vendors' documents
 //! (docs/device-protocols-research.md), not from rcs's code.
 
-mod aastra;
+pub(crate) mod aastra;
 mod grandstream;
 mod polycom;
 mod refusals;
