@@ -36,3 +36,4 @@ mod servers;
 mod startup;
 mod summary_audit;
 mod users;
+mod webhooks;
