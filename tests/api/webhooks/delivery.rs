@@ -8,9 +8,9 @@ use std::time::Duration;
 use serde_json::json;
 
 use crate::helpers::webhooks::{
-    create, deliveries, fast, send_test, signed_with, wait_delivery, Answer, Receiver,
+    create, deliveries, fast, free_port, send_test, signed_with, wait_delivery, Answer, Receiver,
 };
-use crate::helpers::{spawn_app_with, Engine, TestApp};
+use crate::helpers::{error_body, spawn_app_with, Engine, TestApp};
 use crate::on_both_engines;
 
 on_both_engines!(
@@ -18,6 +18,7 @@ on_both_engines!(
     failed_attempts_and_timeouts_are_retried_with_the_same_id,
     events_queued_behind_a_failing_receiver_arrive_in_order,
     a_resent_delivery_arrives_again_with_the_same_id_and_body,
+    a_full_queue_refuses_test_events_and_resends_and_pages_are_bounded,
 );
 
 /// The app, its account's Super User's token, and a receiver answering 204.
@@ -230,5 +231,86 @@ async fn a_resent_delivery_arrives_again_with_the_same_id_and_body(engine: Engin
     app.patch(&path, &admin, &json!({"enabled": false})).await;
     assert_eq!(app.post(&resend, &admin, &json!({})).await.status(), 409);
     assert_eq!(deliveries(&app, &admin, id).await.len(), 2);
+    app.stop().await;
+}
+
+async fn a_full_queue_refuses_test_events_and_resends_and_pages_are_bounded(engine: Engine) {
+    let app = spawn_app_with(engine, |s| {
+        fast(s);
+        s.webhook_queue_max = 2;
+    })
+    .await;
+    app.create_account("Acme", "admin@acme.example").await;
+    let admin = app.token("admin@acme.example").await;
+    // Nobody listens: deliveries stay pending.
+    let url = format!("http://127.0.0.1:{}/hook", free_port().await);
+    let (id, _) = create(&app, &admin, "down", &url).await;
+    send_test(&app, &admin, id).await;
+    send_test(&app, &admin, id).await;
+    let test = format!("/api/v1/webhooks/{id}/test");
+    let full = app.post(&test, &admin, &json!({})).await;
+    assert_eq!(full.status(), 409);
+    assert_eq!(error_body(full).await.code, "webhook_queue_full");
+    let items = deliveries(&app, &admin, id).await;
+    let resend = format!(
+        "/api/v1/webhooks/{id}/deliveries/{}/resend",
+        items[0]["id"].as_i64().unwrap()
+    );
+    let full = app.post(&resend, &admin, &json!({})).await;
+    assert_eq!(error_body(full).await.code, "webhook_queue_full");
+    assert_eq!(
+        deliveries(&app, &admin, id).await.len(),
+        2,
+        "nothing was queued"
+    );
+    let hook: serde_json::Value = app
+        .get(&format!("/api/v1/webhooks/{id}"), &admin)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (hook["pending"].as_i64(), hook["dropped"].as_i64()),
+        (Some(2), Some(0))
+    );
+
+    // Pages: newest first, `next_before` leads to the older ones; `limit` is bounded.
+    let path = format!("/api/v1/webhooks/{id}/deliveries");
+    let page: serde_json::Value = app
+        .get(&format!("{path}?limit=1"), &admin)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(page["items"][0]["id"], items[0]["id"]);
+    let before = page["next_before"].as_i64().unwrap();
+    let older: serde_json::Value = app
+        .get(&format!("{path}?limit=1&before={before}"), &admin)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(older["items"][0]["id"], items[1]["id"]);
+    let last: serde_json::Value = app
+        .get(&format!("{path}?before={}", items[1]["id"]), &admin)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (
+            last["items"].as_array().map(Vec::len),
+            last["next_before"].is_null()
+        ),
+        (Some(0), true)
+    );
+    for bad in ["limit=0", "limit=201"] {
+        let response = app.get(&format!("{path}?{bad}"), &admin).await;
+        assert_eq!(error_body(response).await.code, "invalid_limit", "{bad}");
+    }
+    assert_eq!(
+        app.get(&format!("{path}?before=x"), &admin).await.status(),
+        400
+    );
     app.stop().await;
 }
