@@ -179,6 +179,7 @@ pub struct WebhookCreated {
 /// Where a delivery stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(example = json!("delivered")))]
 #[serde(rename_all = "snake_case")]
 pub enum DeliveryState {
     /// Waiting for its first attempt or for a retry.
@@ -249,6 +250,19 @@ pub struct WebhookDelivery {
 /// Response body for GET /api/v1/webhooks/{id}/deliveries: newest first.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(
+    feature = "openapi",
+    schema(example = json!({
+        "items": [{
+            "id": 912, "event_id": "msg_2ZpQx7a1V0bKc9yT3wR5uE", "event_type": "webhook.test",
+            "created_at": "2026-11-20T13:45:12Z", "state": "pending", "attempts": 1,
+            "last_attempt_at": "2026-11-20T13:45:12Z", "next_attempt_at": "2026-11-20T13:45:17Z",
+            "last_status": 500, "last_error": "answered 500 Internal Server Error", "latency_ms": 31,
+            "payload": "{\"type\":\"webhook.test\",\"timestamp\":\"2026-11-20T13:45:12Z\",\"data\":{\"webhook\":\"ticketing\",\"by\":\"admin@example.com\"}}"
+        }],
+        "next_before": null
+    }))
+)]
 pub struct WebhookDeliveryPage {
     pub items: Vec<WebhookDelivery>,
     /// Pass as `?before=` to get the next (older) page; `null` on the last page.

@@ -36,6 +36,7 @@ mod servers;
 mod startup;
 mod summary_audit;
 mod users;
-mod webhook_receiver;
 mod webhook_events;
 mod webhook_events_boot;
+mod webhook_receiver;
+mod webhooks;

@@ -18,8 +18,9 @@ use crate::helpers::{spawn_app_with, Engine};
 
 /// The first ```python block after the README heading that introduces the receiver.
 fn readme_receiver() -> String {
-    let readme = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../README.md"))
-        .expect("README.md");
+    let readme =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../README.md"))
+            .expect("README.md");
     let start = readme
         .find("### A webhook receiver in a few lines of Python")
         .expect("the README shows a webhook receiver");
@@ -77,7 +78,10 @@ async fn the_readme_receiver_verifies_a_real_delivery() {
     let mut lines = BufReader::new(receiver.stdout.take().unwrap()).lines();
     // Wait until it listens.
     let deadline = Instant::now() + Duration::from_secs(10);
-    while tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_err() {
+    while tokio::net::TcpStream::connect(("127.0.0.1", port))
+        .await
+        .is_err()
+    {
         assert!(Instant::now() < deadline, "the receiver did not start");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
@@ -93,8 +97,7 @@ async fn the_readme_receiver_verifies_a_real_delivery() {
     let deliveries = format!("/api/v1/webhooks/{}/deliveries", created.webhook.id);
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
-        let page: WebhookDeliveryPage =
-            app.get(&deliveries, &admin).await.json().await.unwrap();
+        let page: WebhookDeliveryPage = app.get(&deliveries, &admin).await.json().await.unwrap();
         if page.items.first().and_then(|d| d.last_status) == Some(204) {
             break;
         }
@@ -114,7 +117,10 @@ async fn the_readme_receiver_verifies_a_real_delivery() {
                 .as_secs()
                 .to_string(),
         )
-        .header("webhook-signature", "v1,AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=")
+        .header(
+            "webhook-signature",
+            "v1,AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=",
+        )
         .body(r#"{"type":"webhook.test","timestamp":"2026-12-05T00:00:00Z","data":{}}"#)
         .send()
         .await

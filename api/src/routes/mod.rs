@@ -19,6 +19,7 @@ pub mod servers;
 pub mod summary;
 pub mod users;
 pub mod web_ui;
+pub mod webhooks;
 
 use utoipa_actix_web::{scope, service_config::ServiceConfig};
 
@@ -41,6 +42,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .configure(boot_events::configure)
                 .configure(phones::configure)
                 .configure(firmware::configure)
-                .configure(brandings::configure),
+                .configure(brandings::configure)
+                .configure(webhooks::configure),
         );
 }

@@ -17,6 +17,7 @@ pub mod second_factor;
 pub mod servers;
 pub mod sessions;
 pub mod users;
+pub mod webhooks;
 
 use rcs_shared::Role;
 

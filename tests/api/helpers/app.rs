@@ -66,6 +66,16 @@ impl TestEnv {
     pub fn data_dir(&self) -> PathBuf {
         self.settings.data_dir.clone()
     }
+
+    /// Another node's environment: the same settings, database and data directory (kept
+    /// alive by this one, which must outlive it).
+    pub fn another_node(&self) -> TestEnv {
+        TestEnv {
+            settings: self.settings.clone(),
+            _dir: tempfile::tempdir().expect("temp dir"),
+            _pg: None,
+        }
+    }
 }
 
 pub struct TestApp {

@@ -17,6 +17,7 @@ pub mod pki;
 pub mod postgres;
 pub mod second_factor;
 pub mod skip;
+pub mod webhooks;
 
 pub use app::{
     error_body, random_hex, raw_tls_client, sample_firmware_dirs, spawn_app, spawn_app_with, start,

@@ -10,8 +10,8 @@
 
 use serde_json::{json, Value};
 
-use super::{fill, operations, request, snapshot, tenant, Tenant};
-use crate::helpers::{spawn_app, Engine, TestApp};
+use super::{fill, matrix_app, operations, request, snapshot, tenant, Tenant};
+use crate::helpers::{Engine, TestApp};
 use crate::on_both_engines;
 
 on_both_engines!(every_route_answers_an_api_key_as_its_role_may);
@@ -75,7 +75,7 @@ async fn answer(app: &TestApp, call: (&str, &str, &Value), t: &Tenant, key: &str
 }
 
 async fn every_route_answers_an_api_key_as_its_role_may(engine: Engine) {
-    let app = spawn_app(engine).await;
+    let app = matrix_app(engine).await;
     app.load_sample_firmware().await;
     let t = tenant(&app, "Acme", "00085D0A0A0A").await;
     let mut keys = Vec::new();

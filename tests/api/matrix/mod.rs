@@ -12,7 +12,7 @@
 use serde_json::{json, Value};
 
 use crate::helpers::{internals, routes};
-use crate::helpers::{spawn_app, Engine, TestApp};
+use crate::helpers::{spawn_app_with, Engine, TestApp};
 use crate::on_both_engines;
 
 mod keys;
@@ -34,6 +34,8 @@ struct Tenant {
     mac: String,
     user: i64,
     api_key: i64,
+    webhook: i64,
+    delivery: i64,
 }
 
 async fn tenant(app: &TestApp, name: &str, mac: &str) -> Tenant {
@@ -91,6 +93,7 @@ async fn tenant(app: &TestApp, name: &str, mac: &str) -> Tenant {
         .await
         .unwrap();
     let api_key = api_key["key"]["id"].as_i64().unwrap();
+    let (webhook, delivery) = webhook(app, &admin, name).await;
     Tenant {
         admin,
         user_token,
@@ -100,7 +103,38 @@ async fn tenant(app: &TestApp, name: &str, mac: &str) -> Tenant {
         mac: mac.to_string(),
         user,
         api_key,
+        webhook,
+        delivery,
     }
+}
+
+/// A webhook of the tenant (to a closed loopback port: its deliveries fail at once and wait
+/// for a retry) with one delivery.
+async fn webhook(app: &TestApp, admin: &str, name: &str) -> (i64, i64) {
+    let body = json!({"name": format!("{name} hook"), "url": "http://127.0.0.1:9/", "events": ["phone.boot"]});
+    let created: Value = app
+        .post("/api/v1/webhooks", admin, &body)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let id = created["webhook"]["id"].as_i64().unwrap();
+    let queued = app
+        .post(&format!("/api/v1/webhooks/{id}/test"), admin, &json!({}))
+        .await;
+    assert_eq!(queued.status(), 202);
+    let page: Value = app
+        .get(&format!("/api/v1/webhooks/{id}/deliveries"), admin)
+        .await
+        .json()
+        .await
+        .unwrap();
+    (id, page["items"][0]["id"].as_i64().unwrap())
+}
+
+/// The matrices' app: webhooks may reach loopback (the tenants' webhooks point there).
+async fn matrix_app(engine: Engine) -> TestApp {
+    spawn_app_with(engine, |s| s.webhook_allow_private = true).await
 }
 
 /// The OpenAPI document as JSON, built once.
@@ -147,12 +181,15 @@ fn fill(path: &str, t: &Tenant) -> String {
         t.user
     } else if path.starts_with("/api/v1/api-keys/") {
         t.api_key
+    } else if path.starts_with("/api/v1/webhooks/") {
+        t.webhook
     } else {
         0
     };
     let mut filled = path.to_string();
     for (param, value) in [
         ("{id}", id.to_string()),
+        ("{delivery_id}", t.delivery.to_string()),
         ("{mac}", t.mac.clone()),
         ("{name}", t.file.to_string()),
     ] {
@@ -245,7 +282,7 @@ async fn dump(app: &TestApp) -> String {
 }
 
 async fn another_accounts_objects_are_404_on_every_route_and_stay_unchanged(engine: Engine) {
-    let app = spawn_app(engine).await;
+    let app = matrix_app(engine).await;
     app.load_sample_firmware().await;
     let a = tenant(&app, "Acme", "00085D0A0A0A").await;
     let b = tenant(&app, "Globex", "00085D0B0B0B").await;
@@ -306,7 +343,7 @@ async fn another_accounts_objects_are_404_on_every_route_and_stay_unchanged(engi
 }
 
 async fn a_user_gets_403_on_every_super_user_route_and_nothing_changes(engine: Engine) {
-    let app = spawn_app(engine).await;
+    let app = matrix_app(engine).await;
     app.load_sample_firmware().await;
     let a = tenant(&app, "Acme", "00085D0A0A0A").await;
     let before = snapshot(&app).await;
