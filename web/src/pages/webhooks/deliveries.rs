@@ -173,7 +173,7 @@ struct RowContext {
 fn deliveries_table(items: &[WebhookDelivery], ctx: &RowContext, loading: bool) -> Html {
     html! {
         <div class={classes!("table-wrap", loading.then_some("loading"))}>
-            <table id="deliveries-table" class="table compact">
+            <table id="deliveries-table" class="table compact stack">
                 <thead><tr>
                     <th scope="col">{ "Event" }</th>
                     <th scope="col">{ "Time" }</th>
@@ -226,13 +226,13 @@ fn delivery_row(d: &WebhookDelivery, ctx: &RowContext) -> Html {
     };
     html! {
         <tr key={d.id} id={format!("delivery-{}", d.id)}>
-            <td>{ d.event_type.label() }</td>
-            <td>{ when(Some(&d.created_at)) }</td>
-            <td><span class={class}>{ label }</span>{ next }</td>
-            <td class="num">{ d.attempts }</td>
-            <td>{ d.last_status.map(|s| s.to_string()).unwrap_or_else(|| "—".into()) }</td>
-            <td class="break">{ d.last_error.clone().unwrap_or_else(|| "—".into()) }</td>
-            <td class="num">{ d.latency_ms.map(|ms| format!("{ms} ms")).unwrap_or_else(|| "—".into()) }</td>
+            <td data-label="Event">{ d.event_type.label() }</td>
+            <td data-label="Time">{ when(Some(&d.created_at)) }</td>
+            <td data-label="State"><span class={class}>{ label }</span>{ next }</td>
+            <td data-label="Attempts" class="num">{ d.attempts }</td>
+            <td data-label="Status">{ d.last_status.map(|s| s.to_string()).unwrap_or_else(|| "—".into()) }</td>
+            <td data-label="Error" class="break">{ d.last_error.clone().unwrap_or_else(|| "—".into()) }</td>
+            <td data-label="Latency" class="num">{ d.latency_ms.map(|ms| format!("{ms} ms")).unwrap_or_else(|| "—".into()) }</td>
             <td class="actions">
                 <button type="button" class="button button-small" aria-label={format!("Show the payload of delivery {}", d.id)}
                     onclick={show}>{ "Payload" }</button>

@@ -112,13 +112,13 @@ fn row(w: &Webhook, open: &UseStateHandle<Open>, act: &Action, done: &Callback<S
     let name = &w.name;
     html! {
         <tr key={w.id} class={classes!((!w.enabled).then_some("muted"))}>
-            <th scope="row" class="break"><a href={Route::Webhook(w.id).href()}>{ name }</a></th>
-            <td class="break">{ &w.url }</td>
-            <td>{ event_labels(w) }</td>
-            <td>{ if w.enabled { "Yes" } else { "No" } }</td>
-            <td class="num">{ w.pending }</td>
-            <td class="num">{ w.dropped }</td>
-            <td>{ last_delivery(w) }</td>
+            <th scope="row" data-label="Name" class="break"><a href={Route::Webhook(w.id).href()}>{ name }</a></th>
+            <td data-label="URL" class="url">{ &w.url }</td>
+            <td data-label="Events">{ event_labels(w) }</td>
+            <td data-label="Enabled">{ if w.enabled { "Yes" } else { "No" } }</td>
+            <td data-label="Pending" class="num">{ w.pending }</td>
+            <td data-label="Dropped" class="num">{ w.dropped }</td>
+            <td data-label="Last delivery">{ last_delivery(w) }</td>
             <td class="actions webhook-actions">
                 <button type="button" class="button button-small" aria-label={format!("Send a test event to {name}")}
                     onclick={quick_action(act, w, Quick::Test, done)} disabled={act.busy()}>{ "Send test event" }</button>
@@ -143,7 +143,7 @@ fn table(
 ) -> Html {
     html! {
         <div class="table-wrap card">
-            <table id="webhooks-table" class="table">
+            <table id="webhooks-table" class="table stack">
                 <thead><tr>
                     <th scope="col">{ "Name" }</th>
                     <th scope="col">{ "URL" }</th>
