@@ -7,6 +7,7 @@ use rcs_shared::{NewWebhook, Webhook, WebhookCreated, WebhookEventType, WebhookP
 use wasm_bindgen_futures::{spawn_local, JsFuture};
 use yew::prelude::*;
 
+use crate::components::counter::Counter;
 use crate::components::dialog::Dialog;
 use crate::components::errors::{except_codes, for_codes, ErrorAlert, ErrorText};
 use crate::components::options::bind_input;
@@ -81,7 +82,8 @@ pub fn WebhookDialog(props: &EditorProps) -> Html {
                 <div class="field">
                     <label for="webhook-name">{ "Name" }</label>
                     <input id="webhook-name" type="text" required=true maxlength="64"
-                        value={(*name).clone()} oninput={bind_input(&name)} />
+                        value={(*name).clone()} oninput={bind_input(&name)} aria-describedby="webhook-name-count" />
+                    <Counter id="webhook-name-count" value={(*name).clone()} max={64} />
                     <ErrorText id="webhook-name-error" error={for_codes(error, NAME)} />
                 </div>
                 <div class="field">
@@ -90,6 +92,7 @@ pub fn WebhookDialog(props: &EditorProps) -> Html {
                         placeholder="https://hooks.example.net/rcs" aria-describedby="webhook-url-hint"
                         value={(*url).clone()} oninput={bind_input(&url)} />
                     <p id="webhook-url-hint" class="hint">{ "rcs sends each event there as a signed HTTPS POST." }</p>
+                    <Counter id="webhook-url-count" value={(*url).clone()} max={2048} />
                     <ErrorText id="webhook-url-error" error={for_codes(error, URL)} />
                 </div>
                 { event_boxes(&events, &none_chosen) }
