@@ -412,7 +412,8 @@ async fn a_read_only_key_gets_403_on_every_write_the_document_lists(engine: Engi
             let target = path
                 .replace("{id}", "1")
                 .replace("{mac}", "00085D000001")
-                .replace("{name}", "logo.png");
+                .replace("{name}", "logo.png")
+                .replace("{delivery_id}", "1");
             let verb = reqwest::Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
             let mut request = app.client.request(verb, app.url(&target)).bearer_auth(&key);
             if !op["requestBody"]["content"]["text/csv"].is_null() {
