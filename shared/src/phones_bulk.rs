@@ -109,9 +109,12 @@ pub struct PhoneProblem {
     }))
 )]
 pub struct InvalidPhones {
-    /// `invalid_phones`.
+    /// `invalid_phones` for bad entries; otherwise the code of a problem with the request as a
+    /// whole (`unknown_server`, `invalid_firmware`, ...), which carries no `problems`.
     pub code: String,
     pub message: String,
-    /// Every entry that cannot be registered, in request order.
+    /// Every entry that cannot be registered, in request order (code `invalid_phones` only).
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = false))]
     pub problems: Vec<PhoneProblem>,
 }
