@@ -16,6 +16,9 @@ use serde::{Deserialize, Serialize};
 pub enum Role {
     User,
     SuperUser,
+    /// The platform operator (the guide's "RCS Administrator"): above every account, works
+    /// only in the console (`/api/v1/admin/...`), never inside an account's data.
+    Operator,
 }
 
 impl Role {
@@ -24,6 +27,7 @@ impl Role {
         match self {
             Role::User => "user",
             Role::SuperUser => "super_user",
+            Role::Operator => "operator",
         }
     }
 
@@ -32,6 +36,7 @@ impl Role {
         match s {
             "user" => Some(Role::User),
             "super_user" => Some(Role::SuperUser),
+            "operator" => Some(Role::Operator),
             _ => None,
         }
     }
@@ -41,6 +46,7 @@ impl Role {
         match self {
             Role::User => "User",
             Role::SuperUser => "Super User",
+            Role::Operator => "Operator",
         }
     }
 }

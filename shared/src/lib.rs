@@ -12,6 +12,7 @@
 //! Timestamps are RFC 3339 strings: the contract stays free of date libraries and every
 //! client (browser, script, test) reads them the same way.
 
+pub mod admin;
 pub mod api_keys;
 pub mod audit;
 pub mod auth;
@@ -30,6 +31,11 @@ pub mod summary;
 pub mod users;
 pub mod webhooks;
 
+pub use admin::{
+    AdminAccount, AdminAccountPatch, AdminFirmwareRelease, AssignUnknownPhones, AssignedPhones,
+    DeviceCa, DeviceCasAdded, DeviceCrl, NewAdminAccount, OperatorAuditEntry, OperatorAuditPage,
+    PhoneQuota, PlatformSummary, RefusalCount, Suspension, UnknownPhone, UnknownPhonePage,
+};
 pub use api_keys::{ApiKey, ApiKeyCreated, ApiKeyRole, NewApiKey};
 pub use audit::{AuditEntry, AuditPage};
 pub use auth::{LoginRequest, LoginResponse, Role, User};

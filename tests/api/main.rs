@@ -5,6 +5,7 @@
 
 mod helpers;
 
+mod admin;
 mod api_keys;
 mod audit_filters;
 mod auth;

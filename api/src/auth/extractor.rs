@@ -45,7 +45,21 @@ pub struct SessionUser(pub AuthUser);
 
 type Extracted<T> = Pin<Box<dyn Future<Output = Result<T, Error>>>>;
 
-impl FromRequest for AuthUser {
+/// Any authenticated caller: staff (session or key) or an operator. Only routes every caller
+/// may use take it (logout); the others take one of the narrower extractors below.
+#[derive(Debug, Clone)]
+pub struct Caller(pub AuthUser);
+
+/// The platform operator, from a session (keys belong to accounts, so none is an operator's).
+/// Handlers of `/api/v1/admin/...` take one; anyone else gets 403 `operator_only`.
+#[derive(Debug, Clone)]
+pub struct OperatorUser {
+    pub user_id: i64,
+    pub email: String,
+    pub session_id: String,
+}
+
+impl FromRequest for Caller {
     type Error = Error;
     type Future = Extracted<Self>;
 
@@ -63,9 +77,32 @@ impl FromRequest for AuthUser {
             })?;
             if api_key::is_api_key(&token) {
                 let client = client.unwrap_or_default();
-                return from_api_key(&state, &token, &client, safe).await;
+                return from_api_key(&state, &token, &client, safe)
+                    .await
+                    .map(Caller);
             }
-            from_session(&state, &token).await
+            from_session(&state, &token).await.map(Caller)
+        })
+    }
+}
+
+impl FromRequest for AuthUser {
+    type Error = Error;
+    type Future = Extracted<Self>;
+
+    /// Staff of an account. An operator is refused (403 `operator_not_staff`): operators
+    /// work on accounts from the console, never inside one account's data.
+    fn from_request(req: &HttpRequest, payload: &mut actix_web::dev::Payload) -> Self::Future {
+        let caller = Caller::from_request(req, payload);
+        Box::pin(async move {
+            let Caller(user) = caller.await?;
+            if user.role == Role::Operator {
+                return Err(Error::forbidden(
+                    "operator_not_staff",
+                    "Operators work in the console (/api/v1/admin), not in an account.",
+                ));
+            }
+            Ok(user)
         })
     }
 }
@@ -74,15 +111,43 @@ impl FromRequest for SessionUser {
     type Error = Error;
     type Future = Extracted<Self>;
 
+    /// A person's session: staff or operator (their own profile, password, second factor).
     fn from_request(req: &HttpRequest, payload: &mut actix_web::dev::Payload) -> Self::Future {
-        let user = AuthUser::from_request(req, payload);
+        let caller = Caller::from_request(req, payload);
         Box::pin(async move {
-            let user = user.await?;
+            let Caller(user) = caller.await?;
             match user.credential {
                 Credential::Session { .. } => Ok(SessionUser(user)),
                 Credential::ApiKey { .. } => Err(Error::forbidden(
                     "session_required",
                     "This needs a user's session: an API key cannot do it.",
+                )),
+            }
+        })
+    }
+}
+
+impl FromRequest for OperatorUser {
+    type Error = Error;
+    type Future = Extracted<Self>;
+
+    fn from_request(req: &HttpRequest, payload: &mut actix_web::dev::Payload) -> Self::Future {
+        let caller = Caller::from_request(req, payload);
+        Box::pin(async move {
+            let Caller(user) = caller.await?;
+            match user.credential {
+                Credential::Session {
+                    user_id,
+                    email,
+                    session_id,
+                } if user.role == Role::Operator => Ok(OperatorUser {
+                    user_id,
+                    email,
+                    session_id,
+                }),
+                _ => Err(Error::forbidden(
+                    "operator_only",
+                    "Only the platform's operators may do this.",
                 )),
             }
         })

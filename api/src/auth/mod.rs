@@ -11,5 +11,5 @@ pub mod extractor;
 pub mod jwt;
 pub mod password_reset;
 
-pub use extractor::{AuthUser, Credential, SessionUser};
+pub use extractor::{AuthUser, Caller, Credential, OperatorUser, SessionUser};
 pub use jwt::Tokens;

@@ -15,6 +15,7 @@ use crate::db::Db;
 use crate::domain::{Email, NewPassword};
 use crate::operations;
 use crate::services::firmware::{self, Imported};
+use crate::services::operators::{self, OperatorActor};
 use crate::services::{accounts, device_trust, second_factor, users, Actor};
 use crate::startup::Application;
 use crate::storage::BlobStore;
@@ -63,6 +64,9 @@ enum Command {
     /// Manage the users of an account.
     #[command(subcommand)]
     User(UserCommand),
+    /// Manage the platform's operators, who run the web console above all accounts.
+    #[command(subcommand)]
+    Operator(OperatorCommand),
     /// Manage the platform-wide firmware catalog.
     #[command(subcommand)]
     Firmware(FirmwareCommand),
@@ -218,6 +222,18 @@ enum AccountCommand {
 }
 
 #[derive(Subcommand, Debug)]
+enum OperatorCommand {
+    /// Add an operator; prints a generated one-time password.
+    Add {
+        /// Email (username) of the operator; unique among all users.
+        email: String,
+        /// Read the password from standard input instead of generating one.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+}
+
+#[derive(Subcommand, Debug)]
 enum UserCommand {
     /// Add a user to an account; prints a generated one-time password.
     Add {
@@ -293,6 +309,10 @@ async fn execute(cli: Cli) -> anyhow::Result<()> {
             role,
             password_stdin,
         }) => add_user(&settings, &account, &email, &role, password_stdin).await,
+        Command::Operator(OperatorCommand::Add {
+            email,
+            password_stdin,
+        }) => add_operator(&settings, &email, password_stdin).await,
         Command::User(UserCommand::ResetSecondFactor { email }) => {
             let db = connect(&settings).await?;
             let account = second_factor::reset_by_operator(&db, &email).await?;
@@ -460,6 +480,24 @@ async fn create_account(
         "Created account {:?} (id {account_id}) with Super User {email}.",
         name.trim()
     );
+    if generated {
+        println!("One-time password: {password}");
+        println!("Log in with it and change it under your preferences.");
+    }
+    Ok(())
+}
+
+async fn add_operator(
+    settings: &Settings,
+    email: &str,
+    password_stdin: bool,
+) -> anyhow::Result<()> {
+    let email = Email::parse(email).map_err(anyhow::Error::msg)?;
+    let (password, generated) = obtain_password(password_stdin)?;
+    let hash = users::hash_new_password(&password).await?;
+    let db = connect(settings).await?;
+    operators::add(&db, &OperatorActor::cli(), &email, &hash).await?;
+    println!("Added operator {email}. Operators log in on the same page as staff.");
     if generated {
         println!("One-time password: {password}");
         println!("Log in with it and change it under your preferences.");

@@ -36,8 +36,9 @@ pub async fn insert(
 #[tracing::instrument(skip_all)]
 pub async fn find_user(db: &Db, jti: &str, now: i64) -> sqlx::Result<Option<SessionUser>> {
     sqlx::query_as(
-        "SELECT u.id AS user_id, u.account_id, u.role, u.email \
-         FROM sessions s JOIN users u ON u.id = s.user_id \
+        "SELECT u.id AS user_id, u.account_id, \
+         CASE WHEN a.kind = 'platform' THEN 'operator' ELSE u.role END AS role, u.email \
+         FROM sessions s JOIN users u ON u.id = s.user_id JOIN accounts a ON a.id = u.account_id \
          WHERE s.id = $1 AND s.expires_at > $2",
     )
     .bind(jti)

@@ -54,7 +54,12 @@ impl UserRow {
     }
 }
 
-const SELECT_USER: &str = "SELECT u.id, u.account_id, a.name AS account_name, u.email, u.role, \
+/// The role as the service sees it: a user of the platform account is an operator, whatever
+/// its stored role (the column's CHECK admits staff roles only).
+pub const EFFECTIVE_ROLE: &str = "CASE WHEN a.kind = 'platform' THEN 'operator' ELSE u.role END";
+
+const SELECT_USER: &str = "SELECT u.id, u.account_id, a.name AS account_name, u.email, \
+     CASE WHEN a.kind = 'platform' THEN 'operator' ELSE u.role END AS role, \
      u.name, u.address, u.phone1, u.phone2, u.password_hash, \
      (SELECT COUNT(*) FROM second_factors f \
       WHERE f.user_id = u.id AND f.confirmed_at IS NOT NULL) AS second_factor, \

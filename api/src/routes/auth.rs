@@ -9,7 +9,7 @@ use rcs_shared::{
 };
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use crate::auth::{password_reset, AuthUser};
+use crate::auth::{password_reset, Caller};
 use crate::error::Result;
 use crate::services::{second_factor, sessions, Actor};
 use crate::state::AppState;
@@ -148,7 +148,7 @@ pub async fn login_enrolment_confirm(
     (status = 401, description = "Not logged in", body = ApiError),
 ))]
 #[post("/auth/logout")]
-pub async fn logout(state: web::Data<AppState>, user: AuthUser) -> Result<HttpResponse> {
+pub async fn logout(state: web::Data<AppState>, Caller(user): Caller) -> Result<HttpResponse> {
     sessions::logout(&state.db, &Actor::from(&user)).await?;
     Ok(HttpResponse::NoContent().finish())
 }

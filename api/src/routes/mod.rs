@@ -2,6 +2,7 @@
 //! running app and the OpenAPI document come from the same registration.
 
 pub mod account;
+pub mod admin;
 pub mod api_docs;
 pub mod api_keys;
 pub mod audit;
@@ -43,6 +44,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .configure(phones::configure)
                 .configure(firmware::configure)
                 .configure(brandings::configure)
-                .configure(webhooks::configure),
+                .configure(webhooks::configure)
+                .configure(admin::configure),
         );
 }

@@ -161,3 +161,25 @@ pub async fn update(
     tx.commit().await?;
     Ok(to_dto(&row, settings))
 }
+
+/// Refuses (409 `phone_quota_exceeded`) adding `adding` new phones to `account_id` when that
+/// would take it over its phone quota. Every write path that creates phones (add, import,
+/// an operator's assignment) calls it in its own transaction before inserting; the account
+/// row stays locked until that transaction ends, so concurrent additions take turns.
+pub async fn check_phone_quota(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    account_id: i64,
+    adding: i64,
+) -> Result<()> {
+    let (quota, held) = accounts::lock_phone_room(tx, account_id).await?;
+    match quota {
+        Some(quota) if adding > 0 && held + adding > quota => Err(Error::conflict(
+            "phone_quota_exceeded",
+            format!(
+                "This account may hold {quota} phones; it holds {held}, so {adding} more would \
+                 exceed its quota. Nothing was added. Ask your platform operator to raise it."
+            ),
+        )),
+        _ => Ok(()),
+    }
+}

@@ -56,7 +56,8 @@ fn parse_expiry(input: Option<&str>, now: i64) -> Result<Option<i64>> {
 fn within(actor: &Actor, wanted: ApiKeyRole) -> bool {
     match wanted {
         ApiKeyRole::SuperUser => actor.role == rcs_shared::Role::SuperUser,
-        ApiKeyRole::User | ApiKeyRole::ReadOnly => true,
+        // Keys belong to accounts; an operator has none to give one to.
+        ApiKeyRole::User | ApiKeyRole::ReadOnly => actor.role != rcs_shared::Role::Operator,
     }
 }
 

@@ -12,6 +12,7 @@ pub mod brandings;
 pub mod constraints;
 pub mod device_trust;
 pub mod firmware;
+pub mod operators;
 pub mod phones;
 pub mod second_factor;
 pub mod servers;

@@ -59,6 +59,18 @@ pub struct Created {
     pub invitation: Option<String>,
 }
 
+/// Refuses (422 `invalid_role`) the operator role for an account's staff: operators are made
+/// by the platform (`rcs operator add`), never by an account.
+fn staff_role(role: Role) -> Result<()> {
+    match role {
+        Role::User | Role::SuperUser => Ok(()),
+        Role::Operator => Err(Error::unprocessable(
+            "invalid_role",
+            "The role must be user or super_user.",
+        )),
+    }
+}
+
 /// Adds a user to the actor's account (Super User only). Usernames are unique platform-wide:
 /// a taken one is a 409 decided by the UNIQUE constraint.
 ///
@@ -73,6 +85,7 @@ pub async fn create(
     invitation_ttl_secs: u64,
 ) -> Result<Created> {
     actor.require_super_user()?;
+    staff_role(new.role)?;
     let email = Email::parse(&new.email).map_err(|m| Error::unprocessable("invalid_email", m))?;
     let name = PersonName::parse(&new.name)?;
     let hash = match &new.password {
@@ -181,6 +194,7 @@ pub async fn update(db: &Db, actor: &Actor, id: i64, patch: &UserPatch) -> Resul
         Some(p) => Some(hash_new_password(p).await?),
         None => None,
     };
+    patch.role.map(staff_role).transpose()?;
     let changes = Changes {
         role: patch.role,
         name,

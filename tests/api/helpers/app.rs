@@ -142,6 +142,16 @@ impl TestApp {
             .expect("account created")
     }
 
+    /// Adds a platform operator through the same service as `rcs operator add`; returns the
+    /// operator's user id. Log in with [`TestApp::token`] as for staff.
+    pub async fn add_operator(&self, email: &str) -> i64 {
+        let hash = NewPassword::parse(PASSWORD).unwrap().hash().unwrap();
+        let cli = rcs::services::operators::OperatorActor::cli();
+        rcs::services::operators::add(&self.db, &cli, &Email::parse(email).unwrap(), &hash)
+            .await
+            .expect("operator added")
+    }
+
     pub async fn add_user(&self, account_id: i64, email: &str, role: Role) -> i64 {
         let hash = NewPassword::parse(PASSWORD).unwrap().hash().unwrap();
         users::insert(
