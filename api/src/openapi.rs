@@ -108,8 +108,9 @@ pub fn document() -> utoipa::openapi::OpenApi {
 }
 
 /// Routes that need a person's session: an API key is refused there (403
-/// `session_required`, see `auth::SessionUser`).
-pub const SESSION_ONLY_PREFIXES: [&str; 2] = ["/api/v1/me", "/api/v1/api-keys"];
+/// `session_required`, see `auth::SessionUser`; 403 `operator_only` on the operator console,
+/// whose callers are operators, who have no keys).
+pub const SESSION_ONLY_PREFIXES: [&str; 3] = ["/api/v1/me", "/api/v1/api-keys", "/api/v1/admin/"];
 
 /// Where an API key works: every authenticated `/api/v1` operation but the session-only ones
 /// lists the `api_key` scheme beside `bearer`, with the answer only a key can get (429 after

@@ -46,6 +46,9 @@ pub const TABLES: &[&str] = &[
     "recovery_codes",
     "login_challenges",
     "api_keys",
+    "webhooks",
+    "webhook_deliveries",
+    "operator_audit",
 ];
 
 /// Tables whose `id` is generated (an identity column on PostgreSQL).
@@ -59,6 +62,9 @@ const GENERATED_IDS: &[&str] = &[
     "device_cas",
     "device_crls",
     "api_keys",
+    "webhooks",
+    "webhook_deliveries",
+    "operator_audit",
 ];
 
 /// The export's own format version (not the schema's).

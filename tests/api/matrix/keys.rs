@@ -10,7 +10,7 @@
 
 use serde_json::{json, Value};
 
-use super::{fill, matrix_app, operations, request, snapshot, tenant, Tenant};
+use super::{fill, is_console, matrix_app, operations, request, snapshot, tenant, Tenant};
 use crate::helpers::{Engine, TestApp};
 use crate::on_both_engines;
 
@@ -55,6 +55,8 @@ fn refusal(role: &str, method: &str, op: &Value, session_only: bool) -> Option<&
         .is_some_and(|d| d.contains("Super User"));
     if role == "read_only" && method != "get" {
         Some("read_only_key")
+    } else if is_console(op) {
+        Some("operator_only")
     } else if session_only {
         Some("session_required")
     } else if role != "super_user" && super_user_only {
