@@ -41,6 +41,7 @@ use utoipa_actix_web::AppExt;
         (name = "audit", description = "The audit trail (Super User only)"),
         (name = "api-keys", description = "API keys for scripts (Super User only, from a session)"),
         (name = "webhooks", description = "Endpoints rcs calls when something happens, their secrets and deliveries (Super User only)"),
+        (name = "admin", description = "The operator console: accounts, firmware catalog, device trust, unknown phones, platform figures and the operator audit trail (operators only)"),
         (name = "health", description = "Liveness and readiness probes"),
         (name = "device", description = "What booting phones call, over mutual TLS with their device certificate (not under /api/v1: the phones' firmware knows these paths)"),
     )

@@ -179,6 +179,14 @@ pub struct RefusalCount {
 /// One operator action (GET /api/v1/admin/audit).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(
+    feature = "openapi",
+    schema(example = json!({
+        "id": 41, "actor": "ops@platform.example", "action": "account.suspend",
+        "account_id": 7, "account_name": "Acme Telecom", "target": "Acme Telecom",
+        "detail": "unpaid invoice", "created_at": "2026-12-01T09:12:03Z"
+    }))
+)]
 pub struct OperatorAuditEntry {
     pub id: i64,
     /// The operator's email, or `rcs operator (CLI)`.
@@ -197,6 +205,17 @@ pub struct OperatorAuditEntry {
 /// A page of the operator trail, newest first.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(
+    feature = "openapi",
+    schema(example = json!({
+        "items": [{
+            "id": 41, "actor": "ops@platform.example", "action": "account.suspend",
+            "account_id": 7, "account_name": "Acme Telecom", "target": "Acme Telecom",
+            "detail": "unpaid invoice", "created_at": "2026-12-01T09:12:03Z"
+        }],
+        "next_before": null
+    }))
+)]
 pub struct OperatorAuditPage {
     pub items: Vec<OperatorAuditEntry>,
     /// Pass as `before` for older entries; `null` on the last page.

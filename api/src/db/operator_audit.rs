@@ -2,7 +2,7 @@
 //! the CLI. An action that touched an account is also written to that account's own trail,
 //! so its Super Users see what the platform did to them.
 
-use sqlx::{Any, Executor, FromRow};
+use sqlx::{Any, FromRow};
 
 use super::{now, Db};
 
