@@ -1,3 +1,3 @@
 //! The operator console (`/api/v1/admin/...`): operators, and what staff may not do there.
 
-mod operators;
+pub mod operators;
