@@ -52,7 +52,9 @@ pub use phones::{
     InvalidCsv, LineProblem, MacList, Phone, PhoneChanges, PhonePage, PhoneQuery, PhoneSort,
     SkippedLine, SortOrder,
 };
-pub use phones_bulk::{ExportColumns, ExportQuery, InvalidPhones, PhoneFilter, PhoneProblem};
+pub use phones_bulk::{
+    ExportColumns, ExportQuery, ExportSelection, InvalidPhones, PhoneFilter, PhoneProblem,
+};
 pub use second_factor::{
     Account, AccountPatch, EnrolledLogin, EnrolmentStart, LoginAnswer, RecoveryCodes,
     SecondFactorChallenge, SecondFactorCode, SecondFactorDisable, SecondFactorEnrolment,

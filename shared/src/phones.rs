@@ -264,6 +264,10 @@ pub struct PhoneQuery {
     pub q: Option<String>,
     /// `true`: phones that have contacted rcs; `false`: never seen.
     pub seen: Option<bool>,
+    /// `true`: phones with a firmware release pinned (any release); `false`: none pinned.
+    pub firmware_pinned: Option<bool>,
+    /// `true`: phones with a branding of their own; `false`: phones without one.
+    pub own_branding: Option<bool>,
     /// `mac` (default) or `last_seen`.
     pub sort: Option<PhoneSort>,
     /// `asc` (default) or `desc`.
@@ -291,6 +295,8 @@ impl PhoneQuery {
             firmware: self.firmware.clone(),
             q: self.q.clone(),
             seen: self.seen,
+            firmware_pinned: self.firmware_pinned,
+            own_branding: self.own_branding,
         }
     }
 }

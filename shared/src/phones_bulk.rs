@@ -36,6 +36,13 @@ pub struct PhoneFilter {
     /// `true`: phones that have contacted rcs; `false`: never seen.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub seen: Option<bool>,
+    /// `true`: phones with a firmware release pinned (any release); `false`: none pinned.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub firmware_pinned: Option<bool>,
+    /// `true`: phones with a branding of their own; `false`: phones without one (they get
+    /// the account's default branding, if it has one).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub own_branding: Option<bool>,
 }
 
 /// Query of GET /api/v1/phones/export, besides the [`PhoneFilter`] parameters: the order of
@@ -52,6 +59,33 @@ pub struct ExportQuery {
     /// the file imports back as it is. `all`: every column of the list (those four first,
     /// then `reported_firmware,model,vendor,last_seen,last_address,state,created`); the
     /// import refuses the extra columns' header, so drop them before importing such a file.
+    pub columns: Option<ExportColumns>,
+}
+
+/// Body of POST /api/v1/phones/export: the phones a user ticked (`macs`) or those matching
+/// the list's filter (`filter`), never both, in the given order with the given columns, as
+/// GET /api/v1/phones/export writes them.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(
+    feature = "openapi",
+    schema(example = json!({"macs": ["00085D1A2B3C", "00085D1A2B3D"], "columns": "all"}))
+)]
+pub struct ExportSelection {
+    /// 1 to 10,000 MACs; every one must be in the account.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub macs: Option<Vec<String>>,
+    /// Every phone of the account matching these filters, however many.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub filter: Option<PhoneFilter>,
+    /// `mac` (default) or `last_seen`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sort: Option<PhoneSort>,
+    /// `asc` (default) or `desc`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub order: Option<SortOrder>,
+    /// `all` (default) or `import`, as for GET /api/v1/phones/export.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub columns: Option<ExportColumns>,
 }
 

@@ -9,7 +9,8 @@ use serde::{Deserialize, Serialize};
     feature = "openapi",
     schema(example = json!({
         "phones": 1250, "redirected": 1180, "unaffiliated": 70, "firmware_pinned": 1100,
-        "branded": 1150, "seen_last_24h": 1096, "seen_last_7d": 1171, "never_seen": 64,
+        "branded": 1250, "own_branding": 1150, "default_branding": true,
+        "seen_last_24h": 1096, "seen_last_7d": 1171, "never_seen": 64,
         "servers": 3, "users": 4,
         "contacts_per_day": [
             {"date": "2026-11-01", "contacts": 1034}, {"date": "2026-11-02", "contacts": 1212},
@@ -42,6 +43,12 @@ pub struct Summary {
     /// Phones that get a branding: their own, or the account's default branding when the
     /// account has one (then every phone is branded).
     pub branded: i64,
+    /// Phones with a branding of their own (the rest get the default branding, if any).
+    #[serde(default)]
+    pub own_branding: i64,
+    /// Whether the account has a default branding (then `branded` is every phone).
+    #[serde(default)]
+    pub default_branding: bool,
     /// Phones that contacted rcs in the last 24 hours.
     pub seen_last_24h: i64,
     /// Phones that contacted rcs in the last 7 days.

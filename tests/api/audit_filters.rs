@@ -293,10 +293,47 @@ async fn the_summary_separates_refused_contacts_and_counts_the_default_branding(
         .execute(&app.db.pool)
         .await
         .unwrap();
-    assert_eq!(summary(token.clone()).await.branded, 1);
+    let s = summary(token.clone()).await;
+    assert_eq!(
+        (s.branded, s.own_branding, s.default_branding),
+        (1, 1, false)
+    );
     // A default branding applies to every phone without its own: all three are branded.
     insert_branding("House", 1).await;
-    assert_eq!(summary(token.clone()).await.branded, 3);
+    let s = summary(token.clone()).await;
+    assert_eq!(
+        (s.branded, s.own_branding, s.default_branding),
+        (3, 1, true)
+    );
+    // The list's filters count the same phones as the tiles that link to them.
+    sqlx::query("UPDATE phones SET firmware = '4.3.0' WHERE mac = '00085D000002'")
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+    let s = summary(token.clone()).await;
+    assert_eq!(s.firmware_pinned, 1);
+    let listed = |query: &'static str| {
+        let (app, token) = (&app, token.clone());
+        async move {
+            let response = app
+                .get(&format!("{}?{query}", routes::PHONES), &token)
+                .await;
+            assert_eq!(response.status(), 200, "{query}");
+            response.json::<serde_json::Value>().await.unwrap()["total"]
+                .as_i64()
+                .unwrap()
+        }
+    };
+    assert_eq!(listed("own_branding=true").await, s.own_branding);
+    assert_eq!(
+        listed("own_branding=false").await,
+        s.phones - s.own_branding
+    );
+    assert_eq!(listed("firmware_pinned=true").await, s.firmware_pinned);
+    assert_eq!(
+        listed("firmware_pinned=false").await,
+        s.phones - s.firmware_pinned
+    );
     // ... and only in its own account.
     let theirs = summary(app.token("admin@other.example").await).await;
     assert_eq!((theirs.phones, theirs.branded), (1, 0));

@@ -17,6 +17,7 @@ on_both_engines!(
     a_selection_whose_count_changed_or_is_unclear_changes_nothing,
     totals_follow_the_filter_and_pages_walk_back_from_the_last,
     the_export_follows_the_filter_and_quotes_every_column,
+    the_ticked_phones_are_exported_by_their_macs_or_nothing_is,
     adding_names_every_bad_entry_at_once_or_skips_them_on_request,
 );
 
@@ -382,6 +383,64 @@ async fn the_export_follows_the_filter_and_quotes_every_column(engine: Engine) {
         1,
         "a header only"
     );
+}
+
+async fn the_ticked_phones_are_exported_by_their_macs_or_nothing_is(engine: Engine) {
+    let ctx = Ctx::new(engine).await;
+    let (_, other) = ctx.other_account().await;
+    let mine = macs(7, 40);
+    ctx.add_ok(json!({ "macs": mine })).await;
+    let theirs = ctx.add(&other, json!({ "macs": ["00AAAA000001"] })).await;
+    assert_eq!(theirs.status(), 200);
+    let export = |body: Value| {
+        let ctx = &ctx;
+        async move {
+            ctx.send(Method::POST, routes::PHONES_EXPORT, &ctx.token, Some(&body))
+                .await
+        }
+    };
+
+    // Three ticked phones, in any spelling, in the asked order, with every column.
+    let ticked = json!([mine[3].to_lowercase(), mine[30], mine[12]]);
+    let response = export(json!({ "macs": ticked, "order": "desc" })).await;
+    assert_eq!(response.status(), 200);
+    assert!(response.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/csv"));
+    let rows = parse_csv(&response.text().await.unwrap());
+    assert_eq!(rows[0].len(), 11);
+    let listed: Vec<&str> = rows[1..].iter().map(|r| r[0].as_str()).collect();
+    assert_eq!(listed, [&mine[30], &mine[12], &mine[3]]);
+
+    // The filter as a body exports what the GET with the same filter does.
+    let response = export(json!({ "filter": { "q": mine[39] }, "columns": "import" })).await;
+    assert_eq!(response.status(), 200);
+    let rows = parse_csv(&response.text().await.unwrap());
+    assert_eq!(rows.len(), 2);
+    assert_eq!(rows[0].join(","), "mac,server,branding,firmware");
+
+    // A phone of another account is not exported: the whole request is refused, naming no
+    // account, and nothing of theirs leaks.
+    let response = export(json!({ "macs": [mine[0], "00AAAA000001"] })).await;
+    assert_eq!(response.status(), 404);
+    let body = error_body(response).await;
+    assert_eq!(body.code, "phone_not_found");
+    assert!(!body.message.contains("Globex"), "{}", body.message);
+    for (bad, status, code) in [
+        (json!({}), 400, "missing_selection"),
+        (
+            json!({ "macs": [mine[0]], "filter": {} }),
+            400,
+            "ambiguous_selection",
+        ),
+        (json!({ "macs": [] }), 422, "no_macs"),
+        (json!({ "macs": ["00:08:5D"] }), 422, "invalid_mac"),
+    ] {
+        let response = export(bad.clone()).await;
+        assert_eq!(response.status(), status, "{bad}");
+        assert_eq!(error_body(response).await.code, code, "{bad}");
+    }
 }
 
 async fn adding_names_every_bad_entry_at_once_or_skips_them_on_request(engine: Engine) {

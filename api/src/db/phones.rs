@@ -417,6 +417,13 @@ pub struct Filter {
     pub firmware: Option<String>,
     pub mac_fragment: Option<String>,
     pub seen: Option<bool>,
+    /// `true`: a firmware release is pinned (the column is not empty).
+    pub firmware_pinned: Option<bool>,
+    /// `true`: the phone has a branding of its own.
+    pub own_branding: Option<bool>,
+    /// Only these phones (canonical MACs): an export of the phones a user ticked. At most
+    /// 10,000, each its own bound value, far below either engine's limit.
+    pub macs: Option<Vec<String>>,
 }
 
 /// Where a page starts: the sort key of the last row of the previous page.
@@ -521,6 +528,27 @@ impl Conditions {
         }
         if let Some(fragment) = &filter.mac_fragment {
             self.bind(Arg::Text(Some(format!("%{fragment}%"))), "p.mac LIKE #");
+        }
+        match filter.firmware_pinned {
+            Some(true) => self.fixed("(p.firmware IS NOT NULL AND p.firmware <> '')"),
+            Some(false) => self.fixed("(p.firmware IS NULL OR p.firmware = '')"),
+            None => {}
+        }
+        match filter.own_branding {
+            Some(true) => self.fixed("p.branding_id IS NOT NULL"),
+            Some(false) => self.fixed("p.branding_id IS NULL"),
+            None => {}
+        }
+        if let Some(macs) = &filter.macs {
+            if macs.is_empty() {
+                self.fixed("1 = 0");
+            } else {
+                let first = self.args.len() + 1;
+                self.args
+                    .extend(macs.iter().map(|m| Arg::Text(Some(m.clone()))));
+                let set: Vec<String> = (first..=self.args.len()).map(|n| format!("${n}")).collect();
+                self.wheres.push(format!("p.mac IN ({})", set.join(", ")));
+            }
         }
     }
 

@@ -19,6 +19,8 @@ struct Counts {
     redirected: i64,
     firmware_pinned: i64,
     branded: i64,
+    own_branding: i64,
+    default_branding: i64,
     seen_last_24h: i64,
     seen_last_7d: i64,
     never_seen: i64,
@@ -37,6 +39,9 @@ pub async fn summary(db: &Db, account_id: i64, now: i64) -> sqlx::Result<Summary
            COALESCE(SUM(CASE WHEN branding_id IS NOT NULL OR EXISTS (SELECT 1 FROM brandings \
              WHERE brandings.account_id = $1 AND brandings.is_default = 1) THEN 1 ELSE 0 END), 0) \
              AS branded, \
+           COALESCE(SUM(CASE WHEN branding_id IS NOT NULL THEN 1 ELSE 0 END), 0) AS own_branding, \
+           (SELECT COUNT(*) FROM brandings WHERE account_id = $1 AND is_default = 1) \
+             AS default_branding, \
            COALESCE(SUM(CASE WHEN last_seen_at >= $2 THEN 1 ELSE 0 END), 0) AS seen_last_24h, \
            COALESCE(SUM(CASE WHEN last_seen_at >= $3 THEN 1 ELSE 0 END), 0) AS seen_last_7d, \
            COALESCE(SUM(CASE WHEN last_seen_at IS NULL THEN 1 ELSE 0 END), 0) AS never_seen, \
@@ -84,6 +89,8 @@ pub async fn summary(db: &Db, account_id: i64, now: i64) -> sqlx::Result<Summary
         unaffiliated: counts.phones - counts.redirected,
         firmware_pinned: counts.firmware_pinned,
         branded: counts.branded,
+        own_branding: counts.own_branding,
+        default_branding: counts.default_branding > 0,
         seen_last_24h: counts.seen_last_24h,
         seen_last_7d: counts.seen_last_7d,
         never_seen: counts.never_seen,

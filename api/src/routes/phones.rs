@@ -9,14 +9,15 @@ use actix_web::http::header;
 use actix_web::{delete, get, patch, post, web, HttpRequest, HttpResponse};
 use futures_util::StreamExt;
 use rcs_shared::{
-    AddPhones, AddPhonesResult, ApiError, BulkEdit, Changed, ExportQuery, ImportQuery,
-    ImportResult, InvalidCsv, InvalidPhones, MacList, Phone, PhoneChanges, PhoneFilter, PhonePage,
-    PhoneQuery,
+    AddPhones, AddPhonesResult, ApiError, BulkEdit, Changed, ExportQuery, ExportSelection,
+    ImportQuery, ImportResult, InvalidCsv, InvalidPhones, MacList, Phone, PhoneChanges,
+    PhoneFilter, PhonePage, PhoneQuery,
 };
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::auth::AuthUser;
 use crate::db::phones::Cursor;
+use crate::db::Db;
 use crate::error::{Error, Result};
 use crate::services::phones::{
     self, parse_mac, Export, ImportOptions, Selection, MAX_IMPORT_BYTES,
@@ -28,6 +29,7 @@ use super::body;
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(export_phones)
+        .service(export_selected)
         .service(import_template)
         .service(import_phones)
         .service(bulk_delete)
@@ -283,6 +285,28 @@ pub async fn import_template(_user: AuthUser) -> HttpResponse {
         .body(phones::IMPORT_TEMPLATE)
 }
 
+/// The phones a user ticked (`macs`) or those matching `filter`, as CSV exactly as
+/// GET /api/v1/phones/export writes it: the export of a selection, which a query string
+/// cannot carry (up to 10,000 MACs).
+#[utoipa::path(tag = "phones", security(("bearer" = [])), request_body = ExportSelection, responses(
+    (status = 200, description = "CSV of the selected phones", content_type = "text/csv", body = String),
+    (status = 400, description = "Malformed JSON, both macs and filter (ambiguous_selection) or neither (missing_selection)", body = ApiError),
+    (status = 401, description = "Not logged in", body = ApiError),
+    (status = 404, description = "A listed MAC is not in the account (phone_not_found); nothing exported", body = ApiError),
+    (status = 413, description = "The body is too large", body = ApiError),
+    (status = 422, description = "invalid_mac, no_macs or too_many_macs", body = ApiError),
+))]
+#[post("/phones/export")]
+pub async fn export_selected(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    body: web::Json<ExportSelection>,
+) -> Result<HttpResponse> {
+    let actor = Actor::from(&user);
+    let export = Export::selected(&state.db, &actor, body.into_inner()).await?;
+    Ok(csv_response(state.db.clone(), actor, export))
+}
+
 /// The phones matching the list's filters as CSV (RFC 4180 quoting, lines ended by `\n`), in the
 /// list's sort, streamed a page at a time so memory stays flat at any account size. The first
 /// column is the MAC. By default (`columns=all`) every column of the list is written, and the
@@ -301,9 +325,12 @@ pub async fn export_phones(
     filter: web::Query<PhoneFilter>,
     query: web::Query<ExportQuery>,
 ) -> HttpResponse {
-    let db = state.db.clone();
-    let actor = Actor::from(&user);
     let export = Export::new(&filter, &query);
+    csv_response(state.db.clone(), Actor::from(&user), export)
+}
+
+/// The export streamed as a CSV attachment, a page of rows at a time.
+fn csv_response(db: Db, actor: Actor, export: Export) -> HttpResponse {
     let header_line = web::Bytes::from_static(export.header().as_bytes());
     let header_line = futures_util::stream::once(async move { Ok::<_, Error>(header_line) });
     // State: Some(cursor) while pages remain (None = first page), None when done.

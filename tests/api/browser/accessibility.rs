@@ -7,8 +7,12 @@
 use serde_json::{json, Value};
 
 use super::narrow::{main_pages, open, seed};
-use crate::helpers::browser::{acme_in_a_browser, Browser};
-use crate::helpers::PASSWORD;
+use crate::helpers::browser::{acme_in_a_browser_on, Browser};
+use crate::helpers::{Engine, PASSWORD};
+
+crate::on_both_engines!(
+    axe_finds_no_serious_violation_on_the_main_pages_at_desktop_and_phone_width
+);
 
 fn axe_source() -> String {
     let path = concat!(
@@ -63,10 +67,11 @@ async fn serious_violations(browser: &Browser, axe: &str) -> Vec<String> {
         .collect()
 }
 
-#[tokio::test]
-async fn axe_finds_no_serious_violation_on_the_main_pages_at_desktop_and_phone_width() {
+async fn axe_finds_no_serious_violation_on_the_main_pages_at_desktop_and_phone_width(
+    engine: Engine,
+) {
     let axe = axe_source();
-    let Some((browser, app, account)) = acme_in_a_browser().await else {
+    let Some((browser, app, account)) = acme_in_a_browser_on(engine).await else {
         return;
     };
     seed(&app, account).await;

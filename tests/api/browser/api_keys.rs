@@ -12,6 +12,12 @@ async fn a_super_user_creates_a_key_sees_its_secret_once_and_revokes_it() {
     };
     browser.resize(1280, 900).await;
     browser.log_in(&app, "admin@acme.example", PASSWORD).await;
+    // Times follow the user's timezone, as everywhere else.
+    browser.click("#nav-preferences").await;
+    browser.choose("#pref-timezone", "Asia/Tokyo").await;
+    browser
+        .wait_text("#timezone-saved", |t| t.contains("Asia/Tokyo"))
+        .await;
     browser.click("#nav-api-keys").await;
     browser.click("#api-key-add").await;
     browser.type_into("#api-key-name", "inventory sync").await;
@@ -32,6 +38,13 @@ async fn a_super_user_creates_a_key_sees_its_secret_once_and_revokes_it() {
         .await;
     assert!(!table.contains(&secret[8..]), "the list shows the secret");
     assert!(table.contains("admin@acme.example"));
+    let created = browser
+        .text("#api-keys-table tbody tr:first-child td[data-label='Created']")
+        .await;
+    assert!(
+        created.ends_with("GMT+9") && created.matches(':').count() == 2,
+        "created in Tokyo time, to the second: {created}"
+    );
 
     browser
         .click("button[aria-label='Revoke inventory sync']")

@@ -4,10 +4,12 @@
 
 use serde_json::json;
 
-use crate::helpers::browser::acme_in_a_browser;
+use crate::helpers::browser::{acme_in_a_browser, acme_in_a_browser_on};
 use rcs_shared::Role;
 
-use crate::helpers::PASSWORD;
+use crate::helpers::{Engine, PASSWORD};
+
+crate::on_both_engines!(a_summary_tile_opens_the_phone_list_filtered_to_what_it_counts);
 
 const ROWS: &str = "#audit-table tbody tr";
 
@@ -127,9 +129,8 @@ async fn a_super_user_filters_and_pages_the_audit_trail_in_their_timezone() {
     browser.quit().await;
 }
 
-#[tokio::test]
-async fn a_summary_tile_opens_the_phone_list_filtered_to_what_it_counts() {
-    let Some((browser, app, _)) = acme_in_a_browser().await else {
+async fn a_summary_tile_opens_the_phone_list_filtered_to_what_it_counts(engine: Engine) {
+    let Some((browser, app, _)) = acme_in_a_browser_on(engine).await else {
         return;
     };
     let token = app.token("admin@acme.example").await;
@@ -160,5 +161,44 @@ async fn a_summary_tile_opens_the_phone_list_filtered_to_what_it_counts() {
     browser
         .wait_text("#phones-table tbody", |t| !t.contains("Main PBX"))
         .await;
+
+    // Firmware pinned and Branded open the phones they count: with no default branding,
+    // Branded is the phones with a branding of their own.
+    sqlx::query(
+        "UPDATE phones SET firmware = '4.3.0' WHERE mac IN ('00085D000001', '00085D000005')",
+    )
+    .execute(&app.db.pool)
+    .await
+    .unwrap();
+    let blue = app.create_branding(&token, "Blue", false).await.id;
+    let response = app
+        .register_phones(
+            &token,
+            &json!({ "macs": ["00085D000007"], "branding_id": blue }),
+        )
+        .await;
+    assert_eq!(response.status(), 200);
+    for (tile, count, hash, total) in [
+        (
+            "#stat-firmware",
+            "2",
+            "#/phones?firmware_pinned=true",
+            "2 phones",
+        ),
+        (
+            "#stat-branded",
+            "1",
+            "#/phones?own_branding=true",
+            "1 phone",
+        ),
+    ] {
+        browser.goto(&app.url("/#/")).await;
+        browser.wait_text(tile, |t| t == count).await;
+        browser.click(&format!("{tile}-link")).await;
+        browser.wait_text("#phones-total", |t| t == total).await;
+        let at = browser.script("return location.hash;", json!([])).await;
+        assert_eq!(at, hash);
+    }
+    assert_eq!(browser.value("#filter-branding").await, "own");
     browser.quit().await;
 }

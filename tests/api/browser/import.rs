@@ -2,12 +2,17 @@
 //! read as such (and says so), the bad lines are skipped by choice and come back as a file to
 //! fix, and a repeated MAC is named.
 
-use crate::helpers::browser::acme_in_a_browser;
-use crate::helpers::PASSWORD;
+use crate::helpers::browser::acme_in_a_browser_on;
+use crate::helpers::{Engine, PASSWORD};
 
-#[tokio::test]
-async fn a_semicolon_file_with_bad_lines_is_imported_by_choice_and_its_report_downloaded() {
-    let Some((browser, app, _account)) = acme_in_a_browser().await else {
+crate::on_both_engines!(
+    a_semicolon_file_with_bad_lines_is_imported_by_choice_and_its_report_downloaded
+);
+
+async fn a_semicolon_file_with_bad_lines_is_imported_by_choice_and_its_report_downloaded(
+    engine: Engine,
+) {
+    let Some((browser, app, _account)) = acme_in_a_browser_on(engine).await else {
         return;
     };
     browser.resize(1280, 900).await;

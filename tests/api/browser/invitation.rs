@@ -8,13 +8,14 @@ use crate::helpers::browser::{assert_web_ui_built, Browser};
 use crate::helpers::mail::spawn_app_with_mail;
 use crate::helpers::{Engine, PASSWORD};
 
-#[tokio::test]
-async fn a_super_user_invites_a_user_who_chooses_a_password_from_the_mail() {
+crate::on_both_engines!(a_super_user_invites_a_user_who_chooses_a_password_from_the_mail);
+
+async fn a_super_user_invites_a_user_who_chooses_a_password_from_the_mail(engine: Engine) {
     assert_web_ui_built();
     let Some(browser) = Browser::start().await else {
         return;
     };
-    let (app, smtp) = spawn_app_with_mail(Engine::Sqlite, |_| {}).await;
+    let (app, smtp) = spawn_app_with_mail(engine, |_| {}).await;
     app.create_account("Acme Telecom", "admin@acme.example")
         .await;
     browser.resize(1280, 900).await;

@@ -5,8 +5,10 @@
 
 use serde_json::{json, Value};
 
-use crate::helpers::browser::{acme_in_a_browser, Browser};
-use crate::helpers::{TestApp, PASSWORD};
+use crate::helpers::browser::{acme_in_a_browser, acme_in_a_browser_on, Browser};
+use crate::helpers::{Engine, TestApp, PASSWORD};
+
+crate::on_both_engines!(every_main_page_fits_a_phone_screen_without_sideways_scrolling);
 
 const TAB: &str = "\u{E004}";
 const ENTER: &str = "\u{E007}";
@@ -110,9 +112,8 @@ async fn assert_fits(browser: &Browser, page: &str) {
     );
 }
 
-#[tokio::test]
-async fn every_main_page_fits_a_phone_screen_without_sideways_scrolling() {
-    let Some((browser, app, account)) = acme_in_a_browser().await else {
+async fn every_main_page_fits_a_phone_screen_without_sideways_scrolling(engine: Engine) {
+    let Some((browser, app, account)) = acme_in_a_browser_on(engine).await else {
         return;
     };
     seed(&app, account).await;

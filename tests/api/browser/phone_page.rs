@@ -5,8 +5,10 @@
 use serde_json::json;
 
 use super::phone_scale::{hash, main_pbx, register};
-use crate::helpers::browser::acme_in_a_browser;
-use crate::helpers::PASSWORD;
+use crate::helpers::browser::{acme_in_a_browser, acme_in_a_browser_on};
+use crate::helpers::{Engine, PASSWORD};
+
+crate::on_both_engines!(a_phone_page_edits_and_deletes_the_phone_and_shows_a_pending_firmware);
 
 #[tokio::test]
 async fn add_phones_shows_every_problem_at_its_entry_and_adds_the_valid_ones() {
@@ -82,9 +84,8 @@ async fn add_phones_shows_every_problem_at_its_entry_and_adds_the_valid_ones() {
     browser.quit().await;
 }
 
-#[tokio::test]
-async fn a_phone_page_edits_and_deletes_the_phone_and_shows_a_pending_firmware() {
-    let Some((browser, app, account)) = acme_in_a_browser().await else {
+async fn a_phone_page_edits_and_deletes_the_phone_and_shows_a_pending_firmware(engine: Engine) {
+    let Some((browser, app, account)) = acme_in_a_browser_on(engine).await else {
         return;
     };
     app.load_sample_firmware().await;

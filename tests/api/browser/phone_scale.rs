@@ -5,9 +5,11 @@
 
 use serde_json::{json, Value};
 
-use crate::helpers::browser::{acme_in_a_browser, assert_web_ui_built, Browser};
+use crate::helpers::browser::{acme_in_a_browser_on, assert_web_ui_built, Browser};
 use crate::helpers::routes;
 use crate::helpers::{skip_without_postgres, spawn_app, Engine, TestApp, PASSWORD};
+
+crate::on_both_engines!(the_list_view_lives_in_the_address);
 
 const ROWS: &str = "#phones-table tbody tr";
 
@@ -196,9 +198,8 @@ async fn shift_click(browser: &Browser, css: &str) {
         .await;
 }
 
-#[tokio::test]
-async fn the_list_view_lives_in_the_address() {
-    let Some((browser, app, _)) = acme_in_a_browser().await else {
+async fn the_list_view_lives_in_the_address(engine: Engine) {
+    let Some((browser, app, _)) = acme_in_a_browser_on(engine).await else {
         return;
     };
     let token = app.token("admin@acme.example").await;
@@ -306,6 +307,29 @@ async fn the_list_view_lives_in_the_address() {
     browser
         .wait_text("#selected-count", |t| t.starts_with("5 selected"))
         .await;
+    // Export writes the ticked phones only (POST /phones/export with their MACs).
+    browser
+        .wait_text("#phones-export", |t| t == "Export 5 selected")
+        .await;
+    browser.click("#phones-export").await;
+    let csv = browser.downloaded("phones-selected.csv").await;
+    let mut exported: Vec<&str> = csv.lines().skip(1).map(|l| &l[..12]).collect();
+    exported.sort();
+    assert_eq!(
+        exported,
+        [
+            "00085DCC0036",
+            "00085DCC0037",
+            "00085DCC0038",
+            "00085DCC0039",
+            "00085DCC003A"
+        ],
+        "{csv}"
+    );
+    assert!(
+        csv.starts_with("mac,server,branding,firmware,reported_firmware,"),
+        "{csv}"
+    );
     // Another filter: the selection is cleared.
     browser.choose("#filter-seen", "Never seen").await;
     browser.wait_text("#selected-count", |t| t.is_empty()).await;

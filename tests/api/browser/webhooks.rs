@@ -107,6 +107,11 @@ async fn a_super_user_creates_tests_resends_and_disables_a_webhook_a_user_has_no
 
     browser.resize(1280, 900).await;
     browser.log_in(&app, "admin@acme.example", PASSWORD).await;
+    browser.click("#nav-preferences").await;
+    browser.choose("#pref-timezone", "Asia/Tokyo").await;
+    browser
+        .wait_text("#timezone-saved", |t| t.contains("Asia/Tokyo"))
+        .await;
     browser.click("#nav-webhooks").await;
     browser.click("#webhook-add").await;
     browser.wait_focus("webhook-name").await;
@@ -151,6 +156,14 @@ async fn a_super_user_creates_tests_resends_and_disables_a_webhook_a_user_has_no
         .await;
     let rows = refresh_until(&browser, |t| t.contains("Delivered") && t.contains("200")).await;
     assert!(rows.contains("Test event"), "{rows}");
+    // Its time in the user's timezone, to the second.
+    let time = browser
+        .text("#deliveries-table tbody tr:first-child td[data-label='Time']")
+        .await;
+    assert!(
+        time.ends_with("GMT+9") && time.matches(':').count() == 2,
+        "{time}"
+    );
     assert_eq!(receiver.bodies().len(), 1);
     assert!(receiver.bodies()[0].contains("webhook.test"));
     browser.screenshot("webhook-deliveries").await;

@@ -441,9 +441,15 @@ impl Drop for Browser {
 /// account "Acme Telecom" whose Super User is admin@acme.example. `None` (the story returns)
 /// when no chromedriver is installed and none is required. Returns the account's id too.
 pub async fn acme_in_a_browser() -> Option<(Browser, TestApp, i64)> {
+    acme_in_a_browser_on(Engine::Sqlite).await
+}
+
+/// [`acme_in_a_browser`] on either engine: the stories the web UI's scale issue names run on
+/// both, since a list, a filter or an import can behave differently on PostgreSQL.
+pub async fn acme_in_a_browser_on(engine: Engine) -> Option<(Browser, TestApp, i64)> {
     assert_web_ui_built();
     let browser = Browser::start().await?;
-    let app = spawn_app(Engine::Sqlite).await;
+    let app = spawn_app(engine).await;
     let (account, _) = app
         .create_account("Acme Telecom", "admin@acme.example")
         .await;

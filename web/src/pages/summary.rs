@@ -43,8 +43,14 @@ fn Statistics(props: &StatisticsProps) -> Html {
     let all = Route::phones();
     // Seen lately: the seen phones, most recent first (the list has no time-window filter).
     let recent = Route::phones_where("seen=true&sort=last_seen&order=desc");
-    // Tiles link to the phone list filtered to what they count, where the list has such a
-    // filter: none selects "has a pinned firmware" or "has a branding of its own".
+    // Tiles link to the phone list filtered to what they count. With a default branding
+    // every phone is branded, so "Branded" is the whole list; without one, the phones with a
+    // branding of their own.
+    let branded = if s.default_branding {
+        Route::phones()
+    } else {
+        Route::phones_where("own_branding=true")
+    };
     let stats: [Tile; 10] = [
         ("stat-phones", "Phones", s.phones, Some(all)),
         (
@@ -59,8 +65,13 @@ fn Statistics(props: &StatisticsProps) -> Html {
             s.unaffiliated,
             Some(unaffiliated.clone()),
         ),
-        ("stat-firmware", "Firmware pinned", s.firmware_pinned, None),
-        ("stat-branded", "Branded", s.branded, None),
+        (
+            "stat-firmware",
+            "Firmware pinned",
+            s.firmware_pinned,
+            Some(Route::phones_where("firmware_pinned=true")),
+        ),
+        ("stat-branded", "Branded", s.branded, Some(branded)),
         (
             "stat-seen-24h",
             "Seen in the last 24 hours",
@@ -80,7 +91,7 @@ fn Statistics(props: &StatisticsProps) -> Html {
             Some(Route::phones_where("seen=false")),
         ),
         ("stat-servers", "Servers", s.servers, Some(Route::Servers)),
-        ("stat-users", "Users", s.users, None),
+        ("stat-users", "Users", s.users, Some(Route::Users)),
     ];
     let tile = |(id, label, value, link): &Tile| {
         let value = thousands(*value);

@@ -17,6 +17,29 @@ pub async fn fetch_blob(token: &str, path: &str) -> Result<Blob, Error> {
         .send()
         .await
         .map_err(|e| api::log(Error::Network, path, &e))?;
+    into_blob(response, path).await
+}
+
+/// POSTs `body` as JSON to `path` with the token and returns the answer's body as a `Blob`
+/// (an export of the ticked phones, whose MACs a query string cannot carry).
+pub async fn post_for_blob<B: serde::Serialize>(
+    token: &str,
+    path: &str,
+    body: &B,
+) -> Result<Blob, Error> {
+    let response = RequestBuilder::new(path)
+        .method(gloo_net::http::Method::POST)
+        .header("Authorization", &format!("Bearer {token}"))
+        .json(body)
+        .map_err(|e| api::log(Error::Unexpected, path, &e))?
+        .send()
+        .await
+        .map_err(|e| api::log(Error::Network, path, &e))?;
+    into_blob(response, path).await
+}
+
+/// The body of a successful answer as a `Blob`; an error answer as the API's error.
+async fn into_blob(response: gloo_net::http::Response, path: &str) -> Result<Blob, Error> {
     if !response.ok() {
         let status = response.status();
         let text = response.text().await.unwrap_or_default();

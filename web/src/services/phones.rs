@@ -36,6 +36,11 @@ pub async fn list(token: String, query: PhoneQuery) -> Result<PhonePage, Error> 
             ("firmware", query.firmware),
             ("q", query.q),
             ("seen", query.seen.map(|b| b.to_string())),
+            (
+                "firmware_pinned",
+                query.firmware_pinned.map(|b| b.to_string()),
+            ),
+            ("own_branding", query.own_branding.map(|b| b.to_string())),
             ("sort", sort),
             ("order", order),
             ("limit", query.limit.map(|l| l.to_string())),

@@ -12,11 +12,12 @@
 //! it cannot order a list in which most phones have no pin.
 
 use rcs_shared::{
-    ExportColumns, ExportQuery, Phone, PhoneFilter, PhonePage, PhoneQuery, PhoneSort, SortOrder,
+    ExportColumns, ExportQuery, ExportSelection, Phone, PhoneFilter, PhonePage, PhoneQuery,
+    PhoneSort, SortOrder,
 };
 
 use super::phone_not_found;
-use super::selection::db_filter;
+use super::selection::{db_filter, Selection};
 use crate::db::phones::{self, Cursor, Filter, Page, PhoneRow};
 use crate::db::{phone_selection, rfc3339, Db};
 use crate::domain::mac::Mac;
@@ -184,6 +185,40 @@ impl Export {
             sort: query.sort.unwrap_or_default(),
             order: query.order.unwrap_or_default(),
             columns: query.columns.unwrap_or_default(),
+        }
+    }
+
+    /// The export of POST /phones/export: the listed phones (each must be in the account,
+    /// else 404 and nothing is written) or those matching the filter, never both (400).
+    pub async fn selected(db: &Db, actor: &Actor, body: ExportSelection) -> Result<Export> {
+        let query = ExportQuery {
+            sort: body.sort,
+            order: body.order,
+            columns: body.columns,
+        };
+        match Selection::parse(body.macs, body.filter, None)? {
+            Selection::Matching { filter, .. } => Ok(Export::new(&filter, &query)),
+            Selection::Macs(macs) => {
+                let filter = Filter {
+                    macs: Some(macs.iter().map(|m| m.as_str().to_string()).collect()),
+                    ..Filter::default()
+                };
+                let found = phone_selection::count(&db.pool, actor.account_id, &filter).await?;
+                let missing = macs.len() as u64 - found;
+                if missing > 0 {
+                    return Err(Error::not_found(
+                        "phone_not_found",
+                        format!(
+                            "{missing} of the {} listed phone(s) are not in your account; \
+                             nothing was exported.",
+                            macs.len()
+                        ),
+                    ));
+                }
+                let mut export = Export::new(&PhoneFilter::default(), &query);
+                export.filter = Some(filter);
+                Ok(export)
+            }
         }
     }
 

@@ -79,6 +79,9 @@ pub fn db_filter(filter: &PhoneFilter) -> Option<Filter> {
         firmware: filter.firmware.clone(),
         mac_fragment,
         seen: filter.seen,
+        firmware_pinned: filter.firmware_pinned,
+        own_branding: filter.own_branding,
+        macs: None,
     })
 }
 
@@ -344,6 +347,12 @@ fn show(filter: &PhoneFilter) -> String {
     }
     if let Some(v) = filter.seen {
         parts.push(format!("seen={v}"));
+    }
+    if let Some(v) = filter.firmware_pinned {
+        parts.push(format!("firmware_pinned={v}"));
+    }
+    if let Some(v) = filter.own_branding {
+        parts.push(format!("own_branding={v}"));
     }
     if parts.is_empty() {
         "every phone".to_string()

@@ -21,11 +21,11 @@ enum Open {
     Revoke(ApiKey),
 }
 
-/// A time as the list shows it: the RFC 3339 date and minute, or a dash.
+/// A time as the list shows it: in the user's timezone to the second, or a dash.
 fn when(value: &Option<String>) -> String {
     value
         .as_deref()
-        .map(|t| t.get(..16).unwrap_or(t).replace('T', " "))
+        .map(crate::time::when)
         .unwrap_or_else(|| "—".to_string())
 }
 

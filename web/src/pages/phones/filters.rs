@@ -16,9 +16,9 @@ use crate::components::options::{
 pub struct Filters {
     /// "" all, "none" unaffiliated, "any" redirected, or a server id.
     pub server: String,
-    /// "" all, or a branding id.
+    /// "" all, "own" a branding of their own, "none" none of their own, or a branding id.
     pub branding: String,
-    /// "" all, or a release.
+    /// "" all, [`PINNED`] any release pinned, [`NOT_PINNED`] none pinned, or a release.
     pub firmware: String,
     /// "" all, "true" seen, "false" never seen.
     pub seen: String,
@@ -26,7 +26,30 @@ pub struct Filters {
     pub q: String,
 }
 
+/// The firmware filter's "any release pinned" (a release is never spelled with `*`).
+pub const PINNED: &str = "*pinned";
+/// The firmware filter's "no release pinned".
+pub const NOT_PINNED: &str = "*none";
+
 impl Filters {
+    /// `firmware_pinned` of the firmware filter, when it is one of the two choices.
+    pub fn firmware_pinned(&self) -> Option<bool> {
+        match self.firmware.as_str() {
+            PINNED => Some(true),
+            NOT_PINNED => Some(false),
+            _ => None,
+        }
+    }
+
+    /// `own_branding` of the branding filter, when it is "own" or "none".
+    pub fn own_branding(&self) -> Option<bool> {
+        match self.branding.as_str() {
+            "own" => Some(true),
+            "none" => Some(false),
+            _ => None,
+        }
+    }
+
     pub fn to_query(&self) -> PhoneQuery {
         let unaffiliated = match self.server.as_str() {
             "none" => Some(true),
@@ -37,7 +60,10 @@ impl Filters {
             unaffiliated,
             server_id: parse_id(&self.server),
             branding_id: parse_id(&self.branding),
-            firmware: (!self.firmware.is_empty()).then(|| self.firmware.clone()),
+            firmware: (!self.firmware.is_empty() && self.firmware_pinned().is_none())
+                .then(|| self.firmware.clone()),
+            firmware_pinned: self.firmware_pinned(),
+            own_branding: self.own_branding(),
             seen: self.seen.parse().ok(),
             q: Some(self.q.trim().to_string()).filter(|q| !q.is_empty()),
             ..PhoneQuery::default()
@@ -126,6 +152,8 @@ pub fn FilterBar(props: &FilterBarProps) -> Html {
                 <label for="filter-branding">{ "Branding" }</label>
                 <select id="filter-branding" onchange={change(|f, v| f.branding = v)}>
                     <option value="" selected={f.branding.is_empty()}>{ "All" }</option>
+                    <option value="own" selected={f.branding == "own"}>{ "Any of their own" }</option>
+                    <option value="none" selected={f.branding == "none"}>{ "None of their own" }</option>
                     { branding_options(&props.choices, &f.branding) }
                 </select>
             </div>
@@ -133,6 +161,8 @@ pub fn FilterBar(props: &FilterBarProps) -> Html {
                 <label for="filter-firmware">{ "Firmware" }</label>
                 <select id="filter-firmware" onchange={change(|f, v| f.firmware = v)}>
                     <option value="" selected={f.firmware.is_empty()}>{ "All" }</option>
+                    <option value={PINNED} selected={f.firmware == PINNED}>{ "Any release pinned" }</option>
+                    <option value={NOT_PINNED} selected={f.firmware == NOT_PINNED}>{ "None pinned" }</option>
                     { firmware_options(&props.choices, &f.firmware) }
                 </select>
             </div>

@@ -158,6 +158,12 @@ pub fn PhonesPage(props: &PhonesPageProps) -> Html {
     };
     let page_full = !items.is_empty() && items.iter().all(|p| ticked.contains(&p.mac));
     let export = toolbar::export_path(&view);
+    let ticked_export = match &selection {
+        Selection::Macs(macs) if !macs.is_empty() => {
+            Some(toolbar::ticked_export(&view, macs.clone()))
+        }
+        _ => None,
+    };
     html! {
         <>
             <div class="page-header">
@@ -168,7 +174,7 @@ pub fn PhonesPage(props: &PhonesPageProps) -> Html {
                     </p>
                 }
             </div>
-            <Toolbar count={selection.count()} on_open={send(&dispatch, ListEvent::Open)} {on_clear} {export} />
+            <Toolbar count={selection.count()} on_open={send(&dispatch, ListEvent::Open)} {on_clear} {export} ticked={ticked_export} />
             if let Some(message) = &state.notice {
                 <p id="phones-notice" class="alert alert-success" role="status">{ message }</p>
             }

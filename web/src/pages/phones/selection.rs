@@ -103,7 +103,12 @@ pub fn in_words(f: &Filters, choices: &Choices) -> String {
             ));
         }
     }
-    if !f.branding.is_empty() {
+    match f.own_branding() {
+        Some(true) => parts.push("a branding of their own".to_string()),
+        Some(false) => parts.push("no branding of their own".to_string()),
+        None => {}
+    }
+    if !f.branding.is_empty() && f.own_branding().is_none() {
         let name = choices
             .brandings
             .iter()
@@ -114,8 +119,11 @@ pub fn in_words(f: &Filters, choices: &Choices) -> String {
                 .unwrap_or_else(|| format!("#{}", f.branding))
         ));
     }
-    if !f.firmware.is_empty() {
-        parts.push(format!("firmware {}", f.firmware));
+    match f.firmware_pinned() {
+        Some(true) => parts.push("a firmware release pinned".to_string()),
+        Some(false) => parts.push("no firmware release pinned".to_string()),
+        None if !f.firmware.is_empty() => parts.push(format!("firmware {}", f.firmware)),
+        None => {}
     }
     match f.seen.as_str() {
         "true" => parts.push("seen".to_string()),

@@ -1,7 +1,7 @@
 //! The phone list's actions (Add Phones, Upload CSV, Edit Properties, Delete, Export CSV),
 //! the dialog each opens, and the pager under the table.
 
-use rcs_shared::{PhoneSort, SortOrder};
+use rcs_shared::{ExportColumns, ExportSelection, PhoneSort, SortOrder};
 use yew::prelude::*;
 
 use super::add::AddPhonesDialog;
@@ -35,6 +35,10 @@ pub struct ToolbarProps {
     pub on_clear: Callback<()>,
     /// The export's address for the list's filter and sort.
     pub export: AttrValue,
+    /// The ticked phones' export (POST /phones/export), when phones are ticked: then Export
+    /// writes those phones only.
+    #[prop_or_default]
+    pub ticked: Option<ExportSelection>,
 }
 
 /// GET /api/v1/phones/export with the view's filter and sort: the file holds what the list
@@ -58,11 +62,24 @@ pub fn export_path(view: &ListView) -> String {
             ("firmware", q.firmware),
             ("q", q.q),
             ("seen", q.seen.map(|b| b.to_string())),
+            ("firmware_pinned", q.firmware_pinned.map(|b| b.to_string())),
+            ("own_branding", q.own_branding.map(|b| b.to_string())),
             ("sort", Some(sort.into())),
             ("order", Some(order.into())),
             ("columns", Some("all".into())),
         ],
     )
+}
+
+/// The export of the ticked phones, in the view's sort, with every column.
+pub fn ticked_export(view: &ListView, macs: Vec<String>) -> ExportSelection {
+    ExportSelection {
+        macs: Some(macs),
+        sort: Some(view.sort.0),
+        order: Some(view.sort.1),
+        columns: Some(ExportColumns::All),
+        ..ExportSelection::default()
+    }
 }
 
 /// The buttons above the table.
@@ -74,17 +91,35 @@ pub fn Toolbar(props: &ToolbarProps) -> Html {
         Callback::from(move |_: MouseEvent| on_open.emit(o.clone()))
     };
     let start_export = {
-        let (export, path) = (export.clone(), props.export.clone());
+        let (export, path, ticked) = (export.clone(), props.export.clone(), props.ticked.clone());
         Callback::from(move |_: MouseEvent| {
-            let path = path.clone();
+            let (path, ticked) = (path.clone(), ticked.clone());
             export.run(
                 |token| async move {
-                    let blob = download::fetch_blob(&token, &path).await?;
-                    download::save(&blob, "phones.csv")
+                    match ticked {
+                        Some(body) => {
+                            let blob =
+                                download::post_for_blob(&token, "/api/v1/phones/export", &body)
+                                    .await?;
+                            download::save(&blob, "phones-selected.csv")
+                        }
+                        None => {
+                            let blob = download::fetch_blob(&token, &path).await?;
+                            download::save(&blob, "phones.csv")
+                        }
+                    }
                 },
                 |()| {},
             );
         })
+    };
+    let export_label = match &props.ticked {
+        Some(_) => format!("Export {} selected", thousands(props.count as i64)),
+        None => "Export CSV".to_string(),
+    };
+    let export_title = match &props.ticked {
+        Some(_) => "The ticked phones, in the list's order, with every column",
+        None => "Every phone the list's filter selects, in the list's order",
     };
     let exporting = export.busy();
     let export_error = export.error().as_ref().map(|e| e.to_string());
@@ -103,8 +138,8 @@ pub fn Toolbar(props: &ToolbarProps) -> Html {
             <button id="phones-delete" type="button" class="button button-secondary button-danger-text" disabled={none}
                 onclick={open(Open::Delete)}>{ "Delete" }</button>
             <button id="phones-export" type="button" class="button button-secondary" disabled={exporting}
-                title="Every phone the list's filter selects, in the list's order"
-                onclick={start_export}>{ if exporting { "Exporting…" } else { "Export CSV" } }</button>
+                title={export_title}
+                onclick={start_export}>{ if exporting { "Exporting…".to_string() } else { export_label } }</button>
             <span id="selected-count" class="muted selected-count" aria-live="polite">
                 if count > 0 {
                     { format!("{} selected ", thousands(count as i64)) }

@@ -5,7 +5,7 @@
 
 use rcs_shared::{PhoneQuery, PhoneSort, SortOrder};
 
-use super::filters::Filters;
+use super::filters::{Filters, NOT_PINNED, PINNED};
 
 /// Which page of the list.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -63,6 +63,10 @@ impl ListView {
                 "server_id" if value.parse::<i64>().is_ok() => f.server = value,
                 "branding_id" if value.parse::<i64>().is_ok() => f.branding = value,
                 "firmware" => f.firmware = value,
+                "firmware_pinned" if value == "true" => f.firmware = PINNED.into(),
+                "firmware_pinned" if value == "false" => f.firmware = NOT_PINNED.into(),
+                "own_branding" if value == "true" => f.branding = "own".into(),
+                "own_branding" if value == "false" => f.branding = "none".into(),
                 "seen" if value == "true" || value == "false" => f.seen = value,
                 "q" => f.q = value,
                 "sort" if value == "last_seen" => v.sort.0 = PhoneSort::LastSeen,
@@ -102,8 +106,14 @@ impl ListView {
                 pairs.push((name, value.to_string()));
             }
         };
-        put("branding_id", &f.branding);
-        put("firmware", &f.firmware);
+        match f.own_branding() {
+            Some(own) => put("own_branding", &own.to_string()),
+            None => put("branding_id", &f.branding),
+        }
+        match f.firmware_pinned() {
+            Some(pinned) => put("firmware_pinned", &pinned.to_string()),
+            None => put("firmware", &f.firmware),
+        }
         put("seen", &f.seen);
         put("q", &f.q);
         if self.sort.0 == PhoneSort::LastSeen {
@@ -247,6 +257,15 @@ mod tests {
         let last = ListView::parse("limit=25&last=10");
         assert_eq!(last.api_query().limit, Some(10));
         assert_eq!(ListView::parse(&last.to_query()), last);
+        // The summary's tiles: any pinned release, a branding of their own.
+        let tiles = ListView::parse("firmware_pinned=true&own_branding=false");
+        assert_eq!(tiles.to_query(), "own_branding=false&firmware_pinned=true");
+        let api = tiles.api_query();
+        assert_eq!(
+            (api.firmware_pinned, api.own_branding),
+            (Some(true), Some(false))
+        );
+        assert_eq!((api.firmware, api.branding_id), (None, None));
     }
 
     #[test]

@@ -28,10 +28,10 @@ enum Open {
     Delete(Webhook),
 }
 
-/// A time as the pages show it: the RFC 3339 date and minute, or a dash.
+/// A time as the pages show it: in the user's timezone to the second, or a dash.
 pub fn when(value: Option<&str>) -> String {
     value
-        .map(|t| t.get(..16).unwrap_or(t).replace('T', " "))
+        .map(crate::time::when)
         .unwrap_or_else(|| "—".to_string())
 }
 
