@@ -263,6 +263,40 @@ async fn populate(app: &TestApp) -> (String, String) {
     .execute(&app.db.pool)
     .await
     .unwrap();
+    // A webhook with a finished delivery (disabled and delivered, so the delivery worker
+    // leaves both as they are while the installation moves).
+    let webhook: i64 = sqlx::query_scalar(
+        "INSERT INTO webhooks (account_id, name, url, events, secret, enabled, created_by, \
+         created_at) VALUES ($1, 'ticketing', 'https://hooks.example.com/rcs', \
+         '[\"phone.boot\"]', 'whsec_test', 0, 'admin@acme.example', $2) RETURNING id",
+    )
+    .bind(account)
+    .bind(internals::now())
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap();
+    sqlx::query(
+        "INSERT INTO webhook_deliveries (webhook_id, account_id, event_id, event_type, payload, \
+         created_at, state, attempts, last_attempt_at, last_status, latency_ms) \
+         VALUES ($1, $2, 'evt_1', 'webhook.test', '{}', $3, 'delivered', 1, $3, 200, 12)",
+    )
+    .bind(webhook)
+    .bind(account)
+    .bind(internals::now())
+    .execute(&app.db.pool)
+    .await
+    .unwrap();
+    // An operator's action on the account, as the console records it.
+    sqlx::query(
+        "INSERT INTO operator_audit (operator_id, actor, action, account_id, account_name, \
+         target, detail, created_at) VALUES (NULL, 'cli', 'account.create', $1, 'Acme', \
+         'Acme', 'first Super User admin@acme.example', $2)",
+    )
+    .bind(account)
+    .bind(internals::now())
+    .execute(&app.db.pool)
+    .await
+    .unwrap();
     let ca = crate::helpers::pki::TestCa::new("Vendor CA");
     internals::register_device_ca(&app.db, &ca.pem(), "test")
         .await
