@@ -15,12 +15,12 @@ use super::phones::{Arg, Conditions, Filter};
 use super::{Dialect, LockFor};
 
 /// `p.account_id = $1 AND` the filter's conditions.
-fn conditions(account_id: i64, filter: &Filter) -> Conditions {
+fn conditions(account_id: i64, filter: &Filter, dialect: Dialect) -> Conditions {
     let mut conditions = Conditions {
         args: vec![Arg::Int(Some(account_id))],
         wheres: vec!["p.account_id = $1".to_string()],
     };
-    conditions.filter(filter);
+    conditions.filter(filter, dialect);
     conditions
 }
 
@@ -52,11 +52,16 @@ fn bind_query<'q>(
 
 /// How many of the account's phones match `filter`: one `COUNT(*)` that the per-account
 /// indexes answer (`(account_id, mac)`, or the filter's own `(account_id, column, mac)`).
-pub async fn count<'e, E>(executor: E, account_id: i64, filter: &Filter) -> sqlx::Result<u64>
+pub async fn count<'e, E>(
+    executor: E,
+    dialect: Dialect,
+    account_id: i64,
+    filter: &Filter,
+) -> sqlx::Result<u64>
 where
     E: sqlx::Executor<'e, Database = Any>,
 {
-    let Conditions { args, wheres } = conditions(account_id, filter);
+    let Conditions { args, wheres } = conditions(account_id, filter, dialect);
     let sql = format!(
         "SELECT COUNT(*) FROM phones p WHERE {}",
         wheres.join(" AND ")
@@ -77,10 +82,11 @@ pub async fn lock_count(
     filter: &Filter,
     purpose: LockFor,
 ) -> sqlx::Result<u64> {
-    let Some(lock) = Dialect::of(conn).row_lock(purpose) else {
-        return count(&mut *conn, account_id, filter).await;
+    let dialect = Dialect::of(conn);
+    let Some(lock) = dialect.row_lock(purpose) else {
+        return count(&mut *conn, dialect, account_id, filter).await;
     };
-    let Conditions { args, wheres } = conditions(account_id, filter);
+    let Conditions { args, wheres } = conditions(account_id, filter, Dialect::of(conn));
     let sql = format!(
         "SELECT COUNT(*) FROM (SELECT p.mac FROM phones p WHERE {} ORDER BY p.mac {lock}) s",
         wheres.join(" AND ")
@@ -100,7 +106,7 @@ pub async fn update(
     changes: &PhoneChanges,
     now: i64,
 ) -> sqlx::Result<u64> {
-    let Conditions { mut args, wheres } = conditions(account_id, filter);
+    let Conditions { mut args, wheres } = conditions(account_id, filter, Dialect::of(conn));
     let mut set = |arg: Arg, column: &str, sets: &mut Vec<String>| {
         args.push(arg);
         sets.push(format!("{column} = ${}", args.len()));
@@ -133,7 +139,7 @@ pub async fn delete(
     account_id: i64,
     filter: &Filter,
 ) -> sqlx::Result<u64> {
-    let Conditions { args, wheres } = conditions(account_id, filter);
+    let Conditions { args, wheres } = conditions(account_id, filter, Dialect::of(conn));
     let sql = format!("DELETE FROM phones AS p WHERE {}", wheres.join(" AND "));
     Ok(bind_query(sqlx::query(&sql), args)
         .execute(&mut *conn)
@@ -150,7 +156,7 @@ pub async fn vendors_page(
     after: Option<&str>,
     limit: u32,
 ) -> sqlx::Result<Vec<(String, Option<String>)>> {
-    let mut conditions = conditions(account_id, filter);
+    let mut conditions = conditions(account_id, filter, Dialect::of(conn));
     if let Some(mac) = after {
         conditions.bind(Arg::Text(Some(mac.to_string())), "p.mac > #");
     }

@@ -505,8 +505,8 @@ impl Conditions {
             .push(cond.replace('#', &format!("${}", self.args.len())));
     }
 
-    /// The list's filters.
-    pub(super) fn filter(&mut self, filter: &Filter) {
+    /// The list's filters; `dialect` writes the MAC list as the engine plans it best.
+    pub(super) fn filter(&mut self, filter: &Filter, dialect: Dialect) {
         match filter.unaffiliated {
             Some(true) => self.fixed("p.server_id IS NULL"),
             Some(false) => self.fixed("p.server_id IS NOT NULL"),
@@ -543,11 +543,10 @@ impl Conditions {
             if macs.is_empty() {
                 self.fixed("1 = 0");
             } else {
-                let first = self.args.len() + 1;
+                let set = dialect.value_set(self.args.len() + 1, macs.len());
                 self.args
                     .extend(macs.iter().map(|m| Arg::Text(Some(m.clone()))));
-                let set: Vec<String> = (first..=self.args.len()).map(|n| format!("${n}")).collect();
-                self.wheres.push(format!("p.mac IN ({})", set.join(", ")));
+                self.wheres.push(format!("p.mac IN ({set})"));
             }
         }
     }
@@ -623,7 +622,7 @@ pub async fn list(
         args: vec![Arg::Int(Some(account_id))],
         wheres: vec!["p.account_id = $1".to_string()],
     };
-    conditions.filter(filter);
+    conditions.filter(filter, db.dialect);
     conditions.after(page);
     let Conditions { mut args, wheres } = conditions;
     args.push(Arg::Int(Some(i64::from(page.limit))));

@@ -18,7 +18,6 @@ struct Counts {
     phones: i64,
     redirected: i64,
     firmware_pinned: i64,
-    branded: i64,
     own_branding: i64,
     default_branding: i64,
     seen_last_24h: i64,
@@ -36,9 +35,6 @@ pub async fn summary(db: &Db, account_id: i64, now: i64) -> sqlx::Result<Summary
            COALESCE(SUM(CASE WHEN server_id IS NOT NULL THEN 1 ELSE 0 END), 0) AS redirected, \
            COALESCE(SUM(CASE WHEN firmware IS NOT NULL AND firmware <> '' THEN 1 ELSE 0 END), 0) \
              AS firmware_pinned, \
-           COALESCE(SUM(CASE WHEN branding_id IS NOT NULL OR EXISTS (SELECT 1 FROM brandings \
-             WHERE brandings.account_id = $1 AND brandings.is_default = 1) THEN 1 ELSE 0 END), 0) \
-             AS branded, \
            COALESCE(SUM(CASE WHEN branding_id IS NOT NULL THEN 1 ELSE 0 END), 0) AS own_branding, \
            (SELECT COUNT(*) FROM brandings WHERE account_id = $1 AND is_default = 1) \
              AS default_branding, \
@@ -88,7 +84,7 @@ pub async fn summary(db: &Db, account_id: i64, now: i64) -> sqlx::Result<Summary
         redirected: counts.redirected,
         unaffiliated: counts.phones - counts.redirected,
         firmware_pinned: counts.firmware_pinned,
-        branded: counts.branded,
+        branded: branded(&counts),
         own_branding: counts.own_branding,
         default_branding: counts.default_branding > 0,
         seen_last_24h: counts.seen_last_24h,
@@ -98,6 +94,16 @@ pub async fn summary(db: &Db, account_id: i64, now: i64) -> sqlx::Result<Summary
         users: counts.users,
         contacts_per_day,
     })
+}
+
+/// Phones that get a branding: every phone when the account has a default branding, else
+/// those with one of their own.
+fn branded(counts: &Counts) -> i64 {
+    if counts.default_branding > 0 {
+        counts.phones
+    } else {
+        counts.own_branding
+    }
 }
 
 /// `YYYY-MM-DD` of a Unix time, in UTC.

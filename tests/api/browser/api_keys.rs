@@ -13,11 +13,7 @@ async fn a_super_user_creates_a_key_sees_its_secret_once_and_revokes_it() {
     browser.resize(1280, 900).await;
     browser.log_in(&app, "admin@acme.example", PASSWORD).await;
     // Times follow the user's timezone, as everywhere else.
-    browser.click("#nav-preferences").await;
-    browser.choose("#pref-timezone", "Asia/Tokyo").await;
-    browser
-        .wait_text("#timezone-saved", |t| t.contains("Asia/Tokyo"))
-        .await;
+    browser.prefer_timezone("Asia/Tokyo").await;
     browser.click("#nav-api-keys").await;
     browser.click("#api-key-add").await;
     browser.type_into("#api-key-name", "inventory sync").await;

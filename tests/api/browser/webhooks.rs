@@ -107,11 +107,7 @@ async fn a_super_user_creates_tests_resends_and_disables_a_webhook_a_user_has_no
 
     browser.resize(1280, 900).await;
     browser.log_in(&app, "admin@acme.example", PASSWORD).await;
-    browser.click("#nav-preferences").await;
-    browser.choose("#pref-timezone", "Asia/Tokyo").await;
-    browser
-        .wait_text("#timezone-saved", |t| t.contains("Asia/Tokyo"))
-        .await;
+    browser.prefer_timezone("Asia/Tokyo").await;
     browser.click("#nav-webhooks").await;
     browser.click("#webhook-add").await;
     browser.wait_focus("webhook-name").await;

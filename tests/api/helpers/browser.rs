@@ -410,6 +410,15 @@ impl Browser {
             .await;
     }
 
+    /// Chooses `zone` on the Preferences page and waits until it is saved: times are then
+    /// shown in that zone whatever the browser's own.
+    pub async fn prefer_timezone(&self, zone: &str) {
+        self.click("#nav-preferences").await;
+        self.choose("#pref-timezone", zone).await;
+        self.wait_text("#timezone-saved", |t| t.contains(zone))
+            .await;
+    }
+
     /// Waits (up to ten seconds) for a finished download named `name`; returns its text.
     pub async fn downloaded(&self, name: &str) -> String {
         let path = self.downloads.path().join(name);

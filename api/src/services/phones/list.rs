@@ -102,7 +102,7 @@ pub async fn list(db: &Db, actor: &Actor, query: PhoneQuery) -> Result<PhonePage
             total: 0,
         });
     };
-    let total = phone_selection::count(&db.pool, actor.account_id, &filter).await?;
+    let total = phone_selection::count(&db.pool, db.dialect, actor.account_id, &filter).await?;
     let backwards = matches!(start, Start::Before(_) | Start::Last);
     let after = match &start {
         Start::After(c) | Start::Before(c) => Some(c.clone()),
@@ -180,8 +180,13 @@ pub struct Export {
 
 impl Export {
     pub fn new(filter: &PhoneFilter, query: &ExportQuery) -> Export {
+        Export::of(db_filter(filter), query)
+    }
+
+    /// The export of the phones `filter` selects (`None`: none).
+    fn of(filter: Option<Filter>, query: &ExportQuery) -> Export {
         Export {
-            filter: db_filter(filter),
+            filter,
             sort: query.sort.unwrap_or_default(),
             order: query.order.unwrap_or_default(),
             columns: query.columns.unwrap_or_default(),
@@ -203,7 +208,8 @@ impl Export {
                     macs: Some(macs.iter().map(|m| m.as_str().to_string()).collect()),
                     ..Filter::default()
                 };
-                let found = phone_selection::count(&db.pool, actor.account_id, &filter).await?;
+                let found =
+                    phone_selection::count(&db.pool, db.dialect, actor.account_id, &filter).await?;
                 let missing = macs.len() as u64 - found;
                 if missing > 0 {
                     return Err(Error::not_found(
@@ -215,9 +221,7 @@ impl Export {
                         ),
                     ));
                 }
-                let mut export = Export::new(&PhoneFilter::default(), &query);
-                export.filter = Some(filter);
-                Ok(export)
+                Ok(Export::of(Some(filter), &query))
             }
         }
     }
