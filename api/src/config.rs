@@ -132,6 +132,9 @@ settings_layer! {
     /// How long a new user's invitation link (to choose their password) stays valid, in
     /// seconds.
     invitation_ttl_secs: u64,
+    /// The largest firmware release archive the console accepts, in bytes (512 MiB); what it
+    /// unpacks to is bounded at twice this.
+    firmware_upload_max_bytes: u64,
     /// Where mail goes: `smtp://host:port`, `smtp://user:pass@host:587?tls=required`,
     /// `smtps://host`. Unset: mail is written to the log instead (development mode).
     smtp_url: String,
@@ -237,6 +240,7 @@ pub struct Settings {
     pub reset_max_requests_per_client: u32,
     pub reset_token_ttl_secs: u64,
     pub invitation_ttl_secs: u64,
+    pub firmware_upload_max_bytes: u64,
     /// Kept secret: the URL may carry the SMTP password.
     pub smtp_url: Option<SecretString>,
     pub mail_from: String,
@@ -333,6 +337,10 @@ impl Settings {
             reset_max_requests_per_client: layer.reset_max_requests_per_client.unwrap_or(20),
             reset_token_ttl_secs,
             invitation_ttl_secs: layer.invitation_ttl_secs.unwrap_or(7 * 86_400).max(60),
+            firmware_upload_max_bytes: layer
+                .firmware_upload_max_bytes
+                .unwrap_or(512 * 1024 * 1024)
+                .max(1024),
             smtp_url: layer.smtp_url.map(SecretString::from),
             mail_from: layer.mail_from.unwrap_or_else(|| "rcs@localhost".into()),
             public_url,

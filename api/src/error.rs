@@ -88,6 +88,14 @@ impl Error {
         )
     }
 
+    /// A suspended account's staff, keys and phones: the platform operator stopped it.
+    pub fn account_suspended() -> Self {
+        Error::forbidden(
+            "account_suspended",
+            "This account is suspended by the platform operator. Contact your provider.",
+        )
+    }
+
     fn code(&self) -> &'static str {
         match self {
             Error::BadRequest(code, _)

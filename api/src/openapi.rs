@@ -164,10 +164,11 @@ fn document_api_keys(api: &mut utoipa::openapi::OpenApi) {
     }
 }
 
-/// Answers that middleware and the database give on every route, which handlers never list
-/// themselves: every `/api/v1` operation can answer 503 (the database is down, or refuses
-/// writes: disk full, read-only), and every operation that takes a body answers 415 to a
-/// compressed one (`refuse_encoded_bodies` in middleware.rs).
+/// Answers that middleware, the extractors and the database give on every route, which
+/// handlers never list themselves: every `/api/v1` operation can answer 503 (the database is
+/// down, or refuses writes: disk full, read-only), every authenticated one 403 (an operator,
+/// a read-only key, a suspended account), and every operation that takes a body answers 415
+/// to a compressed one (`refuse_encoded_bodies` in middleware.rs).
 fn document_common_answers(api: &mut utoipa::openapi::OpenApi) {
     use utoipa::openapi::{
         header::HeaderBuilder, ContentBuilder, KnownFormat, ObjectBuilder, Ref, ResponseBuilder,
@@ -205,6 +206,14 @@ fn document_common_answers(api: &mut utoipa::openapi::OpenApi) {
         )
         .content("application/json", api_error())
         .build();
+    let forbidden = ResponseBuilder::new()
+        .description(
+            "The caller may not do this: an operator outside the console \
+             (`operator_not_staff`), a read-only API key on a write (`read_only_key`), or staff \
+             and keys of a suspended account (`account_suspended`).",
+        )
+        .content("application/json", api_error())
+        .build();
     for (path, item) in api.paths.paths.iter_mut() {
         let operations = [
             &mut item.get,
@@ -224,6 +233,12 @@ fn document_common_answers(api: &mut utoipa::openapi::OpenApi) {
                 responses
                     .entry("503".to_string())
                     .or_insert_with(|| response.clone().into());
+            }
+            let authenticated = operation.security.as_ref().is_some_and(|s| !s.is_empty());
+            if authenticated && path.starts_with("/api/v1/") && !path.starts_with("/api/v1/admin") {
+                responses
+                    .entry("403".to_string())
+                    .or_insert_with(|| forbidden.clone().into());
             }
         }
     }

@@ -188,7 +188,14 @@ async fn the_command_line_lists_the_vendor_of_each_release(engine: Engine) {
 /// The library import `rcs firmware import` runs; the refusal's code and message.
 async fn refused(app: &TestApp, dir: &Path) -> (&'static str, String) {
     let store = rcs::storage::BlobStore::new(&app.env.settings.data_dir);
-    match rcs::services::firmware::import(&app.db, &store, dir).await {
+    match rcs::services::firmware::import(
+        &app.db,
+        &store,
+        &rcs::services::operators::OperatorActor::cli(),
+        dir,
+    )
+    .await
+    {
         Err(rcs::error::Error::Unprocessable(code, message))
         | Err(rcs::error::Error::Conflict(code, message)) => (code, message),
         other => panic!("{} was not refused as expected: {other:?}", dir.display()),
@@ -268,9 +275,14 @@ async fn manifests_are_checked_against_their_vendor_and_refusals_store_nothing(e
     });
     app.import_firmware(&sample("4.2.0.181")).await;
     let store = rcs::storage::BlobStore::new(&app.env.settings.data_dir);
-    let again = rcs::services::firmware::import(&app.db, &store, &mitel)
-        .await
-        .unwrap();
+    let again = rcs::services::firmware::import(
+        &app.db,
+        &store,
+        &rcs::services::operators::OperatorActor::cli(),
+        &mitel,
+    )
+    .await
+    .unwrap();
     assert_eq!(
         again,
         rcs::services::firmware::Imported::AlreadyImported {

@@ -12,10 +12,11 @@ use rcs_shared::{Role, User};
 use crate::components::layout::Layout;
 use crate::pages::{reset_link_token, LoginPage, ResetPasswordPage};
 use crate::pages::{
-    ApiKeysPage, AuditPage, BrandingsPage, FirmwarePage, NotFoundPage, PasswordPage, PhonePage,
-    PhonesPage, PreferencesPage, ServersPage, SummaryPage, UsersPage, WebhookPage, WebhooksPage,
+    ApiKeysPage, AuditPage, BrandingsPage, Console, FirmwarePage, NotFoundPage, PasswordPage,
+    PhonePage, PhonesPage, PreferencesPage, ServersPage, SummaryPage, UsersPage, WebhookPage,
+    WebhooksPage,
 };
-use crate::route::{use_route, Route};
+use crate::route::{use_route, ConsolePage, Route};
 use crate::session::{use_session, Notice, SessionProvider, SessionState};
 
 /// The whole app.
@@ -66,6 +67,9 @@ struct SignedInProps {
 #[function_component]
 fn SignedIn(props: &SignedInProps) -> Html {
     let route = use_route();
+    if props.user.role == Role::Operator {
+        return html! { <OperatorSignedIn user={props.user.clone()} route={route} /> };
+    }
     let super_user = props.user.role == Role::SuperUser;
     let page = match &route {
         Route::Summary => html! { <SummaryPage /> },
@@ -88,12 +92,36 @@ fn SignedIn(props: &SignedInProps) -> Html {
         | Route::Audit
         | Route::Webhooks
         | Route::Webhook(_)
+        | Route::Console(_)
         | Route::NotFound => {
             html! { <NotFoundPage /> }
         }
     };
     html! {
         <Layout user={props.user.clone()} route={route.clone()}>{ page }</Layout>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct OperatorProps {
+    user: User,
+    route: Route,
+}
+
+/// An operator's screens: the console above the accounts, and their own preferences. The
+/// staff's screens (an account's phones, servers, ...) are not theirs; the start page is the
+/// platform's figures.
+#[function_component]
+fn OperatorSignedIn(props: &OperatorProps) -> Html {
+    let page = match &props.route {
+        Route::Summary => html! { <Console page={ConsolePage::Summary} /> },
+        Route::Console(page) => html! { <Console page={*page} /> },
+        Route::Preferences => html! { <PreferencesPage user={props.user.clone()} /> },
+        Route::Password => html! { <PasswordPage /> },
+        _ => html! { <NotFoundPage /> },
+    };
+    html! {
+        <Layout user={props.user.clone()} route={props.route.clone()}>{ page }</Layout>
     }
 }
 

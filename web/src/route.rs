@@ -34,8 +34,35 @@ pub enum Route {
     Webhook(i64),
     Preferences,
     Password,
+    /// The operator console's screens (operators only): the platform's figures, accounts,
+    /// the firmware catalog, device trust, unknown phones and the operator trail.
+    Console(ConsolePage),
     /// An address that names no screen.
     NotFound,
+}
+
+/// A screen of the operator console (`#/console/...`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConsolePage {
+    Summary,
+    Accounts,
+    Firmware,
+    Trust,
+    UnknownPhones,
+    Audit,
+}
+
+impl ConsolePage {
+    fn segment(self) -> &'static str {
+        match self {
+            ConsolePage::Summary => "",
+            ConsolePage::Accounts => "/accounts",
+            ConsolePage::Firmware => "/firmware",
+            ConsolePage::Trust => "/trust",
+            ConsolePage::UnknownPhones => "/unknown-phones",
+            ConsolePage::Audit => "/audit",
+        }
+    }
 }
 
 impl Route {
@@ -62,6 +89,15 @@ impl Route {
             }
             (Some("preferences"), None, None) => Route::Preferences,
             (Some("password"), None, None) => Route::Password,
+            (Some("console"), page, None) => match page {
+                None => Route::Console(ConsolePage::Summary),
+                Some("accounts") => Route::Console(ConsolePage::Accounts),
+                Some("firmware") => Route::Console(ConsolePage::Firmware),
+                Some("trust") => Route::Console(ConsolePage::Trust),
+                Some("unknown-phones") => Route::Console(ConsolePage::UnknownPhones),
+                Some("audit") => Route::Console(ConsolePage::Audit),
+                Some(_) => Route::NotFound,
+            },
             _ => Route::NotFound,
         }
     }
@@ -97,6 +133,7 @@ impl Route {
             Route::Webhook(id) => format!("#/webhooks/{id}"),
             Route::Preferences => "#/preferences".into(),
             Route::Password => "#/password".into(),
+            Route::Console(page) => format!("#/console{}", page.segment()),
             Route::NotFound => "#/".into(),
         }
     }
@@ -167,7 +204,23 @@ pub fn use_route() -> Route {
 
 #[cfg(test)]
 mod tests {
-    use super::Route;
+    use super::{ConsolePage, Route};
+
+    #[test]
+    fn console_addresses_round_trip() {
+        for page in [
+            ConsolePage::Summary,
+            ConsolePage::Accounts,
+            ConsolePage::Firmware,
+            ConsolePage::Trust,
+            ConsolePage::UnknownPhones,
+            ConsolePage::Audit,
+        ] {
+            let route = Route::Console(page);
+            assert_eq!(Route::parse(&route.href()), route);
+        }
+        assert_eq!(Route::parse("#/console/nothing"), Route::NotFound);
+    }
 
     #[test]
     fn webhook_addresses_name_the_list_or_one_webhook_and_round_trip() {

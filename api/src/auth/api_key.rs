@@ -88,6 +88,9 @@ pub async fn authenticate(
         tracing::info!(client = %client, "API key refused");
         return Err(Error::invalid_token());
     };
+    if crate::db::accounts::is_suspended(&db.pool, key.account_id).await? {
+        return Err(Error::account_suspended());
+    }
     if key.last_used_at.is_none_or(|t| t + TOUCH_EVERY_SECS <= now) {
         api_keys::touch(db, key.id, client, now, TOUCH_EVERY_SECS).await?;
     }

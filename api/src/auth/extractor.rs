@@ -163,6 +163,9 @@ async fn from_session(state: &AppState, token: &str) -> Result<AuthUser, Error> 
         .await?
         .filter(|u| u.user_id.to_string() == claims.sub)
         .ok_or_else(Error::invalid_token)?;
+    if user.suspended != 0 {
+        return Err(Error::account_suspended());
+    }
     Ok(AuthUser {
         account_id: user.account_id,
         role: Role::parse(&user.role).unwrap_or(Role::User),

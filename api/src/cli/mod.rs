@@ -14,6 +14,7 @@ use crate::config::{Layer, Settings};
 use crate::db::Db;
 use crate::domain::{Email, NewPassword};
 use crate::operations;
+use crate::services::accounts::console::{self, AccountDraft};
 use crate::services::firmware::{self, Imported};
 use crate::services::operators::{self, OperatorActor};
 use crate::services::{accounts, device_trust, second_factor, users, Actor};
@@ -216,9 +217,32 @@ enum AccountCommand {
         /// Read the password from standard input instead of generating one.
         #[arg(long)]
         password_stdin: bool,
+        /// The most phones the account may hold (no limit when absent).
+        #[arg(long, value_name = "PHONES")]
+        quota: Option<i64>,
     },
-    /// List accounts with their number of users.
+    /// List accounts with their phones, users and state.
     List,
+    /// Suspend an account: its staff and keys are refused, its phones answered 403.
+    Suspend {
+        /// The account's name.
+        name: String,
+        /// Why, for the audit trails.
+        #[arg(long, default_value = "")]
+        reason: String,
+    },
+    /// Resume a suspended account.
+    Resume {
+        /// The account's name.
+        name: String,
+    },
+    /// Set the phone quota of an account (`none` removes the limit).
+    Quota {
+        /// The account's name.
+        name: String,
+        /// The most phones it may hold, or `none`.
+        phones: String,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -301,8 +325,10 @@ async fn execute(cli: Cli) -> anyhow::Result<()> {
             name,
             super_user,
             password_stdin,
-        }) => create_account(&settings, &name, &super_user, password_stdin).await,
+            quota,
+        }) => create_account(&settings, &name, &super_user, password_stdin, quota).await,
         Command::Account(AccountCommand::List) => list_accounts(&settings).await,
+        Command::Account(command) => change_account(&settings, command).await,
         Command::User(UserCommand::Add {
             account,
             email,
@@ -470,15 +496,22 @@ async fn create_account(
     name: &str,
     email: &str,
     password_stdin: bool,
+    quota: Option<i64>,
 ) -> anyhow::Result<()> {
     let email = Email::parse(email).map_err(anyhow::Error::msg)?;
     let (password, generated) = obtain_password(password_stdin)?;
     let hash = users::hash_new_password(&password).await?;
     let db = connect(settings).await?;
-    let (account_id, _) = accounts::create_with_super_user(&db, name, &email, &hash).await?;
+    let draft = AccountDraft {
+        name: name.to_string(),
+        super_user: email.clone(),
+        password_hash: hash,
+        phone_quota: quota,
+    };
+    let created = console::create(&db, &OperatorActor::cli(), &draft, None).await?;
     println!(
-        "Created account {:?} (id {account_id}) with Super User {email}.",
-        name.trim()
+        "Created account {:?} (id {}) with Super User {email}.",
+        created.account.name, created.account.id
     );
     if generated {
         println!("One-time password: {password}");
@@ -507,17 +540,64 @@ async fn add_operator(
 
 async fn list_accounts(settings: &Settings) -> anyhow::Result<()> {
     let db = connect(settings).await?;
-    let rows = accounts::list(&db).await?;
-    println!("{:>6}  {:<32}  {:>5}  CREATED", "ID", "NAME", "USERS");
+    let rows = console::list(&db).await?;
+    println!(
+        "{:>6}  {:<32}  {:>8}  {:>5}  {:<9}  CREATED",
+        "ID", "NAME", "PHONES", "USERS", "STATE"
+    );
     for a in rows {
+        let state = if a.suspended_at.is_some() {
+            "suspended"
+        } else {
+            "active"
+        };
         println!(
-            "{:>6}  {:<32}  {:>5}  {}",
-            a.id,
-            a.name,
-            a.users,
-            crate::db::rfc3339(a.created_at)
+            "{:>6}  {:<32}  {:>8}  {:>5}  {state:<9}  {}",
+            a.id, a.name, a.phones, a.users, a.created_at
         );
     }
+    Ok(())
+}
+
+/// `rcs account suspend|resume|quota`: the console's services, recorded as the CLI.
+async fn change_account(settings: &Settings, command: AccountCommand) -> anyhow::Result<()> {
+    let db = connect(settings).await?;
+    let actor = OperatorActor::cli();
+    let account = match command {
+        AccountCommand::Suspend { name, reason } => {
+            let id = accounts::id_by_name(&db, &name).await?;
+            console::suspend(&db, &actor, id, &reason).await?
+        }
+        AccountCommand::Resume { name } => {
+            let id = accounts::id_by_name(&db, &name).await?;
+            console::resume(&db, &actor, id).await?
+        }
+        AccountCommand::Quota { name, phones } => {
+            let quota = match phones.trim() {
+                "none" => None,
+                n => Some(
+                    n.parse::<i64>()
+                        .context("the quota must be a number or none")?,
+                ),
+            };
+            let id = accounts::id_by_name(&db, &name).await?;
+            console::set_quota(&db, &actor, id, quota).await?
+        }
+        AccountCommand::Create { .. } | AccountCommand::List => {
+            anyhow::bail!("not a change of an account")
+        }
+    };
+    let state = match &account.suspended_at {
+        Some(at) => format!("suspended since {at}"),
+        None => "active".to_string(),
+    };
+    let quota = account
+        .phone_quota
+        .map_or_else(|| "no quota".to_string(), |q| format!("quota {q}"));
+    println!(
+        "{}: {state}, {} phones, {quota}.",
+        account.name, account.phones
+    );
     Ok(())
 }
 

@@ -9,7 +9,7 @@ pub(super) async fn firmware(settings: &Settings, command: FirmwareCommand) -> a
         FirmwareCommand::Import { dirs } => {
             let store = BlobStore::new(&settings.data_dir);
             for dir in release_dirs(&dirs)? {
-                match firmware::import(&db, &store, &dir).await? {
+                match firmware::import(&db, &store, &OperatorActor::cli(), &dir).await? {
                     Imported::Added { version, images } => {
                         println!("Imported firmware {version} ({images} images).");
                     }
@@ -40,7 +40,7 @@ pub(super) async fn firmware(settings: &Settings, command: FirmwareCommand) -> a
             }
         }
         FirmwareCommand::Remove { version } => {
-            firmware::remove(&db, version.trim()).await?;
+            firmware::remove(&db, &OperatorActor::cli(), version.trim()).await?;
             println!("Removed firmware {}.", version.trim());
         }
     }
@@ -80,8 +80,13 @@ pub(super) async fn device_ca(settings: &Settings, command: DeviceCaCommand) -> 
             let db = connect(settings).await?;
             let pem = std::fs::read_to_string(&file)
                 .with_context(|| format!("cannot read {}", file.display()))?;
-            let (added, existing) =
-                device_trust::add_cas(&db, &pem, &file.display().to_string()).await?;
+            let (added, existing) = device_trust::add_cas(
+                &db,
+                &OperatorActor::cli(),
+                &pem,
+                &file.display().to_string(),
+            )
+            .await?;
             for ca in &added {
                 println!("Trusting {} (sha256 {}).", ca.subject, ca.sha256);
             }
@@ -105,7 +110,7 @@ pub(super) async fn device_ca(settings: &Settings, command: DeviceCaCommand) -> 
         }
         DeviceCaCommand::Remove { id } => {
             let db = connect(settings).await?;
-            device_trust::remove_ca(&db, id).await?;
+            device_trust::remove_ca(&db, &OperatorActor::cli(), id).await?;
             println!("Removed device CA {id}; running nodes stop trusting it within seconds.");
         }
     }
@@ -124,7 +129,9 @@ pub(super) async fn device_crl(
                 std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
             let what = file.display().to_string();
             let configured = settings.device_ca.as_deref();
-            let (crl, stored) = device_trust::add_crl(&db, &bytes, &what, configured).await?;
+            let (crl, stored) =
+                device_trust::add_crl(&db, &OperatorActor::cli(), &bytes, &what, configured)
+                    .await?;
             match stored {
                 Stored::Added => println!(
                     "Using the revocation list of {} ({} revoked).",
@@ -162,7 +169,7 @@ pub(super) async fn device_crl(
             }
         }
         DeviceCrlCommand::Remove { id } => {
-            device_trust::remove_crl(&db, id).await?;
+            device_trust::remove_crl(&db, &OperatorActor::cli(), id).await?;
             println!("Removed revocation list {id}; running nodes follow within seconds.");
         }
     }

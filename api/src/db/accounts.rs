@@ -3,16 +3,6 @@
 
 use sqlx::{Any, Executor, FromRow};
 
-use super::Db;
-
-#[derive(Debug, Clone, FromRow)]
-pub struct AccountSummary {
-    pub id: i64,
-    pub name: String,
-    pub created_at: i64,
-    pub users: i64,
-}
-
 /// Inserts an account and returns its id. A taken name is a unique violation for the caller
 /// to map.
 pub async fn insert<'e>(
@@ -25,18 +15,6 @@ pub async fn insert<'e>(
         .bind(now)
         .fetch_one(exec)
         .await
-}
-
-#[tracing::instrument(skip(db))]
-pub async fn list(db: &Db) -> sqlx::Result<Vec<AccountSummary>> {
-    sqlx::query_as(
-        "SELECT a.id, a.name, a.created_at, COUNT(u.id) AS users \
-         FROM accounts a LEFT JOIN users u ON u.account_id = a.id \
-         WHERE a.kind = 'provider' \
-         GROUP BY a.id, a.name, a.created_at ORDER BY a.name",
-    )
-    .fetch_all(&db.pool)
-    .await
 }
 
 /// The id of the provider account named `name` (the platform's own account is never named).
@@ -108,24 +86,144 @@ pub async fn platform_account(tx: &mut sqlx::Transaction<'_, Any>, now: i64) -> 
 /// locking the account row, so two transactions adding phones to one account take turns and
 /// cannot both pass the quota.
 pub async fn lock_phone_room(
-    tx: &mut sqlx::Transaction<'_, Any>,
+    conn: &mut sqlx::AnyConnection,
     account_id: i64,
 ) -> sqlx::Result<(Option<i64>, i64)> {
     sqlx::query("UPDATE accounts SET name = name WHERE id = $1")
         .bind(account_id)
-        .execute(&mut **tx)
+        .execute(&mut *conn)
         .await?;
     let quota: Option<Option<i64>> =
         sqlx::query_scalar("SELECT phone_quota FROM accounts WHERE id = $1")
             .bind(account_id)
-            .fetch_optional(&mut **tx)
+            .fetch_optional(&mut *conn)
             .await?;
     let Some(Some(quota)) = quota else {
         return Ok((None, 0));
     };
     let held: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM phones WHERE account_id = $1")
         .bind(account_id)
-        .fetch_one(&mut **tx)
+        .fetch_one(&mut *conn)
         .await?;
     Ok((Some(quota), held))
+}
+
+/// A provider account as the operator's console lists it: its settings and its counts.
+#[derive(Debug, Clone, FromRow)]
+pub struct ConsoleAccountRow {
+    pub id: i64,
+    pub name: String,
+    pub created_at: i64,
+    pub suspended_at: Option<i64>,
+    pub phone_quota: Option<i64>,
+    pub phones: i64,
+    pub users: i64,
+    pub last_contact: Option<i64>,
+}
+
+const CONSOLE_COLUMNS: &str = "a.id, a.name, a.created_at, a.suspended_at, a.phone_quota, \
+     (SELECT COUNT(*) FROM phones p WHERE p.account_id = a.id) AS phones, \
+     (SELECT COUNT(*) FROM users u WHERE u.account_id = a.id) AS users, \
+     (SELECT MAX(p.last_seen_at) FROM phones p WHERE p.account_id = a.id) AS last_contact";
+
+/// Every provider account with its counts, by name. Each count is an index range of its own
+/// account (`phones (account_id, ...)`, `users (account_id)`), so the list costs one short
+/// scan per account, not a pass over every phone.
+pub async fn console_list<'e>(
+    exec: impl Executor<'e, Database = Any>,
+) -> sqlx::Result<Vec<ConsoleAccountRow>> {
+    sqlx::query_as(&format!(
+        "SELECT {CONSOLE_COLUMNS} FROM accounts a WHERE a.kind = 'provider' ORDER BY a.name, a.id"
+    ))
+    .fetch_all(exec)
+    .await
+}
+
+/// One provider account with its counts; `None` for no such provider account (the
+/// platform's own account included).
+pub async fn console_find<'e>(
+    exec: impl Executor<'e, Database = Any>,
+    id: i64,
+) -> sqlx::Result<Option<ConsoleAccountRow>> {
+    sqlx::query_as(&format!(
+        "SELECT {CONSOLE_COLUMNS} FROM accounts a WHERE a.id = $1 AND a.kind = 'provider'"
+    ))
+    .bind(id)
+    .fetch_optional(exec)
+    .await
+}
+
+pub async fn rename<'e>(
+    exec: impl Executor<'e, Database = Any>,
+    id: i64,
+    name: &str,
+) -> sqlx::Result<()> {
+    sqlx::query("UPDATE accounts SET name = $2 WHERE id = $1 AND kind = 'provider'")
+        .bind(id)
+        .bind(name)
+        .execute(exec)
+        .await?;
+    Ok(())
+}
+
+pub async fn set_phone_quota<'e>(
+    exec: impl Executor<'e, Database = Any>,
+    id: i64,
+    quota: Option<i64>,
+) -> sqlx::Result<()> {
+    sqlx::query("UPDATE accounts SET phone_quota = $2 WHERE id = $1 AND kind = 'provider'")
+        .bind(id)
+        .bind(quota)
+        .execute(exec)
+        .await?;
+    Ok(())
+}
+
+/// Sets (`Some(now)`) or clears (`None`) the suspension.
+pub async fn set_suspended_at<'e>(
+    exec: impl Executor<'e, Database = Any>,
+    id: i64,
+    at: Option<i64>,
+) -> sqlx::Result<()> {
+    sqlx::query("UPDATE accounts SET suspended_at = $2 WHERE id = $1 AND kind = 'provider'")
+        .bind(id)
+        .bind(at)
+        .execute(exec)
+        .await?;
+    Ok(())
+}
+
+/// Whether the account is suspended (`false` for no such account: the caller's own lookup
+/// answers that).
+pub async fn is_suspended<'e>(
+    exec: impl Executor<'e, Database = Any>,
+    id: i64,
+) -> sqlx::Result<bool> {
+    let at: Option<Option<i64>> =
+        sqlx::query_scalar("SELECT suspended_at FROM accounts WHERE id = $1")
+            .bind(id)
+            .fetch_optional(exec)
+            .await?;
+    Ok(matches!(at, Some(Some(_))))
+}
+
+/// Removes a provider account and everything it holds, in the caller's transaction. The
+/// phones go first (they refer to the account's servers and brandings), the history that
+/// has no foreign key next, then the account, whose other rows cascade.
+pub async fn delete_everything(tx: &mut sqlx::Transaction<'_, Any>, id: i64) -> sqlx::Result<u64> {
+    sqlx::query("DELETE FROM phones WHERE account_id = $1")
+        .bind(id)
+        .execute(&mut **tx)
+        .await?;
+    sqlx::query("DELETE FROM boot_events WHERE account_id = $1")
+        .bind(id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(
+        sqlx::query("DELETE FROM accounts WHERE id = $1 AND kind = 'provider'")
+            .bind(id)
+            .execute(&mut **tx)
+            .await?
+            .rows_affected(),
+    )
 }

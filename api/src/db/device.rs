@@ -24,12 +24,15 @@ struct Row {
     image_size: Option<i64>,
     release_vendor: Option<String>,
     reported_firmware: Option<String>,
+    suspended: i64,
 }
 
 /// A registered phone as the device route sees it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DevicePhone {
     pub account_id: i64,
+    /// The account is suspended: the phone is answered 403 `account_suspended`.
+    pub suspended: bool,
     /// The pinned release, if any.
     pub firmware: Option<String>,
     /// The vendor of the pinned release.
@@ -62,8 +65,10 @@ pub async fn lookup(db: &Db, mac: &str, model: Option<&str>) -> sqlx::Result<Opt
                 b.name AS branding_name, f.name AS file_name, f.sha256 AS file_sha256, \
                 f.size AS file_size, i.file AS image_file, i.sha256 AS image_sha256, \
                 i.size AS image_size, r.vendor AS release_vendor, \
-                p.reported_firmware \
+                p.reported_firmware, \
+                CASE WHEN a.suspended_at IS NULL THEN 0 ELSE 1 END AS suspended \
          FROM phones p \
+         JOIN accounts a ON a.id = p.account_id \
          LEFT JOIN servers s ON s.id = p.server_id \
          LEFT JOIN brandings b ON b.id = COALESCE(p.branding_id, \
              (SELECT d.id FROM brandings d WHERE d.account_id = p.account_id AND d.is_default = 1)) \
@@ -105,6 +110,7 @@ pub async fn lookup(db: &Db, mac: &str, model: Option<&str>) -> sqlx::Result<Opt
     };
     Ok(Some(DevicePhone {
         account_id: first.account_id,
+        suspended: first.suspended != 0,
         firmware: first.firmware.clone().filter(|f| !f.is_empty()),
         release_vendor: first.release_vendor.clone(),
         reported_firmware: first.reported_firmware.clone(),

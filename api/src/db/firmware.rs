@@ -164,3 +164,20 @@ pub async fn delete_release(conn: &mut AnyConnection, version: &str) -> sqlx::Re
         .await?;
     Ok(done.rows_affected() > 0)
 }
+
+/// Phones of every account per release: `(version, pinned, reporting)`, where `pinned` have
+/// it as their pin and `reporting` said at their last contact that they run it. One pass over
+/// the phones per count: the operator's catalog page, not a hot path.
+pub async fn phones_per_release(db: &Db) -> sqlx::Result<Vec<(String, i64, i64)>> {
+    sqlx::query_as(
+        "SELECT v, SUM(pinned) AS pinned, SUM(reporting) AS reporting FROM ( \
+           SELECT firmware AS v, 1 AS pinned, 0 AS reporting FROM phones \
+             WHERE firmware IS NOT NULL AND firmware <> '' \
+           UNION ALL \
+           SELECT reported_firmware AS v, 0 AS pinned, 1 AS reporting FROM phones \
+             WHERE reported_firmware IS NOT NULL) c \
+         GROUP BY v",
+    )
+    .fetch_all(&db.pool)
+    .await
+}

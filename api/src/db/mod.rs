@@ -19,6 +19,7 @@ pub mod operator_audit;
 pub mod password_resets;
 pub mod phone_selection;
 pub mod phones;
+pub mod platform;
 pub mod rate_limits;
 pub mod second_factor;
 pub mod servers;

@@ -30,6 +30,33 @@ pub async fn record(
     author: OperatorAuthor<'_>,
     entry: OperatorEntry<'_>,
 ) -> sqlx::Result<()> {
+    let at = record_only(tx, author, entry).await?;
+    if let Some((account_id, _)) = entry.account {
+        // INSERT ... SELECT: nothing is written for an account deleted by this very action.
+        sqlx::query(
+            "INSERT INTO audit_events (account_id, user_id, actor, action, target, count, detail, created_at) \
+             SELECT id, NULL, $2, $3, $4, 1, $5, $6 FROM accounts WHERE id = $1",
+        )
+        .bind(account_id)
+        .bind(format!("operator {}", author.name))
+        .bind(entry.action)
+        .bind(entry.target)
+        .bind(entry.detail)
+        .bind(at)
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(())
+}
+
+/// Records `entry` in the operator trail only: for an action whose change already wrote the
+/// account's own trail (an assignment of phones is the account's `phone.add`). Answers the
+/// time it recorded.
+pub async fn record_only(
+    tx: &mut sqlx::Transaction<'_, Any>,
+    author: OperatorAuthor<'_>,
+    entry: OperatorEntry<'_>,
+) -> sqlx::Result<i64> {
     let at = now();
     let (account_id, account_name) = entry.account.unzip();
     sqlx::query(
@@ -47,22 +74,7 @@ pub async fn record(
     .bind(at)
     .execute(&mut **tx)
     .await?;
-    if let Some(account_id) = account_id {
-        // INSERT ... SELECT: nothing is written for an account deleted by this very action.
-        sqlx::query(
-            "INSERT INTO audit_events (account_id, user_id, actor, action, target, count, detail, created_at) \
-             SELECT id, NULL, $2, $3, $4, 1, $5, $6 FROM accounts WHERE id = $1",
-        )
-        .bind(account_id)
-        .bind(format!("operator {}", author.name))
-        .bind(entry.action)
-        .bind(entry.target)
-        .bind(entry.detail)
-        .bind(at)
-        .execute(&mut **tx)
-        .await?;
-    }
-    Ok(())
+    Ok(at)
 }
 
 #[derive(Debug, Clone, FromRow)]

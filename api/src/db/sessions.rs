@@ -12,6 +12,8 @@ pub struct SessionUser {
     pub account_id: i64,
     pub role: String,
     pub email: String,
+    /// 1 while the user's account is suspended.
+    pub suspended: i64,
 }
 
 pub async fn insert(
@@ -37,7 +39,8 @@ pub async fn insert(
 pub async fn find_user(db: &Db, jti: &str, now: i64) -> sqlx::Result<Option<SessionUser>> {
     sqlx::query_as(
         "SELECT u.id AS user_id, u.account_id, \
-         CASE WHEN a.kind = 'platform' THEN 'operator' ELSE u.role END AS role, u.email \
+         CASE WHEN a.kind = 'platform' THEN 'operator' ELSE u.role END AS role, u.email, \
+         CASE WHEN a.suspended_at IS NULL THEN 0 ELSE 1 END AS suspended \
          FROM sessions s JOIN users u ON u.id = s.user_id JOIN accounts a ON a.id = u.account_id \
          WHERE s.id = $1 AND s.expires_at > $2",
     )
@@ -109,6 +112,20 @@ pub async fn delete_without_second_factor<'e>(
     )
     .bind(account_id)
     .bind(keep)
+    .execute(exec)
+    .await?
+    .rows_affected())
+}
+
+/// Ends every session of an account's users (its suspension), in the caller's transaction.
+pub async fn delete_for_account<'e>(
+    exec: impl Executor<'e, Database = Any>,
+    account_id: i64,
+) -> sqlx::Result<u64> {
+    Ok(sqlx::query(
+        "DELETE FROM sessions WHERE user_id IN (SELECT id FROM users WHERE account_id = $1)",
+    )
+    .bind(account_id)
     .execute(exec)
     .await?
     .rows_affected())

@@ -145,6 +145,7 @@ mod tests {
     fn phone() -> DevicePhone {
         DevicePhone {
             account_id: 1,
+            suspended: false,
             firmware: None,
             release_vendor: None,
             reported_firmware: None,

@@ -11,6 +11,7 @@ use x509_parser::prelude::{CertificateRevocationList, FromDer, X509Certificate};
 use crate::db::device_crls::{self, NewCrl, Stored};
 use crate::db::{device_cas, Db};
 use crate::device::trust::{DeviceTrust, Trusted};
+use crate::error::{Error, Result};
 use crate::storage::sha256_hex;
 
 /// One CA certificate, with what `rcs device-ca list` shows of it.
@@ -80,8 +81,9 @@ fn pem_block(label: &str, der: &[u8]) -> String {
 
 /// Adds every CA of a PEM text to the trusted set in the database; returns (added, already
 /// there). Nothing is added when one certificate of the bundle is unusable.
-pub async fn register(db: &Db, pem: &str, what: &str) -> anyhow::Result<(Vec<CaCert>, usize)> {
-    let certs = parse_bundle(pem).map_err(|e| anyhow::anyhow!("{what}: {e}"))?;
+pub async fn register(db: &Db, pem: &str, what: &str) -> Result<(Vec<CaCert>, usize)> {
+    let certs = parse_bundle(pem)
+        .map_err(|e| Error::unprocessable("invalid_device_ca", format!("{what}: {e}")))?;
     let now = crate::db::now();
     let mut added = Vec::new();
     let mut existing = 0;
@@ -164,10 +166,11 @@ pub async fn register_crl(
     bytes: &[u8],
     what: &str,
     configured: &[CertificateDer<'static>],
-) -> anyhow::Result<(Crl, Stored)> {
+) -> Result<(Crl, Stored)> {
     let (_, mut trusted) = stored_cas(db).await?;
     trusted.extend(configured.iter().cloned());
-    let crl = parse_crl(bytes, &trusted).map_err(|e| anyhow::anyhow!("{what}: {e}"))?;
+    let crl = parse_crl(bytes, &trusted)
+        .map_err(|e| Error::unprocessable("invalid_device_crl", format!("{what}: {e}")))?;
     let stored = device_crls::store(
         db,
         &NewCrl {

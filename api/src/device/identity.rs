@@ -12,6 +12,12 @@ use x509_parser::prelude::{FromDer, X509Certificate};
 use crate::domain::Mac;
 
 /// The names of a certificate that may carry a MAC: subject CNs and SAN entries.
+/// The issuer's distinguished name of a certificate, `None` when it cannot be read.
+pub fn issuer(der: &[u8]) -> Option<String> {
+    let (_, cert) = X509Certificate::from_der(der).ok()?;
+    Some(cert.issuer().to_string())
+}
+
 pub fn names(der: &[u8]) -> Result<Vec<String>, String> {
     let (_, cert) =
         X509Certificate::from_der(der).map_err(|e| format!("unreadable certificate: {e}"))?;

@@ -60,6 +60,12 @@ impl PeerChain {
         }
     }
 
+    /// The issuer of the leaf certificate (`CN=..., O=...`), for the operator's list of
+    /// unknown phones; read only for those, so a registered phone's request never parses it.
+    pub fn issuer(&self) -> Option<String> {
+        identity::issuer(self.chain.first()?)
+    }
+
     /// The MACs this chain's leaf identifies, once the chain is trusted.
     pub fn identify(&self, trust: &DeviceTrust) -> Result<&[Mac], ChainProblem> {
         let generation = trust.generation();

@@ -57,6 +57,68 @@ pub async fn read_limited(
     ))
 }
 
+/// Writes the uploaded file (the raw body, or the `file` field of a form) to `out` as it
+/// arrives, refusing more than `max` bytes (413): a large upload (a firmware release) never
+/// sits in memory. Answers the bytes written.
+pub async fn spool_limited(
+    req: &HttpRequest,
+    payload: web::Payload,
+    max: u64,
+    out: &mut tokio::fs::File,
+) -> Result<u64> {
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+    let limit = usize::try_from(max).unwrap_or(usize::MAX);
+    if declared.is_some_and(|len| len > max) {
+        return Err(too_large(limit));
+    }
+    let multipart = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|t| t.to_ascii_lowercase().starts_with("multipart/"));
+    if !multipart {
+        return write_stream(payload, max, out).await;
+    }
+    let mut form = actix_multipart::Multipart::new(req.headers(), payload);
+    while let Some(field) = form.next().await {
+        let field = field.map_err(unreadable)?;
+        let is_file = field.name() == Some("file")
+            || field
+                .content_disposition()
+                .is_some_and(|cd| cd.get_filename().is_some());
+        if is_file {
+            return write_stream(field, max, out).await;
+        }
+        collect(field, 64 * 1024, 0).await?;
+    }
+    Err(Error::bad_request(
+        "missing_file",
+        "The form has no file: send it in a field named \"file\".",
+    ))
+}
+
+async fn write_stream<S, E>(mut stream: S, max: u64, out: &mut tokio::fs::File) -> Result<u64>
+where
+    S: futures_util::Stream<Item = std::result::Result<web::Bytes, E>> + Unpin,
+    E: std::fmt::Display,
+{
+    use tokio::io::AsyncWriteExt;
+    let mut written = 0u64;
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.map_err(unreadable)?;
+        written += chunk.len() as u64;
+        if written > max {
+            return Err(too_large(usize::try_from(max).unwrap_or(usize::MAX)));
+        }
+        out.write_all(&chunk).await.map_err(anyhow::Error::from)?;
+    }
+    out.flush().await.map_err(anyhow::Error::from)?;
+    Ok(written)
+}
+
 /// Reads a byte stream to its end, refusing more than `max` bytes; `expected` (at most `max`)
 /// is the room reserved up front.
 pub async fn collect<S, E>(mut stream: S, max: usize, expected: usize) -> Result<web::Bytes>

@@ -70,7 +70,7 @@ pub async fn list_phones(
     (status = 200, description = "How many phones were added and updated, and (with skip_invalid) the entries skipped", body = AddPhonesResult),
     (status = 400, description = "Malformed JSON", body = ApiError),
     (status = 401, description = "Not logged in", body = ApiError),
-    (status = 409, description = "Another account registered one of the MACs while this request ran (mac_owned_by_other_account); nothing was added", body = ApiError),
+    (status = 409, description = "Another account registered one of the MACs while this request ran (mac_owned_by_other_account); or the phones would take the account over its phone quota (`phone_quota_exceeded`); nothing was added", body = ApiError),
     (status = 413, description = "The body is too large", body = ApiError),
     (status = 422, description = "invalid_phones with every entry that cannot be registered (invalid_mac, duplicate_mac, mac_owned_by_other_account), or with the usual {code, message}: no_macs, too_many_macs, invalid_firmware, unknown_firmware (not in the catalog), firmware_vendor_mismatch (a release of another vendor than the phone's), unknown_server or unknown_branding", body = InvalidPhones),
 ))]
@@ -234,6 +234,7 @@ pub async fn delete_phone(
     (status = 200, description = "Imported (or, with dry_run, what would be)", body = ImportResult),
     (status = 400, description = "Malformed query, unreadable body, or a form without a file field", body = ApiError),
     (status = 401, description = "Not logged in", body = ApiError),
+    (status = 409, description = "The phones the file adds would take the account over its phone quota (`phone_quota_exceeded`; a dry run says so too); nothing was imported", body = ApiError),
     (status = 413, description = "The file is larger than 64 MiB", body = ApiError),
     (status = 422, description = "invalid_csv with every bad line, or unknown_server, unknown_branding, invalid_firmware, unknown_firmware for the query", body = InvalidCsv),
 ))]

@@ -16,10 +16,12 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use crate::db::firmware::{self as queries, ImageRow, ReleaseRow};
+use crate::db::operator_audit::OperatorEntry;
 use crate::db::{now, rfc3339, Db};
 use crate::domain::firmware::{compare, FirmwareRelease, MIN_RELEASE};
 use crate::domain::Vendor;
 use crate::error::{Error, Result, ResultExt};
+use crate::services::operators::OperatorActor;
 use crate::storage::{sha256_hex, BlobStore};
 
 /// The manifest's file name inside a release folder.
@@ -313,8 +315,14 @@ fn check_image(image: &ManifestImage, file: &Path) -> Result<ImageRow> {
     })
 }
 
-/// Imports the release in `dir`: checks everything, stores the images, writes the rows.
-pub async fn import(db: &Db, store: &BlobStore, dir: &Path) -> Result<Imported> {
+/// Imports the release in `dir`: checks everything, stores the images, writes the rows and
+/// the operator trail's `firmware.import` in one transaction.
+pub async fn import(
+    db: &Db,
+    store: &BlobStore,
+    actor: &OperatorActor,
+    dir: &Path,
+) -> Result<Imported> {
     let dir = dir.to_path_buf();
     let store = store.clone();
     let checked = tokio::task::spawn_blocking(move || -> Result<Checked> {
@@ -355,6 +363,15 @@ pub async fn import(db: &Db, store: &BlobStore, dir: &Path) -> Result<Imported> 
     queries::insert_release(&mut tx, &release, &checked.images)
         .await
         .on_unique_violation(|| different(&version))?;
+    let models: Vec<&str> = checked.images.iter().map(|i| i.model.as_str()).collect();
+    let detail = format!("{}: {}", release.vendor, models.join(", "));
+    let entry = OperatorEntry {
+        action: "firmware.import",
+        account: None,
+        target: &version,
+        detail: &detail,
+    };
+    actor.record(&mut tx, entry).await?;
     tx.commit().await?;
     Ok(Imported::Added {
         version,
@@ -406,10 +423,31 @@ pub async fn list(db: &Db, vendor: Option<Vendor>) -> Result<Vec<rcs_shared::Fir
         .collect())
 }
 
+/// The catalog as the operator's console shows it: every release with the phones (of every
+/// account) pinned to it and those that last said they run it.
+pub async fn console_list(db: &Db) -> Result<Vec<rcs_shared::AdminFirmwareRelease>> {
+    let releases = list(db, None).await?;
+    let counts = queries::phones_per_release(db).await?;
+    Ok(releases
+        .into_iter()
+        .map(|release| {
+            let (pinned_phones, reporting_phones) = counts
+                .iter()
+                .find(|(v, _, _)| *v == release.version)
+                .map_or((0, 0), |(_, p, r)| (*p, *r));
+            rcs_shared::AdminFirmwareRelease {
+                release,
+                pinned_phones,
+                reporting_phones,
+            }
+        })
+        .collect())
+}
+
 /// Removes a release from the catalog, refused while any phone is pinned to it. Its blobs
 /// stay in the store: another release may share them, and a later clean-up can collect
 /// unreferenced ones without racing an import.
-pub async fn remove(db: &Db, version: &str) -> Result<()> {
+pub async fn remove(db: &Db, actor: &OperatorActor, version: &str) -> Result<()> {
     let mut tx = db.begin_write().await?;
     let pinned = queries::pinned_phones(&mut tx, version).await?;
     if pinned > 0 {
@@ -431,6 +469,13 @@ pub async fn remove(db: &Db, version: &str) -> Result<()> {
             format!("There is no firmware {version} in the catalog."),
         ));
     }
+    let entry = OperatorEntry {
+        action: "firmware.remove",
+        account: None,
+        target: version,
+        detail: "",
+    };
+    actor.record(&mut tx, entry).await?;
     tx.commit().await?;
     Ok(())
 }

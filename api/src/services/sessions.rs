@@ -239,6 +239,7 @@ pub async fn login(
         tracing::info!("login failed");
         return Err(invalid_credentials());
     };
+    refuse_suspended(db, user.account_id).await?;
     if let Some(challenge) = super::second_factor::next_step(db, settings, &user).await? {
         throttle.passed_first_step().await?;
         tracing::info!(user_id = user.id, "password accepted; second factor needed");
@@ -250,8 +251,19 @@ pub async fn login(
     )))
 }
 
+/// Refuses (403 `account_suspended`) the staff of a suspended account. Checked only once the
+/// password is right, so the answer tells nothing to someone who does not know it.
+async fn refuse_suspended(db: &Db, account_id: i64) -> Result<()> {
+    if crate::db::accounts::is_suspended(&db.pool, account_id).await? {
+        tracing::info!(account_id, "login refused: account suspended");
+        return Err(Error::account_suspended());
+    }
+    Ok(())
+}
+
 /// Opens a session for `user`, whose login is complete.
 pub(crate) async fn open(db: &Db, tokens: &Tokens, user: &UserRow) -> Result<LoginResponse> {
+    refuse_suspended(db, user.account_id).await?;
     let role: Role = user.role();
     let now = db::now();
     let issued = tokens.issue(user.id, user.account_id, role, now)?;

@@ -158,7 +158,7 @@ pub async fn invite_again(
 
 /// Stores a new set-password link for `user_id` (replacing an older one) and answers its
 /// token.
-async fn store_invitation(
+pub(crate) async fn store_invitation(
     tx: &mut sqlx::Transaction<'static, sqlx::Any>,
     user_id: i64,
     ttl_secs: u64,

@@ -14,7 +14,7 @@ crate::on_both_engines!(
     axe_finds_no_serious_violation_on_the_main_pages_at_desktop_and_phone_width
 );
 
-fn axe_source() -> String {
+pub fn axe_source() -> String {
     let path = concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/../tools/axe/node_modules/axe-core/axe.min.js"
@@ -25,7 +25,7 @@ fn axe_source() -> String {
 
 /// Runs axe on the page as it is now; returns the serious and critical violations, one line
 /// each with the elements concerned.
-async fn serious_violations(browser: &Browser, axe: &str) -> Vec<String> {
+pub async fn serious_violations(browser: &Browser, axe: &str) -> Vec<String> {
     let injected = browser
         .script("return typeof window.axe === 'object';", json!([]))
         .await;

@@ -6,6 +6,7 @@ mod accessibility;
 mod admin;
 mod api_keys;
 mod audit;
+mod console;
 mod import;
 mod invitation;
 mod keyboard;

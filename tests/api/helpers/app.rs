@@ -301,9 +301,14 @@ impl TestApp {
     /// Imports the release in `dir` as `rcs firmware import` does; panics if it is refused.
     pub async fn import_firmware(&self, dir: &std::path::Path) {
         let store = rcs::storage::BlobStore::new(&self.env.settings.data_dir);
-        rcs::services::firmware::import(&self.db, &store, dir)
-            .await
-            .unwrap_or_else(|e| panic!("release {} imports: {e}", dir.display()));
+        rcs::services::firmware::import(
+            &self.db,
+            &store,
+            &rcs::services::operators::OperatorActor::cli(),
+            dir,
+        )
+        .await
+        .unwrap_or_else(|e| panic!("release {} imports: {e}", dir.display()));
     }
 
     /// [`TestApp::load_sample_firmware`] unless a catalog is there already (a second account

@@ -50,9 +50,7 @@ fn keyed_operations() -> Vec<(String, String, Value, bool)> {
 
 /// The refusal a key of `role` must get, if any.
 fn refusal(role: &str, method: &str, op: &Value, session_only: bool) -> Option<&'static str> {
-    let super_user_only = op["responses"]["403"]["description"]
-        .as_str()
-        .is_some_and(|d| d.contains("Super User"));
+    let super_user_only = super::super_user_only(op);
     if role == "read_only" && method != "get" {
         Some("read_only_key")
     } else if is_console(op) {

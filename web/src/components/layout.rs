@@ -5,7 +5,7 @@ use rcs_shared::{Role, User};
 use yew::prelude::*;
 
 use crate::hooks::{use_action, Action};
-use crate::route::Route;
+use crate::route::{ConsolePage, Route};
 use crate::session::use_session;
 
 #[derive(Properties, PartialEq)]
@@ -25,7 +25,9 @@ pub fn Layout(props: &LayoutProps) -> Html {
             <header class="topbar">
                 <div class="topbar-brand">
                     <span class="topbar-logo" aria-hidden="true">{ "rcs" }</span>
-                    <h1 id="account-name" class="account-name">{ &user.account_name }</h1>
+                    <h1 id="account-name" class="account-name">{
+                        if user.role == Role::Operator { "Platform console" } else { user.account_name.as_str() }
+                    }</h1>
                 </div>
                 <div class="topbar-user">
                     <span id="logged-in-as" class="logged-in-as">
@@ -77,13 +79,48 @@ fn Menu(props: &MenuProps) -> Html {
             }
         })
     };
-    let mut items = vec![
-        ("nav-summary", "Summary", Route::Summary),
-        ("nav-phones", "Phones", Route::phones()),
-        ("nav-servers", "Servers", Route::Servers),
-        ("nav-brandings", "Brandings", Route::Brandings),
-        ("nav-firmware", "Firmware", Route::Firmware),
-    ];
+    let mut items = if props.role == Role::Operator {
+        vec![
+            (
+                "nav-platform",
+                "Platform",
+                Route::Console(ConsolePage::Summary),
+            ),
+            (
+                "nav-accounts",
+                "Accounts",
+                Route::Console(ConsolePage::Accounts),
+            ),
+            (
+                "nav-catalog",
+                "Firmware",
+                Route::Console(ConsolePage::Firmware),
+            ),
+            (
+                "nav-trust",
+                "Device Trust",
+                Route::Console(ConsolePage::Trust),
+            ),
+            (
+                "nav-unknown",
+                "Unknown Phones",
+                Route::Console(ConsolePage::UnknownPhones),
+            ),
+            (
+                "nav-operator-audit",
+                "Operator Audit",
+                Route::Console(ConsolePage::Audit),
+            ),
+        ]
+    } else {
+        vec![
+            ("nav-summary", "Summary", Route::Summary),
+            ("nav-phones", "Phones", Route::phones()),
+            ("nav-servers", "Servers", Route::Servers),
+            ("nav-brandings", "Brandings", Route::Brandings),
+            ("nav-firmware", "Firmware", Route::Firmware),
+        ]
+    };
     if props.role == Role::SuperUser {
         items.push(("nav-users", "Users", Route::Users));
         items.push(("nav-api-keys", "API keys", Route::ApiKeys));
@@ -96,6 +133,7 @@ fn Menu(props: &MenuProps) -> Html {
     let current = |route: &Route| match (&props.route, route) {
         (Route::Phones { .. } | Route::Phone(_), Route::Phones { .. }) => true,
         (Route::Webhook(_), Route::Webhooks) => true,
+        (Route::Summary, Route::Console(ConsolePage::Summary)) => true,
         (a, b) => a == b,
     };
     html! {

@@ -3,6 +3,7 @@
 mod api_keys;
 mod audit;
 mod brandings;
+mod console;
 mod firmware;
 mod forgot;
 mod login;
@@ -22,6 +23,7 @@ mod webhooks;
 pub use api_keys::ApiKeysPage;
 pub use audit::AuditPage;
 pub use brandings::BrandingsPage;
+pub use console::Console;
 pub use firmware::FirmwarePage;
 pub use login::LoginPage;
 pub use not_found::NotFoundPage;

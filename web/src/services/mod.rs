@@ -6,6 +6,7 @@ pub mod api;
 pub mod api_keys;
 pub mod audit;
 pub mod brandings;
+pub mod console;
 pub mod download;
 pub mod phones;
 pub mod second_factor;

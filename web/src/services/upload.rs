@@ -1,5 +1,6 @@
-//! CSV import through `XMLHttpRequest`, because `fetch` reports no upload progress and a
-//! large file (up to 64 MiB) takes long enough that the user must see it moving.
+//! Uploads through `XMLHttpRequest` (the CSV import, the console's firmware releases),
+//! because `fetch` reports no upload progress and a large file (up to 64 MiB of CSV, a
+//! firmware archive of hundreds) takes long enough that the user must see it moving.
 //!
 //! The file is sent as the raw body (`text/csv`), so the browser streams it from disk and the
 //! app never copies it into wasm memory.
@@ -39,7 +40,7 @@ pub async fn import(
             ("skip_invalid", query.skip_invalid.map(|b| b.to_string())),
         ],
     );
-    let (status, status_text, text) = send(token, &path, file, on_progress)
+    let (status, status_text, text) = send(token, &path, file, "text/csv", on_progress)
         .await
         .map_err(|e| ImportError::Other(api::log(Error::Network, &path, &e)))?;
     if status == 422 {
@@ -52,18 +53,20 @@ pub async fn import(
     api::decode(status, &status_text, &text, &path).map_err(ImportError::Other)
 }
 
-/// Sends the request and waits for its answer: status, status text and body.
-async fn send(
+/// POSTs `file` as the raw body (`content_type`) and waits for the answer: status, status
+/// text and body. `on_progress` receives the share sent so far (0.0 to 1.0).
+pub async fn send(
     token: &str,
     path: &str,
     file: &File,
+    content_type: &str,
     on_progress: Callback<f64>,
 ) -> Result<(u16, String, String), String> {
     let xhr = XmlHttpRequest::new().map_err(describe)?;
     xhr.open("POST", path).map_err(describe)?;
     xhr.set_request_header("Authorization", &format!("Bearer {token}"))
         .map_err(describe)?;
-    xhr.set_request_header("Content-Type", "text/csv")
+    xhr.set_request_header("Content-Type", content_type)
         .map_err(describe)?;
     xhr.set_request_header("Accept", "application/json")
         .map_err(describe)?;

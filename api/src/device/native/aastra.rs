@@ -300,6 +300,7 @@ mod tests {
     fn plan(firmware_due: bool) -> Plan {
         let phone = DevicePhone {
             account_id: 1,
+            suspended: false,
             firmware: Some("4.2.0.181".into()),
             release_vendor: Some("aastra".into()),
             reported_firmware: None,

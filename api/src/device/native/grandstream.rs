@@ -404,6 +404,7 @@ mod tests {
     fn plan(model: &str, running: &str, server: Option<&str>) -> Plan {
         let phone = DevicePhone {
             account_id: 1,
+            suspended: false,
             firmware: Some("1.0.11.85".into()),
             release_vendor: Some("grandstream".into()),
             reported_firmware: None,

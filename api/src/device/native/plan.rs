@@ -250,6 +250,7 @@ mod tests {
     fn phone() -> DevicePhone {
         DevicePhone {
             account_id: 1,
+            suspended: false,
             firmware: Some("4.2.0.181".into()),
             release_vendor: Some("aastra".into()),
             reported_firmware: None,

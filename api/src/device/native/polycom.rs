@@ -478,6 +478,7 @@ mod tests {
     fn plan(model: &str, running: Option<&str>, branding: Vec<&str>) -> Plan {
         let phone = DevicePhone {
             account_id: 1,
+            suspended: false,
             firmware: Some("6.4.6.2100".into()),
             release_vendor: Some("polycom".into()),
             reported_firmware: None,

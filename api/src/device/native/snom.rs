@@ -372,6 +372,7 @@ mod tests {
     fn phone(server: Option<&str>) -> DevicePhone {
         DevicePhone {
             account_id: 1,
+            suspended: false,
             firmware: Some("10.1.215.13".into()),
             release_vendor: Some("snom".into()),
             reported_firmware: None,

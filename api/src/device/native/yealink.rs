@@ -521,6 +521,7 @@ mod tests {
     fn phone(branding: &[&str], server: &str) -> DevicePhone {
         DevicePhone {
             account_id: 1,
+            suspended: false,
             firmware: Some("66.86.0.15".into()),
             release_vendor: Some("yealink".into()),
             reported_firmware: None,

@@ -101,7 +101,7 @@ impl Contact {
         (status = 304, description = "The phone already has this image"),
         (status = 400, description = "Not a MAC (`invalid_mac`); a malformed User-Agent or query (`invalid_device_request`); a file of another vendor than the User-Agent's (`file_of_another_vendor`); a vendor rcs does not provision natively (`unsupported_vendor`); a certificate naming several MACs for a file without one (`certificate_names_several_phones`)", body = ApiError),
         (status = 401, description = "No client certificate (`certificate_required`), or one that is untrusted, expired, not yet valid or revoked", body = ApiError),
-        (status = 403, description = "The certificate (`certificate_mac_mismatch`) or User-Agent (`user_agent_mac_mismatch`) names another MAC", body = ApiError),
+        (status = 403, description = "The certificate (`certificate_mac_mismatch`) or User-Agent (`user_agent_mac_mismatch`) names another MAC; the account that registered the phone is suspended (`account_suspended`)", body = ApiError),
         (status = 404, description = "No account registered this MAC (`phone_not_registered`); no vendor fetches such a file (`unknown_device_file`); nothing of this name for this phone now, which the phone's vendor expects (`not_for_this_phone`, e.g. `<model>.st` when its firmware is current)", body = ApiError),
         (status = 416, description = "The range lies outside the image", body = ApiError),
         (status = 503, description = "The database is unavailable; retry after `Retry-After` seconds", body = ApiError),
@@ -141,7 +141,7 @@ async fn json_boot(
 ) -> actix_web::Result<HttpResponse> {
     let contact = check(req, state, mac_text, query).await?;
     let device = &state.device;
-    let phone = registered(state, &contact).await?;
+    let phone = registered(req, state, &contact).await?;
     let Decision {
         answer,
         outcome,
@@ -184,7 +184,7 @@ async fn json_boot(
         (status = 304, description = "The phone already has this image"),
         (status = 400, description = "Malformed MAC, User-Agent or query", body = ApiError),
         (status = 401, description = "No, or no valid, client certificate", body = ApiError),
-        (status = 403, description = "The certificate or User-Agent names another MAC", body = ApiError),
+        (status = 403, description = "The certificate or User-Agent names another MAC (`certificate_mac_mismatch`, `user_agent_mac_mismatch`), or the account is suspended (`account_suspended`)", body = ApiError),
         (status = 404, description = "Unknown MAC (`phone_not_registered`), or no image for this phone (`firmware_not_found`)", body = ApiError),
         (status = 416, description = "The range lies outside the image", body = ApiError),
         (status = 503, description = "The database is unavailable", body = ApiError),
@@ -198,7 +198,7 @@ pub async fn firmware_image(
     query: web::Query<DeviceQuery>,
 ) -> actix_web::Result<HttpResponse> {
     let contact = check(&req, &state, &path, &query).await?;
-    let phone = registered(&state, &contact).await?;
+    let phone = registered(&req, &state, &contact).await?;
     let (Some(release), Some(image)) = (&phone.firmware, &phone.image) else {
         let why = match (&phone.firmware, &contact.reported.model) {
             (None, _) => "no firmware release is pinned for this phone".to_string(),
@@ -259,7 +259,7 @@ pub async fn firmware_image(
         (status = 304, description = "The phone already has this file"),
         (status = 400, description = "Malformed MAC or User-Agent", body = ApiError),
         (status = 401, description = "No, or no valid, client certificate", body = ApiError),
-        (status = 403, description = "The certificate or User-Agent names another MAC", body = ApiError),
+        (status = 403, description = "The certificate or User-Agent names another MAC (`certificate_mac_mismatch`, `user_agent_mac_mismatch`), or the account is suspended (`account_suspended`)", body = ApiError),
         (status = 404, description = "Unknown MAC (`phone_not_registered`), or no such file in the phone's branding (`branding_file_not_found`)", body = ApiError),
         (status = 416, description = "The range lies outside the file", body = ApiError),
         (status = 503, description = "The database is unavailable", body = ApiError),
@@ -273,7 +273,7 @@ pub async fn branding_file(
 ) -> actix_web::Result<HttpResponse> {
     let (mac, name) = path.into_inner();
     let contact = check(&req, &state, &mac, &DeviceQuery::default()).await?;
-    let phone = registered(&state, &contact).await?;
+    let phone = registered(&req, &state, &contact).await?;
     let file = phone.branding.as_ref().and_then(|(branding, files)| {
         files
             .iter()
@@ -434,7 +434,11 @@ fn identify(
 }
 
 /// The registered phone, or a 404 recorded as an unknown contact.
-async fn registered(state: &AppState, contact: &Contact) -> actix_web::Result<DevicePhone> {
+async fn registered(
+    req: &HttpRequest,
+    state: &AppState,
+    contact: &Contact,
+) -> actix_web::Result<DevicePhone> {
     match device::lookup(
         &state.db,
         contact.mac.as_str(),
@@ -443,18 +447,50 @@ async fn registered(state: &AppState, contact: &Contact) -> actix_web::Result<De
     .await
     .map_err(Error::from)?
     {
+        Some(phone) if phone.suspended => {
+            Err(suspended(state, contact, phone.account_id).await.into())
+        }
         Some(phone) => Ok(phone),
-        None => Err(unknown(state, contact).await.into()),
+        None => Err(unknown(req, state, contact).await.into()),
     }
 }
 
-async fn unknown(state: &AppState, contact: &Contact) -> Error {
+/// A phone of a suspended account: 403 `account_suspended`, recorded as a refusal in the
+/// account's history (the operator's summary counts it by that code).
+async fn suspended(state: &AppState, contact: &Contact, account_id: i64) -> Error {
+    const CODE: &str = "account_suspended";
+    state.metrics.refusal(CODE);
+    tracing::info!(mac = %contact.mac, account_id, "device request refused: account suspended");
+    let error = Error::account_suspended();
+    let detail = format!("{CODE}: {error}");
+    state
+        .device
+        .recorder
+        .record(contact.event(Some(account_id), BootOutcome::Refused, detail))
+        .await;
+    error
+}
+
+/// The detail of an unknown contact: with the certificate's issuer, which tells the operator
+/// whose phone it is (`db::platform` reads it back).
+fn unknown_detail(req: &HttpRequest, said: &str) -> String {
+    match req.conn_data::<PeerChain>().and_then(PeerChain::issuer) {
+        Some(issuer) => format!("{said} {}{issuer})", crate::db::platform::ISSUER_MARK),
+        None => said.to_string(),
+    }
+}
+
+async fn unknown(req: &HttpRequest, state: &AppState, contact: &Contact) -> Error {
     state.metrics.boot(BootOutcome::Unknown);
     tracing::info!(mac = %contact.mac, addr = %contact.addr, "boot from an unregistered MAC");
     state
         .device
         .recorder
-        .record(contact.event(None, BootOutcome::Unknown, "MAC not registered".into()))
+        .record(contact.event(
+            None,
+            BootOutcome::Unknown,
+            unknown_detail(req, "MAC not registered"),
+        ))
         .await;
     Error::not_found(
         "phone_not_registered",

@@ -69,8 +69,13 @@ pub(super) async fn serve(
     .await
     .map_err(Error::from)?;
     let Some(phone) = phone else {
-        return Err(unregistered(state, contact, &requested).await.into());
+        return Err(unregistered(req, state, contact, &requested).await.into());
     };
+    if phone.suspended {
+        return Err(super::suspended(state, &contact, phone.account_id)
+            .await
+            .into());
+    }
     // A request that does not say which release runs (Poly's Updater) is taken to run what
     // the phone last said it ran, so a phone on its pinned release is not offered it again.
     let running = contact
@@ -130,7 +135,12 @@ async fn configuration(
 }
 
 /// An unregistered MAC: 404, recorded as one unknown boot however many files it tries.
-async fn unregistered(state: &AppState, mut contact: Contact, requested: &Requested) -> Error {
+async fn unregistered(
+    req: &HttpRequest,
+    state: &AppState,
+    mut contact: Contact,
+    requested: &Requested,
+) -> Error {
     let boot = state.device.sessions.file(
         &contact.mac,
         None,
@@ -141,7 +151,8 @@ async fn unregistered(state: &AppState, mut contact: Contact, requested: &Reques
         state.metrics.boot(BootOutcome::Unknown);
     }
     contact.boot_key = Some(boot.key);
-    let detail = format!("{}: MAC not registered", requested.file);
+    let said = format!("{}: MAC not registered", requested.file);
+    let detail = super::unknown_detail(req, &said);
     state
         .device
         .recorder

@@ -13,6 +13,7 @@ use crate::db::phones::{self, NewPhone};
 use crate::db::{now, Db, LockFor};
 use crate::domain::mac::Mac;
 use crate::error::{Error, Result};
+use crate::services::accounts::check_phone_quota;
 use crate::services::Actor;
 use crate::webhooks::Outbox;
 
@@ -32,6 +33,7 @@ async fn write(
         .map(|m| m.to_string())
         .collect();
     let updated = own.len() as u64;
+    check_phone_quota(conn, actor.account_id, created.len() as i64).await?;
     let written = phones::upsert(conn, actor.account_id, rows, now()).await?;
     if written < rows.len() as u64 {
         // Another account claimed one of these MACs after the check: roll everything back.
@@ -66,20 +68,37 @@ pub async fn register(
     actor: &Actor,
     req: AddPhones,
 ) -> Result<AddPhonesResult> {
+    let mut tx = db.begin_write().await?;
+    let (result, queued) = register_in(&mut tx, outbox, actor, req).await?;
+    tx.commit().await?;
+    hooks::committed(outbox, queued);
+    after_bulk_write(db, result.added + result.updated);
+    Ok(result)
+}
+
+/// [`register`] in the caller's transaction, which it leaves open (an operator's assignment
+/// adds its own trail entry before committing). Answers the result and how many webhook
+/// deliveries it queued, for [`hooks::committed`] once the caller commits.
+pub(crate) async fn register_in(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    outbox: &Outbox,
+    actor: &Actor,
+    req: AddPhones,
+) -> Result<(AddPhonesResult, usize)> {
     let entries = parse_entries(&req.macs)?;
     let firmware = parse_firmware(req.firmware.as_deref())?;
-    let mut tx = db.begin_write().await?;
-    check_refs(&mut tx, actor.account_id, req.server_id, req.branding_id).await?;
-    let (macs, skipped) = screen(&mut tx, actor.account_id, entries, req.skip_invalid).await?;
+    check_refs(tx, actor.account_id, req.server_id, req.branding_id).await?;
+    let (macs, skipped) = screen(tx, actor.account_id, entries, req.skip_invalid).await?;
     if macs.is_empty() {
-        return Ok(AddPhonesResult {
+        let result = AddPhonesResult {
             added: 0,
             updated: 0,
             skipped,
-        });
+        };
+        return Ok((result, 0));
     }
     let listed = as_strs(&macs);
-    check_pin(&mut tx, actor.account_id, firmware.as_deref(), &listed).await?;
+    check_pin(tx, actor.account_id, firmware.as_deref(), &listed).await?;
     let rows: Vec<NewPhone> = macs
         .into_iter()
         .map(|mac| NewPhone {
@@ -89,17 +108,13 @@ pub async fn register(
             firmware: firmware.clone(),
         })
         .collect();
-    let (mut result, created) = write(&mut tx, actor, &rows, "phone.add").await?;
+    let (mut result, created) = write(tx, actor, &rows, "phone.add").await?;
     let added = WebhookEventType::PhonesAdded;
-    let subscribers = hooks::subscribers(&mut tx, outbox, actor.account_id, &[added]).await?;
+    let subscribers = hooks::subscribers(tx, outbox, actor.account_id, &[added]).await?;
     let created = as_strs_of(&created);
-    let queued =
-        hooks::phones_changed(&mut tx, outbox, &subscribers, actor, added, &created).await?;
-    tx.commit().await?;
-    hooks::committed(outbox, queued);
-    after_bulk_write(db, result.added + result.updated);
+    let queued = hooks::phones_changed(tx, outbox, &subscribers, actor, added, &created).await?;
     result.skipped = skipped;
-    Ok(result)
+    Ok((result, queued))
 }
 
 /// 404 naming the first MAC of `macs` the account does not have (and how many more);

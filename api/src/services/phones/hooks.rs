@@ -76,7 +76,7 @@ pub(super) async fn import_finished(
 }
 
 /// Wakes this node's dispatcher after a commit that queued deliveries.
-pub(super) fn committed(outbox: &Outbox, queued: usize) {
+pub(crate) fn committed(outbox: &Outbox, queued: usize) {
     if queued > 0 {
         outbox.wake();
     }

@@ -18,6 +18,7 @@ use crate::db::phones::{self, Named, NewPhone};
 use crate::db::{self, firmware, now, Db};
 use crate::domain::Vendor;
 use crate::error::Result;
+use crate::services::accounts::check_phone_quota;
 use crate::services::Actor;
 use crate::webhooks::Outbox;
 
@@ -324,7 +325,18 @@ impl Import {
             self.found.add(line, message);
         }
         let writable = self.skip || (chunk.clean && self.found.is_empty());
-        if !writable || self.dry_run {
+        if !writable {
+            return Ok(());
+        }
+        // A dry run writes nothing, so the database does not grow: weigh everything it would
+        // have added so far. A real import weighs each chunk as it writes it.
+        let adding = if self.dry_run {
+            self.added
+        } else {
+            fresh - registered
+        };
+        check_phone_quota(conn, self.account_id, adding as i64).await?;
+        if self.dry_run {
             return Ok(());
         }
         self.write(conn, &chunk).await

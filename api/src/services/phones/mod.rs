@@ -26,8 +26,10 @@ use crate::domain::firmware::FirmwareRelease;
 use crate::domain::mac::Mac;
 use crate::error::{Error, Result};
 
+pub(crate) use edit::register_in;
 pub use edit::{edit, register, remove, update};
 pub use history::events;
+pub(crate) use hooks::committed;
 pub use import::{import_csv, ImportOptions};
 pub use list::{export_page, get, list, Export};
 pub use selection::{edit_selected, remove_selected, Selection};
