@@ -66,6 +66,33 @@ pub fn parse_quota(quota: Option<i64>) -> Result<Option<i64>> {
     }
 }
 
+/// The provider account `id`, read in the change's transaction (404 `account_not_found`).
+async fn find(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    id: i64,
+) -> Result<ConsoleAccountRow> {
+    accounts::console_find(&mut **tx, id)
+        .await?
+        .ok_or_else(not_found)
+}
+
+/// Commits the change and answers the account as it now is.
+async fn finish(mut tx: sqlx::Transaction<'static, sqlx::Any>, id: i64) -> Result<AdminAccount> {
+    let row = find(&mut tx, id).await?;
+    tx.commit().await?;
+    Ok(to_dto(row))
+}
+
+/// The trail entry of `action` on the account `row`, named as it was before the change.
+fn about<'a>(row: &'a ConsoleAccountRow, action: &'a str, detail: &'a str) -> OperatorEntry<'a> {
+    OperatorEntry {
+        action,
+        account: Some((row.id, &row.name)),
+        target: &row.name,
+        detail,
+    }
+}
+
 fn not_found() -> Error {
     Error::not_found("account_not_found", "There is no such account.")
 }
@@ -165,9 +192,7 @@ pub async fn create(
         detail: &detail,
     };
     actor.record(&mut tx, entry).await?;
-    let row = accounts::console_find(&mut *tx, account_id)
-        .await?
-        .ok_or_else(not_found)?;
+    let row = find(&mut tx, account_id).await?;
     tx.commit().await?;
     Ok(CreatedAccount {
         account: to_dto(row),
@@ -181,9 +206,7 @@ pub async fn create(
 pub async fn rename(db: &Db, actor: &OperatorActor, id: i64, name: &str) -> Result<AdminAccount> {
     let name = parse_name(name)?;
     let mut tx = db.begin_write().await?;
-    let old = accounts::console_find(&mut *tx, id)
-        .await?
-        .ok_or_else(not_found)?;
+    let old = find(&mut tx, id).await?;
     if old.name != name {
         if accounts::id_by_name(&mut *tx, &name)
             .await?
@@ -203,11 +226,7 @@ pub async fn rename(db: &Db, actor: &OperatorActor, id: i64, name: &str) -> Resu
         };
         actor.record(&mut tx, entry).await?;
     }
-    let row = accounts::console_find(&mut *tx, id)
-        .await?
-        .ok_or_else(not_found)?;
-    tx.commit().await?;
-    Ok(to_dto(row))
+    finish(tx, id).await
 }
 
 /// Sets or removes (`None`) the phone quota. A quota below what the account holds is
@@ -221,9 +240,7 @@ pub async fn set_quota(
 ) -> Result<AdminAccount> {
     let quota = parse_quota(quota)?;
     let mut tx = db.begin_write().await?;
-    let old = accounts::console_find(&mut *tx, id)
-        .await?
-        .ok_or_else(not_found)?;
+    let old = find(&mut tx, id).await?;
     if old.phone_quota != quota {
         accounts::set_phone_quota(&mut *tx, id, quota).await?;
         let detail = format!(
@@ -232,19 +249,10 @@ pub async fn set_quota(
             quota_text(quota),
             old.phones
         );
-        let entry = OperatorEntry {
-            action: "account.quota",
-            account: Some((id, &old.name)),
-            target: &old.name,
-            detail: &detail,
-        };
+        let entry = about(&old, "account.quota", &detail);
         actor.record(&mut tx, entry).await?;
     }
-    let row = accounts::console_find(&mut *tx, id)
-        .await?
-        .ok_or_else(not_found)?;
-    tx.commit().await?;
-    Ok(to_dto(row))
+    finish(tx, id).await
 }
 
 /// Suspends an account: its staff's sessions end in the same transaction, and from then on
@@ -265,9 +273,7 @@ pub async fn suspend(
         ));
     }
     let mut tx = db.begin_write().await?;
-    let old = accounts::console_find(&mut *tx, id)
-        .await?
-        .ok_or_else(not_found)?;
+    let old = find(&mut tx, id).await?;
     if old.suspended_at.is_none() {
         accounts::set_suspended_at(&mut *tx, id, Some(now())).await?;
         let ended = sessions::delete_for_account(&mut *tx, id).await?;
@@ -275,19 +281,10 @@ pub async fn suspend(
             "" => format!("{ended} sessions ended"),
             why => format!("{why} ({ended} sessions ended)"),
         };
-        let entry = OperatorEntry {
-            action: "account.suspend",
-            account: Some((id, &old.name)),
-            target: &old.name,
-            detail: &detail,
-        };
+        let entry = about(&old, "account.suspend", &detail);
         actor.record(&mut tx, entry).await?;
     }
-    let row = accounts::console_find(&mut *tx, id)
-        .await?
-        .ok_or_else(not_found)?;
-    tx.commit().await?;
-    Ok(to_dto(row))
+    finish(tx, id).await
 }
 
 /// Ends a suspension: staff log in again, keys and phones work again. Resuming an active
@@ -295,24 +292,13 @@ pub async fn suspend(
 #[tracing::instrument(skip(db, actor))]
 pub async fn resume(db: &Db, actor: &OperatorActor, id: i64) -> Result<AdminAccount> {
     let mut tx = db.begin_write().await?;
-    let old = accounts::console_find(&mut *tx, id)
-        .await?
-        .ok_or_else(not_found)?;
+    let old = find(&mut tx, id).await?;
     if old.suspended_at.is_some() {
         accounts::set_suspended_at(&mut *tx, id, None).await?;
-        let entry = OperatorEntry {
-            action: "account.resume",
-            account: Some((id, &old.name)),
-            target: &old.name,
-            detail: "",
-        };
+        let entry = about(&old, "account.resume", "");
         actor.record(&mut tx, entry).await?;
     }
-    let row = accounts::console_find(&mut *tx, id)
-        .await?
-        .ok_or_else(not_found)?;
-    tx.commit().await?;
-    Ok(to_dto(row))
+    finish(tx, id).await
 }
 
 /// Deletes an account with its users, keys, servers, brandings, webhooks, phones and their
@@ -321,9 +307,7 @@ pub async fn resume(db: &Db, actor: &OperatorActor, id: i64) -> Result<AdminAcco
 #[tracing::instrument(skip(db, actor))]
 pub async fn delete(db: &Db, actor: &OperatorActor, id: i64, force: bool) -> Result<()> {
     let mut tx = db.begin_write().await?;
-    let old = accounts::console_find(&mut *tx, id)
-        .await?
-        .ok_or_else(not_found)?;
+    let old = find(&mut tx, id).await?;
     if old.phones > 0 && !force {
         return Err(Error::conflict(
             "account_has_phones",
@@ -335,12 +319,7 @@ pub async fn delete(db: &Db, actor: &OperatorActor, id: i64, force: bool) -> Res
         ));
     }
     let detail = format!("{} phones, {} users", old.phones, old.users);
-    let entry = OperatorEntry {
-        action: "account.delete",
-        account: Some((id, &old.name)),
-        target: &old.name,
-        detail: &detail,
-    };
+    let entry = about(&old, "account.delete", &detail);
     actor.record(&mut tx, entry).await?;
     accounts::delete_everything(&mut tx, id).await?;
     tx.commit().await?;

@@ -12,7 +12,7 @@ use crate::time::when;
 pub fn OperatorAuditPage() -> Html {
     // The pages walked so far: `before` of each (None: the newest).
     let before = use_state(|| None::<i64>);
-    let (page, _) = use_resource(*before, |token, before| console::audit(token, before));
+    let (page, _) = use_resource(*before, console::audit);
     let older = {
         let (before, page) = (before.clone(), page.data.clone());
         Callback::from(move |_: MouseEvent| {

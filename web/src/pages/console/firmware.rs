@@ -4,10 +4,10 @@
 use std::rc::Rc;
 
 use rcs_shared::AdminFirmwareRelease;
-use wasm_bindgen::JsCast;
 use web_sys::{File, HtmlInputElement};
 use yew::prelude::*;
 
+use super::picked;
 use crate::components::dialog::Dialog;
 use crate::components::errors::ErrorAlert;
 use crate::components::options::vendor_label;
@@ -15,14 +15,6 @@ use crate::hooks::{use_action, use_resource, Action};
 use crate::number::thousands;
 use crate::services::console;
 use crate::time::when;
-
-/// The file input's chosen file.
-fn picked(e: &Event) -> Option<File> {
-    e.target()
-        .and_then(|t| t.dyn_into::<HtmlInputElement>().ok())
-        .and_then(|i| i.files())
-        .and_then(|f| f.get(0))
-}
 
 #[function_component]
 pub fn CatalogPage() -> Html {

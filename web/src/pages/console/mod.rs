@@ -10,6 +10,8 @@ mod summary;
 mod trust;
 mod unknown;
 
+use wasm_bindgen::JsCast;
+use web_sys::{File, HtmlInputElement};
 use yew::prelude::*;
 
 use crate::route::ConsolePage;
@@ -30,4 +32,12 @@ pub fn Console(props: &ConsoleProps) -> Html {
         ConsolePage::UnknownPhones => html! { <unknown::UnknownPhonesPage /> },
         ConsolePage::Audit => html! { <audit::OperatorAuditPage /> },
     }
+}
+
+/// The file a file input's change event chose, if any.
+fn picked(e: &Event) -> Option<File> {
+    e.target()
+        .and_then(|t| t.dyn_into::<HtmlInputElement>().ok())
+        .and_then(|i| i.files())
+        .and_then(|f| f.get(0))
 }

@@ -3,22 +3,15 @@
 //! seconds.
 
 use rcs_shared::{DeviceCa, DeviceCrl};
-use wasm_bindgen::JsCast;
-use web_sys::{File, HtmlInputElement};
+use web_sys::File;
 use yew::prelude::*;
 
+use super::picked;
 use crate::components::errors::ErrorAlert;
 use crate::hooks::{use_action, use_resource, Action};
 use crate::number::thousands;
 use crate::services::console;
 use crate::time::when;
-
-fn picked(e: &Event) -> Option<File> {
-    e.target()
-        .and_then(|t| t.dyn_into::<HtmlInputElement>().ok())
-        .and_then(|i| i.files())
-        .and_then(|f| f.get(0))
-}
 
 /// The start of a fingerprint, enough to tell certificates apart on screen.
 fn short(sha256: &str) -> String {
