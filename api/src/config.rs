@@ -135,6 +135,9 @@ settings_layer! {
     /// The largest firmware release archive the console accepts, in bytes (512 MiB); what it
     /// unpacks to is bounded at twice this.
     firmware_upload_max_bytes: u64,
+    /// CSV imports one node reads and parses at once (each may hold a 64 MiB file and its
+    /// rows in memory); one more is answered 429 `imports_busy` with `Retry-After`.
+    max_concurrent_imports: usize,
     /// Where mail goes: `smtp://host:port`, `smtp://user:pass@host:587?tls=required`,
     /// `smtps://host`. Unset: mail is written to the log instead (development mode).
     smtp_url: String,
@@ -241,6 +244,7 @@ pub struct Settings {
     pub reset_token_ttl_secs: u64,
     pub invitation_ttl_secs: u64,
     pub firmware_upload_max_bytes: u64,
+    pub max_concurrent_imports: usize,
     /// Kept secret: the URL may carry the SMTP password.
     pub smtp_url: Option<SecretString>,
     pub mail_from: String,
@@ -341,6 +345,7 @@ impl Settings {
                 .firmware_upload_max_bytes
                 .unwrap_or(512 * 1024 * 1024)
                 .max(1024),
+            max_concurrent_imports: layer.max_concurrent_imports.unwrap_or(2).max(1),
             smtp_url: layer.smtp_url.map(SecretString::from),
             mail_from: layer.mail_from.unwrap_or_else(|| "rcs@localhost".into()),
             public_url,

@@ -52,6 +52,10 @@ pub enum Error {
     /// 429: slow down; `retry_after` seconds until the next attempt may succeed.
     #[error("Too many attempts. Try again in {retry_after} seconds.")]
     TooManyRequests { retry_after: u64 },
+    /// 429 with its own code: the node is doing as much of this kind of work as it allows at
+    /// once (imports in flight); `retry_after` seconds is a sensible wait.
+    #[error("{1}")]
+    Busy(&'static str, String, u64),
     /// 503: a dependency (the database) is unavailable.
     #[error("The service is temporarily unavailable. Try again shortly.")]
     Unavailable,
@@ -104,7 +108,8 @@ impl Error {
             | Error::NotFound(code, _)
             | Error::Conflict(code, _)
             | Error::UnsupportedMediaType(code, _)
-            | Error::Unprocessable(code, _) => code,
+            | Error::Unprocessable(code, _)
+            | Error::Busy(code, ..) => code,
             Error::Forbidden => "forbidden",
             Error::InvalidCsv(..) => "invalid_csv",
             Error::InvalidPhones(..) => "invalid_phones",
@@ -139,7 +144,7 @@ impl ResponseError for Error {
             Error::Unprocessable(..) | Error::InvalidCsv(..) | Error::InvalidPhones(..) => {
                 StatusCode::UNPROCESSABLE_ENTITY
             }
-            Error::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+            Error::TooManyRequests { .. } | Error::Busy(..) => StatusCode::TOO_MANY_REQUESTS,
             Error::Unavailable | Error::Storage(_) => StatusCode::SERVICE_UNAVAILABLE,
             Error::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -151,7 +156,7 @@ impl ResponseError for Error {
         }
         let mut response = HttpResponse::build(self.status_code());
         match self {
-            Error::TooManyRequests { retry_after } => {
+            Error::TooManyRequests { retry_after } | Error::Busy(_, _, retry_after) => {
                 response.insert_header((header::RETRY_AFTER, retry_after.to_string()));
             }
             Error::Unavailable => {

@@ -261,8 +261,9 @@ pub struct CsvUpload {
 #[schema(value_type = String, format = Binary, content_media_type = "text/csv")]
 pub struct CsvBody(pub Vec<u8>);
 
-/// The `multipart/form-data` form of `PUT /api/v1/brandings/{id}/files/{name}`: the file in
-/// the field `file` (its type is then guessed from the name). Other fields are ignored.
+/// A file uploaded as a `multipart/form-data` form (a branding file, a firmware archive, a
+/// device CA bundle or revocation list): the file in the field `file` (a branding file's type
+/// is then guessed from its name). Other fields are ignored.
 #[derive(utoipa::ToSchema)]
 #[schema(example = json!({"file": "<the file's bytes>"}))]
 pub struct FileUpload {
@@ -271,7 +272,8 @@ pub struct FileUpload {
     pub file: Vec<u8>,
 }
 
-/// The raw body of `PUT /api/v1/brandings/{id}/files/{name}`: the file's bytes.
+/// A file uploaded as the raw body (a branding file, a firmware archive, a device CA bundle
+/// or revocation list): its bytes as they are.
 #[derive(utoipa::ToSchema)]
 #[schema(value_type = String, format = Binary)]
 pub struct FileBody(pub Vec<u8>);

@@ -27,4 +27,7 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     /// Queues webhook events in the transaction of their change and wakes the dispatcher.
     pub webhooks: crate::webhooks::Outbox,
+    /// One permit per CSV import this node may read and parse at once
+    /// (`max_concurrent_imports`): N uploads in flight would otherwise hold N 64 MiB files.
+    pub imports: Arc<tokio::sync::Semaphore>,
 }

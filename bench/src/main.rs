@@ -32,12 +32,36 @@ use crate::report::Results;
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    match run().await {
+    let outcome = tokio::select! {
+        outcome = run() => outcome,
+        signal = interrupted() => Err(anyhow::anyhow!(
+            "stopped by {signal}; the servers it started are stopped too"
+        )),
+    };
+    procs::kill_running();
+    match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("rcs-bench: {e:#}");
             ExitCode::FAILURE
         }
+    }
+}
+
+/// Waits for the signals that stop a run from a terminal, a service manager or `kill`.
+async fn interrupted() -> &'static str {
+    use tokio::signal::unix::{signal, SignalKind};
+    let (Ok(mut term), Ok(mut hangup)) = (
+        signal(SignalKind::terminate()),
+        signal(SignalKind::hangup()),
+    ) else {
+        let _ = tokio::signal::ctrl_c().await;
+        return "SIGINT";
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => "SIGINT",
+        _ = term.recv() => "SIGTERM",
+        _ = hangup.recv() => "SIGHUP",
     }
 }
 

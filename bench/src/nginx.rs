@@ -106,8 +106,10 @@ impl Nginx {
             .stdout(Stdio::null())
             .stderr(Stdio::inherit())
             .kill_on_drop(true)
+            .process_group(0)
             .spawn()
             .with_context(|| format!("cannot start {bin} (apt-get install -y nginx)"))?;
+        procs::started(&child);
         // The readiness probe presents a phone certificate: nginx demands one for every path.
         procs::wait_until_ready(&mut child, addr, probe, "/healthz", Duration::from_secs(20))
             .await

@@ -2,7 +2,7 @@
 //! read from `/proc`, and a graceful stop.
 
 use std::net::{SocketAddr, TcpListener};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context};
@@ -44,9 +44,36 @@ pub async fn wait_until_ready(
     }
 }
 
+/// The process groups of the servers running now (nginx and `rcs serve`), each started as
+/// the leader of its own group so that one signal reaches nginx's workers too.
+static RUNNING: Mutex<Vec<u32>> = Mutex::new(Vec::new());
+
+/// Remembers a server just started with `process_group(0)` until [`stop`] ends it.
+pub fn started(child: &Child) {
+    if let Some(pid) = child.id() {
+        RUNNING.lock().unwrap_or_else(|e| e.into_inner()).push(pid);
+    }
+}
+
+/// Kills every server still running, group and all: the harness calls it when it is
+/// interrupted (SIGINT, SIGTERM, SIGHUP), since a signal ends the harness without running a
+/// single destructor and would otherwise leave nginx and rcs serving on their ports.
+pub fn kill_running() {
+    let pids = std::mem::take(&mut *RUNNING.lock().unwrap_or_else(|e| e.into_inner()));
+    for pid in pids {
+        let _ = std::process::Command::new("kill")
+            .args(["-KILL", "--", &format!("-{pid}")])
+            .status();
+    }
+}
+
 /// Sends SIGTERM (through kill(1): no unsafe code here) and waits up to 20 s, then SIGKILL.
 pub async fn stop(child: &mut Child) {
     if let Some(pid) = child.id() {
+        RUNNING
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .retain(|&p| p != pid);
         let _ = tokio::process::Command::new("kill")
             .args(["-TERM", &pid.to_string()])
             .status()

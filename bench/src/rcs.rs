@@ -142,8 +142,10 @@ impl Instance {
             .arg("serve")
             .stdout(log.try_clone()?)
             .stderr(log)
+            .process_group(0)
             .spawn()
             .with_context(|| format!("cannot start {}", self.bin.display()))?;
+        procs::started(&child);
         procs::wait_until_ready(
             &mut child,
             self.addr,

@@ -460,3 +460,108 @@ async fn a_mac_repeated_across_chunks_counts_once_and_its_last_line_wins(engine:
     let again = ctx.import_ok("", &file).await;
     assert_eq!((again.added, again.updated), (0, 15_001));
 }
+
+/// A node reads and parses at most `max_concurrent_imports` files at once: one more is
+/// refused before its body is read (429 `imports_busy`, `Retry-After`) and imports nothing,
+/// and the slot is free again as soon as the running import ends.
+#[tokio::test]
+async fn one_import_more_than_the_node_allows_is_refused_until_a_slot_frees() {
+    let app =
+        crate::helpers::spawn_app_with(Engine::Sqlite, |s| s.max_concurrent_imports = 1).await;
+    app.create_account("Acme", "admin@acme.example").await;
+    let token = app.token("admin@acme.example").await;
+
+    // An import whose file arrives in two parts, the second only when the test says so; then
+    // dry runs (which write nothing) until it is seen holding the only slot. Should a dry run
+    // have taken the slot first, the slow import was refused and starts again.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let (mut running, mut release) = slow_import(&app, &token);
+    loop {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the import never started"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        if running.is_finished() {
+            let early = running.await.unwrap().expect("answered");
+            assert_eq!(
+                early.status(),
+                429,
+                "only a race with a dry run ends it early"
+            );
+            (running, release) = slow_import(&app, &token);
+            continue;
+        }
+        let probe = app
+            .import_csv(&token, "dry_run=true", "mac\n00085D0000AA\n")
+            .await;
+        if probe.status() == 429 && !running.is_finished() {
+            break;
+        }
+        assert!(
+            [200, 429].contains(&probe.status().as_u16()),
+            "{}",
+            probe.status()
+        );
+    }
+    let refused = app.import_csv(&token, "", "mac\n00085D000003\n").await;
+    assert_eq!(refused.status(), 429);
+    let wait: u64 = refused.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=60).contains(&wait), "Retry-After {wait}");
+    assert_eq!(error_body(refused).await.code, "imports_busy");
+    let phone = app.get("/api/v1/phones/00085D000003", &token).await;
+    assert_eq!(phone.status(), 404, "the refused file imported nothing");
+
+    release.send(()).unwrap();
+    let done = running
+        .await
+        .unwrap()
+        .expect("the running import is answered");
+    assert_eq!(done.status(), 200);
+    let done: ImportResult = done.json().await.unwrap();
+    assert_eq!(done.added, 2);
+
+    let again = app.import_csv(&token, "", "mac\n00085D000003\n").await;
+    assert_eq!(
+        again.status(),
+        200,
+        "the slot is free once the import ended"
+    );
+    let again: ImportResult = again.json().await.unwrap();
+    assert_eq!(again.added, 1);
+}
+
+/// Starts an import of a two-line file whose second line is sent only when the returned
+/// sender is used (or dropped).
+fn slow_import(
+    app: &crate::helpers::TestApp,
+    token: &str,
+) -> (
+    tokio::task::JoinHandle<reqwest::Result<reqwest::Response>>,
+    tokio::sync::oneshot::Sender<()>,
+) {
+    let (release, released) = tokio::sync::oneshot::channel::<()>();
+    let body = futures_util::stream::unfold((0, Some(released)), |(step, gate)| async move {
+        match step {
+            0 => Some((Ok::<_, std::io::Error>("mac\n00085D000001\n"), (1, gate))),
+            1 => {
+                let _ = gate.unwrap().await;
+                Some((Ok("00085D000002\n"), (2, None)))
+            }
+            _ => None,
+        }
+    });
+    let running = tokio::spawn(
+        app.client
+            .post(app.url(routes::PHONES_IMPORT))
+            .bearer_auth(token)
+            .header("content-type", "text/csv")
+            .body(reqwest::Body::wrap_stream(body))
+            .send(),
+    );
+    (running, release)
+}

@@ -237,6 +237,8 @@ pub async fn delete_phone(
     (status = 409, description = "The phones the file adds would take the account over its phone quota (`phone_quota_exceeded`; a dry run says so too); nothing was imported", body = ApiError),
     (status = 413, description = "The file is larger than 64 MiB", body = ApiError),
     (status = 422, description = "invalid_csv with every bad line, or unknown_server, unknown_branding, invalid_firmware, unknown_firmware for the query", body = InvalidCsv),
+    (status = 429, description = "The node is already importing `max_concurrent_imports` files (`imports_busy`; nothing was read or imported), or too many failed API-key attempts came from this address (`too_many_requests`); see Retry-After", body = ApiError,
+        headers(("Retry-After" = u32, description = "Seconds to wait"))),
 ))]
 #[post("/phones/import")]
 pub async fn import_phones(
@@ -246,6 +248,17 @@ pub async fn import_phones(
     query: web::Query<ImportQuery>,
     payload: web::Payload,
 ) -> Result<web::Json<ImportResult>> {
+    // Taken before the file is read: a refused import never held its body.
+    let _slot = state.imports.clone().try_acquire_owned().map_err(|_| {
+        Error::Busy(
+            "imports_busy",
+            format!(
+                "This node is already importing {} file(s) at once; try again in a few seconds.",
+                state.settings.max_concurrent_imports
+            ),
+            5,
+        )
+    })?;
     let body = body::read_limited(&req, payload, MAX_IMPORT_BYTES).await?;
     let q = query.into_inner();
     let options = ImportOptions {

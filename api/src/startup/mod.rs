@@ -118,6 +118,7 @@ impl Application {
         let (mailer, mail_worker) = Mailer::start(&settings)?;
         let dispatcher =
             Dispatcher::start(db.clone(), &settings, metrics.clone(), outbox.notified())?;
+        let imports = Arc::new(tokio::sync::Semaphore::new(settings.max_concurrent_imports));
         let state = web::Data::new(AppState {
             db,
             tokens,
@@ -131,6 +132,7 @@ impl Application {
             },
             metrics,
             webhooks: outbox,
+            imports,
         });
         let server = serve_app(&state, listeners.https, listeners.http, tls_config)?;
         let (metrics_server, metrics_port) = match listeners.metrics {

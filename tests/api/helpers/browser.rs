@@ -20,7 +20,7 @@ pub struct Browser {
     http: reqwest::Client,
     session: String,
     driver: Child,
-    _profile: tempfile::TempDir,
+    profile: tempfile::TempDir,
     /// Where the browser saves downloads (the CSV export).
     pub downloads: tempfile::TempDir,
 }
@@ -88,7 +88,7 @@ impl Browser {
             session: format!("{base}/session/{session}"),
             http,
             driver,
-            _profile: profile,
+            profile,
             downloads,
         })
     }
@@ -439,10 +439,42 @@ impl Browser {
     }
 }
 
+impl Browser {
+    /// Ends the WebDriver session without an async runtime: `Drop` also runs while a failed
+    /// story unwinds, and killing only chromedriver there would leave Chromium running (three
+    /// such leftovers once slowed every later build on the machine).
+    fn end_session_blocking(&self) {
+        use std::io::{Read, Write};
+        let Some(rest) = self.session.strip_prefix("http://") else {
+            return;
+        };
+        let Some((address, path)) = rest.split_once('/') else {
+            return;
+        };
+        let Ok(mut stream) = std::net::TcpStream::connect(address) else {
+            return;
+        };
+        let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
+        let _ = stream.set_write_timeout(Some(Duration::from_secs(10)));
+        let request = format!(
+            "DELETE /{path} HTTP/1.1\r\nHost: {address}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+        );
+        if stream.write_all(request.as_bytes()).is_ok() {
+            let mut answer = Vec::new();
+            let _ = stream.read_to_end(&mut answer);
+        }
+    }
+}
+
 impl Drop for Browser {
     fn drop(&mut self) {
+        self.end_session_blocking();
         let _ = self.driver.kill();
         let _ = self.driver.wait();
+        // Whatever Chromium process outlived its driver still names this story's profile.
+        let _ = Command::new("pkill")
+            .args(["-KILL", "-f", &self.profile.path().display().to_string()])
+            .status();
     }
 }
 

@@ -50,8 +50,11 @@ async fn listed(state: &AppState, version: &str) -> Result<AdminFirmwareRelease>
 /// a folder; nothing is stored unless every image matches its manifest. Uploading a release
 /// already in the catalog with the identical manifest answers 200 and changes nothing.
 #[utoipa::path(tag = "admin", security(("bearer" = [])),
-    request_body(content = Vec<u8>, content_type = "application/octet-stream",
-        description = "The archive (tar, tar.gz or zip)"),
+    request_body(description = "The archive (tar, tar.gz or zip): the raw body, or the \
+        `file` field of a form", content(
+        (inline(crate::openapi::FileBody) = "application/octet-stream"),
+        (crate::openapi::FileUpload = "multipart/form-data"),
+    )),
     responses(
         (status = 200, description = "The identical release was already in the catalog", body = AdminFirmwareRelease),
         (status = 201, description = "Imported", body = AdminFirmwareRelease),

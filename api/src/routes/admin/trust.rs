@@ -44,8 +44,12 @@ pub async fn list_device_cas(
 /// Trust the CA certificates of a PEM bundle (the raw body or the `file` field of a form).
 /// Nothing is added when one certificate of the bundle is unusable.
 #[utoipa::path(tag = "admin", security(("bearer" = [])),
-    request_body(content = String, content_type = "application/x-pem-file",
-        description = "One or more PEM certificates"),
+    request_body(description = "One or more PEM certificates: the raw body (read as the \
+        bundle whatever its content type, `application/x-pem-file` being the usual one), or \
+        the `file` field of a form", content(
+        (inline(crate::openapi::FileBody) = "application/octet-stream"),
+        (crate::openapi::FileUpload = "multipart/form-data"),
+    )),
     responses(
         (status = 200, description = "The CAs added, and how many were trusted already", body = DeviceCasAdded),
         (status = 400, description = "An unreadable body, or a form without a file (`missing_file`)", body = ApiError),
@@ -117,8 +121,12 @@ pub async fn list_device_crls(
 /// Use a revocation list (DER or PEM, the raw body or the `file` field of a form), which a
 /// trusted device CA must have signed; a newer list of the same CA replaces the older one.
 #[utoipa::path(tag = "admin", security(("bearer" = [])),
-    request_body(content = Vec<u8>, content_type = "application/pkix-crl",
-        description = "The revocation list, DER or PEM"),
+    request_body(description = "The revocation list, DER or PEM: the raw body (read as the \
+        list whatever its content type, `application/pkix-crl` being the usual one), or the \
+        `file` field of a form", content(
+        (inline(crate::openapi::FileBody) = "application/octet-stream"),
+        (crate::openapi::FileUpload = "multipart/form-data"),
+    )),
     responses(
         (status = 200, description = "In use (added, replacing an older list, or already there)", body = DeviceCrl),
         (status = 400, description = "An unreadable body, or a form without a file (`missing_file`)", body = ApiError),
