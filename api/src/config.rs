@@ -305,14 +305,11 @@ impl Settings {
         if layer.tls_cert.is_some() != layer.tls_key.is_some() {
             bail!("tls_cert and tls_key must be set together");
         }
-        let token_ttl_secs = layer.token_ttl_secs.unwrap_or(3600);
-        if token_ttl_secs == 0 {
-            bail!("token_ttl_secs must be at least 1");
-        }
-        let reset_token_ttl_secs = layer.reset_token_ttl_secs.unwrap_or(1800);
-        if reset_token_ttl_secs == 0 {
-            bail!("reset_token_ttl_secs must be at least 1");
-        }
+        let token_ttl_secs = at_least_one(layer.token_ttl_secs.unwrap_or(3600), "token_ttl_secs")?;
+        let reset_token_ttl_secs = at_least_one(
+            layer.reset_token_ttl_secs.unwrap_or(1800),
+            "reset_token_ttl_secs",
+        )?;
         Ok(Settings {
             database_url,
             database_max_connections: layer.database_max_connections.unwrap_or(16).max(1),
@@ -392,6 +389,15 @@ impl Settings {
     pub fn database_is_embedded(&self) -> bool {
         crate::db::Dialect::from_url(&self.database_url).is_ok_and(|d| d.is_embedded())
     }
+}
+
+/// A lifetime of zero would make every token expire as it is issued: refused at start-up
+/// rather than silently raised, since it is almost certainly a typo.
+fn at_least_one(value: u64, name: &str) -> anyhow::Result<u64> {
+    if value == 0 {
+        bail!("{name} must be at least 1");
+    }
+    Ok(value)
 }
 
 impl Layer {
