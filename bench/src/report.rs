@@ -96,6 +96,11 @@ pub struct List {
     pub engine: Engine,
     pub phones: usize,
     pub queries: Vec<ListQuery>,
+    /// rcs's resident size right after the list's queries, MB: what a node holding
+    /// `registered` phones in all (every account of the run) occupies while in use.
+    pub rss_mb: f64,
+    /// Phones registered on the node when `rss_mb` was read.
+    pub registered: usize,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -535,6 +540,16 @@ pub fn markdown(r: &Results, chart: &str) -> String {
                     q.errors
                 );
             }
+        }
+        s.push('\n');
+        for l in &r.lists {
+            let _ = writeln!(
+                s,
+                "rcs on {} after these queries: {:.1} MB resident, with {} phones registered on the node.\n",
+                l.engine.label(),
+                l.rss_mb,
+                l.registered
+            );
         }
     }
     if let Some(w) = &r.web {

@@ -419,7 +419,16 @@ async fn rcs_on(
                     s
                 }
             };
-            let list = phone_list(ctx, engine, session).await?;
+            let mut list = phone_list(ctx, engine, session).await?;
+            list.rss_mb = server.memory.rss_mb();
+            list.registered = macs.len()
+                + fw_macs.len()
+                + c.import_sizes.iter().sum::<usize>()
+                + if c.import_sizes.contains(&c.list_phones) { 0 } else { c.list_phones };
+            ctx.log.say(&format!(
+                "{name}: {:.1} MB resident after the list, {} phones registered",
+                list.rss_mb, list.registered
+            ));
             for q in &list.queries {
                 ctx.log.say(&format!(
                     "{name}: list {}: p50 {:.2} ms, p99 {:.2} ms, {} errors",
@@ -573,6 +582,8 @@ async fn phone_list(
         engine,
         phones: ctx.config.list_phones,
         queries: out,
+        rss_mb: 0.0,
+        registered: 0,
     })
 }
 
