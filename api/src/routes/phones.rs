@@ -253,7 +253,8 @@ pub async fn import_phones(
         Error::Busy(
             "imports_busy",
             format!(
-                "This node is already importing {} file(s) at once; try again in a few seconds.",
+                "This node is running as many imports as it allows at once ({}); try again in \
+                 a few seconds.",
                 state.settings.max_concurrent_imports
             ),
             5,
