@@ -419,12 +419,11 @@ async fn rcs_on(
                     s
                 }
             };
-            let mut list = phone_list(ctx, engine, session).await?;
-            list.rss_mb = server.memory.rss_mb();
-            list.registered = macs.len()
+            let registered = macs.len()
                 + fw_macs.len()
                 + c.import_sizes.iter().sum::<usize>()
                 + if c.import_sizes.contains(&c.list_phones) { 0 } else { c.list_phones };
+            let list = phone_list(ctx, engine, session, &server.memory, registered).await?;
             ctx.log.say(&format!(
                 "{name}: {:.1} MB resident after the list, {} phones registered",
                 list.rss_mb, list.registered
@@ -536,6 +535,8 @@ async fn phone_list(
     ctx: &Context,
     engine: Engine,
     (mut api, server_id): (Api, i64),
+    memory: &Memory,
+    registered: usize,
 ) -> anyhow::Result<List> {
     let first = format!("server_id={server_id}&sort=last_seen&order=desc&limit=50");
     let page = api
@@ -582,8 +583,8 @@ async fn phone_list(
         engine,
         phones: ctx.config.list_phones,
         queries: out,
-        rss_mb: 0.0,
-        registered: 0,
+        rss_mb: memory.rss_mb(),
+        registered,
     })
 }
 

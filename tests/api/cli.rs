@@ -154,27 +154,15 @@ async fn serve_starts_with_defaults_and_shuts_down_gracefully() {
     );
 
     // A login whose body arrives in two parts, the second after SIGTERM.
-    let (release, released) = tokio::sync::oneshot::channel::<()>();
-    let first = "{\"email\": \"admin@acme.example\", ".to_string();
-    let second = format!("\"password\": \"{PASSWORD}\"}}");
-    let body = futures_util::stream::unfold((0, Some(released)), move |(step, gate)| {
-        let (first, second) = (first.clone(), second.clone());
-        async move {
-            match step {
-                0 => Some((Ok::<_, std::io::Error>(first), (1, gate))),
-                1 => {
-                    let _ = gate.unwrap().await;
-                    Some((Ok(second), (2, None)))
-                }
-                _ => None,
-            }
-        }
-    });
+    let (body, release) = crate::helpers::gated_body(
+        "{\"email\": \"admin@acme.example\", ".to_string(),
+        format!("\"password\": \"{PASSWORD}\"}}"),
+    );
     let in_flight = tokio::spawn(
         client
             .post(format!("{base}{}", routes::LOGIN))
             .header("content-type", "application/json")
-            .body(reqwest::Body::wrap_stream(body))
+            .body(body)
             .send(),
     );
     tokio::time::sleep(Duration::from_millis(300)).await;

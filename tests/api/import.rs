@@ -506,11 +506,7 @@ async fn one_import_more_than_the_node_allows_is_refused_until_a_slot_frees() {
     }
     let refused = app.import_csv(&token, "", "mac\n00085D000003\n").await;
     assert_eq!(refused.status(), 429);
-    let wait: u64 = refused.headers()["retry-after"]
-        .to_str()
-        .unwrap()
-        .parse()
-        .unwrap();
+    let wait = crate::helpers::retry_after(&refused);
     assert!((1..=60).contains(&wait), "Retry-After {wait}");
     assert_eq!(error_body(refused).await.code, "imports_busy");
     let phone = app.get("/api/v1/phones/00085D000003", &token).await;
@@ -544,23 +540,16 @@ fn slow_import(
     tokio::task::JoinHandle<reqwest::Result<reqwest::Response>>,
     tokio::sync::oneshot::Sender<()>,
 ) {
-    let (release, released) = tokio::sync::oneshot::channel::<()>();
-    let body = futures_util::stream::unfold((0, Some(released)), |(step, gate)| async move {
-        match step {
-            0 => Some((Ok::<_, std::io::Error>("mac\n00085D000001\n"), (1, gate))),
-            1 => {
-                let _ = gate.unwrap().await;
-                Some((Ok("00085D000002\n"), (2, None)))
-            }
-            _ => None,
-        }
-    });
+    let (body, release) = crate::helpers::gated_body(
+        "mac\n00085D000001\n".to_string(),
+        "00085D000002\n".to_string(),
+    );
     let running = tokio::spawn(
         app.client
             .post(app.url(routes::PHONES_IMPORT))
             .bearer_auth(token)
             .header("content-type", "text/csv")
-            .body(reqwest::Body::wrap_stream(body))
+            .body(body)
             .send(),
     );
     (running, release)

@@ -9,7 +9,7 @@ use std::time::Duration;
 use serde_json::json;
 
 use crate::helpers::routes;
-use crate::helpers::{error_body, spawn_app_with, Engine, TestApp, PASSWORD};
+use crate::helpers::{error_body, retry_after, spawn_app_with, Engine, TestApp, PASSWORD};
 use crate::on_both_engines;
 
 on_both_engines!(
@@ -34,14 +34,6 @@ async fn login_from(
         .send()
         .await
         .expect("request sent")
-}
-
-fn retry_after(response: &reqwest::Response) -> u64 {
-    response.headers()["retry-after"]
-        .to_str()
-        .unwrap()
-        .parse()
-        .unwrap()
 }
 
 /// `rounds` wrong passwords for the owner's username from each of `addresses` addresses

@@ -225,6 +225,38 @@ impl TestApp {
     }
 }
 
+/// The whole seconds of an answer's `Retry-After`, checked to be there and a number.
+pub fn retry_after(response: &reqwest::Response) -> u64 {
+    response.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap()
+}
+
+/// A request body sent in two parts, the second only once the returned sender is used (or
+/// dropped): a request the server has begun, held open for as long as a story needs.
+pub fn gated_body(
+    first: String,
+    second: String,
+) -> (reqwest::Body, tokio::sync::oneshot::Sender<()>) {
+    let (release, released) = tokio::sync::oneshot::channel::<()>();
+    let parts = futures_util::stream::unfold((0, Some(released)), move |(step, gate)| {
+        let (first, second) = (first.clone(), second.clone());
+        async move {
+            match step {
+                0 => Some((Ok::<_, std::io::Error>(first), (1, gate))),
+                1 => {
+                    let _ = gate.unwrap().await;
+                    Some((Ok(second), (2, None)))
+                }
+                _ => None,
+            }
+        }
+    });
+    (reqwest::Body::wrap_stream(parts), release)
+}
+
 /// The `{code, message}` body of an error response, checked to be one.
 pub async fn error_body(response: reqwest::Response) -> rcs_shared::ApiError {
     response

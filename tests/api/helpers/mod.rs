@@ -20,8 +20,8 @@ pub mod skip;
 pub mod webhooks;
 
 pub use app::{
-    error_body, random_hex, raw_tls_client, sample_firmware_dirs, spawn_app, spawn_app_with, start,
-    Engine, TestApp, TestEnv, JWT_SECRET, PASSWORD,
+    error_body, gated_body, random_hex, raw_tls_client, retry_after, sample_firmware_dirs,
+    spawn_app, spawn_app_with, start, Engine, TestApp, TestEnv, JWT_SECRET, PASSWORD,
 };
 pub use client::routes;
 pub use postgres::skip_without_postgres;
