@@ -36,7 +36,7 @@ pub use selection::{edit_selected, remove_selected, Selection};
 
 /// MACs per JSON request at most (registration, bulk edit, bulk delete).
 pub const MAX_MACS_PER_REQUEST: usize = 10_000;
-/// Largest CSV body accepted. A constant until the setting exists in config.rs.
+/// Largest CSV body accepted. A constant until the setting exists in `config`.
 pub const MAX_IMPORT_BYTES: usize = 64 * 1024 * 1024;
 
 /// The file a user fills in to import phones: the header row of the columns the import reads
