@@ -50,7 +50,7 @@ pub use password_reset::{
 pub use phones::{
     AddPhones, AddPhonesResult, BulkEdit, Changed, CsvSeparator, ImportQuery, ImportResult,
     InvalidCsv, LineProblem, MacList, Phone, PhoneChanges, PhonePage, PhoneQuery, PhoneSort,
-    SkippedLine, SortOrder,
+    SkippedLine, SortOrder, TOTAL_COUNT_LIMIT,
 };
 pub use phones_bulk::{
     ExportColumns, ExportQuery, ExportSelection, InvalidPhones, PhoneFilter, PhoneProblem,

@@ -205,7 +205,8 @@ impl CsvSeparator {
         ],
         "next_cursor": "6d7c617c303030383544314132423344",
         "prev_cursor": null,
-        "total": 2
+        "total": 2,
+        "total_exact": true
     }))
 )]
 pub struct PhonePage {
@@ -215,9 +216,23 @@ pub struct PhonePage {
     /// Pass as `before` to get the previous page; `null` on the first page.
     #[serde(default)]
     pub prev_cursor: Option<String>,
-    /// How many phones match the filter, on all pages together.
+    /// How many phones match the filter, on all pages together; with `total_exact` false,
+    /// more than this many (the count stopped at 10,000, `TOTAL_COUNT_LIMIT`; ask again with
+    /// `exact_total=true` for the number).
     #[serde(default)]
     pub total: u64,
+    /// `false` when more than `total` phones match.
+    #[serde(default = "exact")]
+    pub total_exact: bool,
+}
+
+/// Where the list's count stops unless `exact_total=true` is asked: counting every phone of
+/// a million-phone account on every page is what made a page take 100 ms; counting to
+/// 10,001 is bounded whatever the account's size.
+pub const TOTAL_COUNT_LIMIT: u64 = 10_000;
+
+fn exact() -> bool {
+    true
 }
 
 /// Sort key of the phone list.
@@ -283,6 +298,10 @@ pub struct PhoneQuery {
     /// `true`: the last page (the phones at the end of the sort order), with a
     /// `prev_cursor` to walk back. Not together with `cursor` or `before`.
     pub last: Option<bool>,
+    /// `true`: count every matching phone for `total`, however many (one pass over all of
+    /// them: tens of milliseconds at a million phones). By default the count stops past
+    /// 10,000 and `total_exact` says so.
+    pub exact_total: Option<bool>,
 }
 
 impl PhoneQuery {

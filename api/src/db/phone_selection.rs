@@ -72,6 +72,31 @@ where
     Ok(n as u64)
 }
 
+/// [`count`], stopping at `limit + 1`: the list's `total` for a page, whose cost is then
+/// bounded by the limit and not by the account's size (a million-phone account's full count
+/// is a pass over a million index entries on every page).
+pub async fn count_upto<'e, E>(
+    executor: E,
+    dialect: Dialect,
+    account_id: i64,
+    filter: &Filter,
+    limit: u64,
+) -> sqlx::Result<u64>
+where
+    E: sqlx::Executor<'e, Database = Any>,
+{
+    let Conditions { args, wheres } = conditions(account_id, filter, dialect);
+    let sql = format!(
+        "SELECT COUNT(*) FROM (SELECT 1 FROM phones p WHERE {} LIMIT {}) upto",
+        wheres.join(" AND "),
+        limit.saturating_add(1)
+    );
+    let n: i64 = bind_scalar(sqlx::query_scalar(&sql), args)
+        .fetch_one(executor)
+        .await?;
+    Ok(n as u64)
+}
+
 /// [`count`], the matching rows locked until the transaction ends. On PostgreSQL they are
 /// locked in MAC order, for the reason [`super::phones::lock_own`] gives (two overlapping bulk
 /// edits queue instead of deadlocking); the locks are taken in a subquery, so no MAC leaves

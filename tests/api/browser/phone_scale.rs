@@ -128,6 +128,19 @@ async fn ten_thousand_phones_get_a_server(engine: Engine) {
     .unwrap();
     assert_eq!(updates, vec![10_000], "one PATCH for all of them");
 
+    // Past 10,000 a page's own count stops ("more than"); the exact number is asked once
+    // for the filters, and then the page count and the last page follow it.
+    browser.goto(&app.url("/#/phones?limit=25")).await;
+    browser
+        .wait_text("#phones-total", |t| t == "10,005 phones")
+        .await;
+    browser
+        .wait_text("#page-count", |t| t.trim() == "of 401")
+        .await;
+    browser.click("#page-last").await;
+    browser.wait_text("#page-number", |t| t == "Page 401").await;
+    browser.wait_count(ROWS, 5).await;
+
     // A selection by filter whose count changed before Save is refused with the new count.
     browser
         .goto(&app.url(&format!("/#/phones?server_id={server}&limit=25")))

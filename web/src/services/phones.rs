@@ -47,9 +47,28 @@ pub async fn list(token: String, query: PhoneQuery) -> Result<PhonePage, Error> 
             ("cursor", query.cursor),
             ("before", query.before),
             ("last", query.last.map(|b| b.to_string())),
+            ("exact_total", query.exact_total.map(|b| b.to_string())),
         ],
     );
     request(Method::GET, &path, Some(&token), NO_BODY).await
+}
+
+/// The exact number of phones matching `filters` (a page of one with `exact_total=true`),
+/// with the filters it counted; `None` asks nothing. The list asks it once per filter, and
+/// only when a page said "more than 10,000".
+pub async fn count(
+    token: String,
+    filters: Option<PhoneQuery>,
+) -> Result<Option<(PhoneQuery, u64)>, Error> {
+    let Some(filters) = filters else {
+        return Ok(None);
+    };
+    let query = PhoneQuery {
+        limit: Some(1),
+        exact_total: Some(true),
+        ..filters.clone()
+    };
+    Ok(Some((filters, list(token, query).await?.total)))
 }
 
 /// GET /api/v1/phones/{mac}.

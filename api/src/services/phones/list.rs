@@ -3,8 +3,10 @@
 //! Pages are keyset pages ([`crate::db::phones::list`]); the cursors handed to clients are the
 //! sort keys of a page's first and last rows, encoded so they survive any query string. A page
 //! before a cursor (and the last page) is the same index walked the other way, so going back
-//! costs what going forward does. `total` is one `COUNT(*)` of the filter, which the
-//! per-account indexes answer.
+//! costs what going forward does. `total` is a `COUNT(*)` of the filter that stops past
+//! [`TOTAL_COUNT_LIMIT`] unless the caller asks for the exact number (`exact_total=true`),
+//! so a page of a million-phone account costs what a page of a 10,000-phone one does; the
+//! web UI asks for the exact number once per view, apart from the page.
 //!
 //! The sorts are those an index serves: `mac` (`(account_id, mac)`) and `last_seen`
 //! (`(account_id, last_seen_at, mac)`). The firmware pin is not a sort: its index
@@ -13,7 +15,7 @@
 
 use rcs_shared::{
     ExportColumns, ExportQuery, ExportSelection, Phone, PhoneFilter, PhonePage, PhoneQuery,
-    PhoneSort, SortOrder,
+    PhoneSort, SortOrder, TOTAL_COUNT_LIMIT,
 };
 
 use super::phone_not_found;
@@ -100,9 +102,23 @@ pub async fn list(db: &Db, actor: &Actor, query: PhoneQuery) -> Result<PhonePage
             next_cursor: None,
             prev_cursor: None,
             total: 0,
+            total_exact: true,
         });
     };
-    let total = phone_selection::count(&db.pool, db.dialect, actor.account_id, &filter).await?;
+    let (total, total_exact) = if query.exact_total.unwrap_or(false) {
+        let n = phone_selection::count(&db.pool, db.dialect, actor.account_id, &filter).await?;
+        (n, true)
+    } else {
+        let n = phone_selection::count_upto(
+            &db.pool,
+            db.dialect,
+            actor.account_id,
+            &filter,
+            TOTAL_COUNT_LIMIT,
+        )
+        .await?;
+        (n.min(TOTAL_COUNT_LIMIT), n <= TOTAL_COUNT_LIMIT)
+    };
     let backwards = matches!(start, Start::Before(_) | Start::Last);
     let after = match &start {
         Start::After(c) | Start::Before(c) => Some(c.clone()),
@@ -137,6 +153,7 @@ pub async fn list(db: &Db, actor: &Actor, query: PhoneQuery) -> Result<PhonePage
         next_cursor,
         prev_cursor,
         total,
+        total_exact,
     })
 }
 

@@ -80,13 +80,23 @@ pub fn PhonesPage(props: &PhonesPageProps) -> Html {
         });
     }
     let (page, reload) = use_resource(state.view.api_query(), phones::list);
+    // A page counts only up to 10,000; past that the exact number is asked once for the
+    // filters, apart from the page, and kept while the pages turn.
+    let filters = state.view.filters.to_query();
+    let uncounted = page
+        .data
+        .as_ref()
+        .filter(|p| !p.total_exact)
+        .map(|_| filters.clone());
+    let (counted, recount) = use_resource(uncounted, phones::count);
     let dispatch = state.dispatcher();
-    // After a dialog changed phones: say what happened, reload this page.
+    // After a dialog changed phones: say what happened, reload this page (and its count).
     let on_done = {
         let dispatch = dispatch.clone();
         Callback::from(move |(message, clear): (String, bool)| {
             dispatch.dispatch(ListEvent::Done { message, clear });
             reload.emit(());
+            recount.emit(());
         })
     };
     let close = send(&dispatch, |()| ListEvent::Open(Open::None));
@@ -140,7 +150,12 @@ pub fn PhonesPage(props: &PhonesPageProps) -> Html {
 
     let data = page.data.clone();
     let items = data.as_ref().map(|p| p.items.clone()).unwrap_or_default();
-    let total = data.as_ref().map(|p| p.total).unwrap_or(0);
+    let (total, exact) = match (data.as_deref(), counted.data.as_deref()) {
+        (Some(p), _) if p.total_exact => (p.total, true),
+        (Some(_), Some(Some((of, n)))) if *of == filters => (*n, true),
+        (Some(p), _) => (p.total, false),
+        (None, _) => (0, true),
+    };
     let words = in_words(&view.filters, &choices);
     let selection = match &state.matching {
         Some((filter, count)) => Selection::Matching {
@@ -170,7 +185,7 @@ pub fn PhonesPage(props: &PhonesPageProps) -> Html {
                 <h2>{ "Phones" }</h2>
                 if data.is_some() {
                     <p id="phones-total" class="muted" role="status">
-                        { format!("{} {}", thousands(total as i64), selection::phones(total)) }
+                        { selection::total_line(total, exact) }
                     </p>
                 }
             </div>
@@ -178,12 +193,12 @@ pub fn PhonesPage(props: &PhonesPageProps) -> Html {
             if let Some(message) = &state.notice {
                 <p id="phones-notice" class="alert alert-success" role="status">{ message }</p>
             }
-            { select_bar(&state, page_full, items.len(), total, &words, &dispatch) }
+            { select_bar(&state, page_full, items.len(), exact.then_some(total), &words, &dispatch) }
             <FilterBar filters={view.filters.clone()} choices={choices.clone()} on_change={on_filter} />
             <ErrorAlert id="phones-error" error={page.error.clone().or(choices.error.clone())} />
             <PhoneTable phones={items} loading={page.loading} selected={ticked}
                 on_select={send(&dispatch, ListEvent::Select)} sort={view.sort} {on_sort} />
-            <Pager page={view.page} {total} pages={total.div_ceil(u64::from(view.limit)).max(1)}
+            <Pager page={view.page} {total} {exact} pages={total.div_ceil(u64::from(view.limit)).max(1)}
                 prev={data.as_ref().and_then(|p| p.prev_cursor.clone())}
                 next={data.as_ref().and_then(|p| p.next_cursor.clone())}
                 limit={view.limit} {on_page} {on_limit} />
@@ -192,13 +207,13 @@ pub fn PhonesPage(props: &PhonesPageProps) -> Html {
     }
 }
 
-/// The bar that offers to extend a full page's selection to every matching phone, or says
-/// that every matching phone is selected.
+/// The bar that offers to extend a full page's selection to every matching phone (once
+/// their exact number, `total`, is known), or says that every matching phone is selected.
 fn select_bar(
     state: &ListState,
     page_full: bool,
     on_page: usize,
-    total: u64,
+    total: Option<u64>,
     words: &str,
     dispatch: &UseReducerDispatcher<ListState>,
 ) -> Html {
@@ -213,9 +228,9 @@ fn select_bar(
             </p>
         };
     }
-    if !page_full || total <= on_page as u64 {
+    let Some(total) = total.filter(|t| page_full && *t > on_page as u64) else {
         return html! {};
-    }
+    };
     let select_all = {
         let dispatch = dispatch.clone();
         Callback::from(move |_: MouseEvent| dispatch.dispatch(ListEvent::SelectMatching(total)))

@@ -86,6 +86,16 @@ pub fn phones(n: u64) -> &'static str {
     }
 }
 
+/// The list's total: "10,005 phones", or "More than 10,000 phones" while a large list's
+/// exact count is on its way.
+pub fn total_line(total: u64, exact: bool) -> String {
+    if exact {
+        format!("{} {}", thousands(total as i64), phones(total))
+    } else {
+        format!("More than {} phones", thousands(total as i64))
+    }
+}
+
 /// The list's filters in words, naming servers and brandings: "this filter: without a
 /// server, never seen", or "no filter (every phone of the account)".
 pub fn in_words(f: &Filters, choices: &Choices) -> String {
@@ -143,6 +153,13 @@ pub fn in_words(f: &Filters, choices: &Choices) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_total_past_the_count_limit_says_more_than() {
+        assert_eq!(total_line(1, true), "1 phone");
+        assert_eq!(total_line(10_005, true), "10,005 phones");
+        assert_eq!(total_line(10_000, false), "More than 10,000 phones");
+    }
 
     #[test]
     fn dialogs_say_what_they_act_on() {

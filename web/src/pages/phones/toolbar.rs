@@ -183,8 +183,9 @@ pub struct PagerProps {
     /// 1-based number of the current page, and how many there are.
     pub page: u64,
     pub pages: u64,
-    /// Phones on all pages.
+    /// Phones on all pages; with `exact` false, more than this (the count is on its way).
     pub total: u64,
+    pub exact: bool,
     /// The API's cursors of the current page.
     pub prev: Option<String>,
     pub next: Option<String>,
@@ -222,6 +223,8 @@ pub fn Pager(props: &PagerProps) -> Html {
     };
     let no_prev = props.prev.is_none();
     let no_next = props.next.is_none();
+    // The last page's number and size need the exact count.
+    let no_last = no_next || !props.exact;
     html! {
         <nav class="pager" aria-label="Pages">
             <button id="page-first" type="button" class="button button-secondary" disabled={no_prev}
@@ -229,10 +232,12 @@ pub fn Pager(props: &PagerProps) -> Html {
             <button id="page-prev" type="button" class="button button-secondary" disabled={no_prev}
                 onclick={prev}>{ "‹ Previous" }</button>
             <span class="muted"><span id="page-number">{ format!("Page {page}") }</span>
-                <span id="page-count">{ format!(" of {}", thousands(pages as i64)) }</span></span>
+                if props.exact {
+                    <span id="page-count">{ format!(" of {}", thousands(pages as i64)) }</span>
+                }</span>
             <button id="page-next" type="button" class="button button-secondary" disabled={no_next}
                 onclick={next}>{ "Next ›" }</button>
-            <button id="page-last" type="button" class="button button-secondary" disabled={no_next}
+            <button id="page-last" type="button" class="button button-secondary" disabled={no_last}
                 onclick={last} aria-label="Last page">{ "Last »" }</button>
             <label for="page-size" class="pager-size">{ "Per page" }</label>
             <select id="page-size" onchange={on_limit}>
