@@ -1,13 +1,16 @@
 //! What every request passes before its handler: security headers, the refusal of compressed
-//! bodies, `no-store` on API answers, and the error answers of actix-web's extractors (bad
-//! JSON, query strings and paths become the one `{ code, message }` error).
+//! bodies, `no-store` on API answers, the device directory following API writes, and the
+//! error answers of actix-web's extractors (bad JSON, query strings and paths become the one
+//! `{ code, message }` error).
 
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::Method;
 use actix_web::middleware::{DefaultHeaders, Next};
 use actix_web::web;
 
 use crate::error::Error;
+use crate::state::AppState;
 
 /// API answers carry tokens and account data: no browser or proxy may keep a copy (a shared
 /// computer's disk cache, a corporate proxy). An answer that set its own `Cache-Control`
@@ -24,6 +27,41 @@ pub async fn api_answers_are_not_stored(
             actix_web::http::header::CACHE_CONTROL,
             actix_web::http::header::HeaderValue::from_static("no-store"),
         );
+    }
+    Ok(response)
+}
+
+/// The parts of the API whose writes can change what a phone is told: its registration,
+/// servers, brandings, the account, and the operator's accounts, firmware and unknown phones.
+const CHANGES_ANSWERS: &[&str] = &[
+    "/api/v1/phones",
+    "/api/v1/servers",
+    "/api/v1/brandings",
+    "/api/v1/account",
+    "/api/v1/admin/",
+];
+
+/// After a write through the API that can change device answers, the node's device directory
+/// is dropped and the other nodes are told (`crate::device::directory`), before the answer
+/// leaves: a phone that boots once the user saw "Saved" is told the new thing on this node,
+/// and on the others within a second. A refused request (4xx) changed nothing; reads, and the
+/// export that is a POST, change nothing either.
+pub async fn device_answers_follow_changes(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let path = req.path();
+    let writes = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS)
+        && CHANGES_ANSWERS.iter().any(|p| path.starts_with(p))
+        && path != "/api/v1/phones/export";
+    let state = writes
+        .then(|| req.app_data::<web::Data<AppState>>().cloned())
+        .flatten();
+    let response = next.call(req).await?;
+    if let Some(state) = state {
+        if !response.status().is_client_error() {
+            state.device.directory.changed(&state.db).await;
+        }
     }
     Ok(response)
 }

@@ -202,6 +202,39 @@ async fn two_nodes_on_one_postgres_database_behave_as_one_service() {
     assert_eq!(image.status(), 200);
     assert!(!image.bytes().await.unwrap().is_empty());
 
+    // B now keeps that answer in its device directory; the phone moved to another server on
+    // A is sent there by B within a second (B follows the directory's version).
+    let moved = http
+        .patch(a.url(routes::PHONES))
+        .bearer_auth(&token)
+        .json(&json!({"macs": [&macs[0]], "set": {"server_id": servers[1]}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(moved.status(), 200, "{}", moved.text().await.unwrap());
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    loop {
+        let boot = phone
+            .get(b.url(&format!("/phone/{}", macs[0])))
+            .header(
+                "user-agent",
+                "Aastra6757i MAC:00-08-5D-AA-00-00 V:4.2.0.181-SIP",
+            )
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(boot.status(), 200);
+        let text = boot.text().await.unwrap();
+        if text.contains("PBX Two") {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "B still answers {text}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+
     // Concurrent bulk edits of the same 300 phones on both nodes: every edit succeeds and
     // each one is whole, so after every round all phones have the same server.
     for round in 0..8 {
@@ -268,7 +301,11 @@ async fn two_nodes_on_one_postgres_database_behave_as_one_service() {
             .fetch_one(&db.pool)
             .await
             .unwrap();
-    assert_eq!(edits, 16);
+    assert_eq!(
+        edits,
+        16 + 1,
+        "8 rounds on two nodes, and the move of one phone"
+    );
     for (name, node) in [("A", &a), ("B", &b)] {
         let errors = node.errors();
         assert!(

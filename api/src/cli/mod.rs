@@ -11,7 +11,7 @@ use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
 
 use crate::config::{Layer, Settings};
-use crate::db::Db;
+use crate::db::{self, Db};
 use crate::domain::{Email, NewPassword};
 use crate::operations;
 use crate::services::accounts::console::{self, AccountDraft};
@@ -314,7 +314,31 @@ async fn execute(cli: Cli) -> anyhow::Result<()> {
         }
         Err(e) => return Err(e),
     };
-    match cli.command {
+    let changes_answers = changes_device_answers(&cli.command);
+    let done = run_command(cli.command, &settings).await;
+    if done.is_ok() && changes_answers {
+        // The running nodes keep device answers; this tells them to drop them.
+        let db = connect(&settings).await?;
+        db::settings::bump_directory_version(&db).await?;
+    }
+    done
+}
+
+/// Whether `command` can change what a phone is told (suspending or resuming an account,
+/// adding or removing firmware): the running nodes' device directories must then be told
+/// (`crate::device::directory`). `rcs import` loads only an empty database, of which no node
+/// can have kept an answer.
+fn changes_device_answers(command: &Command) -> bool {
+    matches!(
+        command,
+        Command::Account(AccountCommand::Suspend { .. } | AccountCommand::Resume { .. })
+            | Command::Firmware(FirmwareCommand::Import { .. } | FirmwareCommand::Remove { .. })
+    )
+}
+
+async fn run_command(command: Command, settings: &Settings) -> anyhow::Result<()> {
+    let settings = settings.clone();
+    match command {
         Command::Serve(_) => serve(settings).await,
         Command::Migrate => {
             connect(&settings).await?;

@@ -138,6 +138,11 @@ settings_layer! {
     /// CSV imports one node reads and parses at once (each may hold a 64 MiB file and its
     /// rows in memory); one more is answered 429 `imports_busy` with `Retry-After`.
     max_concurrent_imports: usize,
+    /// Device answers a node keeps in memory (the device directory), so a phone asking again
+    /// (a kept-alive connection, the files of a native boot, the next boot) costs no query;
+    /// 0 turns it off. A change reaches the answers on its own node at once and on the
+    /// others within a second.
+    device_cache_entries: usize,
     /// Where mail goes: `smtp://host:port`, `smtp://user:pass@host:587?tls=required`,
     /// `smtps://host`. Unset: mail is written to the log instead (development mode).
     smtp_url: String,
@@ -245,6 +250,7 @@ pub struct Settings {
     pub invitation_ttl_secs: u64,
     pub firmware_upload_max_bytes: u64,
     pub max_concurrent_imports: usize,
+    pub device_cache_entries: usize,
     /// Kept secret: the URL may carry the SMTP password.
     pub smtp_url: Option<SecretString>,
     pub mail_from: String,
@@ -343,6 +349,7 @@ impl Settings {
                 .unwrap_or(512 * 1024 * 1024)
                 .max(1024),
             max_concurrent_imports: layer.max_concurrent_imports.unwrap_or(2).max(1),
+            device_cache_entries: layer.device_cache_entries.unwrap_or(100_000),
             smtp_url: layer.smtp_url.map(SecretString::from),
             mail_from: layer.mail_from.unwrap_or_else(|| "rcs@localhost".into()),
             public_url,

@@ -120,6 +120,16 @@ pub async fn lookup(db: &Db, mac: &str, model: Option<&str>) -> sqlx::Result<Opt
     }))
 }
 
+/// The release the phone with `mac` last said it runs, as the boot recorder last wrote it.
+pub async fn reported_firmware(db: &Db, mac: &str) -> sqlx::Result<Option<String>> {
+    let found: Option<Option<String>> =
+        sqlx::query_scalar("SELECT reported_firmware FROM phones WHERE mac = $1")
+            .bind(mac)
+            .fetch_optional(&db.pool)
+            .await?;
+    Ok(found.flatten())
+}
+
 /// The account a MAC is registered to, if any (for recording refused contacts).
 pub async fn account_of(db: &Db, mac: &str) -> sqlx::Result<Option<i64>> {
     sqlx::query_scalar("SELECT account_id FROM phones WHERE mac = $1")

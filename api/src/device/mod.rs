@@ -8,6 +8,7 @@
 
 pub mod answer;
 pub mod ca;
+pub mod directory;
 pub mod identity;
 pub mod links;
 pub mod native;
@@ -33,6 +34,8 @@ pub struct Device {
     pub recorder: BootRecorder,
     /// Native boots in progress, so each is one history entry.
     pub sessions: native::session::Sessions,
+    /// The answers this node looked up, kept until something changes.
+    pub directory: Arc<directory::Directory>,
 }
 
 /// The local address (and port) a client's connection arrived on, kept with the connection

@@ -30,6 +30,7 @@ use crate::auth::{jwt, Tokens};
 use crate::config::Settings;
 use crate::connection::{self, Guarded};
 use crate::db::{self, Db};
+use crate::device::directory::Directory;
 use crate::device::trust::DeviceTrust;
 use crate::device::trust::HandshakeVerifier;
 use crate::device::{ArrivedAt, BootRecorder, Device, PeerChain};
@@ -119,6 +120,8 @@ impl Application {
         let dispatcher =
             Dispatcher::start(db.clone(), &settings, metrics.clone(), outbox.notified())?;
         let imports = Arc::new(tokio::sync::Semaphore::new(settings.max_concurrent_imports));
+        let directory = Arc::new(Directory::new(settings.device_cache_entries));
+        directory.follow_once(&db).await?;
         let state = web::Data::new(AppState {
             db,
             tokens,
@@ -129,6 +132,7 @@ impl Application {
                 trust,
                 recorder,
                 sessions: Default::default(),
+                directory,
             },
             metrics,
             webhooks: outbox,
@@ -142,13 +146,7 @@ impl Application {
             ),
             None => (None, None),
         };
-        let background = vec![
-            tokio::spawn(housekeeping(state.clone())),
-            tokio::spawn(device::ca::follow_trust(
-                state.db.clone(),
-                state.device.trust.clone(),
-            )),
-        ];
+        let background = background(&state);
         tracing::info!(
             https_port,
             http_port,
@@ -265,6 +263,22 @@ async fn load_tls_and_device_trust(
     Ok((tls, trust))
 }
 
+/// The periodic tasks of a node: housekeeping, and following the device CAs and the device
+/// directory's version that other nodes and the command line move.
+fn background(state: &web::Data<AppState>) -> Vec<tokio::task::JoinHandle<()>> {
+    vec![
+        tokio::spawn(housekeeping(state.clone())),
+        tokio::spawn(device::ca::follow_trust(
+            state.db.clone(),
+            state.device.trust.clone(),
+        )),
+        tokio::spawn(device::directory::follow(
+            state.db.clone(),
+            state.device.directory.clone(),
+        )),
+    ]
+}
+
 /// The session token signer: the configured secret, or the one generated once and kept in
 /// the database so that every node signs alike.
 async fn session_tokens(settings: &Settings, db: &Db) -> anyhow::Result<Tokens> {
@@ -298,6 +312,9 @@ fn app(
     App::new()
         .wrap(actix_web::middleware::from_fn(
             middleware::refuse_encoded_bodies,
+        ))
+        .wrap(actix_web::middleware::from_fn(
+            middleware::device_answers_follow_changes,
         ))
         .wrap(actix_web::middleware::from_fn(metrics::track))
         .wrap(actix_web::middleware::from_fn(

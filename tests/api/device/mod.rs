@@ -7,6 +7,7 @@
 mod attribution;
 mod boot;
 mod certificates;
+mod directory;
 mod downloads;
 mod history;
 pub(crate) mod native;

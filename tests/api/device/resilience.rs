@@ -26,6 +26,10 @@ async fn while_postgres_is_down_phones_get_503_with_retry_after_and_service_resu
     events(&b.app, &p.token, MAC, 1).await;
 
     proxy.down().await;
+    // The node's device directory could answer this phone from memory until it notices that
+    // the database is gone (its next look at the directory's version, within a second); from
+    // then on the phone's answer needs the database.
+    tokio::time::sleep(Duration::from_millis(2000)).await;
     // The first request may find a pooled connection that was just cut, later ones find no
     // database at all: every one is a 503 with Retry-After, never a 500 or a hang.
     for _ in 0..3 {

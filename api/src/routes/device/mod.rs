@@ -1,6 +1,8 @@
 //! `/phone/{mac}`: the device route phones call at boot, over mutual TLS, and the downloads
 //! it points them to. Not under `/api/v1`: the phones' firmware knows this path.
 
+use std::sync::Arc;
+
 use actix_web::http::header;
 use actix_web::{get, web, HttpRequest, HttpResponse};
 use rcs_shared::{ApiError, BootOutcome, DeviceAnswer};
@@ -438,14 +440,17 @@ async fn registered(
     req: &HttpRequest,
     state: &AppState,
     contact: &Contact,
-) -> actix_web::Result<DevicePhone> {
-    match device::lookup(
-        &state.db,
-        contact.mac.as_str(),
-        contact.reported.model.as_deref(),
-    )
-    .await
-    .map_err(Error::from)?
+) -> actix_web::Result<Arc<DevicePhone>> {
+    match state
+        .device
+        .directory
+        .lookup(
+            &state.db,
+            contact.mac.as_str(),
+            contact.reported.model.as_deref(),
+        )
+        .await
+        .map_err(Error::from)?
     {
         Some(phone) if phone.suspended => {
             Err(suspended(state, contact, phone.account_id).await.into())

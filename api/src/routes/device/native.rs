@@ -61,13 +61,16 @@ pub(super) async fn serve(
         vendor: Some(adapter.vendor()),
         boot_key: None,
     };
-    let phone = device::lookup(
-        &state.db,
-        contact.mac.as_str(),
-        contact.reported.model.as_deref(),
-    )
-    .await
-    .map_err(Error::from)?;
+    let phone = state
+        .device
+        .directory
+        .lookup(
+            &state.db,
+            contact.mac.as_str(),
+            contact.reported.model.as_deref(),
+        )
+        .await
+        .map_err(Error::from)?;
     let Some(phone) = phone else {
         return Err(unregistered(req, state, contact, &requested).await.into());
     };
@@ -78,11 +81,13 @@ pub(super) async fn serve(
     }
     // A request that does not say which release runs (Poly's Updater) is taken to run what
     // the phone last said it ran, so a phone on its pinned release is not offered it again.
-    let running = contact
-        .reported
-        .firmware
-        .clone()
-        .or_else(|| phone.reported_firmware.clone());
+    // That changes with every boot, so it is read from the database, not the directory.
+    let running = match contact.reported.firmware.clone() {
+        Some(running) => Some(running),
+        None => device::reported_firmware(&state.db, contact.mac.as_str())
+            .await
+            .map_err(Error::from)?,
+    };
     let plan = Plan::new(
         contact.mac.clone(),
         adapter.vendor(),
