@@ -10,6 +10,7 @@
 
 mod config;
 mod fixtures;
+mod floor;
 mod http;
 mod load;
 mod machine;

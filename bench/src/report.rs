@@ -75,6 +75,9 @@ pub struct Import {
     pub new: ImportRun,
     /// The same file again: every row an update.
     pub update: ImportRun,
+    /// The same number of new rows loaded by the engine's own bulk path into the same
+    /// schema (`crate::floor`), seconds; `None` when it was not measured or failed.
+    pub floor_seconds: Option<f64>,
 }
 
 #[derive(Debug, Clone, Default, Serialize)]
@@ -504,12 +507,21 @@ pub fn markdown(r: &Results, chart: &str) -> String {
             "Peak RSS is rcs's resident size at its highest during the request; in brackets, \
              its size just before (what the earlier phases left).\n\n",
         );
-        s.push_str("| engine | rows | new: s | rows/s | peak RSS MB | update: s | rows/s | peak RSS MB |\n");
-        s.push_str("|---|---:|---:|---:|---:|---:|---:|---:|\n");
+        s.push_str(
+            "\"Engine's own load\" is the same number of new rows put into the same schema by \
+             the engine's bulk path with rcs out of the picture (PostgreSQL: `COPY` through \
+             psql; SQLite: one `INSERT ... SELECT` transaction), and in brackets rcs's new \
+             import ÷ that time.\n\n",
+        );
+        s.push_str("| engine | rows | new: s | rows/s | peak RSS MB | update: s | rows/s | peak RSS MB | engine's own load: s |\n");
+        s.push_str("|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
         for i in &r.imports {
+            let floor = i.floor_seconds.map_or("–".to_string(), |f| {
+                format!("{f:.2} ({:.1}×)", i.new.seconds / f.max(1e-9))
+            });
             let _ = writeln!(
                 s,
-                "| {} | {} | {:.2} | {:.0} | {:.0} ({:.0}) | {:.2} | {:.0} | {:.0} ({:.0}) |",
+                "| {} | {} | {:.2} | {:.0} | {:.0} ({:.0}) | {:.2} | {:.0} | {:.0} ({:.0}) | {floor} |",
                 i.engine.label(),
                 i.rows,
                 i.new.seconds,

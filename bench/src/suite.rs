@@ -10,13 +10,13 @@ use std::time::{Duration, Instant};
 use anyhow::{bail, Context as _};
 
 use crate::config::{Config, Engine};
-use crate::fixtures;
 use crate::load::{self, Latency, Run, Sequence};
 use crate::nginx::{self, Nginx};
 use crate::pki::{Phone, Pki};
 use crate::procs::{self, Memory};
 use crate::rcs::{self, Api, Instance};
 use crate::report::{Import, ImportRun, List, ListQuery, Peer, PeerMemory, Results, Web, WebFile};
+use crate::{fixtures, floor};
 
 const PASSWORD: &str = "rcs-bench-password";
 
@@ -436,11 +436,52 @@ async fn rcs_on(
             }
             results.lists.push(list);
         }
+        floors(ctx, &instance, engine, results).await;
         anyhow::Ok(())
     }
     .await;
     server.stop().await;
     outcome
+}
+
+/// The engine's own bulk load of each import size (`crate::floor`), into a new account of the
+/// same database, after every other phase so that its rows change nothing measured; kept
+/// with the import of the same size. A failure is a note, not the end of the run.
+async fn floors(ctx: &Context, instance: &Instance, engine: Engine, results: &mut Results) {
+    let name = format!("rcs ({})", engine.label());
+    for (set, &rows) in ctx.config.import_sizes.iter().enumerate() {
+        let set = 0x10 + set as u8;
+        let loaded = async {
+            let (_, first_server) = account(ctx, instance, set).await?;
+            let target = floor::Target {
+                engine,
+                database_url: &instance.database_url,
+                sqlite_file: instance.database_url.strip_prefix("sqlite://"),
+                first_server,
+                set,
+                rows,
+            };
+            floor::load(&target).await
+        }
+        .await;
+        match loaded {
+            Ok(seconds) => {
+                ctx.log.say(&format!(
+                    "{name}: the engine's own load of {rows} rows: {seconds:.2} s"
+                ));
+                if let Some(import) = results
+                    .imports
+                    .iter_mut()
+                    .find(|i| i.engine == engine && i.rows == rows)
+                {
+                    import.floor_seconds = Some(seconds);
+                }
+            }
+            Err(e) => ctx.note(format!(
+                "{name}: the engine's own load of {rows} rows failed: {e:#}"
+            )),
+        }
+    }
 }
 
 /// A logged-in Super User of a new account `Import <set>` with servers `PBX 0`..`PBX 6`;
@@ -513,6 +554,7 @@ async fn import(
             rows,
             new,
             update,
+            floor_seconds: None,
         },
         session,
     ))
