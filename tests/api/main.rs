@@ -30,6 +30,7 @@ mod matrix;
 mod operations;
 mod password_reset;
 mod phones;
+mod phones_plans;
 mod phones_scale;
 mod python_client;
 mod second_factor;

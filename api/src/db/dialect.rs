@@ -57,6 +57,21 @@ impl Dialect {
         }
     }
 
+    /// The phone's MAC as the phone list sorts and compares it (`ORDER BY`, keyset cursors).
+    ///
+    /// On PostgreSQL it is the MAC in the "C" collation, which only the per-account indexes
+    /// carry (migration 0016): the primary key gives MAC order too, and for an account that
+    /// holds most of the phones the planner chose between the two by a hair of estimated cost,
+    /// walking the primary key through every other account's phones when it lost. Naming the
+    /// collation leaves the per-account index as the only plan. The order is the same for 12
+    /// upper-case hex digits in any collation, and is SQLite's BINARY order.
+    pub fn mac_key(self) -> &'static str {
+        match self {
+            Dialect::Sqlite => "p.mac",
+            Dialect::Postgres => "p.mac COLLATE \"C\"",
+        }
+    }
+
     /// A subquery giving one row per string of the JSON array bound at `$param`.
     pub fn json_text_set(self, param: usize) -> String {
         match self {

@@ -6,12 +6,12 @@
 //! builds its `WHERE` ([`Conditions::filter`]), so what a user sees listed is what a
 //! selection touches.
 
-use rcs_shared::PhoneChanges;
+use rcs_shared::{PhoneChanges, PhoneSort, SortOrder};
 use sqlx::any::AnyArguments;
 use sqlx::query::{Query, QueryScalar};
 use sqlx::{Any, AnyConnection};
 
-use super::phones::{Arg, Conditions, Filter};
+use super::phones::{order_by, Arg, Conditions, Filter};
 use super::{Dialect, LockFor};
 
 /// `p.account_id = $1 AND` the filter's conditions.
@@ -75,6 +75,14 @@ where
 /// [`count`], stopping at `limit + 1`: the list's `total` for a page, whose cost is then
 /// bounded by the limit and not by the account's size (a million-phone account's full count
 /// is a pass over a million index entries on every page).
+///
+/// The rows are counted in the order of the per-account index the filter pins, so that
+/// index is the plan: the last-seen index for `seen` (its `IS NULL` / `IS NOT NULL` is a
+/// range of it), otherwise MAC order, which `(account_id, mac)`, the filter's own
+/// `(account_id, column, mac)` and the unaffiliated phones' partial index all give. Without
+/// an order PostgreSQL may scan the table from its start, through every other account's
+/// phones, before it finds the first of this account's (measured: 8 ms for a count that the
+/// index answers in 3).
 pub async fn count_upto<'e, E>(
     executor: E,
     dialect: Dialect,
@@ -85,10 +93,16 @@ pub async fn count_upto<'e, E>(
 where
     E: sqlx::Executor<'e, Database = Any>,
 {
+    let sort = if filter.seen.is_some() {
+        PhoneSort::LastSeen
+    } else {
+        PhoneSort::Mac
+    };
     let Conditions { args, wheres } = conditions(account_id, filter, dialect);
     let sql = format!(
-        "SELECT COUNT(*) FROM (SELECT 1 FROM phones p WHERE {} LIMIT {}) upto",
+        "SELECT COUNT(*) FROM (SELECT 1 FROM phones p WHERE {} ORDER BY {} LIMIT {}) upto",
         wheres.join(" AND "),
+        order_by(sort, SortOrder::Asc, dialect),
         limit.saturating_add(1)
     );
     let n: i64 = bind_scalar(sqlx::query_scalar(&sql), args)
@@ -181,16 +195,16 @@ pub async fn vendors_page(
     after: Option<&str>,
     limit: u32,
 ) -> sqlx::Result<Vec<(String, Option<String>)>> {
-    let mut conditions = conditions(account_id, filter, Dialect::of(conn));
-    if let Some(mac) = after {
-        conditions.bind(Arg::Text(Some(mac.to_string())), "p.mac > #");
+    let dialect = Dialect::of(conn);
+    let mac = dialect.mac_key();
+    let mut conditions = conditions(account_id, filter, dialect);
+    if let Some(after) = after {
+        conditions.bind(Arg::Text(Some(after.to_string())), &format!("{mac} > #"));
     }
-    let Conditions { mut args, wheres } = conditions;
-    args.push(Arg::Int(Some(i64::from(limit))));
+    let Conditions { args, wheres } = conditions;
     let sql = format!(
-        "SELECT p.mac, p.vendor FROM phones p WHERE {} ORDER BY p.mac LIMIT ${}",
+        "SELECT p.mac, p.vendor FROM phones p WHERE {} ORDER BY {mac} LIMIT {limit}",
         wheres.join(" AND "),
-        args.len()
     );
     let mut q = sqlx::query_as::<_, (String, Option<String>)>(&sql);
     for arg in args {

@@ -553,28 +553,29 @@ impl Conditions {
 
     /// Rows strictly after the page's cursor in its sort order. Never-seen phones sort as the
     /// oldest: first ascending, last descending.
-    pub(super) fn after(&mut self, page: &Page) {
+    pub(super) fn after(&mut self, page: &Page, dialect: Dialect) {
+        let mac = dialect.mac_key();
         let (cmp, asc) = match page.order {
             SortOrder::Asc => (">", true),
             SortOrder::Desc => ("<", false),
         };
         match &page.after {
             None => {}
-            Some(Cursor::Mac(mac)) => {
-                self.bind(Arg::Text(Some(mac.clone())), &format!("p.mac {cmp} #"));
+            Some(Cursor::Mac(at)) => {
+                self.bind(Arg::Text(Some(at.clone())), &format!("{mac} {cmp} #"));
             }
-            Some(Cursor::LastSeen(None, mac)) => {
+            Some(Cursor::LastSeen(None, at)) => {
                 let rest = if asc {
                     " OR p.last_seen_at IS NOT NULL"
                 } else {
                     ""
                 };
                 self.bind(
-                    Arg::Text(Some(mac.clone())),
-                    &format!("((p.last_seen_at IS NULL AND p.mac {cmp} #){rest})"),
+                    Arg::Text(Some(at.clone())),
+                    &format!("((p.last_seen_at IS NULL AND {mac} {cmp} #){rest})"),
                 );
             }
-            Some(Cursor::LastSeen(Some(at), mac)) => {
+            Some(Cursor::LastSeen(Some(at), at_mac)) => {
                 let rest = if asc {
                     ""
                 } else {
@@ -583,29 +584,30 @@ impl Conditions {
                 self.args.push(Arg::Int(Some(*at)));
                 let at_n = self.args.len();
                 self.bind(
-                    Arg::Text(Some(mac.clone())),
-                    &format!("(p.last_seen_at {cmp} ${at_n} OR (p.last_seen_at = ${at_n} AND p.mac {cmp} #){rest})"),
+                    Arg::Text(Some(at_mac.clone())),
+                    &format!("(p.last_seen_at {cmp} ${at_n} OR (p.last_seen_at = ${at_n} AND {mac} {cmp} #){rest})"),
                 );
             }
         }
     }
 }
 
-/// The `ORDER BY` of a page (never-seen phones as the oldest).
-fn order_by(page: &Page) -> String {
-    let dir = match page.order {
+/// The `ORDER BY` of a page in `sort` and `order` (never-seen phones as the oldest).
+pub(super) fn order_by(sort: PhoneSort, order: SortOrder, dialect: Dialect) -> String {
+    let mac = dialect.mac_key();
+    let dir = match order {
         SortOrder::Asc => "ASC",
         SortOrder::Desc => "DESC",
     };
-    match page.sort {
-        PhoneSort::Mac => format!("p.mac {dir}"),
+    match sort {
+        PhoneSort::Mac => format!("{mac} {dir}"),
         PhoneSort::LastSeen => {
-            let nulls = if page.order == SortOrder::Asc {
+            let nulls = if order == SortOrder::Asc {
                 "FIRST"
             } else {
                 "LAST"
             };
-            format!("p.last_seen_at {dir} NULLS {nulls}, p.mac {dir}")
+            format!("p.last_seen_at {dir} NULLS {nulls}, {mac} {dir}")
         }
     }
 }
@@ -623,14 +625,15 @@ pub async fn list(
         wheres: vec!["p.account_id = $1".to_string()],
     };
     conditions.filter(filter, db.dialect);
-    conditions.after(page);
-    let Conditions { mut args, wheres } = conditions;
-    args.push(Arg::Int(Some(i64::from(page.limit))));
+    conditions.after(page, db.dialect);
+    let Conditions { args, wheres } = conditions;
+    // The limit is written into the statement, not bound: a generic plan (PostgreSQL's, after
+    // a prepared statement's fifth run) would otherwise be costed for an unknown row count.
     let sql = format!(
-        "{SELECT} WHERE {} ORDER BY {} LIMIT ${}",
+        "{SELECT} WHERE {} ORDER BY {} LIMIT {}",
         wheres.join(" AND "),
-        order_by(page),
-        args.len()
+        order_by(page.sort, page.order, db.dialect),
+        page.limit
     );
     bind_all(sqlx::query_as::<_, PhoneRow>(&sql), args)
         .fetch_all(&db.pool)
