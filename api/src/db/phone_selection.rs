@@ -196,14 +196,14 @@ pub async fn vendors_page(
     limit: u32,
 ) -> sqlx::Result<Vec<(String, Option<String>)>> {
     let dialect = Dialect::of(conn);
-    let mac = dialect.mac_key();
+    let key = dialect.mac_key();
     let mut conditions = conditions(account_id, filter, dialect);
-    if let Some(after) = after {
-        conditions.bind(Arg::Text(Some(after.to_string())), &format!("{mac} > #"));
+    if let Some(mac) = after {
+        conditions.bind(Arg::Text(Some(mac.to_string())), &format!("{key} > #"));
     }
     let Conditions { args, wheres } = conditions;
     let sql = format!(
-        "SELECT p.mac, p.vendor FROM phones p WHERE {} ORDER BY {mac} LIMIT {limit}",
+        "SELECT p.mac, p.vendor FROM phones p WHERE {} ORDER BY {key} LIMIT {limit}",
         wheres.join(" AND "),
     );
     let mut q = sqlx::query_as::<_, (String, Option<String>)>(&sql);

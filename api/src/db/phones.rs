@@ -554,28 +554,28 @@ impl Conditions {
     /// Rows strictly after the page's cursor in its sort order. Never-seen phones sort as the
     /// oldest: first ascending, last descending.
     pub(super) fn after(&mut self, page: &Page, dialect: Dialect) {
-        let mac = dialect.mac_key();
+        let key = dialect.mac_key();
         let (cmp, asc) = match page.order {
             SortOrder::Asc => (">", true),
             SortOrder::Desc => ("<", false),
         };
         match &page.after {
             None => {}
-            Some(Cursor::Mac(at)) => {
-                self.bind(Arg::Text(Some(at.clone())), &format!("{mac} {cmp} #"));
+            Some(Cursor::Mac(mac)) => {
+                self.bind(Arg::Text(Some(mac.clone())), &format!("{key} {cmp} #"));
             }
-            Some(Cursor::LastSeen(None, at)) => {
+            Some(Cursor::LastSeen(None, mac)) => {
                 let rest = if asc {
                     " OR p.last_seen_at IS NOT NULL"
                 } else {
                     ""
                 };
                 self.bind(
-                    Arg::Text(Some(at.clone())),
-                    &format!("((p.last_seen_at IS NULL AND {mac} {cmp} #){rest})"),
+                    Arg::Text(Some(mac.clone())),
+                    &format!("((p.last_seen_at IS NULL AND {key} {cmp} #){rest})"),
                 );
             }
-            Some(Cursor::LastSeen(Some(at), at_mac)) => {
+            Some(Cursor::LastSeen(Some(at), mac)) => {
                 let rest = if asc {
                     ""
                 } else {
@@ -584,8 +584,8 @@ impl Conditions {
                 self.args.push(Arg::Int(Some(*at)));
                 let at_n = self.args.len();
                 self.bind(
-                    Arg::Text(Some(at_mac.clone())),
-                    &format!("(p.last_seen_at {cmp} ${at_n} OR (p.last_seen_at = ${at_n} AND {mac} {cmp} #){rest})"),
+                    Arg::Text(Some(mac.clone())),
+                    &format!("(p.last_seen_at {cmp} ${at_n} OR (p.last_seen_at = ${at_n} AND {key} {cmp} #){rest})"),
                 );
             }
         }
@@ -594,20 +594,20 @@ impl Conditions {
 
 /// The `ORDER BY` of a page in `sort` and `order` (never-seen phones as the oldest).
 pub(super) fn order_by(sort: PhoneSort, order: SortOrder, dialect: Dialect) -> String {
-    let mac = dialect.mac_key();
+    let key = dialect.mac_key();
     let dir = match order {
         SortOrder::Asc => "ASC",
         SortOrder::Desc => "DESC",
     };
     match sort {
-        PhoneSort::Mac => format!("{mac} {dir}"),
+        PhoneSort::Mac => format!("{key} {dir}"),
         PhoneSort::LastSeen => {
             let nulls = if order == SortOrder::Asc {
                 "FIRST"
             } else {
                 "LAST"
             };
-            format!("p.last_seen_at {dir} NULLS {nulls}, {mac} {dir}")
+            format!("p.last_seen_at {dir} NULLS {nulls}, {key} {dir}")
         }
     }
 }

@@ -435,13 +435,10 @@ fn identify(
     Ok(reported)
 }
 
-/// The registered phone, or a 404 recorded as an unknown contact.
-async fn registered(
-    req: &HttpRequest,
-    state: &AppState,
-    contact: &Contact,
-) -> actix_web::Result<Arc<DevicePhone>> {
-    match state
+/// The answer for the phone making `contact` (by its MAC and the model it reports), from the
+/// node's device directory or the database; `None`: no such phone is registered.
+async fn look_up(state: &AppState, contact: &Contact) -> Result<Option<Arc<DevicePhone>>, Error> {
+    state
         .device
         .directory
         .lookup(
@@ -450,8 +447,16 @@ async fn registered(
             contact.reported.model.as_deref(),
         )
         .await
-        .map_err(Error::from)?
-    {
+        .map_err(Error::from)
+}
+
+/// The registered phone, or a 404 recorded as an unknown contact.
+async fn registered(
+    req: &HttpRequest,
+    state: &AppState,
+    contact: &Contact,
+) -> actix_web::Result<Arc<DevicePhone>> {
+    match look_up(state, contact).await? {
         Some(phone) if phone.suspended => {
             Err(suspended(state, contact, phone.account_id).await.into())
         }

@@ -10,7 +10,7 @@ use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse};
 use rcs_shared::{ApiError, BootOutcome};
 
-use super::{base_url, send_blob, Contact, DeviceQuery};
+use super::{base_url, look_up, send_blob, Contact, DeviceQuery};
 use crate::db::boot_events::NewBootEvent;
 use crate::db::device;
 use crate::device::native::{self, Adapter, Kind, Plan, Recognised, Requested};
@@ -61,17 +61,7 @@ pub(super) async fn serve(
         vendor: Some(adapter.vendor()),
         boot_key: None,
     };
-    let phone = state
-        .device
-        .directory
-        .lookup(
-            &state.db,
-            contact.mac.as_str(),
-            contact.reported.model.as_deref(),
-        )
-        .await
-        .map_err(Error::from)?;
-    let Some(phone) = phone else {
+    let Some(phone) = look_up(state, &contact).await? else {
         return Err(unregistered(req, state, contact, &requested).await.into());
     };
     if phone.suspended {
