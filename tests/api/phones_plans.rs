@@ -8,6 +8,8 @@
 
 use std::time::{Duration, Instant};
 
+use rcs_shared::TOTAL_COUNT_LIMIT;
+
 use crate::helpers::phones::{macs, Ctx};
 use crate::helpers::{skip_without_postgres, Engine};
 
@@ -97,7 +99,7 @@ async fn postgres_list_pages_and_mac_search_use_the_account_and_trigram_indexes(
     for _ in 0..8 {
         let page = ctx.page("limit=50").await;
         assert_eq!(page.items.first().map(|p| p.mac.as_str()), Some(&*ours[0]));
-        assert_eq!((page.total, page.total_exact), (10_000, false));
+        assert_eq!((page.total, page.total_exact), (TOTAL_COUNT_LIMIT, false));
         let next = ctx
             .page(&format!("limit=50&cursor={}", page.next_cursor.unwrap()))
             .await;
@@ -112,7 +114,7 @@ async fn postgres_list_pages_and_mac_search_use_the_account_and_trigram_indexes(
         assert!(unaffiliated.items.iter().all(|p| p.server_id.is_none()));
         assert_eq!(
             (unaffiliated.total, unaffiliated.total_exact),
-            (10_000, false)
+            (TOTAL_COUNT_LIMIT, false)
         );
 
         // A three-digit fragment that both accounts' MACs hold; only ours are listed.

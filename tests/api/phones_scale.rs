@@ -3,7 +3,7 @@
 //! client saw guarding it, totals, the last page and the way back, the export that follows
 //! the filter with every column, and a registration that names every bad entry at once.
 
-use rcs_shared::{AddPhonesResult, InvalidPhones, PhonePage};
+use rcs_shared::{AddPhonesResult, InvalidPhones, PhonePage, TOTAL_COUNT_LIMIT};
 use reqwest::Method;
 use serde_json::{json, Value};
 
@@ -16,7 +16,7 @@ on_both_engines!(
     a_filter_edits_and_deletes_exactly_the_matching_phones_among_ten_thousand,
     a_selection_whose_count_changed_or_is_unclear_changes_nothing,
     totals_follow_the_filter_and_pages_walk_back_from_the_last,
-    a_total_past_ten_thousand_says_more_unless_the_exact_number_is_asked,
+    a_total_past_the_limit_says_more_unless_the_exact_number_is_asked,
     the_export_follows_the_filter_and_quotes_every_column,
     the_ticked_phones_are_exported_by_their_macs_or_nothing_is,
     adding_names_every_bad_entry_at_once_or_skips_them_on_request,
@@ -39,8 +39,13 @@ impl Ctx {
         body["count"].as_u64().unwrap()
     }
 
+    /// The exact number of phones matching `query` (the capped count has its own story).
     async fn total(&self, query: &str) -> u64 {
-        self.page(&format!("limit=1&{query}")).await.total
+        let page = self
+            .page(&format!("limit=1&exact_total=true&{query}"))
+            .await;
+        assert!(page.total_exact);
+        page.total
     }
 
     async fn export_where(&self, query: &str) -> String {
@@ -195,23 +200,26 @@ async fn a_selection_whose_count_changed_or_is_unclear_changes_nothing(engine: E
     assert_eq!(ctx.total("").await, 50);
 }
 
-/// A page counts the matching phones only up to 10,000 (bounded whatever the account's
-/// size); past that it says "more than 10,000" and `exact_total=true` gives the number. A
-/// selection by filter still acts on every matching phone, guarded by the exact count.
-async fn a_total_past_ten_thousand_says_more_unless_the_exact_number_is_asked(engine: Engine) {
+/// A page counts the matching phones only up to `TOTAL_COUNT_LIMIT` (1,000: bounded whatever
+/// the account's size); past that it says "more than 1,000" and `exact_total=true` gives the
+/// number. A selection by filter still acts on every matching phone, guarded by the exact
+/// count.
+async fn a_total_past_the_limit_says_more_unless_the_exact_number_is_asked(engine: Engine) {
+    const LIMIT: u64 = TOTAL_COUNT_LIMIT;
+    assert_eq!(LIMIT, 1_000);
     let ctx = Ctx::new(engine).await;
     let server = ctx.server(ctx.account_id, "main").await;
-    ctx.add_ok(json!({ "macs": macs(5, 10_000) })).await;
+    ctx.add_ok(json!({ "macs": macs(5, 1_000) })).await;
     let at_limit = ctx.page("limit=10").await;
-    assert_eq!((at_limit.total, at_limit.total_exact), (10_000, true));
+    assert_eq!((at_limit.total, at_limit.total_exact), (LIMIT, true));
 
     ctx.add_ok(json!({ "macs": macs(6, 2), "server_id": server }))
         .await;
     let past = ctx.page("limit=10").await;
-    assert_eq!((past.total, past.total_exact), (10_000, false), "more than");
+    assert_eq!((past.total, past.total_exact), (LIMIT, false), "more than");
     assert_eq!(past.items.len(), 10);
     let exact = ctx.page("limit=10&exact_total=true").await;
-    assert_eq!((exact.total, exact.total_exact), (10_002, true));
+    assert_eq!((exact.total, exact.total_exact), (1_002, true));
     assert_eq!(exact.items, past.items, "the same page either way");
     // A filter under the limit is counted exactly without asking.
     let theirs = ctx.page(&format!("server_id={server}")).await;
@@ -220,28 +228,24 @@ async fn a_total_past_ten_thousand_says_more_unless_the_exact_number_is_asked(en
     let next = ctx
         .page(&format!("limit=10&cursor={}", past.next_cursor.unwrap()))
         .await;
-    assert_eq!((next.total, next.total_exact), (10_000, false));
+    assert_eq!((next.total, next.total_exact), (LIMIT, false));
     let last = ctx.page("limit=10&last=true&exact_total=true").await;
     assert_eq!(
         (last.total, last.total_exact, last.items.len()),
-        (10_002, true, 10)
+        (1_002, true, 10)
     );
 
     // The exact count guards a selection of every phone, as before.
-    let stale = json!({ "filter": {}, "expected_count": 10_000, "set": { "server_id": server } });
+    let stale = json!({ "filter": {}, "expected_count": 1_000, "set": { "server_id": server } });
     let refused = ctx.patch_phones(&ctx.token, stale).await;
     assert_eq!(refused.status(), 409);
     assert_eq!(error_body(refused).await.code, "selection_changed");
-    let all = json!({ "filter": {}, "expected_count": 10_002, "set": { "server_id": server } });
+    let all = json!({ "filter": {}, "expected_count": 1_002, "set": { "server_id": server } });
     assert_eq!(
         Ctx::changed(ctx.patch_phones(&ctx.token, all).await).await,
-        10_002
+        1_002
     );
-    assert_eq!(
-        ctx.total(&format!("server_id={server}&exact_total=true"))
-            .await,
-        10_002
-    );
+    assert_eq!(ctx.total(&format!("server_id={server}")).await, 1_002);
 }
 
 async fn totals_follow_the_filter_and_pages_walk_back_from_the_last(engine: Engine) {

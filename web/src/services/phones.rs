@@ -55,7 +55,7 @@ pub async fn list(token: String, query: PhoneQuery) -> Result<PhonePage, Error> 
 
 /// The exact number of phones matching `filters` (a page of one with `exact_total=true`),
 /// with the filters it counted; `None` asks nothing. The list asks it once per filter, and
-/// only when a page said "more than 10,000".
+/// only when a page said "more than 1,000".
 pub async fn count(
     token: String,
     filters: Option<PhoneQuery>,

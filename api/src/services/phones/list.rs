@@ -5,7 +5,7 @@
 //! before a cursor (and the last page) is the same index walked the other way, so going back
 //! costs what going forward does. `total` is a `COUNT(*)` of the filter that stops past
 //! [`TOTAL_COUNT_LIMIT`] unless the caller asks for the exact number (`exact_total=true`),
-//! so a page of a million-phone account costs what a page of a 10,000-phone one does; the
+//! so a page of a million-phone account costs what a page of a 1,000-phone one does; the
 //! web UI asks for the exact number once per view, apart from the page.
 //!
 //! The sorts are those an index serves: `mac` (`(account_id, mac)`) and `last_seen`

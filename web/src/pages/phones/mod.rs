@@ -80,7 +80,7 @@ pub fn PhonesPage(props: &PhonesPageProps) -> Html {
         });
     }
     let (page, reload) = use_resource(state.view.api_query(), phones::list);
-    // A page counts only up to 10,000; past that the exact number is asked once for the
+    // A page counts only up to 1,000; past that the exact number is asked once for the
     // filters, apart from the page, and kept while the pages turn.
     let filters = state.view.filters.to_query();
     let uncounted = page

@@ -86,7 +86,7 @@ pub fn phones(n: u64) -> &'static str {
     }
 }
 
-/// The list's total: "10,005 phones", or "More than 10,000 phones" while a large list's
+/// The list's total: "10,005 phones", or "More than 1,000 phones" while a large list's
 /// exact count is on its way.
 pub fn total_line(total: u64, exact: bool) -> String {
     if exact {
