@@ -17,6 +17,7 @@ pub mod dialect;
 pub mod firmware;
 pub mod operator_audit;
 pub mod password_resets;
+pub mod phone_list;
 pub mod phone_selection;
 pub mod phones;
 pub mod platform;

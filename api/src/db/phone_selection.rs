@@ -11,7 +11,8 @@ use sqlx::any::AnyArguments;
 use sqlx::query::{Query, QueryScalar};
 use sqlx::{Any, AnyConnection};
 
-use super::phones::{order_by, Arg, Conditions, Filter};
+use super::phone_list::{order_by, Conditions, Filter};
+use super::phones::Arg;
 use super::{Dialect, LockFor};
 
 /// `p.account_id = $1 AND` the filter's conditions.

@@ -16,7 +16,7 @@ use rcs_shared::{
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::auth::AuthUser;
-use crate::db::phones::Cursor;
+use crate::db::phone_list::Cursor;
 use crate::db::Db;
 use crate::error::{Error, Result};
 use crate::services::phones::{

@@ -1,6 +1,6 @@
 //! Reading phones: one by MAC, a filtered and sorted page, and the CSV export.
 //!
-//! Pages are keyset pages ([`crate::db::phones::list`]); the cursors handed to clients are the
+//! Pages are keyset pages ([`crate::db::phone_list::list`]); the cursors handed to clients are the
 //! sort keys of a page's first and last rows, encoded so they survive any query string. A page
 //! before a cursor (and the last page) is the same index walked the other way, so going back
 //! costs what going forward does. `total` is a `COUNT(*)` of the filter that stops past
@@ -20,7 +20,8 @@ use rcs_shared::{
 
 use super::phone_not_found;
 use super::selection::{db_filter, Selection};
-use crate::db::phones::{self, Cursor, Filter, Page, PhoneRow};
+use crate::db::phone_list::{self, Cursor, Filter, Page};
+use crate::db::phones::{self, PhoneRow};
 use crate::db::{phone_selection, rfc3339, Db};
 use crate::domain::mac::Mac;
 use crate::error::{Error, Result};
@@ -131,7 +132,7 @@ pub async fn list(db: &Db, actor: &Actor, query: PhoneQuery) -> Result<PhonePage
         after,
         limit: limit + 1,
     };
-    let mut rows = phones::list(db, actor.account_id, &filter, &page).await?;
+    let mut rows = phone_list::list(db, actor.account_id, &filter, &page).await?;
     let more = rows.len() > limit as usize;
     rows.truncate(limit as usize);
     if backwards {
@@ -178,7 +179,7 @@ pub async fn export_page(
         after,
         limit: EXPORT_PAGE,
     };
-    let rows = phones::list(db, actor.account_id, filter, &page).await?;
+    let rows = phone_list::list(db, actor.account_id, filter, &page).await?;
     let next = (rows.len() == EXPORT_PAGE as usize)
         .then(|| rows.last().map(|r| Cursor::after(r, export.sort)))
         .flatten();

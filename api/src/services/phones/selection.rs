@@ -18,7 +18,7 @@ use super::hooks;
 use super::pins::{check_firmware, release_of, vendor_mismatch};
 use super::{after_bulk_write, check_refs, edit, parse_macs, remove};
 use crate::db::audit::{self, AuditEntry};
-use crate::db::phones::Filter;
+use crate::db::phone_list::Filter;
 use crate::db::{now, phone_selection, Db, LockFor};
 use crate::domain::mac::Mac;
 use crate::error::{Error, Result};
