@@ -36,8 +36,18 @@ pub struct Peer {
     pub nginx_native_alternating: Vec<f64>,
     /// Body sizes of one native boot's answers, in order (the first storm phone's).
     pub native_answer_bytes: Vec<u64>,
+    /// The median kept-alive round, its errors counting every round.
     pub keep_alive: Option<Run>,
+    /// Requests per second of every kept-alive round, in order.
+    pub keepalive_rounds: Vec<f64>,
+    /// For rcs: nginx's rate in the kept-alive round run just before each of its own.
+    pub nginx_keepalive_alternating: Vec<f64>,
+    /// The median firmware round, its errors counting every round.
     pub firmware: Option<Run>,
+    /// MB/s of every firmware round, in order.
+    pub firmware_rounds: Vec<f64>,
+    /// For rcs: nginx's MB/s in the firmware round run just before each of its own.
+    pub nginx_firmware_alternating: Vec<f64>,
     pub memory: PeerMemory,
 }
 
@@ -51,6 +61,16 @@ impl Peer {
     /// The same for the native boot storm.
     pub fn nginx_native_base(&self, fallback: Option<f64>) -> Option<f64> {
         crate::load::median(&self.nginx_native_alternating).or(fallback)
+    }
+
+    /// The same for the kept-alive lookups.
+    pub fn nginx_keepalive_base(&self, fallback: Option<f64>) -> Option<f64> {
+        crate::load::median(&self.nginx_keepalive_alternating).or(fallback)
+    }
+
+    /// The same for the firmware downloads (MB/s).
+    pub fn nginx_firmware_base(&self, fallback: Option<f64>) -> Option<f64> {
+        crate::load::median(&self.nginx_firmware_alternating).or(fallback)
     }
 }
 
@@ -177,6 +197,14 @@ impl Results {
             .nginx()
             .and_then(|n| n.native_storm.as_ref())
             .map(|r| r.per_second);
+        let nginx_ka = self
+            .nginx()
+            .and_then(|n| n.keep_alive.as_ref())
+            .map(|r| r.per_second);
+        let nginx_fw = self
+            .nginx()
+            .and_then(|n| n.firmware.as_ref())
+            .and_then(|r| r.mb_per_second);
         for peer in self.rcs() {
             if let Some(storm) = &peer.boot_storm {
                 goals.push(Goal {
@@ -213,6 +241,27 @@ impl Results {
                             native.per_second
                         ),
                         met: None,
+                    });
+                }
+            }
+            // Issue 24's targets for the two measures on one connection or one stream.
+            if let (Some(ka), Some(n)) = (&peer.keep_alive, peer.nginx_keepalive_base(nginx_ka)) {
+                let ratio = ka.per_second / n;
+                goals.push(Goal {
+                    goal: format!("Kept-alive lookups vs nginx, {}", peer.name),
+                    target: "≥ 0.50×".into(),
+                    value: format!("{ratio:.2}× ({:.0} vs {n:.0} req/s)", ka.per_second),
+                    met: Some(ratio >= 0.5 && ka.errors == 0),
+                });
+            }
+            if let Some(fw) = &peer.firmware {
+                if let (Some(v), Some(n)) = (fw.mb_per_second, peer.nginx_firmware_base(nginx_fw)) {
+                    let ratio = v / n;
+                    goals.push(Goal {
+                        goal: format!("Firmware MB/s vs nginx, {}", peer.name),
+                        target: "≥ 0.95×".into(),
+                        value: format!("{ratio:.2}× ({v:.0} vs {n:.0} MB/s)"),
+                        met: Some(ratio >= 0.95 && fw.errors == 0),
                     });
                 }
             }
@@ -406,7 +455,11 @@ pub fn markdown(r: &Results, chart: &str) -> String {
             "Kept-alive lookups, req/s",
             |p, b| {
                 opt(&p.keep_alive, |x| {
-                    format!("{:.0}{}", x.per_second, ratio(x.per_second, b))
+                    format!(
+                        "{:.0}{}",
+                        x.per_second,
+                        ratio(x.per_second, p.nginx_keepalive_base(b))
+                    )
                 })
             },
             |p| p.keep_alive.as_ref().map(|x| x.per_second),
@@ -425,7 +478,11 @@ pub fn markdown(r: &Results, chart: &str) -> String {
             |p, b| {
                 opt(&p.firmware, |x| {
                     let v = x.mb_per_second.unwrap_or(0.0);
-                    format!("{v:.0}{}; {} errors", ratio(v, b), x.errors)
+                    format!(
+                        "{v:.0}{}; {} errors",
+                        ratio(v, p.nginx_firmware_base(b)),
+                        x.errors
+                    )
                 })
             },
             |p| p.firmware.as_ref().and_then(|x| x.mb_per_second),
@@ -459,9 +516,10 @@ pub fn markdown(r: &Results, chart: &str) -> String {
         s.push('\n');
     }
     s.push_str(
-        "\nRatios in brackets are rcs ÷ nginx measured in the same run. Both boot storms run \
-         in rounds: the table shows each server's median round, and rcs's ratio is its median \
-         ÷ the median of the nginx rounds run just before each of its own. Every round:\n\n",
+        "\nRatios in brackets are rcs ÷ nginx measured in the same run. Every device \
+         measure runs in rounds: the table shows each server's median round, and rcs's ratio \
+         is its median ÷ the median of the nginx rounds run just before each of its own. \
+         Every round:\n\n",
     );
     let rates = |v: &[f64]| {
         v.iter()
@@ -469,21 +527,28 @@ pub fn markdown(r: &Results, chart: &str) -> String {
             .collect::<Vec<_>>()
             .join(", ")
     };
-    for native in [false, true] {
+    type Series = fn(&Peer) -> (&Vec<f64>, &Vec<f64>);
+    let series: [(&str, &str, Series); 4] = [
+        ("boot storm", "phones/s", |p| {
+            (&p.storm_rounds, &p.nginx_alternating)
+        }),
+        ("native boot storm", "phones/s", |p| {
+            (&p.native_rounds, &p.nginx_native_alternating)
+        }),
+        ("kept-alive lookups", "req/s", |p| {
+            (&p.keepalive_rounds, &p.nginx_keepalive_alternating)
+        }),
+        ("firmware", "MB/s", |p| {
+            (&p.firmware_rounds, &p.nginx_firmware_alternating)
+        }),
+    ];
+    for (storm, unit, pick) in series {
         for p in &peers {
-            let (storm, own, nginx) = if native {
-                (
-                    "native boot storm",
-                    &p.native_rounds,
-                    &p.nginx_native_alternating,
-                )
-            } else {
-                ("boot storm", &p.storm_rounds, &p.nginx_alternating)
-            };
+            let (own, nginx) = pick(p);
             if own.is_empty() {
                 continue;
             }
-            let _ = write!(s, "- {}, {storm}: {} phones/s", p.name, rates(own));
+            let _ = write!(s, "- {}, {storm}: {} {unit}", p.name, rates(own));
             if !nginx.is_empty() {
                 let _ = write!(s, " (nginx just before each: {})", rates(nginx));
             }
@@ -619,8 +684,8 @@ pub fn update_markdown(path: &Path, section: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// What a peer's bar is compared with: nginx's own value, except for the boot storm, where
-/// rcs is compared with the nginx rounds that alternated with its own (as in the table).
+/// What a peer's bar is compared with: the nginx rounds that alternated with its own (as in
+/// the table), or nginx's own value when there were none.
 type Base = fn(&Peer, Option<f64>) -> Option<f64>;
 
 /// A bar chart of rcs against nginx: one panel per device measurement.
@@ -639,12 +704,12 @@ pub fn chart_svg(r: &Results) -> String {
         (
             "Repeat lookups on kept-alive connections (requests/s)",
             |p| p.keep_alive.as_ref().map(|x| x.per_second),
-            |_, nginx| nginx,
+            Peer::nginx_keepalive_base,
         ),
         (
             "Firmware delivery over TLS (MB/s)",
             |p| p.firmware.as_ref().and_then(|x| x.mb_per_second),
-            |_, nginx| nginx,
+            Peer::nginx_firmware_base,
         ),
     ];
     let colours = ["#8c8c8c", "#2b6cb0", "#dd6b20", "#38a169"];
@@ -828,5 +893,44 @@ mod tests {
         );
         assert!(goal("Native boot storm errors, rcs (PostgreSQL)").is_none());
         assert!(chart_svg(&r).contains("500 (0.50× nginx)"));
+    }
+
+    #[test]
+    fn kept_alive_and_firmware_are_compared_with_the_nginx_rounds_run_beside_them() {
+        let mut r = results();
+        let download = |mb: f64| Run {
+            mb_per_second: Some(mb),
+            ..run(mb / 16.0)
+        };
+        r.peers[0].keep_alive = Some(run(60_000.0));
+        r.peers[0].firmware = Some(download(1_500.0));
+        let rcs = &mut r.peers[1];
+        rcs.keep_alive = Some(run(30_000.0));
+        rcs.keepalive_rounds = vec![29_000.0, 30_000.0, 31_000.0];
+        rcs.nginx_keepalive_alternating = vec![50_000.0, 40_000.0, 45_000.0];
+        rcs.firmware = Some(download(1_400.0));
+        rcs.firmware_rounds = vec![1_400.0, 1_300.0, 1_500.0];
+        rcs.nginx_firmware_alternating = vec![1_500.0, 1_400.0, 1_600.0];
+        r.evaluate();
+        let md = markdown(&r, "chart.svg");
+        // Against the median of the rounds beside rcs's (45,000; 1,500), not nginx's own
+        // measurement (60,000; 1,500 by chance).
+        assert!(
+            md.contains("| Kept-alive lookups, req/s | 60000 (1.00×) | 30000 (0.67×) | – |"),
+            "{md}"
+        );
+        assert!(md.contains(
+            "- rcs (SQLite), kept-alive lookups: 29000, 30000, 31000 req/s (nginx just before each: 50000, 40000, 45000)"
+        ));
+        assert!(md.contains(
+            "- rcs (SQLite), firmware: 1400, 1300, 1500 MB/s (nginx just before each: 1500, 1400, 1600)"
+        ));
+        let goal = |name: &str| r.goals.iter().find(|g| g.goal == name).cloned();
+        let ka = goal("Kept-alive lookups vs nginx, rcs (SQLite)").unwrap();
+        assert_eq!(ka.value, "0.67× (30000 vs 45000 req/s)");
+        assert_eq!(ka.met, Some(true));
+        let fw = goal("Firmware MB/s vs nginx, rcs (SQLite)").unwrap();
+        assert_eq!(fw.value, "0.93× (1400 vs 1500 MB/s)");
+        assert_eq!(fw.met, Some(false));
     }
 }

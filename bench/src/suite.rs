@@ -211,38 +211,89 @@ async fn device_traffic(
         peer.memory.native_storm_peak_mb = native.peak_mb;
     }
 
+    let rounds = c.storm_rounds;
     if c.keepalive_requests > 0 {
-        let ka = load::keep_alive(
+        let measure = async |at| {
+            load::keep_alive(
+                at,
+                ctx.storm.clone(),
+                c.keepalive_connections,
+                c.keepalive_requests,
+            )
+            .await
+        };
+        (
+            peer.keep_alive,
+            peer.keepalive_rounds,
+            peer.nginx_keepalive_alternating,
+        ) = alternating(
+            ctx,
+            name,
+            "kept-alive",
+            "req/s",
             addr,
-            ctx.storm.clone(),
-            c.keepalive_connections,
-            c.keepalive_requests,
+            nginx,
+            rounds,
+            measure,
         )
         .await;
-        ctx.log.say(&format!(
-            "{name}: kept-alive {:.0} req/s, p50 {:.2} ms, {} errors {:?}",
-            ka.per_second, ka.latency.p50_ms, ka.errors, ka.error_samples
-        ));
-        peer.keep_alive = Some(ka);
     }
     if c.firmware_downloads > 0 {
         let size = c.firmware_bytes() as u64;
-        let fw = load::downloads(
-            addr,
-            ctx.fw.clone(),
-            c.firmware_concurrency,
-            c.firmware_downloads,
-            size,
-        )
-        .await;
-        ctx.log.say(&format!(
-            "{name}: firmware {:.0} MB/s, {} errors {:?}",
-            fw.mb_per_second.unwrap_or(0.0),
-            fw.errors,
-            fw.error_samples
-        ));
-        peer.firmware = Some(fw);
+        let measure = async |at| {
+            load::downloads(
+                at,
+                ctx.fw.clone(),
+                c.firmware_concurrency,
+                c.firmware_downloads,
+                size,
+            )
+            .await
+        };
+        (
+            peer.firmware,
+            peer.firmware_rounds,
+            peer.nginx_firmware_alternating,
+        ) = alternating(ctx, name, "firmware", "MB/s", addr, nginx, rounds, measure).await;
     }
+}
+
+/// Kept-alive lookups or firmware downloads in rounds against `addr`, each right after a round
+/// against `nginx` when nginx runs beside the server, as the storms run: the machine's speed
+/// drifts within a run (nginx's storm rate has halved from one phase to the next), so a ratio
+/// against rounds measured minutes earlier carries the drift. Rates are MB/s for downloads.
+#[allow(clippy::too_many_arguments)]
+async fn alternating(
+    ctx: &Context,
+    name: &str,
+    what: &str,
+    unit: &str,
+    addr: SocketAddr,
+    nginx: Option<SocketAddr>,
+    rounds: usize,
+    measure: impl AsyncFn(SocketAddr) -> Run,
+) -> (Option<Run>, Vec<f64>, Vec<f64>) {
+    let rate = |run: &Run| run.mb_per_second.unwrap_or(run.per_second);
+    let (mut runs, mut rates, mut nginx_rates) = (Vec::new(), Vec::new(), Vec::new());
+    for round in 1..=rounds {
+        if let Some(nginx) = nginx {
+            nginx_rates.push(rate(&measure(nginx).await));
+        }
+        let run = measure(addr).await;
+        ctx.log.say(&format!(
+            "{name}: {what} round {round}: {:.0} {unit}{}, p50 {:.2} ms, {} errors {:?}",
+            rate(&run),
+            nginx_rates
+                .last()
+                .map_or(String::new(), |n| format!(" (nginx just before: {n:.0})")),
+            run.latency.p50_ms,
+            run.errors,
+            run.error_samples
+        ));
+        rates.push(rate(&run));
+        runs.push(run);
+    }
+    (load::median_run(runs), rates, nginx_rates)
 }
 
 /// Starts nginx and measures it; it keeps running (for the rcs storms to alternate with) until
@@ -444,6 +495,23 @@ async fn rcs_on(
     outcome
 }
 
+/// Waits (5 s at most) until the server's resident size stops falling: an import starts on a
+/// node at rest, as one sent by a user does, not on the memory the previous phase is still
+/// giving back (rcs returns freed pages after a second). What is left is reported as the
+/// import's "before".
+async fn settle(memory: &Memory) {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    let mut last = memory.rss_mb();
+    while Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let now = memory.rss_mb();
+        if last - now < 1.0 {
+            return;
+        }
+        last = now;
+    }
+}
+
 /// The engine's own bulk load of each import size (`crate::floor`), into a new account of the
 /// same database, after every other phase so that its rows change nothing measured; kept
 /// with the import of the same size. A failure is a note, not the end of the run.
@@ -529,6 +597,7 @@ async fn import(
     let csv = fixtures::import_csv(set, rows);
     let mut runs = Vec::new();
     for _ in 0..2 {
+        settle(memory).await;
         memory.reset_peak();
         let before_mb = memory.rss_mb();
         let t = Instant::now();
