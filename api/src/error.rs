@@ -222,6 +222,22 @@ impl From<sqlx::Error> for Error {
     }
 }
 
+/// A file the service writes itself (an upload spooled to `data_dir/uploads`): a full disk
+/// or a read-only one is the operator's problem, answered like the database's (503
+/// `storage_full` or `storage_read_only`); anything else is an internal error.
+impl From<std::io::Error> for Error {
+    fn from(e: std::io::Error) -> Error {
+        use std::io::ErrorKind;
+        let problem = match e.kind() {
+            ErrorKind::StorageFull | ErrorKind::QuotaExceeded => StorageProblem::Full,
+            ErrorKind::ReadOnlyFilesystem => StorageProblem::ReadOnly,
+            _ => return Error::Internal(anyhow::Error::new(e).context("file I/O failed")),
+        };
+        tracing::error!(error = %e, code = problem.code(), "the disk refuses writes");
+        Error::Storage(problem)
+    }
+}
+
 /// PostgreSQL's answers while it stops, starts or loses the connection: SQLSTATE class 57P
 /// (`admin_shutdown` from `pg_ctl stop -m fast`, `crash_shutdown`, `cannot_connect_now` while
 /// starting or shutting down) and class 08 (connection exceptions). They pass; a query retried

@@ -416,8 +416,10 @@ async fn a_file_uploaded_as_a_multipart_form_is_imported(engine: Engine) {
     assert_eq!(ctx.all_macs().await, ["00085D000001", "00085D000002"]);
 }
 
-/// The import writes chunk by chunk while it reads (10,000 lines a chunk): a problem found
-/// only in the last chunk, a bad line or another account's MAC, still leaves nothing behind.
+/// The import writes chunk by chunk while it reads (10,000 lines a chunk) from the file it
+/// spooled to disk: a problem found only in the last chunk, a bad line, another account's MAC
+/// or a line that is not text (far past the block the file's dialect is read from), still
+/// leaves nothing behind, and neither does the spooled file.
 async fn a_large_file_bad_only_in_its_last_chunk_writes_nothing(engine: Engine) {
     let ctx = Ctx::new(engine).await;
     let (_, other) = ctx.other_account().await;
@@ -436,8 +438,18 @@ async fn a_large_file_bad_only_in_its_last_chunk_writes_nothing(engine: Engine) 
             0
         );
     }
+    for (last, message) in [(&b"\xff\xfe"[..], "not UTF-8"), (b"\0\0", "binary data")] {
+        let mut file = format!("{}\n", all.join("\n")).into_bytes();
+        file.extend_from_slice(last);
+        let report = ctx.import_rejected(file).await;
+        assert!(report.message.contains(message), "{report:?}");
+        assert_eq!(ctx.count("SELECT COUNT(*) FROM phones").await, 1);
+    }
     let result = ctx.import_ok("", &all.join("\n")).await;
     assert_eq!((result.added, result.updated), (25_000, 0));
+    let uploads = ctx.app.env.data_dir().join("uploads");
+    let left: Vec<_> = std::fs::read_dir(&uploads).unwrap().collect();
+    assert!(left.is_empty(), "{left:?}");
 }
 
 async fn a_mac_repeated_across_chunks_counts_once_and_its_last_line_wins(engine: Engine) {

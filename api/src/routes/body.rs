@@ -113,9 +113,9 @@ where
         if written > max {
             return Err(too_large(usize::try_from(max).unwrap_or(usize::MAX)));
         }
-        out.write_all(&chunk).await.map_err(anyhow::Error::from)?;
+        out.write_all(&chunk).await?;
     }
-    out.flush().await.map_err(anyhow::Error::from)?;
+    out.flush().await?;
     Ok(written)
 }
 

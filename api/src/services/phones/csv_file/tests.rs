@@ -176,7 +176,7 @@ fn a_semicolon_file_reads_like_a_comma_file() {
 fn repeats_are_noted_at_the_line_used_within_and_across_chunks() {
     let names = names();
     let file = b"00085D1A2B3C\n00085D1A2B3D\n00085D1A2B3C\n00085D1A2B3E\n00085D1A2B3C\n";
-    let mut reader = Reader::new(file, &Defaults::default(), &names, 2).unwrap();
+    let mut reader = Reader::new(&file[..], &Defaults::default(), &names, 2).unwrap();
     while reader.next_chunk().unwrap().is_some() {}
     let finished = reader.finish().unwrap();
     let repeats = finished.repeats.by_line();
@@ -186,7 +186,7 @@ fn repeats_are_noted_at_the_line_used_within_and_across_chunks() {
     assert!(repeats[0]
         .message
         .contains("00:08:5D:1A:2B:3C is also on an earlier line"));
-    let mut reader = Reader::new(file, &Defaults::default(), &names, 10).unwrap();
+    let mut reader = Reader::new(&file[..], &Defaults::default(), &names, 10).unwrap();
     while reader.next_chunk().unwrap().is_some() {}
     let repeats = reader.finish().unwrap().repeats.by_line();
     assert_eq!(repeats.len(), 1);
@@ -194,4 +194,91 @@ fn repeats_are_noted_at_the_line_used_within_and_across_chunks() {
         repeats[0].message,
         "00:08:5D:1A:2B:3C is also on line 1, 3; this line is used."
     );
+}
+
+/// The MACs seen are one sorted vector: chunks in descending, interleaved and ascending order
+/// all merge into it, and a MAC repeated across chunks counts once.
+#[test]
+fn chunks_in_any_order_count_each_mac_once() {
+    let names = names();
+    let macs: Vec<u64> = (0..40u64)
+        .map(|i| 0x0008_5D00_0000 + (i * 7919) % 97)
+        .collect();
+    let mut file = String::new();
+    for mac in macs.iter().rev().chain(&macs) {
+        file.push_str(&format!("{mac:012X}\n"));
+    }
+    for chunk_rows in [1, 3, 7, 40, 1000] {
+        let mut reader =
+            Reader::new(file.as_bytes(), &Defaults::default(), &names, chunk_rows).unwrap();
+        let mut fresh = 0;
+        while let Some(chunk) = reader.next_chunk().unwrap() {
+            fresh += chunk.rows.iter().filter(|r| !r.repeated).count();
+        }
+        let mut distinct = macs.clone();
+        distinct.sort_unstable();
+        distinct.dedup();
+        assert_eq!(reader.distinct(), distinct.len(), "chunks of {chunk_rows}");
+        assert_eq!(fresh, distinct.len(), "chunks of {chunk_rows}");
+        assert_eq!(reader.seen, distinct, "chunks of {chunk_rows}");
+    }
+}
+
+#[test]
+fn merge_sorted_interleaves_in_place() {
+    let mut seen = vec![2, 5, 9];
+    merge_sorted(&mut seen, &[1, 3, 10]);
+    assert_eq!(seen, [1, 2, 3, 5, 9, 10]);
+    merge_sorted(&mut seen, &[]);
+    assert_eq!(seen, [1, 2, 3, 5, 9, 10]);
+    let mut empty = Vec::new();
+    merge_sorted(&mut empty, &[4, 6]);
+    assert_eq!(empty, [4, 6]);
+}
+
+/// An import reads its spooled file a block at a time: a character cut by the end of the
+/// first block is not an error, the rows are the same whatever the block size, and a line
+/// that is not text after the first block rejects the file with the same message as in it.
+#[test]
+fn a_file_read_in_small_blocks_reads_the_same() {
+    let names = names();
+    let mut file = String::from("mac;server\n");
+    for i in 0..50 {
+        file.push_str(&format!("00085D0000{i:02X};Main\n"));
+    }
+    file.push_str("00085D1A2B3C;Main\n");
+    let read = |bytes: &[u8], block: usize| -> Result<Vec<(u64, Option<i64>)>, Error> {
+        let source = std::io::BufReader::with_capacity(block, bytes);
+        let mut reader = Reader::new(source, &Defaults::default(), &names, 7)?;
+        let mut rows = Vec::new();
+        while let Some(chunk) = reader.next_chunk()? {
+            rows.extend(chunk.rows.iter().map(|r| (r.mac, r.server_id)));
+        }
+        assert!(reader.finish()?.problems.is_empty());
+        Ok(rows)
+    };
+    let whole = read(file.as_bytes(), 1 << 20).unwrap();
+    assert_eq!(whole.len(), 51);
+    assert!(whole.iter().all(|(_, server)| *server == Some(7)));
+    assert_eq!(read(file.as_bytes(), 64).unwrap(), whole);
+
+    // "é" is two bytes; an 18-byte block ends between them. Without a header, the cells
+    // after the MAC are ignored.
+    let cut = "00085D1A2B3C,abcdé\n00085D1A2B3D,x\n";
+    assert_eq!(cut.as_bytes()[17], 0xC3);
+    assert_eq!(read(cut.as_bytes(), 18).unwrap().len(), 2);
+
+    for (bad, message) in [
+        (&b"\xff\xfe\n"[..], "not UTF-8"),
+        (&b"\0\n"[..], "binary data"),
+    ] {
+        let mut bytes = file.clone().into_bytes();
+        bytes.extend_from_slice(bad);
+        for block in [64, 1 << 20] {
+            match read(&bytes, block) {
+                Err(Error::InvalidCsv(m, _)) => assert!(m.contains(message), "{m}"),
+                other => panic!("{message}, block {block}: {other:?}"),
+            }
+        }
+    }
 }
