@@ -111,32 +111,22 @@ async fn storm_rounds(
     let warm: Vec<Phone> = phones.iter().take(c.concurrency).cloned().collect();
     let _ = load::boot_storm(addr, Arc::new(warm), c.concurrency, sequence).await;
     let peak_reset = memory.reset_peak();
-    let (mut runs, mut rates, mut nginx_rates) = (Vec::new(), Vec::new(), Vec::new());
-    for round in 1..=rounds {
-        if let Some(nginx) = nginx {
-            let n = load::boot_storm(nginx, phones.clone(), c.concurrency, sequence).await;
-            nginx_rates.push(n.per_second);
-        }
-        let run = load::boot_storm(addr, phones.clone(), c.concurrency, sequence).await;
-        ctx.log.say(&format!(
-            "{name}: {} round {round}: {:.0} phones/s{}, p50 {:.1} ms, p99 {:.1} ms, {} errors {:?}",
-            sequence.label(),
-            run.per_second,
-            nginx_rates
-                .last()
-                .map_or(String::new(), |n| format!(" (nginx just before: {n:.0})")),
-            run.latency.p50_ms,
-            run.latency.p99_ms,
-            run.errors,
-            run.error_samples
-        ));
-        rates.push(run.per_second);
-        runs.push(run);
-    }
+    let measure = async |at| load::boot_storm(at, phones.clone(), c.concurrency, sequence).await;
+    let (median, rates, nginx) = alternating(
+        ctx,
+        name,
+        sequence.label(),
+        "phones/s",
+        addr,
+        nginx,
+        rounds,
+        measure,
+    )
+    .await;
     Rounds {
-        median: load::median_run(runs),
+        median,
         rates,
-        nginx: nginx_rates,
+        nginx,
         peak_mb: memory.peak_mb(),
         peak_reset,
     }
@@ -258,10 +248,12 @@ async fn device_traffic(
     }
 }
 
-/// Kept-alive lookups or firmware downloads in rounds against `addr`, each right after a round
-/// against `nginx` when nginx runs beside the server, as the storms run: the machine's speed
-/// drifts within a run (nginx's storm rate has halved from one phase to the next), so a ratio
-/// against rounds measured minutes earlier carries the drift. Rates are MB/s for downloads.
+/// One measure (a storm, kept-alive lookups, firmware downloads) in rounds against `addr`,
+/// each right after a round against `nginx` when nginx runs beside the server: the machine's
+/// speed drifts within a run (nginx's storm rate has halved from one phase to the next), so a
+/// ratio against rounds measured minutes earlier carries the drift. Answers the median round
+/// (its errors counting every round), every round's rate and nginx's beside each; rates are
+/// MB/s for downloads.
 #[allow(clippy::too_many_arguments)]
 async fn alternating(
     ctx: &Context,
@@ -281,12 +273,13 @@ async fn alternating(
         }
         let run = measure(addr).await;
         ctx.log.say(&format!(
-            "{name}: {what} round {round}: {:.0} {unit}{}, p50 {:.2} ms, {} errors {:?}",
+            "{name}: {what} round {round}: {:.0} {unit}{}, p50 {:.2} ms, p99 {:.2} ms, {} errors {:?}",
             rate(&run),
             nginx_rates
                 .last()
                 .map_or(String::new(), |n| format!(" (nginx just before: {n:.0})")),
             run.latency.p50_ms,
+            run.latency.p99_ms,
             run.errors,
             run.error_samples
         ));

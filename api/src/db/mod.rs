@@ -223,7 +223,7 @@ async fn prepare_sqlite_connection(conn: &mut sqlx::AnyConnection) -> sqlx::Resu
 const IMPORT_CACHE_KIB: i64 = 8 * 1024;
 
 /// On SQLite, raises the connection's page cache for a bulk write and answers the previous
-/// setting (for [`restore_sqlite_cache`]); nothing on PostgreSQL.
+/// setting (for [`finish_bulk_write`]); nothing on PostgreSQL.
 pub async fn widen_sqlite_cache(conn: &mut sqlx::AnyConnection) -> sqlx::Result<Option<i64>> {
     if !Dialect::of(conn).has_connection_page_cache() {
         return Ok(None);
@@ -242,7 +242,7 @@ pub async fn widen_sqlite_cache(conn: &mut sqlx::AnyConnection) -> sqlx::Result<
 /// of 10,000 rows binds 60,000 values, and SQLite holds the program and a register for each
 /// (several MB a statement, a few statements an import). Kept, they stayed with the pooled
 /// connection for good, and each connection that had imported sat about 15 MB higher.
-pub async fn restore_sqlite_cache(
+pub async fn finish_bulk_write(
     conn: &mut sqlx::AnyConnection,
     previous: Option<i64>,
 ) -> sqlx::Result<()> {

@@ -5,6 +5,8 @@
 //! more than the route accepts gets a 413 once the limit is crossed, and the server never holds
 //! more than `max` bytes of it.
 
+use std::path::{Path, PathBuf};
+
 use actix_web::http::header;
 use actix_web::{web, HttpRequest};
 use futures_util::StreamExt;
@@ -55,6 +57,29 @@ pub async fn read_limited(
         "missing_file",
         "The form has no file: send it in a field named \"file\".",
     ))
+}
+
+/// The folder uploads are spooled to while a request reads them (created when missing).
+pub async fn uploads_dir(data_dir: &Path) -> Result<PathBuf> {
+    let dir = data_dir.join("uploads");
+    tokio::fs::create_dir_all(&dir).await?;
+    Ok(dir)
+}
+
+/// The uploaded file spooled to an unnamed file in [`uploads_dir`] ([`spool_limited`]),
+/// positioned at its start: it is gone once closed, however the request ends.
+pub async fn spool_unnamed(
+    req: &HttpRequest,
+    payload: web::Payload,
+    max: u64,
+    data_dir: &Path,
+) -> Result<std::fs::File> {
+    let dir = uploads_dir(data_dir).await?;
+    let mut out = tokio::fs::File::from_std(tempfile::tempfile_in(&dir)?);
+    spool_limited(req, payload, max, &mut out).await?;
+    let mut file = out.into_std().await;
+    std::io::Seek::rewind(&mut file)?;
+    Ok(file)
 }
 
 /// Writes the uploaded file (the raw body, or the `file` field of a form) to `out` as it

@@ -261,14 +261,9 @@ pub async fn import_phones(
         )
     })?;
     // The file goes to disk as it arrives and is read from there a line at a time: memory
-    // stays the same for a file of 100 lines or of a million. Anonymous, so it is gone when
-    // the import ends, however it ends.
-    let scratch = state.settings.data_dir.join("uploads");
-    tokio::fs::create_dir_all(&scratch).await?;
-    let mut out = tokio::fs::File::from_std(tempfile::tempfile_in(&scratch)?);
-    body::spool_limited(&req, payload, MAX_IMPORT_BYTES as u64, &mut out).await?;
-    let mut file = out.into_std().await;
-    std::io::Seek::rewind(&mut file)?;
+    // stays the same for a file of 100 lines or of a million.
+    let max = MAX_IMPORT_BYTES as u64;
+    let file = body::spool_unnamed(&req, payload, max, &state.settings.data_dir).await?;
     let q = query.into_inner();
     let options = ImportOptions {
         server_id: q.server_id,

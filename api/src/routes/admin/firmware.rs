@@ -7,7 +7,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::auth::OperatorUser;
 use crate::error::{Error, Result};
-use crate::routes::body::spool_limited;
+use crate::routes::body::{spool_limited, uploads_dir};
 use crate::services::firmware::{self, Imported};
 use crate::services::firmware_archive;
 use crate::services::operators::OperatorActor;
@@ -72,10 +72,7 @@ pub async fn upload_firmware(
     operator: OperatorUser,
     payload: web::Payload,
 ) -> Result<HttpResponse> {
-    let scratch = state.settings.data_dir.join("uploads");
-    tokio::fs::create_dir_all(&scratch)
-        .await
-        .map_err(anyhow::Error::from)?;
+    let scratch = uploads_dir(&state.settings.data_dir).await?;
     // Removed when dropped: on success, on a refusal, or when the client goes away.
     let spooled = tempfile::Builder::new()
         .prefix("upload-")

@@ -44,8 +44,9 @@ pub struct ImportOptions {
 /// `file` is the uploaded file, spooled to disk by the route and read from its start.
 /// Parsing runs on a blocking thread and hands chunks over a small channel, so the next chunk
 /// is parsed while the database writes the last one, and memory holds two or three chunks
-/// and the MACs seen, not the file (a million-row file is 19 MB; its MACs are 8 MB). A bad line anywhere stops the writing (the
-/// rest is still read, to report every problem) and the transaction is rolled back.
+/// and the MACs seen, not the file (a million-row file is 19 MB; its MACs are 8 MB). A bad
+/// line anywhere stops the writing (the rest is still read, to report every problem) and the
+/// transaction is rolled back.
 ///
 /// A finished import (not a dry run) queues its webhook events in its transaction:
 /// `phones.added` for the phones it created (not those it updated), then `import.finished`.
@@ -74,7 +75,7 @@ pub async fn import_csv(
     let parsed = reader
         .await
         .map_err(|e| anyhow::anyhow!("CSV parsing panicked: {e}"))?;
-    let restored = db::restore_sqlite_cache(&mut tx, cache).await;
+    let restored = db::finish_bulk_write(&mut tx, cache).await;
     outcome?;
     restored?;
     let Finished {
@@ -146,7 +147,7 @@ async fn prepare(
 /// The catalog's releases and their vendors.
 type Vendors = HashMap<String, Option<Vendor>>;
 
-/// The bad lines of `body` that `problems` lists, each with its text (at most
+/// The bad lines of the spooled `file` that `problems` lists, each with its text (at most
 /// [`MAX_LINE_TEXT`] characters), and how many bad lines there were in all.
 fn skipped_lines(
     mut file: std::fs::File,
@@ -164,16 +165,10 @@ fn skipped_lines(
         .zip(1u64..);
     let mut skipped = Vec::with_capacity(listed.len());
     for problem in listed {
-        let raw = loop {
-            match lines.next() {
-                Some((raw, n)) if n == problem.line => break Some(raw?),
-                Some((raw, _)) => drop(raw?),
-                None => break None,
-            }
-        };
-        let Some(raw) = raw else {
+        let Some((raw, _)) = lines.find(|(_, n)| *n == problem.line) else {
             break;
         };
+        let raw = raw?;
         let raw = String::from_utf8_lossy(&raw);
         let raw = raw.strip_suffix('\r').unwrap_or(&raw);
         let raw = raw.strip_prefix('\u{feff}').unwrap_or(raw);
