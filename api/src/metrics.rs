@@ -296,10 +296,12 @@ pub async fn track(
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let started = std::time::Instant::now();
-    let route = req.match_pattern();
     let metrics = req.app_data::<web::Data<Metrics>>().cloned();
     let response = next.call(req).await?;
     if let Some(metrics) = metrics {
+        // Asked after routing: actix answers from the resource it matched, where asking
+        // before routing runs the routes' patterns once more for every request.
+        let route = response.request().match_pattern();
         let route = route.unwrap_or_else(|| "unmatched".to_string());
         metrics.request(
             &route,

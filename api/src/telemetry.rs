@@ -2,6 +2,11 @@
 
 use std::io::IsTerminal;
 
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::{Error, HttpMessage};
+use tracing::{field, Span};
+use tracing_actix_web::{DefaultRootSpanBuilder, RequestId, RootSpanBuilder};
 use tracing_subscriber::{fmt, prelude::*, EnvFilter};
 
 use crate::config::LogFormat;
@@ -23,4 +28,41 @@ pub fn init(format: LogFormat, filter: &str) {
             .with(fmt::layer().json().with_writer(std::io::stderr))
             .try_init(),
     };
+}
+
+/// The span each HTTP request runs in: what a log line needs to be tied to its request
+/// (method, path, matched route, status, request id), at the cost a device lookup can carry.
+///
+/// tracing-actix-web's default span resolves the route before actix routes the request (one
+/// more regular-expression pass over the routes), parses the connection info twice and
+/// formats an OpenTelemetry name; with a phone's files fetched on one kept-alive connection
+/// that was several percent of rcs's CPU per request (BENCHMARKS.md). Here the route is
+/// recorded once the answer is ready, from the resource actix already matched. The target is
+/// the path without its query string, so no query value reaches the logs.
+pub struct RequestSpan;
+
+impl RootSpanBuilder for RequestSpan {
+    fn on_request_start(request: &ServiceRequest) -> Span {
+        let request_id = request.extensions().get::<RequestId>().copied();
+        tracing::info_span!(
+            "HTTP request",
+            http.method = %request.method(),
+            http.target = %request.path(),
+            http.route = field::Empty,
+            http.status_code = field::Empty,
+            otel.status_code = field::Empty,
+            request_id = field::display(request_id.map(|id| *id).unwrap_or_default()),
+            exception.message = field::Empty,
+            exception.details = field::Empty,
+        )
+    }
+
+    fn on_request_end<B: MessageBody>(span: Span, outcome: &Result<ServiceResponse<B>, Error>) {
+        if let Ok(response) = outcome {
+            if let Some(route) = response.request().match_pattern() {
+                span.record("http.route", route);
+            }
+        }
+        DefaultRootSpanBuilder::on_request_end(span, outcome);
+    }
 }

@@ -37,6 +37,7 @@ use crate::device::{ArrivedAt, BootRecorder, Device, PeerChain};
 use crate::mail::Mailer;
 use crate::metrics::{self, Metrics};
 use crate::state::AppState;
+use crate::telemetry;
 use crate::webhooks::dispatcher::Dispatcher;
 use crate::webhooks::Outbox;
 use crate::{device, middleware, routes, tls};
@@ -325,7 +326,7 @@ fn app(
             DefaultHeaders::new().add(("Strict-Transport-Security", hsts.unwrap_or_default())),
         ))
         .wrap(middleware::security_headers())
-        .wrap(TracingLogger::default())
+        .wrap(TracingLogger::<telemetry::RequestSpan>::new())
         // Outermost: the connection's time limits follow each request from its parsed head
         // to the end of its answer.
         .wrap(actix_web::middleware::from_fn(connection::track))
