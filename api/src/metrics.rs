@@ -301,8 +301,10 @@ pub async fn track(
     if let Some(metrics) = metrics {
         // Asked after routing: actix answers from the resource it matched, where asking
         // before routing runs the routes' patterns once more for every request.
-        let route = response.request().match_pattern();
-        let route = route.unwrap_or_else(|| "unmatched".to_string());
+        let route = response
+            .request()
+            .match_pattern()
+            .unwrap_or_else(|| "unmatched".to_string());
         metrics.request(
             &route,
             response.status().as_u16(),

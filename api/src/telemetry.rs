@@ -58,7 +58,8 @@ impl RootSpanBuilder for RequestSpan {
     }
 
     fn on_request_end<B: MessageBody>(span: Span, outcome: &Result<ServiceResponse<B>, Error>) {
-        if let Ok(response) = outcome {
+        // A span the filter turned off records nothing: no route to look up for it.
+        if let (Ok(response), false) = (outcome, span.is_disabled()) {
             if let Some(route) = response.request().match_pattern() {
                 span.record("http.route", route);
             }

@@ -4,10 +4,11 @@
 //! The writer takes whatever has queued up (one event when idle, hundreds during a boot
 //! storm) and writes it in one transaction, so a storm costs a few large writes instead of
 //! thousands of small ones. After a batch of some size it waits a moment (`LINGER`) so the
-//! next one gathers more: the cost of a commit is paid per commit, not per event. The queue is bounded: when the database falls far behind, handlers
-//! wait for room rather than memory growing without limit. A failed batch is kept and retried
-//! until it is written, and on shutdown the queue is drained before the process exits, so an
-//! answered contact is not lost to a database blip or a clean restart.
+//! next one gathers more: the cost of a commit is paid per commit, not per event. The queue
+//! is bounded: when the database falls far behind, handlers wait for room rather than memory
+//! growing without limit. A failed batch is kept and retried until it is written, and on
+//! shutdown the queue is drained before the process exits, so an answered contact is not lost
+//! to a database blip or a clean restart.
 //!
 //! Each batch also queues the webhook events of its contacts (`phone.boot`,
 //! `phone.first_contact`, `phone.boot_refused`) in its own transaction, so a batch retried
