@@ -5,12 +5,22 @@
 //! every other account's phones), the unaffiliated phones walk their own partial index, and a
 //! MAC search is answered by the trigram index instead of a pass over the table. Proven with
 //! PostgreSQL's own per-index scan counters.
+//!
+//! On SQLite a MAC search reads the trigram index (`phone_macs`) when its fragment is rare and
+//! walks the account when it is common, both listing exactly what a plain `LIKE` lists, and
+//! every write path keeps the index exact.
 
 use std::time::{Duration, Instant};
 
+use rcs::db::phone_list::{plan_search, MacSearch};
+use rcs::db::Db;
+use rcs::operations::transfer;
 use rcs_shared::TOTAL_COUNT_LIMIT;
+use reqwest::Method;
+use serde_json::json;
 
-use crate::helpers::phones::{macs, Ctx};
+use crate::helpers::phones::{macs, walk, Ctx};
+use crate::helpers::routes;
 use crate::helpers::{skip_without_postgres, Engine};
 
 /// Scans of `phones`' indexes, and sequential scans of the table, since `pg_stat_reset()`.
@@ -156,4 +166,159 @@ async fn postgres_list_pages_and_mac_search_use_the_account_and_trigram_indexes(
     );
     assert_eq!(scans.pkey, 0, "no list query walked the primary key");
     assert_eq!(scans.seq, 0, "no list query scanned the table");
+}
+
+/// The phones whose MAC holds `fragment`, in MAC order.
+fn holding<'a>(macs: &'a [String], fragment: &str) -> Vec<&'a String> {
+    macs.iter().filter(|m| m.contains(fragment)).collect()
+}
+
+/// The trigram index names exactly the rows that hold each of `fragments` (three digits: one
+/// trigram, so the index's candidates are the answer itself), and FTS5's own check of the
+/// index against the phones table passes.
+async fn assert_index_exact(pool: &sqlx::AnyPool, fragments: &[&str]) {
+    for fragment in fragments {
+        let indexed: Vec<i64> = sqlx::query_scalar(
+            "SELECT rowid FROM phone_macs WHERE phone_macs MATCH $1 ORDER BY rowid",
+        )
+        .bind(format!("\"{fragment}\""))
+        .fetch_all(pool)
+        .await
+        .unwrap();
+        let holding: Vec<i64> =
+            sqlx::query_scalar("SELECT rowid FROM phones WHERE instr(mac, $1) > 0 ORDER BY rowid")
+                .bind(*fragment)
+                .fetch_all(pool)
+                .await
+                .unwrap();
+        assert_eq!(indexed, holding, "the index's rows for {fragment}");
+    }
+    sqlx::query("INSERT INTO phone_macs (phone_macs, rank) VALUES ('integrity-check', 1)")
+        .execute(pool)
+        .await
+        .expect("the trigram index matches the phones table");
+}
+
+#[tokio::test]
+async fn sqlite_mac_search_reads_the_trigram_index_for_a_rare_fragment_only() {
+    let ctx = Ctx::new(Engine::Sqlite).await;
+    let (_, other) = ctx.other_account().await;
+    let ours = macs(2, 20_000);
+    for part in ours.chunks(10_000) {
+        ctx.add_ok(json!({ "macs": part })).await;
+    }
+    let theirs = macs(1, 5_000);
+    assert_eq!(
+        ctx.add(&other, json!({ "macs": theirs })).await.status(),
+        200
+    );
+    let db = &ctx.app.db;
+
+    // Every MAC here starts 0000: a fragment of those is in all 25,000 phones and walks the
+    // account; "A7F" is in a few dozen and reads the index; two digits are below its unit.
+    assert_eq!(plan_search(db, "A7F").await.unwrap(), MacSearch::Trigrams);
+    assert_eq!(plan_search(db, "02A7F").await.unwrap(), MacSearch::Trigrams);
+    assert_eq!(plan_search(db, "00000").await.unwrap(), MacSearch::Scan);
+    assert_eq!(plan_search(db, "A7").await.unwrap(), MacSearch::Scan);
+
+    // Either way the list is what LIKE gives, only ours, in each order and across pages.
+    for fragment in ["A7F", "02A7F", "A7", "00000"] {
+        let expected = holding(&ours, fragment);
+        let listed = walk(&ctx, &format!("q={fragment}&limit=700")).await;
+        assert_eq!(listed.iter().collect::<Vec<_>>(), expected, "q={fragment}");
+        let page = ctx.page(&format!("q={fragment}&limit=50")).await;
+        let total = (expected.len() as u64).min(TOTAL_COUNT_LIMIT);
+        assert_eq!(page.total, total, "q={fragment}");
+        assert_eq!(page.total_exact, expected.len() as u64 <= TOTAL_COUNT_LIMIT);
+    }
+    let newest_first = walk(&ctx, "q=A7F&sort=last_seen&order=desc&limit=7").await;
+    let mut expected = holding(&ours, "A7F");
+    expected.reverse();
+    assert_eq!(newest_first.iter().collect::<Vec<_>>(), expected);
+
+    // The rare fragment's list comes from the index: a phone taken out of the index (by hand,
+    // here) is not listed by it, while the common fragment's walk still finds it.
+    let first = holding(&ours, "A7F")[0].clone();
+    let pool = &db.pool;
+    sqlx::query(
+        "INSERT INTO phone_macs (phone_macs, rowid, mac) \
+         SELECT 'delete', rowid, mac FROM phones WHERE mac = $1",
+    )
+    .bind(&first)
+    .execute(pool)
+    .await
+    .unwrap();
+    let listed = walk(&ctx, "q=A7F&limit=700").await;
+    assert!(!listed.contains(&first));
+    assert_eq!(listed.len(), holding(&ours, "A7F").len() - 1);
+    assert!(walk(&ctx, "q=00000&limit=1000").await.contains(&first));
+    sqlx::query("INSERT INTO phone_macs (phone_macs) VALUES ('rebuild')")
+        .execute(pool)
+        .await
+        .unwrap();
+    assert_index_exact(pool, &["A7F", "000", "2A7"]).await;
+
+    // Every write path keeps the index exact: a selection edited and one deleted through the
+    // index's plan, one phone deleted, phones added again, another account's phones deleted.
+    let server = ctx.server(ctx.account_id, "main").await;
+    let edit = json!({ "filter": { "q": "A7F" }, "set": { "server_id": server } });
+    let response = ctx
+        .send(Method::PATCH, routes::PHONES, &ctx.token, Some(&edit))
+        .await;
+    assert_eq!(response.status(), 200);
+    let remove = json!({ "filter": { "q": "02A7F" } });
+    let response = ctx
+        .send(
+            Method::POST,
+            routes::PHONES_DELETE,
+            &ctx.token,
+            Some(&remove),
+        )
+        .await;
+    assert_eq!(response.status(), 200);
+    let response = ctx
+        .send(
+            Method::DELETE,
+            &format!("{}/{first}", routes::PHONES),
+            &ctx.token,
+            None,
+        )
+        .await;
+    assert!(response.status().is_success(), "{}", response.status());
+    ctx.add_ok(json!({ "macs": [first, "00000200FA7F"] })).await;
+    let response = ctx
+        .send(
+            Method::POST,
+            routes::PHONES_DELETE,
+            &other,
+            Some(&json!({ "filter": {} })),
+        )
+        .await;
+    assert_eq!(response.status(), 200);
+    assert_index_exact(pool, &["A7F", "000", "2A7", "FA7", "001"]).await;
+    let listed = walk(&ctx, "q=A7F&limit=700").await;
+    let mut expected: Vec<String> = ours
+        .iter()
+        .filter(|m| m.contains("A7F") && !m.contains("02A7F"))
+        .cloned()
+        .collect();
+    expected.extend([first, "00000200FA7F".to_string()]);
+    expected.sort();
+    expected.dedup();
+    assert_eq!(listed, expected);
+
+    // A data transfer's import writes the phones with plain INSERTs, which index them too.
+    let mut exported = Vec::new();
+    transfer::export(db, &mut exported).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("moved.db").display());
+    let moved = Db::connect_and_migrate(&url, 2).await.unwrap();
+    transfer::import(&moved, exported.as_slice()).await.unwrap();
+    let count = "SELECT COUNT(*) FROM phones";
+    let phones: i64 = sqlx::query_scalar(count)
+        .fetch_one(&moved.pool)
+        .await
+        .unwrap();
+    assert_eq!(phones, ctx.count(count).await);
+    assert_index_exact(&moved.pool, &["A7F", "000", "2A7", "FA7", "001"]).await;
 }

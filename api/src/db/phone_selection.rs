@@ -3,7 +3,7 @@
 //! lock, update, delete, and the MAC and vendor pages a pin check walks.
 //!
 //! Every statement is scoped by `account_id` first, then the filter, exactly as the list
-//! builds its `WHERE` ([`Conditions::filter`]), so what a user sees listed is what a
+//! builds its `WHERE` ([`Conditions::new`]), so what a user sees listed is what a
 //! selection touches.
 
 use rcs_shared::{PhoneChanges, PhoneSort, SortOrder};
@@ -17,12 +17,7 @@ use super::{Dialect, LockFor};
 
 /// `p.account_id = $1 AND` the filter's conditions.
 fn conditions(account_id: i64, filter: &Filter, dialect: Dialect) -> Conditions {
-    let mut conditions = Conditions {
-        args: vec![Arg::Int(Some(account_id))],
-        wheres: vec!["p.account_id = $1".to_string()],
-    };
-    conditions.filter(filter, dialect);
-    conditions
+    Conditions::new(account_id, filter, dialect)
 }
 
 fn bind_scalar<'q, O>(

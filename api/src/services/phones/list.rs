@@ -106,20 +106,7 @@ pub async fn list(db: &Db, actor: &Actor, query: PhoneQuery) -> Result<PhonePage
             total_exact: true,
         });
     };
-    let (total, total_exact) = if query.exact_total.unwrap_or(false) {
-        let n = phone_selection::count(&db.pool, db.dialect, actor.account_id, &filter).await?;
-        (n, true)
-    } else {
-        let n = phone_selection::count_upto(
-            &db.pool,
-            db.dialect,
-            actor.account_id,
-            &filter,
-            TOTAL_COUNT_LIMIT,
-        )
-        .await?;
-        (n.min(TOTAL_COUNT_LIMIT), n <= TOTAL_COUNT_LIMIT)
-    };
+    let filter = phone_list::planned(db, &filter).await?;
     let backwards = matches!(start, Start::Before(_) | Start::Last);
     let after = match &start {
         Start::After(c) | Start::Before(c) => Some(c.clone()),
@@ -132,7 +119,26 @@ pub async fn list(db: &Db, actor: &Actor, query: PhoneQuery) -> Result<PhonePage
         after,
         limit: limit + 1,
     };
-    let mut rows = phone_list::list(db, actor.account_id, &filter, &page).await?;
+    let total = async {
+        if query.exact_total.unwrap_or(false) {
+            let n = phone_selection::count(&db.pool, db.dialect, actor.account_id, &filter).await?;
+            Ok::<_, Error>((n, true))
+        } else {
+            let n = phone_selection::count_upto(
+                &db.pool,
+                db.dialect,
+                actor.account_id,
+                &filter,
+                TOTAL_COUNT_LIMIT,
+            )
+            .await?;
+            Ok((n.min(TOTAL_COUNT_LIMIT), n <= TOTAL_COUNT_LIMIT))
+        }
+    };
+    let rows = async { Ok(phone_list::list(db, actor.account_id, &filter, &page).await?) };
+    // The total and the page are independent reads, each on its own pooled connection, so
+    // they run at once: a page costs the slower of the two, not their sum.
+    let ((total, total_exact), mut rows) = tokio::try_join!(total, rows)?;
     let more = rows.len() > limit as usize;
     rows.truncate(limit as usize);
     if backwards {
@@ -173,6 +179,7 @@ pub async fn export_page(
     let Some(filter) = &export.filter else {
         return Ok((String::new(), None));
     };
+    let filter = &phone_list::planned(db, filter).await?;
     let page = Page {
         sort: export.sort,
         order: export.order,

@@ -18,7 +18,7 @@ use super::hooks;
 use super::pins::{check_firmware, release_of, vendor_mismatch};
 use super::{after_bulk_write, check_refs, edit, parse_macs, remove};
 use crate::db::audit::{self, AuditEntry};
-use crate::db::phone_list::Filter;
+use crate::db::phone_list::{self, Filter, MacSearch};
 use crate::db::{now, phone_selection, Db, LockFor};
 use crate::domain::mac::Mac;
 use crate::error::{Error, Result};
@@ -78,11 +78,22 @@ pub fn db_filter(filter: &PhoneFilter) -> Option<Filter> {
         branding_id: filter.branding_id,
         firmware: filter.firmware.clone(),
         mac_fragment,
+        // Planned against the data where the statements run (`phone_list::planned`).
+        mac_search: MacSearch::Scan,
         seen: filter.seen,
         firmware_pinned: filter.firmware_pinned,
         own_branding: filter.own_branding,
         macs: None,
     })
+}
+
+/// [`db_filter`], its MAC search planned against the data ([`phone_list::planned`]). Planned
+/// before the write transaction, on a reader: the plan decides how fast, never which phones.
+async fn planned(db: &Db, filter: &PhoneFilter) -> Result<Option<Filter>> {
+    match db_filter(filter) {
+        Some(filter) => Ok(Some(phone_list::planned(db, &filter).await?)),
+        None => Ok(None),
+    }
 }
 
 /// 409 `selection_changed` when the client expected another number of phones than `actual`.
@@ -155,7 +166,7 @@ async fn edit_matching(
     changes: PhoneChanges,
 ) -> Result<u64> {
     let changes = check_changes(changes)?;
-    let matching = db_filter(filter);
+    let matching = planned(db, filter).await?;
     let mut tx = db.begin_write().await?;
     let (server, branding) = (changes.server_id.flatten(), changes.branding_id.flatten());
     check_refs(&mut tx, actor.account_id, server, branding).await?;
@@ -203,7 +214,7 @@ async fn remove_matching(
     filter: &PhoneFilter,
     expected: Option<u64>,
 ) -> Result<u64> {
-    let matching = db_filter(filter);
+    let matching = planned(db, filter).await?;
     let mut tx = db.begin_write().await?;
     let count = lock_matching(
         &mut tx,
