@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 use rcs::db::phone_list::{plan_search, MacSearch};
 use rcs::db::Db;
-use rcs::operations::transfer;
+use rcs::operations::{backup, transfer};
 use rcs_shared::TOTAL_COUNT_LIMIT;
 use reqwest::Method;
 use serde_json::json;
@@ -202,7 +202,7 @@ async fn assert_index_exact(pool: &sqlx::AnyPool, fragments: &[&str]) {
 #[tokio::test]
 async fn sqlite_mac_search_reads_the_trigram_index_for_a_rare_fragment_only() {
     let ctx = Ctx::new(Engine::Sqlite).await;
-    let (_, other) = ctx.other_account().await;
+    let (other_id, other) = ctx.other_account().await;
     let ours = macs(2, 20_000);
     for part in ours.chunks(10_000) {
         ctx.add_ok(json!({ "macs": part })).await;
@@ -215,7 +215,8 @@ async fn sqlite_mac_search_reads_the_trigram_index_for_a_rare_fragment_only() {
     let db = &ctx.app.db;
 
     // Every MAC here starts 0000: a fragment of those is in all 25,000 phones and walks the
-    // account; "A7F" is in a few dozen and reads the index; two digits are below its unit.
+    // account; "A7F" is in six (five of ours) and reads the index; two digits are below its
+    // unit.
     assert_eq!(plan_search(db, "A7F").await.unwrap(), MacSearch::Trigrams);
     assert_eq!(plan_search(db, "02A7F").await.unwrap(), MacSearch::Trigrams);
     assert_eq!(plan_search(db, "00000").await.unwrap(), MacSearch::Scan);
@@ -224,14 +225,26 @@ async fn sqlite_mac_search_reads_the_trigram_index_for_a_rare_fragment_only() {
     // Either way the list is what LIKE gives, only ours, in each order and across pages.
     for fragment in ["A7F", "02A7F", "A7", "00000"] {
         let expected = holding(&ours, fragment);
-        let listed = walk(&ctx, &format!("q={fragment}&limit=700")).await;
+        let limit = if expected.len() < 50 { 2 } else { 700 };
+        let listed = walk(&ctx, &format!("q={fragment}&limit={limit}")).await;
         assert_eq!(listed.iter().collect::<Vec<_>>(), expected, "q={fragment}");
+        let exact = ctx
+            .page(&format!("q={fragment}&limit=2&exact_total=true"))
+            .await;
+        assert_eq!(exact.total as usize, expected.len(), "q={fragment}");
+        let last = ctx.page(&format!("q={fragment}&limit=2&last=true")).await;
+        let tail: Vec<&String> = last.items.iter().map(|p| &p.mac).collect();
+        assert_eq!(
+            tail,
+            expected[expected.len() - tail.len()..],
+            "q={fragment}"
+        );
         let page = ctx.page(&format!("q={fragment}&limit=50")).await;
         let total = (expected.len() as u64).min(TOTAL_COUNT_LIMIT);
         assert_eq!(page.total, total, "q={fragment}");
         assert_eq!(page.total_exact, expected.len() as u64 <= TOTAL_COUNT_LIMIT);
     }
-    let newest_first = walk(&ctx, "q=A7F&sort=last_seen&order=desc&limit=7").await;
+    let newest_first = walk(&ctx, "q=A7F&sort=last_seen&order=desc&limit=2").await;
     let mut expected = holding(&ours, "A7F");
     expected.reverse();
     assert_eq!(newest_first.iter().collect::<Vec<_>>(), expected);
@@ -248,9 +261,11 @@ async fn sqlite_mac_search_reads_the_trigram_index_for_a_rare_fragment_only() {
     .execute(pool)
     .await
     .unwrap();
-    let listed = walk(&ctx, "q=A7F&limit=700").await;
+    let listed = walk(&ctx, "q=A7F&limit=2").await;
     assert!(!listed.contains(&first));
     assert_eq!(listed.len(), holding(&ours, "A7F").len() - 1);
+    let page = ctx.page("q=A7F&limit=50").await;
+    assert_eq!(page.total as usize, holding(&ours, "A7F").len() - 1);
     assert!(walk(&ctx, "q=00000&limit=1000").await.contains(&first));
     sqlx::query("INSERT INTO phone_macs (phone_macs) VALUES ('rebuild')")
         .execute(pool)
@@ -266,6 +281,15 @@ async fn sqlite_mac_search_reads_the_trigram_index_for_a_rare_fragment_only() {
         .send(Method::PATCH, routes::PHONES, &ctx.token, Some(&edit))
         .await;
     assert_eq!(response.status(), 200);
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(
+        body["count"].as_u64(),
+        Some(holding(&ours, "A7F").len() as u64)
+    );
+    let theirs_with_server = format!(
+        "SELECT COUNT(*) FROM phones WHERE account_id = {other_id} AND server_id IS NOT NULL"
+    );
+    assert_eq!(ctx.count(&theirs_with_server).await, 0);
     let remove = json!({ "filter": { "q": "02A7F" } });
     let response = ctx
         .send(
@@ -286,15 +310,14 @@ async fn sqlite_mac_search_reads_the_trigram_index_for_a_rare_fragment_only() {
         .await;
     assert!(response.status().is_success(), "{}", response.status());
     ctx.add_ok(json!({ "macs": [first, "00000200FA7F"] })).await;
-    let response = ctx
-        .send(
-            Method::POST,
-            routes::PHONES_DELETE,
-            &other,
-            Some(&json!({ "filter": {} })),
-        )
-        .await;
-    assert_eq!(response.status(), 200);
+    // The other account goes, and its phones with it by the foreign key's cascade.
+    sqlx::query("DELETE FROM accounts WHERE id = $1")
+        .bind(other_id)
+        .execute(pool)
+        .await
+        .unwrap();
+    let theirs = format!("SELECT COUNT(*) FROM phones WHERE account_id = {other_id}");
+    assert_eq!(ctx.count(&theirs).await, 0);
     assert_index_exact(pool, &["A7F", "000", "2A7", "FA7", "001"]).await;
     let listed = walk(&ctx, "q=A7F&limit=700").await;
     let mut expected: Vec<String> = ours
@@ -321,4 +344,12 @@ async fn sqlite_mac_search_reads_the_trigram_index_for_a_rare_fragment_only() {
         .unwrap();
     assert_eq!(phones, ctx.count(count).await);
     assert_index_exact(&moved.pool, &["A7F", "000", "2A7", "FA7", "001"]).await;
+
+    // `rcs backup` (VACUUM INTO) keeps the rowids the index names.
+    let copy = dir.path().join("backup.db");
+    backup::sqlite(db, &copy).await.unwrap();
+    let copied = Db::connect(&format!("sqlite://{}", copy.display()), 2)
+        .await
+        .unwrap();
+    assert_index_exact(&copied.pool, &["A7F", "000", "2A7", "FA7", "001"]).await;
 }

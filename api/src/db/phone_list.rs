@@ -43,7 +43,8 @@ pub enum MacSearch {
     Trigrams,
 }
 
-/// Candidates from the trigram index above which the MAC search walks the account instead.
+/// Candidates from the trigram index (in all accounts) from which on the MAC search walks the
+/// account instead.
 /// Fetching a candidate costs a few times what walking past a phone does (about 1.5 µs
 /// against 0.2 µs), and a fragment this common fills a page within a few thousand phones of
 /// a walk; below it the index's cost is bounded at a few milliseconds whatever the account's
@@ -61,8 +62,9 @@ fn trigram_query(fragment: &str) -> String {
 }
 
 /// How to look for `fragment` (canonical hex): [`MacSearch::Trigrams`] on SQLite when it has
-/// at least three digits (the index's unit) and fewer than [`TRIGRAM_CANDIDATES`] phones
-/// hold its trigrams, counted from the index alone (a fraction of a millisecond), else
+/// at least three digits (the index's unit) and fewer than [`TRIGRAM_CANDIDATES`] phones of
+/// any account hold its trigrams, counted from the index alone (a fraction of a millisecond;
+/// the index knows no accounts), else
 /// [`MacSearch::Scan`]. A MAC's first digits are its maker's (a fleet of one maker's phones
 /// shares them), so a fragment may be in every phone or in one: the count tells which.
 pub async fn plan_search(db: &Db, fragment: &str) -> sqlx::Result<MacSearch> {
@@ -166,9 +168,13 @@ impl Conditions {
     /// choosing an index), so SQLite starts from the index's candidates and not from a walk of
     /// the account's indexes that tests each phone against them.
     pub(super) fn new(account_id: i64, filter: &Filter, dialect: Dialect) -> Conditions {
-        let account = match filter.mac_search {
-            MacSearch::Trigrams if filter.mac_fragment.is_some() => "+p.account_id = $1",
-            _ => "p.account_id = $1",
+        let trigrams = filter.mac_search == MacSearch::Trigrams
+            && filter.mac_fragment.is_some()
+            && dialect == Dialect::Sqlite;
+        let account = if trigrams {
+            "+p.account_id = $1"
+        } else {
+            "p.account_id = $1"
         };
         let mut conditions = Conditions {
             args: vec![Arg::Int(Some(account_id))],
@@ -212,7 +218,8 @@ impl Conditions {
             self.bind(Arg::Text(Some(fw.clone())), "p.firmware = #");
         }
         if let Some(fragment) = &filter.mac_fragment {
-            if filter.mac_search == MacSearch::Trigrams {
+            // The index is SQLite's; PostgreSQL's planner reads its own from the `LIKE`.
+            if filter.mac_search == MacSearch::Trigrams && dialect == Dialect::Sqlite {
                 self.bind(
                     Arg::Text(Some(trigram_query(fragment))),
                     "p.rowid IN (SELECT rowid FROM phone_macs WHERE phone_macs MATCH #)",

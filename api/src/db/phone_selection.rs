@@ -47,7 +47,8 @@ fn bind_query<'q>(
 }
 
 /// How many of the account's phones match `filter`: one `COUNT(*)` that the per-account
-/// indexes answer (`(account_id, mac)`, or the filter's own `(account_id, column, mac)`).
+/// indexes answer (`(account_id, mac)`, or the filter's own `(account_id, column, mac)`), or
+/// on SQLite, for a rare MAC fragment, the trigram index's candidates ([`Conditions::new`]).
 pub async fn count<'e, E>(
     executor: E,
     dialect: Dialect,
@@ -78,7 +79,8 @@ where
 /// `(account_id, column, mac)` and the unaffiliated phones' partial index all give. Without
 /// an order PostgreSQL may scan the table from its start, through every other account's
 /// phones, before it finds the first of this account's (measured: 8 ms for a count that the
-/// index answers in 3).
+/// index answers in 3). On SQLite a rare MAC fragment's candidates come from the trigram
+/// index instead, and are sorted (a few thousand at most, [`super::phone_list::plan_search`]).
 pub async fn count_upto<'e, E>(
     executor: E,
     dialect: Dialect,
