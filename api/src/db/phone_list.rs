@@ -28,6 +28,16 @@ pub struct Filter {
     pub macs: Option<Vec<String>>,
 }
 
+impl Filter {
+    /// Whether the statements read SQLite's trigram index for the MAC search (the index is
+    /// SQLite's; PostgreSQL's planner reads its own from the `LIKE`).
+    fn reads_trigrams(&self, dialect: Dialect) -> bool {
+        self.mac_search == MacSearch::Trigrams
+            && self.mac_fragment.is_some()
+            && dialect == Dialect::Sqlite
+    }
+}
+
 /// How the MAC search finds its phones on SQLite. PostgreSQL's planner chooses between its
 /// trigram index and the account's indexes by its statistics, so there it is always `Scan`
 /// (the plain `LIKE`, which PostgreSQL answers from either).
@@ -44,11 +54,10 @@ pub enum MacSearch {
 }
 
 /// Candidates from the trigram index (in all accounts) from which on the MAC search walks the
-/// account instead.
-/// Fetching a candidate costs a few times what walking past a phone does (about 1.5 µs
-/// against 0.2 µs), and a fragment this common fills a page within a few thousand phones of
-/// a walk; below it the index's cost is bounded at a few milliseconds whatever the account's
-/// size.
+/// account instead. Fetching a candidate costs a few times what walking past a phone does
+/// (about 1.5 µs against 0.2 µs), and a fragment this common fills a page within a few
+/// thousand phones of a walk; below it the index's cost is bounded at a few milliseconds
+/// whatever the account's size.
 pub const TRIGRAM_CANDIDATES: i64 = 4_000;
 
 /// The FTS5 query for `fragment`'s trigrams (all of them: without positions in the index,
@@ -64,8 +73,7 @@ fn trigram_query(fragment: &str) -> String {
 /// How to look for `fragment` (canonical hex): [`MacSearch::Trigrams`] on SQLite when it has
 /// at least three digits (the index's unit) and fewer than [`TRIGRAM_CANDIDATES`] phones of
 /// any account hold its trigrams, counted from the index alone (a fraction of a millisecond;
-/// the index knows no accounts), else
-/// [`MacSearch::Scan`]. A MAC's first digits are its maker's (a fleet of one maker's phones
+/// the index knows no accounts), else [`MacSearch::Scan`]. A MAC's first digits are its maker's (a fleet of one maker's phones
 /// shares them), so a fragment may be in every phone or in one: the count tells which.
 pub async fn plan_search(db: &Db, fragment: &str) -> sqlx::Result<MacSearch> {
     if db.dialect != Dialect::Sqlite || fragment.len() < 3 {
@@ -87,8 +95,7 @@ pub async fn plan_search(db: &Db, fragment: &str) -> sqlx::Result<MacSearch> {
 
 /// `filter` with its MAC search planned by [`plan_search`]: what every statement on a
 /// filtered selection is given, so each reads the trigram index exactly when it pays.
-pub async fn planned(db: &Db, filter: &Filter) -> sqlx::Result<Filter> {
-    let mut filter = filter.clone();
+pub async fn planned(db: &Db, mut filter: Filter) -> sqlx::Result<Filter> {
     if let Some(fragment) = &filter.mac_fragment {
         filter.mac_search = plan_search(db, fragment).await?;
     }
@@ -168,10 +175,7 @@ impl Conditions {
     /// choosing an index), so SQLite starts from the index's candidates and not from a walk of
     /// the account's indexes that tests each phone against them.
     pub(super) fn new(account_id: i64, filter: &Filter, dialect: Dialect) -> Conditions {
-        let trigrams = filter.mac_search == MacSearch::Trigrams
-            && filter.mac_fragment.is_some()
-            && dialect == Dialect::Sqlite;
-        let account = if trigrams {
+        let account = if filter.reads_trigrams(dialect) {
             "+p.account_id = $1"
         } else {
             "p.account_id = $1"
@@ -218,8 +222,7 @@ impl Conditions {
             self.bind(Arg::Text(Some(fw.clone())), "p.firmware = #");
         }
         if let Some(fragment) = &filter.mac_fragment {
-            // The index is SQLite's; PostgreSQL's planner reads its own from the `LIKE`.
-            if filter.mac_search == MacSearch::Trigrams && dialect == Dialect::Sqlite {
+            if filter.reads_trigrams(dialect) {
                 self.bind(
                     Arg::Text(Some(trigram_query(fragment))),
                     "p.rowid IN (SELECT rowid FROM phone_macs WHERE phone_macs MATCH #)",

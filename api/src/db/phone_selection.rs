@@ -15,11 +15,6 @@ use super::phone_list::{order_by, Conditions, Filter};
 use super::phones::Arg;
 use super::{Dialect, LockFor};
 
-/// `p.account_id = $1 AND` the filter's conditions.
-fn conditions(account_id: i64, filter: &Filter, dialect: Dialect) -> Conditions {
-    Conditions::new(account_id, filter, dialect)
-}
-
 fn bind_scalar<'q, O>(
     mut q: QueryScalar<'q, Any, O, AnyArguments<'q>>,
     args: Vec<Arg>,
@@ -58,7 +53,7 @@ pub async fn count<'e, E>(
 where
     E: sqlx::Executor<'e, Database = Any>,
 {
-    let Conditions { args, wheres } = conditions(account_id, filter, dialect);
+    let Conditions { args, wheres } = Conditions::new(account_id, filter, dialect);
     let sql = format!(
         "SELECT COUNT(*) FROM phones p WHERE {}",
         wheres.join(" AND ")
@@ -96,7 +91,7 @@ where
     } else {
         PhoneSort::Mac
     };
-    let Conditions { args, wheres } = conditions(account_id, filter, dialect);
+    let Conditions { args, wheres } = Conditions::new(account_id, filter, dialect);
     let sql = format!(
         "SELECT COUNT(*) FROM (SELECT 1 FROM phones p WHERE {} ORDER BY {} LIMIT {}) upto",
         wheres.join(" AND "),
@@ -123,7 +118,7 @@ pub async fn lock_count(
     let Some(lock) = dialect.row_lock(purpose) else {
         return count(&mut *conn, dialect, account_id, filter).await;
     };
-    let Conditions { args, wheres } = conditions(account_id, filter, Dialect::of(conn));
+    let Conditions { args, wheres } = Conditions::new(account_id, filter, Dialect::of(conn));
     let sql = format!(
         "SELECT COUNT(*) FROM (SELECT p.mac FROM phones p WHERE {} ORDER BY p.mac {lock}) s",
         wheres.join(" AND ")
@@ -143,7 +138,7 @@ pub async fn update(
     changes: &PhoneChanges,
     now: i64,
 ) -> sqlx::Result<u64> {
-    let Conditions { mut args, wheres } = conditions(account_id, filter, Dialect::of(conn));
+    let Conditions { mut args, wheres } = Conditions::new(account_id, filter, Dialect::of(conn));
     let mut set = |arg: Arg, column: &str, sets: &mut Vec<String>| {
         args.push(arg);
         sets.push(format!("{column} = ${}", args.len()));
@@ -176,7 +171,7 @@ pub async fn delete(
     account_id: i64,
     filter: &Filter,
 ) -> sqlx::Result<u64> {
-    let Conditions { args, wheres } = conditions(account_id, filter, Dialect::of(conn));
+    let Conditions { args, wheres } = Conditions::new(account_id, filter, Dialect::of(conn));
     let sql = format!("DELETE FROM phones AS p WHERE {}", wheres.join(" AND "));
     Ok(bind_query(sqlx::query(&sql), args)
         .execute(&mut *conn)
@@ -195,7 +190,7 @@ pub async fn vendors_page(
 ) -> sqlx::Result<Vec<(String, Option<String>)>> {
     let dialect = Dialect::of(conn);
     let key = dialect.mac_key();
-    let mut conditions = conditions(account_id, filter, dialect);
+    let mut conditions = Conditions::new(account_id, filter, dialect);
     if let Some(mac) = after {
         conditions.bind(Arg::Text(Some(mac.to_string())), &format!("{key} > #"));
     }

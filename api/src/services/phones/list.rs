@@ -106,7 +106,7 @@ pub async fn list(db: &Db, actor: &Actor, query: PhoneQuery) -> Result<PhonePage
             total_exact: true,
         });
     };
-    let filter = phone_list::planned(db, &filter).await?;
+    let filter = phone_list::planned(db, filter).await?;
     let backwards = matches!(start, Start::Before(_) | Start::Last);
     let after = match &start {
         Start::After(c) | Start::Before(c) => Some(c.clone()),
@@ -179,7 +179,7 @@ pub async fn export_page(
     let Some(filter) = &export.filter else {
         return Ok((String::new(), None));
     };
-    let filter = &phone_list::planned(db, filter).await?;
+    let filter = &phone_list::planned(db, filter.clone()).await?;
     let page = Page {
         sort: export.sort,
         order: export.order,

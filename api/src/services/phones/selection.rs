@@ -91,7 +91,7 @@ pub fn db_filter(filter: &PhoneFilter) -> Option<Filter> {
 /// before the write transaction, on a reader: the plan decides how fast, never which phones.
 async fn planned(db: &Db, filter: &PhoneFilter) -> Result<Option<Filter>> {
     match db_filter(filter) {
-        Some(filter) => Ok(Some(phone_list::planned(db, &filter).await?)),
+        Some(filter) => Ok(Some(phone_list::planned(db, filter).await?)),
         None => Ok(None),
     }
 }
