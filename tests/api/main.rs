@@ -33,6 +33,7 @@ mod phones;
 mod phones_plans;
 mod phones_scale;
 mod python_client;
+mod references;
 mod second_factor;
 mod servers;
 mod startup;

@@ -433,6 +433,49 @@ async fn a_damaged_export_imports_nothing() {
     let (ok, _, err) = run(import, None).await;
     assert!(!ok);
     assert!(err.contains("not an rcs export header"), "{err}");
+
+    // A phone on a server the file does not hold: refused on both engines, though only
+    // SQLite has a foreign key on it (PostgreSQL's import counts such phones itself).
+    let phones_at = text.find("{\"table\":\"phones\"").unwrap();
+    let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+    let table_line = text[..phones_at].lines().count();
+    let header: Value = serde_json::from_str(&lines[table_line]).unwrap();
+    let at = header["columns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .position(|c| c == "server_id")
+        .unwrap();
+    let mut row: Value = serde_json::from_str(&lines[table_line + 1]).unwrap();
+    row[at] = json!(999_999);
+    lines[table_line + 1] = row.to_string();
+    let dangling = dir.path().join("dangling.jsonl");
+    std::fs::write(&dangling, lines.join("\n") + "\n").unwrap();
+    let mut engines = vec![Engine::Sqlite];
+    if !crate::helpers::skip_without_postgres() {
+        engines.push(Engine::Postgres);
+    }
+    for engine in engines {
+        let target = TestEnv::new(engine).await;
+        let mut import = rcs(&target);
+        import.arg("import").arg(&dangling);
+        let (ok, _, err) = run(import, None).await;
+        assert!(!ok, "{engine:?}");
+        if engine == Engine::Postgres {
+            assert!(
+                err.contains("1 phone(s) refer to an account, server"),
+                "{err}"
+            );
+        }
+        let db = internals::Db::connect(&target.settings.database_url, 1)
+            .await
+            .unwrap();
+        let phones: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM phones")
+            .fetch_one(&db.pool)
+            .await
+            .unwrap();
+        assert_eq!(phones, 0, "{engine:?}");
+    }
 }
 
 fn copy_dir(from: &Path, to: &Path) {

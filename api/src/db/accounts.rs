@@ -82,17 +82,35 @@ pub async fn platform_account(tx: &mut sqlx::Transaction<'_, Any>, now: i64) -> 
     .await
 }
 
-/// The account's phone quota (`None`: no limit) and how many phones it holds, read after
-/// locking the account row, so two transactions adding phones to one account take turns and
-/// cannot both pass the quota.
-pub async fn lock_phone_room(
+/// Locks the account row until the transaction ends, before phones are added to it or
+/// pointed at its servers and brandings; false when the account is gone (deleted meanwhile).
+/// Two transactions adding phones to one account take turns, so they cannot both pass its
+/// quota ([`phone_room`]).
+///
+/// The lock is also what keeps a phone from outliving its account on PostgreSQL, where the
+/// phones' `account_id` has no foreign key (migrations/postgres/0018): [`delete_everything`]
+/// takes the same lock before deleting the phones, so a write either commits first and its
+/// phones are deleted with the account, or waits and then finds the account gone. (An
+/// update that changes nothing is the lock both engines accept; it does not conflict with
+/// the `FOR KEY SHARE` that other tables' foreign keys take on the account.)
+pub async fn lock_for_phones<'e>(
+    exec: impl Executor<'e, Database = Any>,
+    account_id: i64,
+) -> sqlx::Result<bool> {
+    let locked = sqlx::query("UPDATE accounts SET name = name WHERE id = $1")
+        .bind(account_id)
+        .execute(exec)
+        .await?
+        .rows_affected();
+    Ok(locked > 0)
+}
+
+/// The account's phone quota (`None`: no limit) and how many phones it holds (counted only
+/// under a quota), read after [`lock_for_phones`].
+pub async fn phone_room(
     conn: &mut sqlx::AnyConnection,
     account_id: i64,
 ) -> sqlx::Result<(Option<i64>, i64)> {
-    sqlx::query("UPDATE accounts SET name = name WHERE id = $1")
-        .bind(account_id)
-        .execute(&mut *conn)
-        .await?;
     let quota: Option<Option<i64>> =
         sqlx::query_scalar("SELECT phone_quota FROM accounts WHERE id = $1")
             .bind(account_id)
@@ -208,9 +226,12 @@ pub async fn is_suspended<'e>(
 }
 
 /// Removes a provider account and everything it holds, in the caller's transaction. The
-/// phones go first (they refer to the account's servers and brandings), the history that
-/// has no foreign key next, then the account, whose other rows cascade.
+/// account row is locked first, as [`lock_for_phones`] locks it, so no phone can be added
+/// while its phones are deleted. The phones go first (they refer to the account's servers
+/// and brandings), the history that has no foreign key next, then the account, whose other
+/// rows cascade.
 pub async fn delete_everything(tx: &mut sqlx::Transaction<'_, Any>, id: i64) -> sqlx::Result<u64> {
+    lock_for_phones(&mut **tx, id).await?;
     sqlx::query("DELETE FROM phones WHERE account_id = $1")
         .bind(id)
         .execute(&mut **tx)

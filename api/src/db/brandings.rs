@@ -229,8 +229,9 @@ pub async fn unassign_phones<'e>(
     .rows_affected())
 }
 
-/// Deletes a branding of the account (its file rows go with it); a phone still using it fails
-/// on the foreign key.
+/// Deletes a branding of the account (its file rows go with it). Whether a phone still uses
+/// it is the caller's check, made with the row locked (`phones::lock_row`): only SQLite has a
+/// foreign key on it.
 pub async fn delete<'e>(
     exec: impl Executor<'e, Database = Any>,
     account_id: i64,

@@ -24,6 +24,11 @@ pub enum LockFor {
     Update,
     /// The rows will be deleted.
     Delete,
+    /// Other rows are about to refer to these (phones to their server or branding): the rows
+    /// may not be deleted, nor their keys changed, until the transaction ends. This is the
+    /// lock PostgreSQL's own foreign-key check takes, taken once per referenced row instead
+    /// of once per referring row.
+    Reference,
 }
 
 impl Dialect {
@@ -121,6 +126,7 @@ impl Dialect {
             (Dialect::Sqlite, _) => None,
             (Dialect::Postgres, LockFor::Update) => Some("FOR NO KEY UPDATE"),
             (Dialect::Postgres, LockFor::Delete) => Some("FOR UPDATE"),
+            (Dialect::Postgres, LockFor::Reference) => Some("FOR KEY SHARE"),
         }
     }
 

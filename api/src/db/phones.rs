@@ -88,14 +88,27 @@ pub(super) fn bind_all<'q, O>(
     q
 }
 
-/// True when `table` (servers or brandings) has row `id` in the account.
-async fn owns(
+/// True when `table` (servers or brandings) has row `id` in the account, which then stays
+/// locked for `purpose` until the transaction ends.
+///
+/// PostgreSQL has no foreign keys on the phones' references (migration 0018 says why). In
+/// their place, a write that points phones at a server or branding locks that row
+/// ([`LockFor::Reference`]) as it checks it, and a delete of the row locks it first
+/// ([`LockFor::Delete`]), before it counts or moves the row's phones: the two locks conflict,
+/// so either the write commits first and the delete then sees its phones, or the write waits
+/// for the delete and then finds the row gone.
+pub async fn lock_row(
     conn: &mut AnyConnection,
-    table: &str,
+    table: Named,
     account_id: i64,
     id: i64,
+    purpose: LockFor,
 ) -> sqlx::Result<bool> {
-    let sql = format!("SELECT id FROM {table} WHERE account_id = $1 AND id = $2");
+    let lock = Dialect::of(conn).row_lock(purpose).unwrap_or("");
+    let sql = format!(
+        "SELECT id FROM {} WHERE account_id = $1 AND id = $2 {lock}",
+        table.table()
+    );
     let found: Option<i64> = sqlx::query_scalar(&sql)
         .bind(account_id)
         .bind(id)
@@ -104,31 +117,51 @@ async fn owns(
     Ok(found.is_some())
 }
 
+/// True when server `id` is the account's, then locked against deletion ([`lock_row`]).
 pub async fn server_in_account(
     conn: &mut AnyConnection,
     account_id: i64,
     id: i64,
 ) -> sqlx::Result<bool> {
-    owns(conn, "servers", account_id, id).await
+    lock_row(conn, Named::Servers, account_id, id, LockFor::Reference).await
 }
 
+/// True when branding `id` is the account's, then locked against deletion ([`lock_row`]).
 pub async fn branding_in_account(
     conn: &mut AnyConnection,
     account_id: i64,
     id: i64,
 ) -> sqlx::Result<bool> {
-    owns(conn, "brandings", account_id, id).await
+    lock_row(conn, Named::Brandings, account_id, id, LockFor::Reference).await
+}
+
+/// How many phones refer to an account, server or branding that does not exist, or to
+/// another account's server or branding: what a foreign key would have refused, checked where
+/// rows arrive without rcs's own writes (a data transfer's import, migrations/postgres/0018).
+pub async fn count_dangling(conn: &mut AnyConnection) -> sqlx::Result<i64> {
+    sqlx::query_scalar(
+        "SELECT COUNT(*) FROM phones p \
+         WHERE NOT EXISTS (SELECT 1 FROM accounts a WHERE a.id = p.account_id) \
+         OR (p.server_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM servers s \
+             WHERE s.id = p.server_id AND s.account_id = p.account_id)) \
+         OR (p.branding_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM brandings b \
+             WHERE b.id = p.branding_id AND b.account_id = p.account_id))",
+    )
+    .fetch_one(conn)
+    .await
 }
 
 /// Name → id of the account's servers or brandings (a few hundred at most), for imports
-/// that name them.
+/// that name them. Each row is locked as a reference ([`lock_row`]): an import may point
+/// phones at any of them.
 pub async fn names(
     conn: &mut AnyConnection,
     table: Named,
     account_id: i64,
 ) -> sqlx::Result<HashMap<String, i64>> {
+    let lock = Dialect::of(conn).row_lock(LockFor::Reference).unwrap_or("");
     let sql = format!(
-        "SELECT name, id FROM {} WHERE account_id = $1",
+        "SELECT name, id FROM {} WHERE account_id = $1 {lock}",
         table.table()
     );
     let rows: Vec<(String, i64)> = sqlx::query_as(&sql)
@@ -138,7 +171,7 @@ pub async fn names(
     Ok(rows.into_iter().collect())
 }
 
-/// Tables whose rows phones refer to by name in CSV files.
+/// Tables whose rows phones refer to (by id, or by name in CSV files).
 #[derive(Debug, Clone, Copy)]
 pub enum Named {
     Servers,

@@ -108,7 +108,8 @@ pub async fn update<'e>(
     .rows_affected())
 }
 
-/// Deletes a server of the account; a phone still assigned to it fails on the foreign key.
+/// Deletes a server of the account. Whether a phone still uses it is the caller's check,
+/// made with the row locked (`phones::lock_row`): only SQLite has a foreign key on it.
 pub async fn delete<'e>(
     exec: impl Executor<'e, Database = Any>,
     account_id: i64,

@@ -22,7 +22,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use sqlx::{Any, Column, Row};
 
-use crate::db::{Db, Dialect};
+use crate::db::{phones, Db, Dialect};
 
 /// Every table, in creation order: foreign keys only point to earlier tables.
 pub const TABLES: &[&str] = &[
@@ -205,6 +205,15 @@ pub async fn import(db: &Db, input: impl BufRead) -> anyhow::Result<Moved> {
         .with_context(|| format!("line {n}: expected the closing line"))?;
     if !end.end || end.total_rows != moved.total() {
         bail!("the closing line does not match the rows read: the file is damaged");
+    }
+    // PostgreSQL has no foreign keys on the phones' references (rcs's writes keep them):
+    // a file that breaks them is refused here, on both engines alike.
+    let dangling = phones::count_dangling(&mut tx).await?;
+    if dangling > 0 {
+        bail!(
+            "{dangling} phone(s) refer to an account, server or branding the file does not \
+             hold (or to another account's): the file is damaged"
+        );
     }
     for table in GENERATED_IDS {
         // The next generated id follows the largest imported one.

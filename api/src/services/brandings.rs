@@ -13,7 +13,8 @@ use super::constraints::ForeignKeyExt;
 use super::Actor;
 use crate::db::audit::{self, AuditEntry};
 use crate::db::brandings::{self, BrandingRow, StoredFile};
-use crate::db::{now, Db};
+use crate::db::phones::{self, Named};
+use crate::db::{now, Db, LockFor};
 use crate::domain::branding::{content_type_for, human_size, BrandingName, FileName};
 use crate::error::{Error, Result, ResultExt};
 use crate::storage::BlobStore;
@@ -152,6 +153,8 @@ pub async fn delete(db: &Db, actor: &Actor, id: i64, force: bool) -> Result<()> 
     actor.require_super_user()?;
     let account_id = actor.account_id;
     let mut tx = db.begin_write().await?;
+    // Locked before its phones are counted, as a server is (`servers::delete` says why).
+    phones::lock_row(&mut tx, Named::Brandings, account_id, id, LockFor::Delete).await?;
     let branding = find(&mut tx, actor, id).await?;
     let in_use = branding.phone_count;
     let detail = match (in_use, force) {
@@ -164,7 +167,7 @@ pub async fn delete(db: &Db, actor: &Actor, id: i64, force: bool) -> Result<()> 
     };
     brandings::delete(&mut *tx, account_id, id)
         .await
-        // A phone assigned between the count and the delete trips the foreign key.
+        // SQLite's foreign key (its write transactions take turns, so this is a backstop).
         .on_foreign_key_violation(|| branding_in_use(in_use.max(1)))?;
     let entry = AuditEntry::one("branding.delete", &branding.name, &detail);
     audit::record(&mut *tx, actor.author(), entry).await?;

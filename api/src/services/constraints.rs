@@ -1,8 +1,9 @@
 //! Constraint violations the services turn into 409s, beside `error::ResultExt`'s unique one.
 //!
-//! A foreign key is what keeps a server or branding from being deleted while a phone still
-//! points at it, even when the phone was assigned after the service counted them; the
-//! service then answers as if it had seen the phone. (This belongs beside
+//! On SQLite a foreign key also keeps a server or branding from being deleted while a phone
+//! still points at it; the service then answers as if it had seen the phone. (PostgreSQL
+//! keeps no foreign key on the phones' references: the services lock the row before they
+//! count its phones, migrations/postgres/0018 says why.) (This belongs beside
 //! [`ResultExt`](crate::error::ResultExt) in `error.rs`; it lives here until that file's owner
 //! moves it.)
 

@@ -1,16 +1,18 @@
 //! Configuration servers: creating, renaming, deleting (with what happens to their phones).
 //!
 //! Any user of the account may manage servers. Each change runs in one transaction with its
-//! audit entry; a taken name and a server still in use are decided by the database's
-//! constraints, so two concurrent requests cannot both slip past a check.
+//! audit entry; a taken name is decided by the database's unique constraint, and a server
+//! still in use by a count taken once the server's row is locked, so two concurrent requests
+//! cannot both slip past a check (see [`delete`]).
 
 use rcs_shared::{NewServer, Server, ServerPatch};
 
 use super::constraints::ForeignKeyExt;
 use super::Actor;
 use crate::db::audit::{self, AuditEntry};
+use crate::db::phones::{self, Named};
 use crate::db::servers::{self, ServerRow};
-use crate::db::{now, Db};
+use crate::db::{now, Db, LockFor};
 use crate::domain::{ServerName, ServerUrl};
 use crate::error::{Error, Result, ResultExt};
 
@@ -123,10 +125,26 @@ fn describe_changes(old: &ServerRow, name: &str, url: &str) -> String {
 /// Deletes a server of the actor's account, first dealing with the phones assigned to it
 /// as `on_phones` says, all in one transaction: either the phones are moved and the server is
 /// gone, or nothing changed.
+///
+/// The server (and a reassign target) is locked before its phones are counted: a write that
+/// is pointing phones at it has committed by then, and its phones are counted and moved, or
+/// waits and then finds the server gone ([`phones::lock_row`]; PostgreSQL keeps no foreign
+/// key on the phones' references). The two rows are locked in the order of their ids, so two
+/// servers deleted into each other take turns instead of deadlocking.
 #[tracing::instrument(skip(db, actor))]
 pub async fn delete(db: &Db, actor: &Actor, id: i64, on_phones: OnAssignedPhones) -> Result<()> {
     let account_id = actor.account_id;
     let mut tx = db.begin_write().await?;
+    let mut locks = vec![(id, LockFor::Delete)];
+    if let OnAssignedPhones::ReassignTo(target) = on_phones {
+        if target != id {
+            locks.push((target, LockFor::Reference));
+        }
+    }
+    locks.sort_by_key(|&(row, _)| row);
+    for (row, purpose) in locks {
+        phones::lock_row(&mut tx, Named::Servers, account_id, row, purpose).await?;
+    }
     let server = servers::find(&mut *tx, account_id, id)
         .await?
         .ok_or_else(server_not_found)?;
@@ -156,7 +174,7 @@ pub async fn delete(db: &Db, actor: &Actor, id: i64, on_phones: OnAssignedPhones
     };
     let deleted = servers::delete(&mut *tx, account_id, id)
         .await
-        // A phone assigned between the count and the delete trips the foreign key.
+        // SQLite's foreign key (its write transactions take turns, so this is a backstop).
         .on_foreign_key_violation(|| server_in_use(in_use.max(1)))?;
     if deleted == 0 {
         return Err(server_not_found());

@@ -307,6 +307,9 @@ pub async fn resume(db: &Db, actor: &OperatorActor, id: i64) -> Result<AdminAcco
 #[tracing::instrument(skip(db, actor))]
 pub async fn delete(db: &Db, actor: &OperatorActor, id: i64, force: bool) -> Result<()> {
     let mut tx = db.begin_write().await?;
+    // Locked before the phones are counted: an addition in flight commits first and is
+    // counted, or waits and then finds the account gone (`accounts::lock_for_phones`).
+    accounts::lock_for_phones(&mut *tx, id).await?;
     let old = find(&mut tx, id).await?;
     if old.phones > 0 && !force {
         return Err(Error::conflict(

@@ -161,20 +161,25 @@ pub async fn update(
 }
 
 /// Refuses (409 `phone_quota_exceeded`) adding `adding` new phones to `account_id` when that
-/// would take it over its phone quota. Every write path that creates phones (add, import,
-/// an operator's assignment) calls it in its own transaction before inserting; the account
-/// row stays locked until that transaction ends, so concurrent additions take turns.
+/// would take it over its phone quota, and (401) when the account is gone. Every write path
+/// that creates phones (add, import, an operator's assignment) calls it in its own
+/// transaction before writing; the account row stays locked until that transaction ends, so
+/// concurrent additions take turns (the writes lock it first already, `phones::check_refs`,
+/// and this lock is then the one they hold).
 pub async fn check_phone_quota(
     conn: &mut sqlx::AnyConnection,
     account_id: i64,
     adding: i64,
 ) -> Result<()> {
+    if !accounts::lock_for_phones(&mut *conn, account_id).await? {
+        return Err(Error::invalid_token());
+    }
     if adding <= 0 {
         return Ok(());
     }
-    let (quota, held) = accounts::lock_phone_room(conn, account_id).await?;
+    let (quota, held) = accounts::phone_room(conn, account_id).await?;
     match quota {
-        Some(quota) if adding > 0 && held + adding > quota => Err(Error::conflict(
+        Some(quota) if held + adding > quota => Err(Error::conflict(
             "phone_quota_exceeded",
             format!(
                 "This account may hold {quota} phones; it holds {held}, so {adding} more would \

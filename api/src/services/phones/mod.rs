@@ -21,7 +21,7 @@ use std::collections::HashSet;
 
 use sqlx::AnyConnection;
 
-use crate::db::{phones, Db};
+use crate::db::{accounts, phones, Db};
 use crate::domain::firmware::FirmwareRelease;
 use crate::domain::mac::Mac;
 use crate::error::{Error, Result};
@@ -92,13 +92,22 @@ pub fn unknown_firmware(version: &str) -> Error {
     )
 }
 
-/// 422 unless the server and branding (when given) belong to the account.
+/// 422 unless the server and branding (when given) belong to the account, and 401 when the
+/// account is gone. Every write that adds phones or points them at a server or branding calls
+/// it first in its transaction; the account, then the server and branding found, stay locked
+/// until the transaction ends, which is what keeps the phones it writes from pointing at a
+/// deleted row on PostgreSQL ([`accounts::lock_for_phones`], [`phones::lock_row`]). The account
+/// goes first, as its deletion locks it first: the two then take turns instead of each
+/// waiting for a row the other holds.
 async fn check_refs(
     conn: &mut AnyConnection,
     account_id: i64,
     server_id: Option<i64>,
     branding_id: Option<i64>,
 ) -> Result<()> {
+    if !accounts::lock_for_phones(&mut *conn, account_id).await? {
+        return Err(Error::invalid_token());
+    }
     if let Some(id) = server_id {
         if !phones::server_in_account(conn, account_id, id).await? {
             return Err(Error::unprocessable(
