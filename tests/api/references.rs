@@ -1,5 +1,6 @@
 //! A phone never points at an account, server or branding that is gone, also when the write
-//! and the delete run at the same time. On PostgreSQL the phones' references have no foreign
+//! and the delete run at the same time; and an import's new phones never take a MAC another
+//! account registers meanwhile. On PostgreSQL the phones' references have no foreign
 //! keys (migrations/postgres/0018: they were most of a large import's time); rcs keeps them
 //! with row locks taken once per referenced row. Each story holds one side of a race open in
 //! a transaction of its own, as the other request would, starts the real request, checks
@@ -20,6 +21,7 @@ on_both_engines!(
     deleting_a_server_or_branding_a_write_is_pointing_phones_at_is_refused_with_the_count,
     deleting_an_account_while_phones_are_added_waits_and_counts_or_deletes_them,
     adding_phones_to_an_account_being_deleted_waits_and_is_refused,
+    an_import_of_new_phones_refuses_a_mac_another_account_registers_meanwhile,
 );
 
 /// Phones whose account, server or branding does not exist, or whose server or branding is
@@ -368,4 +370,66 @@ async fn adding_phones_to_an_account_being_deleted_waits_and_is_refused(engine: 
         1,
         "Globex's"
     );
+}
+
+async fn an_import_of_new_phones_refuses_a_mac_another_account_registers_meanwhile(engine: Engine) {
+    let app = spawn_app(engine).await;
+    let (acme, token) = app.admin_of("Acme").await;
+    let (globex, _) = app.admin_of("Globex").await;
+
+    // Globex's registration of the second MAC is under way: Acme's import of two new phones
+    // checks both as unregistered (PostgreSQL; SQLite's import waits for the write lock
+    // before it checks), inserts them, waits for Globex's, then is refused whole.
+    let tx = hold(&app, &[insert_phone("00085D000002", globex, None, None)]).await;
+    let import = start(
+        app.client
+            .post(app.url(routes::PHONES_IMPORT))
+            .bearer_auth(&token)
+            .header("content-type", "text/csv")
+            .body("mac\n00085D000001\n00085D000002\n"),
+    );
+    let response = after_commit(import, tx, "the import").await;
+    let status = response.status();
+    let text = response.text().await.unwrap();
+    match engine {
+        Engine::Postgres => {
+            assert_eq!(status, 409, "{text}");
+            let body: serde_json::Value = serde_json::from_str(&text).unwrap();
+            assert_eq!(body["code"], "mac_owned_by_other_account", "{text}");
+            assert!(
+                body["message"].as_str().unwrap().contains("00085D000002"),
+                "{text}"
+            );
+        }
+        Engine::Sqlite => {
+            assert_eq!(status, 422, "{text}");
+            assert!(text.contains("registered to another account"), "{text}");
+        }
+    }
+    let theirs = format!("SELECT COUNT(*) FROM phones WHERE account_id = {acme}");
+    assert_eq!(
+        count(&app, &theirs).await,
+        0,
+        "nothing of the import is left"
+    );
+    let held = "SELECT account_id FROM phones WHERE mac = '00085D000002'";
+    assert_eq!(count(&app, held).await, globex);
+
+    // With nothing in its way, the same import writes both phones, as new ones.
+    let response = app
+        .client
+        .post(app.url(routes::PHONES_IMPORT))
+        .bearer_auth(&token)
+        .header("content-type", "text/csv")
+        .body("mac\n00085D000001\n00085D000003\n")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let result: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(
+        (result["added"].as_u64(), result["updated"].as_u64()),
+        (Some(2), Some(0))
+    );
+    assert_eq!(count(&app, &theirs).await, 2);
 }

@@ -298,6 +298,40 @@ pub async fn upsert(
     rows: &[NewPhone],
     now: i64,
 ) -> sqlx::Result<u64> {
+    let sql = match Dialect::of(conn) {
+        Dialect::Sqlite => UPSERT_SQLITE,
+        Dialect::Postgres => UPSERT_POSTGRES,
+    };
+    write_grouped(conn, sql, account_id, rows, now).await
+}
+
+/// Inserts `rows`, none of whose MACs was registered when the caller checked (an import's
+/// chunk of new phones), as [`upsert`] does but without its conflict clause, which PostgreSQL
+/// pays for on every row (a speculative insertion: 1-2 s of a million-row import,
+/// BENCHMARKS.md). A MAC registered since the check fails the statement with a unique
+/// violation; the caller then rolls these inserts back and upserts instead.
+pub async fn insert_new(
+    conn: &mut AnyConnection,
+    account_id: i64,
+    rows: &[NewPhone],
+    now: i64,
+) -> sqlx::Result<u64> {
+    let sql = match Dialect::of(conn) {
+        Dialect::Sqlite => INSERT_SQLITE,
+        Dialect::Postgres => INSERT_POSTGRES,
+    };
+    write_grouped(conn, sql, account_id, rows, now).await
+}
+
+/// Runs `sql` ([`upsert`]'s or [`insert_new`]'s) once per combination of properties and
+/// [`JSON_CHUNK_ROWS`] MACs; answers the rows written.
+async fn write_grouped(
+    conn: &mut AnyConnection,
+    sql: &str,
+    account_id: i64,
+    rows: &[NewPhone],
+    now: i64,
+) -> sqlx::Result<u64> {
     type Properties<'a> = (Option<i64>, Option<i64>, Option<&'a str>);
     // Ordered by the properties, so the statements go in the same order on every run.
     let mut groups: BTreeMap<Properties, Vec<&str>> = BTreeMap::new();
@@ -305,10 +339,6 @@ pub async fn upsert(
         let key = (r.server_id, r.branding_id, r.firmware.as_deref());
         groups.entry(key).or_default().push(r.mac.as_str());
     }
-    let sql = match Dialect::of(conn) {
-        Dialect::Sqlite => UPSERT_SQLITE,
-        Dialect::Postgres => UPSERT_POSTGRES,
-    };
     let mut written = 0;
     for ((server_id, branding_id, firmware), macs) in &groups {
         for macs in macs.chunks(JSON_CHUNK_ROWS) {
@@ -347,6 +377,18 @@ const UPSERT_POSTGRES: &str = "INSERT INTO phones \
      ON CONFLICT (mac) DO UPDATE SET server_id = excluded.server_id, \
      branding_id = excluded.branding_id, firmware = excluded.firmware, \
      updated_at = excluded.updated_at WHERE phones.account_id = excluded.account_id";
+
+/// [`insert_new`] on SQLite: the parameters of [`UPSERT_SQLITE`].
+const INSERT_SQLITE: &str = "INSERT INTO phones \
+     (account_id, created_at, updated_at, mac, server_id, branding_id, firmware) \
+     SELECT $1, $2, $2, value, $4, $5, $6 FROM json_each($3)";
+
+/// [`insert_new`] on PostgreSQL: the parameters of [`UPSERT_POSTGRES`].
+const INSERT_POSTGRES: &str = "INSERT INTO phones \
+     (account_id, created_at, updated_at, mac, server_id, branding_id, firmware) \
+     SELECT CAST($1 AS BIGINT), CAST($2 AS BIGINT), CAST($2 AS BIGINT), m, \
+     CAST($4 AS BIGINT), CAST($5 AS BIGINT), CAST($6 AS TEXT) \
+     FROM json_array_elements_text(CAST($3 AS json)) AS m";
 
 /// Of the MACs in `macs` (a JSON array of canonical MACs), how many are registered at all
 /// and how many of those to another account: one aggregate row, so an import's check costs

@@ -5,7 +5,7 @@ use std::collections::{HashMap, HashSet};
 
 use rcs_shared::webhooks::WebhookEventType;
 use rcs_shared::{CsvSeparator, ImportResult, LineProblem, SkippedLine};
-use sqlx::{Any, AnyConnection, Transaction};
+use sqlx::{Any, AnyConnection, Connection, Transaction};
 use tokio::sync::mpsc::Receiver;
 use tokio::task::JoinHandle;
 
@@ -362,7 +362,8 @@ impl Import {
         if self.dry_run {
             return Ok(());
         }
-        self.write(conn, &chunk).await
+        let all_new = registered == 0 && chunk.rows.iter().all(|r| !r.repeated);
+        self.write(conn, &chunk, all_new).await
     }
 
     /// The chunk's MACs not seen in an earlier chunk, and how many of them are registered
@@ -387,8 +388,18 @@ impl Import {
         Ok((fresh, (registered, foreign, n)))
     }
 
-    /// Upserts a checked chunk; a MAC another account claimed after the check fails it all.
-    async fn write(&mut self, conn: &mut AnyConnection, chunk: &Chunk) -> Result<()> {
+    /// Writes a checked chunk; a MAC another account claimed after the check fails it all.
+    /// A chunk of phones none of which was registered at the check (`all_new`: a provider's
+    /// first import of its fleet) is inserted without the upsert's conflict clause, in a
+    /// savepoint: a MAC registered since (by another account: this one's writes take turns,
+    /// `check_refs`) fails those inserts, which are rolled back, and the upsert then runs
+    /// and finds the MAC's holder.
+    async fn write(
+        &mut self,
+        conn: &mut AnyConnection,
+        chunk: &Chunk,
+        all_new: bool,
+    ) -> Result<()> {
         let rows: Vec<NewPhone> = chunk
             .rows
             .iter()
@@ -405,11 +416,21 @@ impl Import {
                 .filter(|(line, _)| !line.repeated)
                 .map(|(_, row)| row.mac.as_str())
                 .collect();
-            let own = phones::own_macs(conn, self.account_id, &macs).await?;
+            let own = match all_new {
+                true => HashSet::new(),
+                false => phones::own_macs(conn, self.account_id, &macs).await?,
+            };
             let fresh = macs.into_iter().filter(|m| !own.contains(*m));
             created.extend(fresh.map(str::to_string));
         }
-        let written = phones::upsert(conn, self.account_id, &rows, self.now).await?;
+        let inserted = match all_new {
+            true => self.insert_new(conn, &rows).await?,
+            false => None,
+        };
+        let written = match inserted {
+            Some(written) => written,
+            None => phones::upsert(conn, self.account_id, &rows, self.now).await?,
+        };
         if written < chunk.rows.len() as u64 {
             // Another account claimed one of these MACs after the check: roll everything back.
             let macs: Vec<&str> = rows.iter().map(|r| r.mac.as_str()).collect();
@@ -417,6 +438,23 @@ impl Import {
             return Err(owned_elsewhere(foreign.first().map_or("?", |m| m.as_str())));
         }
         Ok(())
+    }
+
+    /// [`phones::insert_new`] in a savepoint: the rows written, or `None` (nothing written)
+    /// when one of the MACs was registered since the check.
+    async fn insert_new(&self, conn: &mut AnyConnection, rows: &[NewPhone]) -> Result<Option<u64>> {
+        let mut savepoint = conn.begin().await?;
+        match phones::insert_new(&mut savepoint, self.account_id, rows, self.now).await {
+            Ok(written) => {
+                savepoint.commit().await?;
+                Ok(Some(written))
+            }
+            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
+                savepoint.rollback().await?;
+                Ok(None)
+            }
+            Err(e) => Err(e.into()),
+        }
     }
 
     /// A problem for each MAC of `macs` (from `chunk`) that another account holds, by line.
