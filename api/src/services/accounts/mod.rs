@@ -162,30 +162,48 @@ pub async fn update(
 
 /// Refuses (409 `phone_quota_exceeded`) adding `adding` new phones to `account_id` when that
 /// would take it over its phone quota, and (401) when the account is gone. Every write path
-/// that creates phones (add, import, an operator's assignment) calls it in its own
-/// transaction before writing; the account row stays locked until that transaction ends, so
-/// concurrent additions take turns (the writes lock it first already, `phones::check_refs`,
-/// and this lock is then the one they hold).
+/// that creates phones (add, import, an operator's assignment) calls it, or
+/// [`has_phone_room`], in its own transaction before writing; the account row stays locked
+/// until that transaction ends, so concurrent additions take turns (the writes lock it first
+/// already, `phones::check_refs`, and this lock is then the one they hold).
 pub async fn check_phone_quota(
     conn: &mut sqlx::AnyConnection,
     account_id: i64,
     adding: i64,
 ) -> Result<()> {
-    if !accounts::lock_for_phones(&mut *conn, account_id).await? {
-        return Err(Error::invalid_token());
-    }
-    if adding <= 0 {
-        return Ok(());
-    }
-    let (quota, held) = accounts::phone_room(conn, account_id).await?;
-    match quota {
-        Some(quota) if held + adding > quota => Err(Error::conflict(
+    match over_quota(conn, account_id, adding).await? {
+        Some((quota, held)) => Err(Error::conflict(
             "phone_quota_exceeded",
             format!(
                 "This account may hold {quota} phones; it holds {held}, so {adding} more would \
                  exceed its quota. Nothing was added. Ask your platform operator to raise it."
             ),
         )),
-        _ => Ok(()),
+        None => Ok(()),
     }
+}
+
+/// [`check_phone_quota`] as a question: false where it would refuse over the quota.
+pub async fn has_phone_room(
+    conn: &mut sqlx::AnyConnection,
+    account_id: i64,
+    adding: i64,
+) -> Result<bool> {
+    Ok(over_quota(conn, account_id, adding).await?.is_none())
+}
+
+/// The account's quota and the phones it holds, when adding `adding` would exceed it.
+async fn over_quota(
+    conn: &mut sqlx::AnyConnection,
+    account_id: i64,
+    adding: i64,
+) -> Result<Option<(i64, i64)>> {
+    if !accounts::lock_for_phones(&mut *conn, account_id).await? {
+        return Err(Error::invalid_token());
+    }
+    if adding <= 0 {
+        return Ok(None);
+    }
+    let (quota, held) = accounts::phone_room(conn, account_id).await?;
+    Ok(quota.filter(|q| held + adding > *q).map(|q| (q, held)))
 }
