@@ -331,7 +331,8 @@ async fn adding_phones_to_an_account_being_deleted_waits_and_is_refused(engine: 
     assert_eq!(registered.status(), 200);
 
     // The account's deletion is under way (its row locked and its phones deleted, as the
-    // operator's delete does it): a registration and an import on its server wait for it.
+    // operator's delete does it): a registration and an import on its server, and the
+    // server's own deletion, wait for it.
     let deleting = [
         format!("UPDATE accounts SET name = name WHERE id = {acme}"),
         format!("DELETE FROM phones WHERE account_id = {acme}"),
@@ -350,10 +351,16 @@ async fn adding_phones_to_an_account_being_deleted_waits_and_is_refused(engine: 
             .header("content-type", "text/csv")
             .body("mac,server\n00085D000002,Main\n"),
     );
+    let delete_server = start(
+        app.client
+            .delete(app.url(&routes::server(server.id)))
+            .bearer_auth(&token),
+    );
     tokio::time::sleep(Duration::from_millis(400)).await;
-    assert!(!add.is_finished() && !import.is_finished(), "both wait");
+    let waiting = [&add, &import, &delete_server];
+    assert!(waiting.iter().all(|r| !r.is_finished()), "all three wait");
     // The deletion goes on to the account row, whose cascade deletes the server: the waiting
-    // writes hold no lock on it (they lock the account first), so this neither waits for
+    // requests hold no lock on it (they lock the account first), so this neither waits for
     // them nor deadlocks with them.
     sqlx::query(&format!("DELETE FROM accounts WHERE id = {acme}"))
         .execute(&mut *tx)
@@ -362,6 +369,7 @@ async fn adding_phones_to_an_account_being_deleted_waits_and_is_refused(engine: 
     tx.commit().await.unwrap();
     assert_eq!(add.await.unwrap().status(), 401);
     assert_eq!(import.await.unwrap().status(), 401);
+    assert_eq!(delete_server.await.unwrap().status(), 401);
     let theirs = format!("SELECT COUNT(*) FROM phones WHERE account_id = {acme}");
     assert_eq!(count(&app, &theirs).await, 0);
     assert_eq!(count(&app, DANGLING).await, 0);

@@ -11,6 +11,7 @@ use sqlx::Any;
 
 use super::constraints::ForeignKeyExt;
 use super::Actor;
+use crate::db::accounts;
 use crate::db::audit::{self, AuditEntry};
 use crate::db::brandings::{self, BrandingRow, StoredFile};
 use crate::db::phones::{self, Named};
@@ -153,7 +154,11 @@ pub async fn delete(db: &Db, actor: &Actor, id: i64, force: bool) -> Result<()> 
     actor.require_super_user()?;
     let account_id = actor.account_id;
     let mut tx = db.begin_write().await?;
-    // Locked before its phones are counted, as a server is (`servers::delete` says why).
+    // Locked before its phones are counted, after the account, as a server is
+    // (`servers::delete` says why).
+    if !accounts::lock_for_phones(&mut *tx, account_id).await? {
+        return Err(Error::invalid_token());
+    }
     phones::lock_row(&mut tx, Named::Brandings, account_id, id, LockFor::Delete).await?;
     let branding = find(&mut tx, actor, id).await?;
     let in_use = branding.phone_count;

@@ -9,6 +9,7 @@ use rcs_shared::{NewServer, Server, ServerPatch};
 
 use super::constraints::ForeignKeyExt;
 use super::Actor;
+use crate::db::accounts;
 use crate::db::audit::{self, AuditEntry};
 use crate::db::phones::{self, Named};
 use crate::db::servers::{self, ServerRow};
@@ -129,12 +130,19 @@ fn describe_changes(old: &ServerRow, name: &str, url: &str) -> String {
 /// The server (and a reassign target) is locked before its phones are counted: a write that
 /// is pointing phones at it has committed by then, and its phones are counted and moved, or
 /// waits and then finds the server gone ([`phones::lock_row`]; PostgreSQL keeps no foreign
-/// key on the phones' references). The two rows are locked in the order of their ids, so two
-/// servers deleted into each other take turns instead of deadlocking.
+/// key on the phones' references). The account row is locked before them, and the two rows
+/// in the order of their ids, so neither the account's deletion nor two servers deleted into
+/// each other can deadlock with it.
 #[tracing::instrument(skip(db, actor))]
 pub async fn delete(db: &Db, actor: &Actor, id: i64, on_phones: OnAssignedPhones) -> Result<()> {
     let account_id = actor.account_id;
     let mut tx = db.begin_write().await?;
+    // The account first, as every phone write and the account's own deletion lock it first:
+    // a delete that held the server while the account's deletion held its phones would
+    // deadlock with it.
+    if !accounts::lock_for_phones(&mut *tx, account_id).await? {
+        return Err(Error::invalid_token());
+    }
     let mut locks = vec![(id, LockFor::Delete)];
     if let OnAssignedPhones::ReassignTo(target) = on_phones {
         if target != id {

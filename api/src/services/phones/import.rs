@@ -252,7 +252,16 @@ struct Import {
     /// The MACs created (not updated), for `phones.added`: collected only when a webhook
     /// takes an import's events.
     created: Option<Vec<String>>,
+    /// Savepoints used so far ([`SAVEPOINTS`] at most).
+    savepoints: usize,
 }
+
+/// Savepoints one import may use for its plain inserts. PostgreSQL keeps each committed
+/// savepoint's transaction id with the transaction until it ends, and past 64 in one
+/// transaction every other session's snapshot overflows and looks transactions up on disk
+/// (`pg_subtrans`) while the import runs; so an import uses at most 48, which is the first
+/// 480,000 rows of the largest file, and upserts the rest as before.
+const SAVEPOINTS: usize = 48;
 
 /// The audit entry of a finished import, owning its texts.
 struct ImportEntry {
@@ -285,6 +294,7 @@ impl Import {
             first: None,
             found: Problems::with_cap(problem_cap(options)),
             created: None,
+            savepoints: 0,
         }
     }
 
@@ -480,8 +490,17 @@ impl Import {
     }
 
     /// [`phones::insert_new`] in a savepoint: the rows written, or `None` (nothing written)
-    /// when one of the MACs was registered since the check.
-    async fn insert_new(&self, conn: &mut AnyConnection, rows: &[NewPhone]) -> Result<Option<u64>> {
+    /// when one of the MACs was registered since the check, or when the import has used its
+    /// [`SAVEPOINTS`] (the callers then write as they did before plain inserts).
+    async fn insert_new(
+        &mut self,
+        conn: &mut AnyConnection,
+        rows: &[NewPhone],
+    ) -> Result<Option<u64>> {
+        if self.savepoints == SAVEPOINTS {
+            return Ok(None);
+        }
+        self.savepoints += 1;
         let mut savepoint = conn.begin().await?;
         match phones::insert_new(&mut savepoint, self.account_id, rows, self.now).await {
             Ok(written) => {
