@@ -403,6 +403,7 @@ impl Import {
     /// counts the updates apart, decides.
     async fn insert_if_all_new(&mut self, conn: &mut AnyConnection, chunk: &Chunk) -> Result<bool> {
         let plain = !self.dry_run
+            && self.savepoints < SAVEPOINTS
             && chunk.clean
             && self.found.is_empty()
             && chunk.rows.iter().all(|r| !r.repeated);
