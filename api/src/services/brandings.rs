@@ -11,13 +11,13 @@ use sqlx::Any;
 
 use super::constraints::ForeignKeyExt;
 use super::Actor;
-use crate::db::accounts;
 use crate::db::audit::{self, AuditEntry};
 use crate::db::brandings::{self, BrandingRow, StoredFile};
 use crate::db::phones::{self, Named};
 use crate::db::{now, Db, LockFor};
 use crate::domain::branding::{content_type_for, human_size, BrandingName, FileName};
 use crate::error::{Error, Result, ResultExt};
+use crate::services::accounts;
 use crate::storage::BlobStore;
 
 pub fn branding_not_found() -> Error {
@@ -156,9 +156,7 @@ pub async fn delete(db: &Db, actor: &Actor, id: i64, force: bool) -> Result<()> 
     let mut tx = db.begin_write().await?;
     // Locked before its phones are counted, after the account, as a server is
     // (`servers::delete` says why).
-    if !accounts::lock_for_phones(&mut *tx, account_id).await? {
-        return Err(Error::invalid_token());
-    }
+    accounts::lock_for_phones(&mut tx, account_id).await?;
     phones::lock_row(&mut tx, Named::Brandings, account_id, id, LockFor::Delete).await?;
     let branding = find(&mut tx, actor, id).await?;
     let in_use = branding.phone_count;

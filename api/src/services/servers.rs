@@ -9,13 +9,13 @@ use rcs_shared::{NewServer, Server, ServerPatch};
 
 use super::constraints::ForeignKeyExt;
 use super::Actor;
-use crate::db::accounts;
 use crate::db::audit::{self, AuditEntry};
 use crate::db::phones::{self, Named};
 use crate::db::servers::{self, ServerRow};
 use crate::db::{now, Db, LockFor};
 use crate::domain::{ServerName, ServerUrl};
 use crate::error::{Error, Result, ResultExt};
+use crate::services::accounts;
 
 /// What to do with the phones of a server being deleted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -140,9 +140,7 @@ pub async fn delete(db: &Db, actor: &Actor, id: i64, on_phones: OnAssignedPhones
     // The account first, as every phone write and the account's own deletion lock it first:
     // a delete that held the server while the account's deletion held its phones would
     // deadlock with it.
-    if !accounts::lock_for_phones(&mut *tx, account_id).await? {
-        return Err(Error::invalid_token());
-    }
+    accounts::lock_for_phones(&mut tx, account_id).await?;
     let mut locks = vec![(id, LockFor::Delete)];
     if let OnAssignedPhones::ReassignTo(target) = on_phones {
         if target != id {

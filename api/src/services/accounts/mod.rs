@@ -192,15 +192,23 @@ pub async fn has_phone_room(
     Ok(over_quota(conn, account_id, adding).await?.is_none())
 }
 
+/// Locks the account row against its deletion until the transaction ends, before phones
+/// are written in it or its servers and brandings deleted (`db::accounts::lock_for_phones`
+/// says why); 401 when the account is gone.
+pub async fn lock_for_phones(conn: &mut sqlx::AnyConnection, account_id: i64) -> Result<()> {
+    match accounts::lock_for_phones(&mut *conn, account_id).await? {
+        true => Ok(()),
+        false => Err(Error::invalid_token()),
+    }
+}
+
 /// The account's quota and the phones it holds, when adding `adding` would exceed it.
 async fn over_quota(
     conn: &mut sqlx::AnyConnection,
     account_id: i64,
     adding: i64,
 ) -> Result<Option<(i64, i64)>> {
-    if !accounts::lock_for_phones(&mut *conn, account_id).await? {
-        return Err(Error::invalid_token());
-    }
+    lock_for_phones(conn, account_id).await?;
     if adding <= 0 {
         return Ok(None);
     }

@@ -21,10 +21,11 @@ use std::collections::HashSet;
 
 use sqlx::AnyConnection;
 
-use crate::db::{accounts, phones, Db};
+use crate::db::{phones, Db};
 use crate::domain::firmware::FirmwareRelease;
 use crate::domain::mac::Mac;
 use crate::error::{Error, Result};
+use crate::services::accounts;
 
 pub(crate) use edit::register_in;
 pub use edit::{edit, register, remove, update};
@@ -105,9 +106,7 @@ async fn check_refs(
     server_id: Option<i64>,
     branding_id: Option<i64>,
 ) -> Result<()> {
-    if !accounts::lock_for_phones(&mut *conn, account_id).await? {
-        return Err(Error::invalid_token());
-    }
+    accounts::lock_for_phones(conn, account_id).await?;
     if let Some(id) = server_id {
         if !phones::server_in_account(conn, account_id, id).await? {
             return Err(Error::unprocessable(
