@@ -417,14 +417,7 @@ async fn a_damaged_export_imports_nothing() {
     let (ok, _, err) = run(import, None).await;
     assert!(!ok);
     assert!(err.contains("not a complete rcs export"), "{err}");
-    let db = internals::Db::connect(&target.settings.database_url, 1)
-        .await
-        .unwrap();
-    let phones: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM phones")
-        .fetch_one(&db.pool)
-        .await
-        .unwrap();
-    assert_eq!(phones, 0);
+    assert_eq!(phones_in(&target).await, 0);
 
     // Not an export at all.
     std::fs::write(dir.path().join("junk.jsonl"), "mac\n00085D000001\n").unwrap();
@@ -467,14 +460,7 @@ async fn a_damaged_export_imports_nothing() {
                 "{err}"
             );
         }
-        let db = internals::Db::connect(&target.settings.database_url, 1)
-            .await
-            .unwrap();
-        let phones: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM phones")
-            .fetch_one(&db.pool)
-            .await
-            .unwrap();
-        assert_eq!(phones, 0, "{engine:?}");
+        assert_eq!(phones_in(&target).await, 0, "{engine:?}");
     }
 }
 
@@ -522,4 +508,15 @@ fn the_systemd_unit_verifies() {
         !stderr.contains("rcs.service"),
         "systemd-analyze complains about the unit: {stderr}"
     );
+}
+
+/// How many phones the database of `target` holds.
+async fn phones_in(target: &TestEnv) -> i64 {
+    let db = internals::Db::connect(&target.settings.database_url, 1)
+        .await
+        .unwrap();
+    sqlx::query_scalar("SELECT COUNT(*) FROM phones")
+        .fetch_one(&db.pool)
+        .await
+        .unwrap()
 }

@@ -50,6 +50,11 @@ async fn hold(app: &TestApp, statements: &[String]) -> Transaction<'static, Any>
     tx
 }
 
+/// A deletion of row `id` of `table`, held open as a concurrent delete request would.
+async fn deleting(app: &TestApp, table: &str, id: i64) -> Transaction<'static, Any> {
+    hold(app, &[format!("DELETE FROM {table} WHERE id = {id}")]).await
+}
+
 /// The lock a write takes on a row it points phones at (PostgreSQL; SQLite's write
 /// transaction already holds the only write lock).
 fn reference_lock(engine: Engine, table: &str, id: i64) -> Vec<String> {
@@ -118,11 +123,7 @@ async fn a_write_that_names_a_server_or_branding_being_deleted_waits_and_is_refu
 
     // The server's delete is in flight: adding phones on it, moving a phone to it and an
     // import naming it each wait, then find it gone.
-    let tx = hold(
-        &app,
-        &[format!("DELETE FROM servers WHERE id = {}", server.id)],
-    )
-    .await;
+    let tx = deleting(&app, "servers", server.id).await;
     let add = start(
         app.client
             .post(app.url(routes::PHONES))
@@ -136,11 +137,7 @@ async fn a_write_that_names_a_server_or_branding_being_deleted_waits_and_is_refu
     let again = app
         .create_server(&token, "Main", "https://pbx.example")
         .await;
-    let tx = hold(
-        &app,
-        &[format!("DELETE FROM servers WHERE id = {}", again.id)],
-    )
-    .await;
+    let tx = deleting(&app, "servers", again.id).await;
     let edit = start(
         app.client
             .patch(app.url(routes::PHONES))
@@ -154,11 +151,7 @@ async fn a_write_that_names_a_server_or_branding_being_deleted_waits_and_is_refu
     let third = app
         .create_server(&token, "Main", "https://pbx.example")
         .await;
-    let tx = hold(
-        &app,
-        &[format!("DELETE FROM servers WHERE id = {}", third.id)],
-    )
-    .await;
+    let tx = deleting(&app, "servers", third.id).await;
     let import = start(
         app.client
             .post(app.url(routes::PHONES_IMPORT))
@@ -174,11 +167,7 @@ async fn a_write_that_names_a_server_or_branding_being_deleted_waits_and_is_refu
     assert!(problem.contains("Main"), "{problem}");
 
     // The same for a branding.
-    let tx = hold(
-        &app,
-        &[format!("DELETE FROM brandings WHERE id = {}", branding.id)],
-    )
-    .await;
+    let tx = deleting(&app, "brandings", branding.id).await;
     let add = start(
         app.client
             .post(app.url(routes::PHONES))

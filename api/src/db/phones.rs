@@ -298,10 +298,7 @@ pub async fn upsert(
     rows: &[NewPhone],
     now: i64,
 ) -> sqlx::Result<u64> {
-    let sql = match Dialect::of(conn) {
-        Dialect::Sqlite => UPSERT_SQLITE,
-        Dialect::Postgres => UPSERT_POSTGRES,
-    };
+    let sql = (UPSERT_SQLITE, UPSERT_POSTGRES);
     write_grouped(conn, sql, account_id, rows, now).await
 }
 
@@ -316,18 +313,15 @@ pub async fn insert_new(
     rows: &[NewPhone],
     now: i64,
 ) -> sqlx::Result<u64> {
-    let sql = match Dialect::of(conn) {
-        Dialect::Sqlite => INSERT_SQLITE,
-        Dialect::Postgres => INSERT_POSTGRES,
-    };
+    let sql = (INSERT_SQLITE, INSERT_POSTGRES);
     write_grouped(conn, sql, account_id, rows, now).await
 }
 
-/// Runs `sql` ([`upsert`]'s or [`insert_new`]'s) once per combination of properties and
-/// [`JSON_CHUNK_ROWS`] MACs; answers the rows written.
+/// Runs `sql` ([`upsert`]'s or [`insert_new`]'s statement, on SQLite and on PostgreSQL) once
+/// per combination of properties and [`JSON_CHUNK_ROWS`] MACs; answers the rows written.
 async fn write_grouped(
     conn: &mut AnyConnection,
-    sql: &str,
+    (sqlite, postgres): (&str, &str),
     account_id: i64,
     rows: &[NewPhone],
     now: i64,
@@ -339,6 +333,10 @@ async fn write_grouped(
         let key = (r.server_id, r.branding_id, r.firmware.as_deref());
         groups.entry(key).or_default().push(r.mac.as_str());
     }
+    let sql = match Dialect::of(conn) {
+        Dialect::Sqlite => sqlite,
+        Dialect::Postgres => postgres,
+    };
     let mut written = 0;
     for ((server_id, branding_id, firmware), macs) in &groups {
         for macs in macs.chunks(JSON_CHUNK_ROWS) {
