@@ -5,22 +5,24 @@ use std::collections::{HashMap, HashSet};
 
 use rcs_shared::webhooks::WebhookEventType;
 use rcs_shared::{CsvSeparator, ImportResult, LineProblem, SkippedLine};
-use sqlx::{Any, AnyConnection, Connection, Transaction};
+use sqlx::{Any, AnyConnection, Transaction};
 use tokio::sync::mpsc::Receiver;
 use tokio::task::JoinHandle;
 
 use super::csv_file::{self, Chunk, Defaults, Finished, Names, Problems, Reader};
 use super::hooks;
 use super::pins::{check_firmware, release_of, release_vendors, vendor_mismatch};
-use super::{after_bulk_write, check_refs, owned_elsewhere, parse_firmware};
+use super::{after_bulk_write, check_refs, parse_firmware};
 use crate::db::audit::{self, AuditEntry};
-use crate::db::phones::{self, Named, NewPhone};
+use crate::db::phones::{self, Named};
 use crate::db::{self, firmware, now, Db};
 use crate::domain::Vendor;
 use crate::error::Result;
-use crate::services::accounts::{check_phone_quota, has_phone_room};
+use crate::services::accounts::check_phone_quota;
 use crate::services::Actor;
 use crate::webhooks::Outbox;
+
+mod write;
 
 /// Defaults for every row of an imported file, from the query string.
 #[derive(Debug, Clone, Default)]
@@ -144,20 +146,6 @@ async fn prepare(
     Ok((defaults, names, vendors))
 }
 
-/// The rows a chunk writes.
-fn new_phones(chunk: &Chunk) -> Vec<NewPhone> {
-    chunk
-        .rows
-        .iter()
-        .map(|r| NewPhone {
-            mac: csv_file::mac_text(r.mac),
-            server_id: r.server_id,
-            branding_id: r.branding_id,
-            firmware: r.firmware.as_deref().map(str::to_string),
-        })
-        .collect()
-}
-
 /// The catalog's releases and their vendors.
 type Vendors = HashMap<String, Option<Vendor>>;
 
@@ -252,16 +240,9 @@ struct Import {
     /// The MACs created (not updated), for `phones.added`: collected only when a webhook
     /// takes an import's events.
     created: Option<Vec<String>>,
-    /// Savepoints used so far ([`SAVEPOINTS`] at most).
+    /// Savepoints used so far ([`write::SAVEPOINTS`] at most).
     savepoints: usize,
 }
-
-/// Savepoints one import may use for its plain inserts. PostgreSQL keeps each committed
-/// savepoint's transaction id with the transaction until it ends, and past 64 in one
-/// transaction every other session's snapshot overflows and looks transactions up on disk
-/// (`pg_subtrans`) while the import runs; so an import uses at most 48, which is the first
-/// 480,000 rows of the largest file, and upserts the rest as before.
-const SAVEPOINTS: usize = 48;
 
 /// The audit entry of a finished import, owning its texts.
 struct ImportEntry {
@@ -393,38 +374,6 @@ impl Import {
         self.write(conn, &chunk, all_new).await
     }
 
-    /// Writes a chunk of an import that is clean so far and whose lines all look new (no MAC
-    /// of an earlier line, no release of another vendor) without first looking up which of
-    /// its MACs are registered (an index lookup per MAC: about 1.8 s of a million-row import
-    /// on PostgreSQL, BENCHMARKS.md): the plain inserts of [`Self::insert_new`] fail on any
-    /// MAC registered anywhere, and are then rolled back, and the chunk takes the checked
-    /// path, which finds and reports it. True when the chunk is written. The quota is
-    /// weighed as if every phone were new; when that is over it, the checked path, which
-    /// counts the updates apart, decides.
-    async fn insert_if_all_new(&mut self, conn: &mut AnyConnection, chunk: &Chunk) -> Result<bool> {
-        let plain = !self.dry_run
-            && self.savepoints < SAVEPOINTS
-            && chunk.clean
-            && self.found.is_empty()
-            && chunk.rows.iter().all(|r| !r.repeated);
-        if !plain || !self.mismatched(conn, chunk).await?.is_empty() {
-            return Ok(false);
-        }
-        let adding = chunk.rows.len() as u64;
-        if !has_phone_room(conn, self.account_id, adding as i64).await? {
-            return Ok(false);
-        }
-        let rows = new_phones(chunk);
-        if self.insert_new(conn, &rows).await?.is_none() {
-            return Ok(false);
-        }
-        self.added += adding;
-        if let Some(created) = self.created.as_mut() {
-            created.extend(rows.into_iter().map(|r| r.mac));
-        }
-        Ok(true)
-    }
-
     /// The chunk's MACs not seen in an earlier chunk, and how many of them are registered
     /// (to any account), how many to another account, and how many there are.
     async fn registered(
@@ -445,75 +394,6 @@ impl Import {
         let (registered, foreign) = phones::count_registered(conn, self.account_id, json).await?;
         let n = fresh.len() as u64;
         Ok((fresh, (registered, foreign, n)))
-    }
-
-    /// Writes a checked chunk; a MAC another account claimed after the check fails it all.
-    /// A chunk of phones none of which was registered at the check (`all_new`: its bad lines
-    /// left out, say) is inserted without the upsert's conflict clause, in a savepoint: a MAC
-    /// registered since (by another account: this one's writes take turns, `check_refs`)
-    /// fails those inserts, which are rolled back, and the upsert then runs and finds the
-    /// MAC's holder.
-    async fn write(
-        &mut self,
-        conn: &mut AnyConnection,
-        chunk: &Chunk,
-        all_new: bool,
-    ) -> Result<()> {
-        let rows = new_phones(chunk);
-        if let Some(created) = self.created.as_mut() {
-            // A repeated MAC was written by an earlier line: it is not created here.
-            let macs: Vec<&str> = (chunk.rows.iter().zip(&rows))
-                .filter(|(line, _)| !line.repeated)
-                .map(|(_, row)| row.mac.as_str())
-                .collect();
-            let own = match all_new {
-                true => HashSet::new(),
-                false => phones::own_macs(conn, self.account_id, &macs).await?,
-            };
-            let fresh = macs.into_iter().filter(|m| !own.contains(*m));
-            created.extend(fresh.map(str::to_string));
-        }
-        let inserted = match all_new {
-            true => self.insert_new(conn, &rows).await?,
-            false => None,
-        };
-        let written = match inserted {
-            Some(written) => written,
-            None => phones::upsert(conn, self.account_id, &rows, self.now).await?,
-        };
-        if written < chunk.rows.len() as u64 {
-            // Another account claimed one of these MACs after the check: roll everything back.
-            let macs: Vec<&str> = rows.iter().map(|r| r.mac.as_str()).collect();
-            let foreign = phones::foreign_macs(conn, self.account_id, &macs).await?;
-            return Err(owned_elsewhere(foreign.first().map_or("?", |m| m.as_str())));
-        }
-        Ok(())
-    }
-
-    /// [`phones::insert_new`] in a savepoint: the rows written, or `None` (nothing written)
-    /// when one of the MACs was registered since the check, or when the import has used its
-    /// [`SAVEPOINTS`] (the callers then write as they did before plain inserts).
-    async fn insert_new(
-        &mut self,
-        conn: &mut AnyConnection,
-        rows: &[NewPhone],
-    ) -> Result<Option<u64>> {
-        if self.savepoints == SAVEPOINTS {
-            return Ok(None);
-        }
-        self.savepoints += 1;
-        let mut savepoint = conn.begin().await?;
-        match phones::insert_new(&mut savepoint, self.account_id, rows, self.now).await {
-            Ok(written) => {
-                savepoint.commit().await?;
-                Ok(Some(written))
-            }
-            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
-                savepoint.rollback().await?;
-                Ok(None)
-            }
-            Err(e) => Err(e.into()),
-        }
     }
 
     /// A problem for each MAC of `macs` (from `chunk`) that another account holds, by line.
