@@ -1,6 +1,7 @@
 //! CSV import and export: a corpus of good and bad files, all-or-nothing imports, and the
 //! export → import round trip.
 
+use rcs::services::phones::csv_file::CHUNK_ROWS;
 use rcs_shared::{ImportResult, InvalidCsv, Phone};
 use serde_json::json;
 
@@ -416,8 +417,8 @@ async fn a_file_uploaded_as_a_multipart_form_is_imported(engine: Engine) {
     assert_eq!(ctx.all_macs().await, ["00085D000001", "00085D000002"]);
 }
 
-/// The import writes chunk by chunk while it reads (10,000 lines a chunk) from the file it
-/// spooled to disk: a problem found only in the last chunk, a bad line, another account's MAC
+/// The import writes chunk by chunk while it reads ([`CHUNK_ROWS`] lines a chunk) from the file
+/// it spooled to disk: a problem found only in the last chunk, a bad line, another account's MAC
 /// or a line that is not text (far past the block the file's dialect is read from), still
 /// leaves nothing behind, and neither does the spooled file.
 async fn a_large_file_bad_only_in_its_last_chunk_writes_nothing(engine: Engine) {
@@ -425,8 +426,11 @@ async fn a_large_file_bad_only_in_its_last_chunk_writes_nothing(engine: Engine) 
     let (_, other) = ctx.other_account().await;
     let theirs = ctx.add(&other, json!({ "macs": ["00085D0000FF"] })).await;
     assert_eq!(theirs.status(), 200);
-    let all = macs(4, 25_000);
-    for (last, line) in [("nope", 25_001), ("00:08:5D:00:00:FF", 25_001)] {
+    // The first chunk is written before the second, the last, shows the problem.
+    let rows = (CHUNK_ROWS + CHUNK_ROWS / 2) as u32;
+    let all = macs(4, rows);
+    let line = rows as u64 + 1;
+    for last in ["nope", "00:08:5D:00:00:FF"] {
         let file = format!("{}\n{last}\n", all.join("\n"));
         let report = ctx.import_rejected(file).await;
         let lines: Vec<u64> = report.problems.iter().map(|p| p.line).collect();
@@ -446,7 +450,7 @@ async fn a_large_file_bad_only_in_its_last_chunk_writes_nothing(engine: Engine) 
         assert_eq!(ctx.count("SELECT COUNT(*) FROM phones").await, 1);
     }
     let result = ctx.import_ok("", &all.join("\n")).await;
-    assert_eq!((result.added, result.updated), (25_000, 0));
+    assert_eq!((result.added, result.updated), (rows as u64, 0));
     let uploads = ctx.app.env.data_dir().join("uploads");
     let left: Vec<_> = std::fs::read_dir(&uploads).unwrap().collect();
     assert!(left.is_empty(), "{left:?}");
@@ -456,21 +460,25 @@ async fn a_mac_repeated_across_chunks_counts_once_and_its_last_line_wins(engine:
     let ctx = Ctx::new(engine).await;
     let main = ctx.server(ctx.account_id, "main").await;
     ctx.add_ok(json!({ "macs": ["00085D000001"] })).await;
-    let all = macs(5, 15_000);
+    let rows = CHUNK_ROWS as u32 + 5_000;
+    let all = macs(5, rows);
     let file = format!(
         "mac,server\n00085D000001\n{}\n{},main\n00:08:5d:00:00:01,main\n",
         all.join("\n"),
         all[0]
     );
     let dry = ctx.import_ok("dry_run=true", &file).await;
-    assert_eq!((dry.added, dry.updated, dry.dry_run), (15_000, 1, true));
+    assert_eq!(
+        (dry.added, dry.updated, dry.dry_run),
+        (rows as u64, 1, true)
+    );
     let result = ctx.import_ok("", &file).await;
-    assert_eq!((result.added, result.updated), (15_000, 1));
+    assert_eq!((result.added, result.updated), (rows as u64, 1));
     assert_eq!(ctx.phone(&all[0]).await.server_id, Some(main));
     assert_eq!(ctx.phone("00085D000001").await.server_id, Some(main));
     assert_eq!(ctx.phone(&all[1]).await.server_id, None);
     let again = ctx.import_ok("", &file).await;
-    assert_eq!((again.added, again.updated), (0, 15_001));
+    assert_eq!((again.added, again.updated), (0, rows as u64 + 1));
 }
 
 /// A node reads and parses at most `max_concurrent_imports` files at once: one more is

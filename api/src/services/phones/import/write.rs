@@ -29,9 +29,11 @@ fn new_phones(chunk: &Chunk) -> Vec<NewPhone> {
 /// Savepoints one import may use for its plain inserts. PostgreSQL keeps each committed
 /// savepoint's transaction id with the transaction until it ends, and past 64 in one
 /// transaction every other session's snapshot overflows and looks transactions up on disk
-/// (`pg_subtrans`) while the import runs; so an import uses at most 48, which is the first
-/// 480,000 rows of the largest file, and upserts the rest as before.
+/// (`pg_subtrans`) while the import runs; so an import uses at most 48, and upserts the rest
+/// as before. The chunks are large enough for 48 to cover the largest file (below).
 pub(super) const SAVEPOINTS: usize = 48;
+
+const _: () = assert!(SAVEPOINTS * csv_file::CHUNK_ROWS >= csv_file::MAX_ROWS);
 
 impl Import {
     /// Writes a chunk of an import that is clean so far and whose lines all look new (no MAC
