@@ -1,7 +1,7 @@
 //! CSV import and export: a corpus of good and bad files, all-or-nothing imports, and the
 //! export → import round trip.
 
-use rcs::services::phones::csv_file::CHUNK_ROWS;
+use rcs::services::phones::csv_file::POSTGRES_CHUNK_ROWS;
 use rcs_shared::{ImportResult, InvalidCsv, Phone};
 use serde_json::json;
 
@@ -417,17 +417,18 @@ async fn a_file_uploaded_as_a_multipart_form_is_imported(engine: Engine) {
     assert_eq!(ctx.all_macs().await, ["00085D000001", "00085D000002"]);
 }
 
-/// The import writes chunk by chunk while it reads ([`CHUNK_ROWS`] lines a chunk) from the file
-/// it spooled to disk: a problem found only in the last chunk, a bad line, another account's MAC
-/// or a line that is not text (far past the block the file's dialect is read from), still
-/// leaves nothing behind, and neither does the spooled file.
+/// The import writes chunk by chunk while it reads from the file it spooled to disk (chunks of
+/// `CHUNK_ROWS` lines on SQLite, [`POSTGRES_CHUNK_ROWS`] on PostgreSQL; the files here are
+/// sized by the larger): a problem found only in the last chunk, a bad line, another
+/// account's MAC or a line that is not text (far past the block the file's dialect is read
+/// from), still leaves nothing behind, and neither does the spooled file.
 async fn a_large_file_bad_only_in_its_last_chunk_writes_nothing(engine: Engine) {
     let ctx = Ctx::new(engine).await;
     let (_, other) = ctx.other_account().await;
     let theirs = ctx.add(&other, json!({ "macs": ["00085D0000FF"] })).await;
     assert_eq!(theirs.status(), 200);
-    // The first chunk is written before the second, the last, shows the problem.
-    let rows = (CHUNK_ROWS + CHUNK_ROWS / 2) as u32;
+    // The chunks before the last are written before the last shows the problem.
+    let rows = (POSTGRES_CHUNK_ROWS + POSTGRES_CHUNK_ROWS / 2) as u32;
     let all = macs(4, rows);
     let line = rows as u64 + 1;
     for last in ["nope", "00:08:5D:00:00:FF"] {
@@ -460,7 +461,7 @@ async fn a_mac_repeated_across_chunks_counts_once_and_its_last_line_wins(engine:
     let ctx = Ctx::new(engine).await;
     let main = ctx.server(ctx.account_id, "main").await;
     ctx.add_ok(json!({ "macs": ["00085D000001"] })).await;
-    let rows = CHUNK_ROWS as u32 + 5_000;
+    let rows = POSTGRES_CHUNK_ROWS as u32 + 5_000;
     let all = macs(5, rows);
     let file = format!(
         "mac,server\n00085D000001\n{}\n{},main\n00:08:5d:00:00:01,main\n",

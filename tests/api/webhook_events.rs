@@ -349,7 +349,10 @@ async fn a_refused_or_rolled_back_change_queues_nothing(engine: Engine) {
     let refused = app.post(routes::PHONES_DELETE, &token, &list).await;
     assert_eq!(refused.status(), 404);
     // An import whose bad line comes after a first chunk was written: rolled back.
-    let mut file = macs(2, rcs::services::phones::csv_file::CHUNK_ROWS as u32 + 1);
+    let mut file = macs(
+        2,
+        rcs::services::phones::csv_file::POSTGRES_CHUNK_ROWS as u32 + 1,
+    );
     file.push("not-a-mac".to_string());
     let rolled_back = import(&app, &token, "", &file).await;
     assert_eq!(rolled_back.status(), 422);

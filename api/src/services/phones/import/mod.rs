@@ -15,7 +15,7 @@ use super::pins::{check_firmware, release_of, release_vendors, vendor_mismatch};
 use super::{after_bulk_write, check_refs, parse_firmware};
 use crate::db::audit::{self, AuditEntry};
 use crate::db::phones::{self, Named};
-use crate::db::{self, firmware, now, Db};
+use crate::db::{self, firmware, now, Db, Dialect};
 use crate::domain::Vendor;
 use crate::error::Result;
 use crate::services::accounts::check_phone_quota;
@@ -64,7 +64,11 @@ pub async fn import_csv(
     let (defaults, names, vendors) = prepare(&mut tx, actor.account_id, &options, firmware).await?;
     // A second handle on the same open file, for the skipped lines' text once it is read.
     let again = file.try_clone().map_err(anyhow::Error::from)?;
-    let (reader, received) = spawn_reader(file, defaults, names, &options);
+    let rows = match db.dialect {
+        Dialect::Sqlite => csv_file::CHUNK_ROWS,
+        Dialect::Postgres => csv_file::POSTGRES_CHUNK_ROWS,
+    };
+    let (reader, received) = spawn_reader(file, defaults, names, &options, rows);
     let cache = db::widen_sqlite_cache(&mut tx).await?;
     let mut import = Import::new(actor.account_id, &options, vendors);
     let subscribers = if options.dry_run {
@@ -196,12 +200,13 @@ fn spawn_reader(
     defaults: Defaults,
     names: Names,
     options: &ImportOptions,
+    chunk_rows: usize,
 ) -> (JoinHandle<Result<Finished>>, Receiver<Chunk>) {
     let (chunks, received) = tokio::sync::mpsc::channel::<Chunk>(2);
     let (separator, cap) = (options.separator, problem_cap(options));
     let reader = tokio::task::spawn_blocking(move || -> Result<Finished> {
         let source = std::io::BufReader::with_capacity(READ_BLOCK, file);
-        let mut reader = Reader::new(source, &defaults, &names, csv_file::CHUNK_ROWS)?
+        let mut reader = Reader::new(source, &defaults, &names, chunk_rows)?
             .with_separator(separator)
             .with_problem_cap(cap);
         while let Some(chunk) = reader.next_chunk()? {
