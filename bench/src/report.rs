@@ -76,7 +76,8 @@ impl Peer {
 
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct PeerMemory {
-    /// Resident size right after start-up (nginx: master and workers summed), MB.
+    /// Resident size after start-up (rcs: `suite::IDLE_AFTER`; nginx: half a second, master and
+    /// workers summed), MB.
     pub idle_mb: f64,
     /// Peak resident size during the boot storm, MB.
     pub boot_storm_peak_mb: f64,

@@ -289,6 +289,13 @@ async fn alternating(
     (load::median_run(runs), rates, nginx_rates)
 }
 
+/// How long after start-up rcs's idle resident size is read. Starting builds each worker's
+/// routes (and their OpenAPI entries) and frees most of it again; jemalloc gives freed pages
+/// back over its decay time (`DECAY_MS` in api/src/main.rs, one second), gradually, so at one
+/// second 2-5 MB of that was still resident (29.5-30.0 MB against 24.4-24.7 MB from three
+/// seconds on, measured on SQLite; BENCHMARKS.md). Idle is what a node holds once that is done.
+const IDLE_AFTER: Duration = Duration::from_secs(3);
+
 /// Starts nginx and measures it; it keeps running (for the rcs storms to alternate with) until
 /// the caller stops it.
 pub async fn nginx(ctx: &Context) -> anyhow::Result<(Peer, Nginx)> {
@@ -420,7 +427,7 @@ async fn rcs_on(
     let api_tls = ctx.api_tls.clone();
     let server = instance.serve(api_tls.clone()).await?;
     let outcome = async {
-        tokio::time::sleep(Duration::from_secs(1)).await;
+        tokio::time::sleep(IDLE_AFTER).await;
         let mut peer = Peer {
             name: name.clone(),
             engine: Some(engine),
