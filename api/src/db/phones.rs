@@ -301,7 +301,7 @@ pub async fn upsert(
     now: i64,
 ) -> sqlx::Result<u64> {
     let sql = (UPSERT_SQLITE, UPSERT_POSTGRES);
-    write_grouped(conn, sql, account_id, rows, now).await
+    write_rows(conn, sql, account_id, rows, now).await
 }
 
 /// Inserts `rows`, none of whose MACs was registered when the caller checked (an import's
@@ -316,12 +316,12 @@ pub async fn insert_new(
     now: i64,
 ) -> sqlx::Result<u64> {
     let sql = (INSERT_SQLITE, INSERT_POSTGRES);
-    write_grouped(conn, sql, account_id, rows, now).await
+    write_rows(conn, sql, account_id, rows, now).await
 }
 
 /// Runs [`upsert`]'s or [`insert_new`]'s statement (`sqlite` or `postgres`, by the engine) on
 /// `rows`; answers the rows written.
-async fn write_grouped(
+async fn write_rows(
     conn: &mut AnyConnection,
     (sqlite, postgres): (&str, &str),
     account_id: i64,
