@@ -64,11 +64,11 @@ pub async fn import_csv(
     let (defaults, names, vendors) = prepare(&mut tx, actor.account_id, &options, firmware).await?;
     // A second handle on the same open file, for the skipped lines' text once it is read.
     let again = file.try_clone().map_err(anyhow::Error::from)?;
-    let rows = match db.dialect {
+    let chunk_rows = match db.dialect {
         Dialect::Sqlite => csv_file::CHUNK_ROWS,
         Dialect::Postgres => csv_file::POSTGRES_CHUNK_ROWS,
     };
-    let (reader, received) = spawn_reader(file, defaults, names, &options, rows);
+    let (reader, received) = spawn_reader(file, defaults, names, &options, chunk_rows);
     let cache = db::widen_sqlite_cache(&mut tx).await?;
     let mut import = Import::new(actor.account_id, &options, vendors);
     let subscribers = if options.dry_run {
