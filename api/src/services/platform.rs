@@ -80,9 +80,16 @@ pub async fn assign(
     req: AssignUnknownPhones,
 ) -> Result<AssignedPhones> {
     let mut tx = db.begin_write().await?;
-    let account = accounts::console_find(&mut *tx, req.account_id)
-        .await?
-        .ok_or_else(|| Error::not_found("account_not_found", "There is no such account."))?;
+    // Locked before it is read: a deletion in flight commits first and the account is not
+    // found (404), or waits for the assignment. Read unlocked, an account deleted meanwhile
+    // was found gone only by the phones' own lock, whose 401 (meant for staff whose account
+    // is gone) told the operator their own session had ended.
+    let locked = accounts::lock_for_phones(&mut *tx, req.account_id).await?;
+    let account = match locked {
+        true => accounts::console_find(&mut *tx, req.account_id).await?,
+        false => None,
+    }
+    .ok_or_else(|| Error::not_found("account_not_found", "There is no such account."))?;
     let actor = Actor {
         account_id: account.id,
         user_id: None,

@@ -344,3 +344,56 @@ async fn the_platform_summary_counts_across_accounts_and_refusals_by_reason(engi
         403
     );
 }
+
+/// An operator's assignment into an account that is being deleted waits for the deletion and
+/// then answers 404 `account_not_found`, writing nothing, not 401 (which would tell the
+/// operator their own session had ended). PostgreSQL only: SQLite's write transactions take
+/// turns from their start, so the assignment cannot read the account before the deletion.
+#[tokio::test]
+async fn an_assignment_into_an_account_deleted_meanwhile_is_404_and_writes_nothing_on_postgres() {
+    if crate::helpers::skip_without_postgres() {
+        return;
+    }
+    let app = spawn_app(Engine::Postgres).await;
+    let ops = operator_token(&app, "ops@platform.example").await;
+    let (globex_id, _) = app.admin_of("Globex").await;
+    let mac = "00085D1A2B01";
+
+    // The deletion, outside rcs, holds the account row until it commits.
+    let mut deletion = app.db.begin_write().await.unwrap();
+    sqlx::query("DELETE FROM accounts WHERE id = $1")
+        .bind(globex_id)
+        .execute(&mut *deletion)
+        .await
+        .unwrap();
+    let body = json!({"account_id": globex_id, "macs": [mac]});
+    let assign = "/api/v1/admin/unknown-phones/assign";
+    let (response, ()) = tokio::join!(app.post(assign, &ops, &body), async {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let waiting: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM pg_stat_activity \
+                 WHERE datname = current_database() AND wait_event_type = 'Lock'",
+            )
+            .fetch_one(&app.db.pool)
+            .await
+            .unwrap();
+            if waiting > 0 {
+                break;
+            }
+            assert!(Instant::now() < deadline, "the assignment never waited");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        deletion.commit().await.unwrap();
+    });
+    assert_eq!(response.status(), 404);
+    assert_eq!(error_body(response).await.code, "account_not_found");
+    let written: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM phones WHERE mac = $1")
+        .bind(mac)
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(written, 0, "nothing written");
+    // The operator's session is intact.
+    assert_eq!(app.get(UNKNOWN, &ops).await.status(), 200);
+}
