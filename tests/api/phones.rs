@@ -530,24 +530,7 @@ async fn a_bulk_edit_ended_by_a_deadlock_is_503_and_changes_nothing_on_postgres(
     lock(second).fetch_all(&mut *outside).await.unwrap();
     let edit = json!({ "macs": [second, first], "set": { "firmware": "4.2.0.181" } });
     let (response, ()) = tokio::join!(ctx.app.patch(routes::PHONES, &ctx.token, &edit), async {
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-        loop {
-            let waiting: i64 = sqlx::query_scalar(
-                "SELECT COUNT(*) FROM pg_stat_activity \
-                 WHERE datname = current_database() AND wait_event_type = 'Lock'",
-            )
-            .fetch_one(&ctx.app.db.pool)
-            .await
-            .unwrap();
-            if waiting > 0 {
-                break;
-            }
-            assert!(
-                std::time::Instant::now() < deadline,
-                "the edit never waited"
-            );
-            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-        }
+        crate::helpers::until_a_session_waits_on_a_lock(&ctx.app.db.pool, "the edit").await;
         // Now the outside transaction asks for the first phone: a deadlock. The edit has
         // waited longer, so its deadlock check runs first and PostgreSQL ends it.
         lock(first).fetch_all(&mut *outside).await.unwrap();

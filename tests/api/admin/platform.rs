@@ -11,7 +11,9 @@ use serde_json::json;
 use super::operators::operator_token;
 use crate::helpers::device::{booth, events, provision, user_agent_of};
 use crate::helpers::pki::{pem_crl, phone_client, TestCa};
-use crate::helpers::{error_body, routes, spawn_app, Engine, TestApp};
+use crate::helpers::{
+    error_body, routes, spawn_app, until_a_session_waits_on_a_lock, Engine, TestApp,
+};
 use crate::on_both_engines;
 
 on_both_engines!(
@@ -369,21 +371,7 @@ async fn an_assignment_into_an_account_deleted_meanwhile_is_404_and_writes_nothi
     let body = json!({"account_id": globex_id, "macs": [mac]});
     let assign = "/api/v1/admin/unknown-phones/assign";
     let (response, ()) = tokio::join!(app.post(assign, &ops, &body), async {
-        let deadline = Instant::now() + Duration::from_secs(10);
-        loop {
-            let waiting: i64 = sqlx::query_scalar(
-                "SELECT COUNT(*) FROM pg_stat_activity \
-                 WHERE datname = current_database() AND wait_event_type = 'Lock'",
-            )
-            .fetch_one(&app.db.pool)
-            .await
-            .unwrap();
-            if waiting > 0 {
-                break;
-            }
-            assert!(Instant::now() < deadline, "the assignment never waited");
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
+        until_a_session_waits_on_a_lock(&app.db.pool, "the assignment").await;
         deletion.commit().await.unwrap();
     });
     assert_eq!(response.status(), 404);

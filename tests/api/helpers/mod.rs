@@ -24,7 +24,7 @@ pub use app::{
     spawn_app, spawn_app_with, start, Engine, TestApp, TestEnv, JWT_SECRET, PASSWORD,
 };
 pub use client::routes;
-pub use postgres::skip_without_postgres;
+pub use postgres::{skip_without_postgres, until_a_session_waits_on_a_lock};
 
 /// Runs a story as two tests, `sqlite` and `postgres`. The PostgreSQL one needs
 /// `RCS_TEST_POSTGRES_URL` (CI and `scripts/test` set it); without it, it is reported as

@@ -18,6 +18,26 @@ pub fn skip_without_postgres() -> bool {
     missing
 }
 
+/// Waits (at most 10 s, else fails the test) until a session of `pool`'s database waits on a
+/// lock: the moment a test that holds a row outside rcs lets its transaction go on.
+pub async fn until_a_session_waits_on_a_lock(pool: &sqlx::AnyPool, what: &str) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let waiting: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM pg_stat_activity \
+             WHERE datname = current_database() AND wait_event_type = 'Lock'",
+        )
+        .fetch_one(pool)
+        .await
+        .unwrap();
+        if waiting > 0 {
+            return;
+        }
+        assert!(std::time::Instant::now() < deadline, "{what} never waited");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}
+
 pub fn postgres_admin_url() -> Option<String> {
     std::env::var("RCS_TEST_POSTGRES_URL")
         .ok()
