@@ -449,32 +449,34 @@ async fn rcs_on(
 
         let mut list_account = None;
         for (set, &rows) in c.import_sizes.iter().enumerate() {
-            let (import, session) = import(ctx, &instance, engine, &server.memory, set as u8, rows).await?;
+            let (import, session, after_new) =
+                import(ctx, &instance, engine, &server.memory, set as u8, rows).await?;
             ctx.log.say(&format!(
                 "{name}: import {rows} rows: new {:.2} s (peak {:.0} MB), update {:.2} s (peak {:.0} MB)",
                 import.new.seconds, import.new.peak_mb, import.update.seconds, import.update.peak_mb
             ));
             results.imports.push(import);
             if rows == c.list_phones {
-                list_account = Some(session);
+                list_account = Some((session, after_new));
             }
         }
         if c.list_phones > 0 {
-            let session = match list_account {
+            let (session, after_new) = match list_account {
                 Some(s) => s,
                 None => {
                     ctx.log.say(&format!("{name}: filling an account with {} phones for the list", c.list_phones));
                     let set = c.import_sizes.len() as u8;
                     let mut s = account(ctx, &instance, set).await?;
                     post_csv(&mut s.0, &fixtures::import_csv(set, c.list_phones)).await?;
-                    s
+                    (s, Vec::new())
                 }
             };
             let registered = macs.len()
                 + fw_macs.len()
                 + c.import_sizes.iter().sum::<usize>()
                 + if c.import_sizes.contains(&c.list_phones) { 0 } else { c.list_phones };
-            let list = phone_list(ctx, engine, session, &server.memory, registered).await?;
+            let list =
+                phone_list(ctx, engine, session, &server.memory, registered, after_new).await?;
             ctx.log.say(&format!(
                 "{name}: {:.1} MB resident after the list, {} phones registered",
                 list.rss_mb, list.registered
@@ -587,6 +589,11 @@ async fn post_csv(api: &mut Api, csv: &[u8]) -> anyhow::Result<(u64, u64)> {
     ))
 }
 
+/// Imports `rows` new phones into a new account, then the same file again (every phone
+/// updated). When `rows` is the list's size the list's queries are also measured between the
+/// two, on the table as one import of new phones leaves it (its statistics taken then): the
+/// second import rewrites every phone and leaves another table, on which PostgreSQL's planner
+/// chose differently.
 async fn import(
     ctx: &Context,
     instance: &Instance,
@@ -594,13 +601,17 @@ async fn import(
     memory: &Memory,
     set: u8,
     rows: usize,
-) -> anyhow::Result<(Import, (Api, i64))> {
+) -> anyhow::Result<(Import, (Api, i64), Vec<ListQuery>)> {
     ctx.log
         .say(&format!("rcs ({}): importing {rows} rows", engine.label()));
     let mut session = account(ctx, instance, set).await?;
     let csv = fixtures::import_csv(set, rows);
     let mut runs = Vec::new();
-    for _ in 0..2 {
+    let mut after_new = Vec::new();
+    for run in 0..2 {
+        if run == 1 && rows == ctx.config.list_phones {
+            after_new = list_queries(ctx, &mut session, " (after the first import)").await?;
+        }
         settle(memory).await;
         memory.reset_peak();
         let before_mb = memory.rss_mb();
@@ -630,6 +641,7 @@ async fn import(
             floor_seconds: None,
         },
         session,
+        after_new,
     ))
 }
 
@@ -649,10 +661,29 @@ fn encode(value: &str) -> String {
 async fn phone_list(
     ctx: &Context,
     engine: Engine,
-    (mut api, server_id): (Api, i64),
+    mut session: (Api, i64),
     memory: &Memory,
     registered: usize,
+    after_new: Vec<ListQuery>,
 ) -> anyhow::Result<List> {
+    let mut queries = list_queries(ctx, &mut session, "").await?;
+    queries.extend(after_new);
+    Ok(List {
+        engine,
+        phones: ctx.config.list_phones,
+        queries,
+        rss_mb: memory.rss_mb(),
+        registered,
+    })
+}
+
+/// The list's queries on the account of `session`, `ctx.config.list_requests` times each;
+/// `suffix` ends each query's name.
+async fn list_queries(
+    ctx: &Context,
+    (api, server_id): &mut (Api, i64),
+    suffix: &str,
+) -> anyhow::Result<Vec<ListQuery>> {
     let first = format!("server_id={server_id}&sort=last_seen&order=desc&limit=50");
     let page = api
         .json(
@@ -688,19 +719,13 @@ async fn phone_list(
             }
         }
         out.push(ListQuery {
-            name: name.into(),
+            name: format!("{name}{suffix}"),
             query,
             latency: Latency::of(micros),
             errors,
         });
     }
-    Ok(List {
-        engine,
-        phones: ctx.config.list_phones,
-        queries: out,
-        rss_mb: memory.rss_mb(),
-        registered,
-    })
+    Ok(out)
 }
 
 /// gzip -9 sizes of the wasm and JS files in `dist`: web/dist (trunk's build), or the folder

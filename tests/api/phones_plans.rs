@@ -6,6 +6,10 @@
 //! MAC search is answered by the trigram index instead of a pass over the table. Proven with
 //! PostgreSQL's own per-index scan counters.
 //!
+//! A MAC search's plan is rcs's choice, not the planner's: on PostgreSQL from a sample of
+//! the phones as they are, so statistics taken when the table held other phones do not
+//! turn a rare fragment's page into a walk of the account.
+//!
 //! On SQLite a MAC search reads the trigram index (`phone_macs`) when its fragment is rare and
 //! walks the account when it is common, both listing exactly what a plain `LIKE` lists, and
 //! every write path keeps the index exact.
@@ -168,6 +172,133 @@ async fn postgres_list_pages_and_mac_search_use_the_account_and_trigram_indexes(
     assert_eq!(scans.seq, 0, "no list query scanned the table");
 }
 
+#[tokio::test]
+async fn postgres_mac_search_plan_is_chosen_by_rcs_not_by_stale_statistics() {
+    if skip_without_postgres() {
+        return;
+    }
+    let ctx = Ctx::new(Engine::Postgres).await;
+    let (other_id, _) = ctx.other_account().await;
+    let pool = &ctx.app.db.pool;
+    // The planner's statistics say "A7F" is in every phone: they were taken (and autovacuum
+    // is kept from taking new ones) when the account held 200,000 phones that all held it.
+    // Those are then replaced by 200,000 of which 97 hold it. With those statistics the
+    // planner walked the account's MAC index for a page, expecting a match in every row.
+    sqlx::query("ALTER TABLE phones SET (autovacuum_enabled = false)")
+        .execute(pool)
+        .await
+        .unwrap();
+    let fill = |prefix: &'static str, account: i64, n: i64| {
+        sqlx::query(
+            "INSERT INTO phones (mac, account_id, created_at, updated_at) \
+             SELECT $1 || lpad(upper(to_hex(i)), 6, '0'), $2, 0, 0 \
+             FROM generate_series(0, $3 - 1) AS i",
+        )
+        .bind(prefix)
+        .bind(account)
+        .bind(n)
+        .execute(pool)
+    };
+    fill("A7FA7F", ctx.account_id, 200_000).await.unwrap();
+    sqlx::query("ANALYZE phones").execute(pool).await.unwrap();
+    sqlx::query("DELETE FROM phones")
+        .execute(pool)
+        .await
+        .unwrap();
+    fill("000002", ctx.account_id, 200_000).await.unwrap();
+    fill("000001", other_id, 2_000).await.unwrap();
+    let ours = macs(2, 200_000);
+    let expected = holding(&ours, "A7F");
+    let n = expected.len() as u64;
+    assert!(n > 50 && n < 200, "{n} phones hold A7F");
+
+    // rcs samples the phones as they are: "A7F" is rare, "00000" is in every phone, and the
+    // other account is too small to be worth anything but a walk.
+    let db = &ctx.app.db;
+    let plan = |account, fragment| plan_search(db, account, fragment);
+    assert_eq!(
+        plan(ctx.account_id, "A7F").await.unwrap(),
+        MacSearch::Trigrams
+    );
+    assert_eq!(
+        plan(ctx.account_id, "00000").await.unwrap(),
+        MacSearch::Scan
+    );
+    assert_eq!(plan(other_id, "A7F").await.unwrap(), MacSearch::Scan);
+    assert_eq!(plan(ctx.account_id, "A7").await.unwrap(), MacSearch::Scan);
+
+    sqlx::query("SELECT pg_stat_reset()")
+        .execute(pool)
+        .await
+        .unwrap();
+    for _ in 0..8 {
+        let page = ctx.page("q=A7F&limit=50").await;
+        assert_eq!((page.total, page.total_exact), (n, true));
+        let listed: Vec<&String> = page.items.iter().map(|p| &p.mac).collect();
+        assert_eq!(listed, expected[..50]);
+    }
+    let listed = walk(&ctx, "q=A7F&limit=60").await;
+    assert_eq!(listed.iter().collect::<Vec<_>>(), expected);
+    let mut newest_first = walk(&ctx, "q=A7F&sort=last_seen&order=desc&limit=60").await;
+    newest_first.reverse();
+    assert_eq!(newest_first.iter().collect::<Vec<_>>(), expected);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let scans = loop {
+        let now = scans(&ctx).await;
+        if now.trigram >= 20 || Instant::now() > deadline {
+            break now;
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    };
+    assert!(
+        scans.trigram >= 20,
+        "pages and totals read the trigram index: {}",
+        scans.trigram
+    );
+    assert_eq!(
+        scans.account_mac, 0,
+        "no search walked the account's MAC index"
+    );
+    assert_eq!(
+        (scans.seq, scans.pkey),
+        (0, 0),
+        "no search scanned the table or the key"
+    );
+
+    // A selection edited and one removed by the same plan, in their write transactions.
+    let server = ctx.server(ctx.account_id, "main").await;
+    let edit = json!({ "filter": { "q": "A7F" }, "set": { "server_id": server } });
+    let response = ctx
+        .send(Method::PATCH, routes::PHONES, &ctx.token, Some(&edit))
+        .await;
+    assert_eq!(response.status(), 200);
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(body["count"].as_u64(), Some(n));
+    let with_server =
+        "SELECT COUNT(*) FROM phones WHERE server_id IS NOT NULL AND mac LIKE '%A7F%'";
+    assert_eq!(ctx.count(with_server).await, n as i64);
+    assert_eq!(
+        ctx.count("SELECT COUNT(*) FROM phones WHERE server_id IS NOT NULL")
+            .await,
+        n as i64
+    );
+    let remove = json!({ "filter": { "q": "A7F" } });
+    let response = ctx
+        .send(
+            Method::POST,
+            routes::PHONES_DELETE,
+            &ctx.token,
+            Some(&remove),
+        )
+        .await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(
+        ctx.count("SELECT COUNT(*) FROM phones").await,
+        202_000 - n as i64
+    );
+    assert_eq!(ctx.page("q=A7F&limit=50").await.total, 0);
+}
+
 /// The phones whose MAC holds `fragment`, in MAC order.
 fn holding<'a>(macs: &'a [String], fragment: &str) -> Vec<&'a String> {
     macs.iter().filter(|m| m.contains(fragment)).collect()
@@ -217,10 +348,22 @@ async fn sqlite_mac_search_reads_the_trigram_index_for_a_rare_fragment_only() {
     // Every MAC here starts 0000: a fragment of those is in all 25,000 phones and walks the
     // account; "A7F" is in six (five of ours) and reads the index; two digits are below its
     // unit.
-    assert_eq!(plan_search(db, "A7F").await.unwrap(), MacSearch::Trigrams);
-    assert_eq!(plan_search(db, "02A7F").await.unwrap(), MacSearch::Trigrams);
-    assert_eq!(plan_search(db, "00000").await.unwrap(), MacSearch::Scan);
-    assert_eq!(plan_search(db, "A7").await.unwrap(), MacSearch::Scan);
+    assert_eq!(
+        plan_search(db, ctx.account_id, "A7F").await.unwrap(),
+        MacSearch::Trigrams
+    );
+    assert_eq!(
+        plan_search(db, ctx.account_id, "02A7F").await.unwrap(),
+        MacSearch::Trigrams
+    );
+    assert_eq!(
+        plan_search(db, ctx.account_id, "00000").await.unwrap(),
+        MacSearch::Scan
+    );
+    assert_eq!(
+        plan_search(db, ctx.account_id, "A7").await.unwrap(),
+        MacSearch::Scan
+    );
 
     // Either way the list is what LIKE gives, only ours, in each order and across pages.
     for fragment in ["A7F", "02A7F", "A7", "00000"] {

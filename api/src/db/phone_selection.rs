@@ -104,6 +104,30 @@ where
     Ok(n as u64)
 }
 
+/// The list's total on a reader of the pool: [`count_upto`] `limit`, or with `None` the exact
+/// [`count`], in a transaction planned from the trigram index when the filter reads it
+/// ([`super::phone_list::trigram_reader`]).
+pub async fn count_read(
+    db: &super::Db,
+    account_id: i64,
+    filter: &Filter,
+    limit: Option<u64>,
+) -> sqlx::Result<u64> {
+    let dialect = db.dialect;
+    let Some(mut tx) = super::phone_list::trigram_reader(db, filter).await? else {
+        return match limit {
+            Some(limit) => count_upto(&db.pool, dialect, account_id, filter, limit).await,
+            None => count(&db.pool, dialect, account_id, filter).await,
+        };
+    };
+    let n = match limit {
+        Some(limit) => count_upto(&mut *tx, dialect, account_id, filter, limit).await?,
+        None => count(&mut *tx, dialect, account_id, filter).await?,
+    };
+    tx.commit().await?;
+    Ok(n)
+}
+
 /// [`count`], the matching rows locked until the transaction ends. On PostgreSQL they are
 /// locked in MAC order, for the reason [`super::phones::lock_own`] gives (two overlapping bulk
 /// edits queue instead of deadlocking); the locks are taken in a subquery, so no MAC leaves

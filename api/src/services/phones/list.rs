@@ -106,7 +106,7 @@ pub async fn list(db: &Db, actor: &Actor, query: PhoneQuery) -> Result<PhonePage
             total_exact: true,
         });
     };
-    let filter = phone_list::planned(db, filter).await?;
+    let filter = phone_list::planned(db, actor.account_id, filter).await?;
     let backwards = matches!(start, Start::Before(_) | Start::Last);
     let after = match &start {
         Start::After(c) | Start::Before(c) => Some(c.clone()),
@@ -121,17 +121,11 @@ pub async fn list(db: &Db, actor: &Actor, query: PhoneQuery) -> Result<PhonePage
     };
     let total = async {
         if query.exact_total.unwrap_or(false) {
-            let n = phone_selection::count(&db.pool, db.dialect, actor.account_id, &filter).await?;
+            let n = phone_selection::count_read(db, actor.account_id, &filter, None).await?;
             Ok::<_, Error>((n, true))
         } else {
-            let n = phone_selection::count_upto(
-                &db.pool,
-                db.dialect,
-                actor.account_id,
-                &filter,
-                TOTAL_COUNT_LIMIT,
-            )
-            .await?;
+            let limit = Some(TOTAL_COUNT_LIMIT);
+            let n = phone_selection::count_read(db, actor.account_id, &filter, limit).await?;
             Ok((n.min(TOTAL_COUNT_LIMIT), n <= TOTAL_COUNT_LIMIT))
         }
     };
@@ -179,7 +173,7 @@ pub async fn export_page(
     let Some(filter) = &export.filter else {
         return Ok((String::new(), None));
     };
-    let filter = &phone_list::planned(db, filter.clone()).await?;
+    let filter = &phone_list::planned(db, actor.account_id, filter.clone()).await?;
     let page = Page {
         sort: export.sort,
         order: export.order,

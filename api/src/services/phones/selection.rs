@@ -89,9 +89,9 @@ pub fn db_filter(filter: &PhoneFilter) -> Option<Filter> {
 
 /// [`db_filter`], its MAC search planned against the data ([`phone_list::planned`]). Planned
 /// before the write transaction, on a reader: the plan decides how fast, never which phones.
-async fn planned(db: &Db, filter: &PhoneFilter) -> Result<Option<Filter>> {
+async fn planned(db: &Db, account_id: i64, filter: &PhoneFilter) -> Result<Option<Filter>> {
     match db_filter(filter) {
-        Some(filter) => Ok(Some(phone_list::planned(db, filter).await?)),
+        Some(filter) => Ok(Some(phone_list::planned(db, account_id, filter).await?)),
         None => Ok(None),
     }
 }
@@ -166,8 +166,11 @@ async fn edit_matching(
     changes: PhoneChanges,
 ) -> Result<u64> {
     let changes = check_changes(changes)?;
-    let matching = planned(db, filter).await?;
+    let matching = planned(db, actor.account_id, filter).await?;
     let mut tx = db.begin_write().await?;
+    if let Some(matching) = &matching {
+        phone_list::plan_from_trigrams(&mut tx, matching).await?;
+    }
     let (server, branding) = (changes.server_id.flatten(), changes.branding_id.flatten());
     check_refs(&mut tx, actor.account_id, server, branding).await?;
     let count = lock_matching(
@@ -214,8 +217,11 @@ async fn remove_matching(
     filter: &PhoneFilter,
     expected: Option<u64>,
 ) -> Result<u64> {
-    let matching = planned(db, filter).await?;
+    let matching = planned(db, actor.account_id, filter).await?;
     let mut tx = db.begin_write().await?;
+    if let Some(matching) = &matching {
+        phone_list::plan_from_trigrams(&mut tx, matching).await?;
+    }
     let count = lock_matching(
         &mut tx,
         actor.account_id,
