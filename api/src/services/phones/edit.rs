@@ -36,9 +36,12 @@ async fn write(
     check_phone_quota(conn, actor.account_id, created.len() as i64).await?;
     let written = phones::upsert(conn, actor.account_id, rows, now()).await?;
     if written < rows.len() as u64 {
-        // Another account claimed one of these MACs after the check: roll everything back.
+        // Phones left as they were, or another account claimed one of these MACs after the
+        // check: then roll everything back.
         let foreign = phones::foreign_macs(conn, actor.account_id, &macs).await?;
-        return Err(owned_elsewhere(foreign.first().map_or("?", |m| m.as_str())));
+        if let Some(mac) = foreign.first() {
+            return Err(owned_elsewhere(mac));
+        }
     }
     let added = rows.len() as u64 - updated;
     let detail = format!("added {added}, updated {updated}");

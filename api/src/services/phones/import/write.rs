@@ -108,10 +108,13 @@ impl Import {
             None => phones::upsert(conn, self.account_id, &rows, self.now).await?,
         };
         if written < chunk.rows.len() as u64 {
-            // Another account claimed one of these MACs after the check: roll everything back.
+            // Phones left as they were, or another account claimed one of these MACs after
+            // the check: then roll everything back.
             let macs: Vec<&str> = rows.iter().map(|r| r.mac.as_str()).collect();
             let foreign = phones::foreign_macs(conn, self.account_id, &macs).await?;
-            return Err(owned_elsewhere(foreign.first().map_or("?", |m| m.as_str())));
+            if let Some(mac) = foreign.first() {
+                return Err(owned_elsewhere(mac));
+            }
         }
         Ok(())
     }
