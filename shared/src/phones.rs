@@ -45,7 +45,8 @@ pub struct Phone {
     pub state: Option<String>,
     /// RFC 3339.
     pub created_at: String,
-    /// RFC 3339.
+    /// RFC 3339: the last write of the phone's properties. Registering or importing it again
+    /// with the server, branding and firmware it has is not a write.
     pub updated_at: String,
 }
 

@@ -23,7 +23,6 @@ on_both_engines!(
     a_file_uploaded_as_a_multipart_form_is_imported,
     a_large_file_bad_only_in_its_last_chunk_writes_nothing,
     a_mac_repeated_across_chunks_counts_once_and_its_last_line_wins,
-    phones_registered_again_unchanged_are_left_as_they_were,
 );
 
 impl Ctx {
@@ -575,59 +574,4 @@ fn slow_import(
             .send(),
     );
     (running, release)
-}
-
-/// Importing or registering again what is already there leaves those phones as they were,
-/// `updated_at` included, and still counts them as updated; a line that changes a phone
-/// (a server where there was none, too) writes it.
-async fn phones_registered_again_unchanged_are_left_as_they_were(engine: Engine) {
-    let ctx = Ctx::new(engine).await;
-    let main = ctx.server(ctx.account_id, "Main").await;
-    let backup = ctx.server(ctx.account_id, "backup").await;
-    let file = "mac,server\n00085D000001,Main\n00085D000002,backup\n00085D000003,\n";
-    assert_eq!(ctx.import_ok("", file).await.added, 3);
-    sqlx::query("UPDATE phones SET updated_at = 0")
-        .execute(&ctx.app.db.pool)
-        .await
-        .unwrap();
-    let stamp = ctx.phone("00085D000001").await.updated_at;
-    let unchanged = |mac: &'static str| {
-        let ctx = &ctx;
-        let stamp = stamp.clone();
-        async move { ctx.phone(mac).await.updated_at == stamp }
-    };
-
-    let again = ctx.import_ok("", file).await;
-    assert_eq!((again.added, again.updated), (0, 3));
-    for mac in ["00085D000001", "00085D000002", "00085D000003"] {
-        assert!(unchanged(mac).await, "{mac} rewritten");
-    }
-    let added = ctx
-        .add_ok(json!({ "macs": ["00085D000001"], "server_id": main }))
-        .await;
-    assert_eq!((added.added, added.updated), (0, 1));
-    assert!(
-        unchanged("00085D000001").await,
-        "rewritten by the JSON route"
-    );
-
-    let changed = "mac,server\n00085D000001,Main\n00085D000002,Main\n00085D000003,\n";
-    let result = ctx.import_ok("", changed).await;
-    assert_eq!((result.added, result.updated), (0, 3));
-    assert_eq!(ctx.phone("00085D000002").await.server_id, Some(main));
-    assert!(
-        !unchanged("00085D000002").await,
-        "the changed line was not written"
-    );
-    assert!(unchanged("00085D000001").await);
-    assert!(unchanged("00085D000003").await);
-    let added = ctx
-        .add_ok(json!({ "macs": ["00085D000003"], "server_id": backup }))
-        .await;
-    assert_eq!((added.added, added.updated), (0, 1));
-    assert_eq!(ctx.phone("00085D000003").await.server_id, Some(backup));
-    assert!(
-        !unchanged("00085D000003").await,
-        "the unaffiliated phone was not written"
-    );
 }

@@ -1,5 +1,6 @@
 //! The import as a European spreadsheet user meets it: semicolon and tab files, importing the
-//! good lines and getting the bad ones back, repeated MACs named, and the template to fill in.
+//! good lines and getting the bad ones back, repeated MACs named, a file imported again
+//! unchanged, and the template to fill in.
 
 use rcs_shared::{CsvSeparator, ImportResult};
 use serde_json::json;
@@ -17,6 +18,7 @@ on_both_engines!(
     a_dry_run_with_skip_invalid_writes_nothing,
     repeated_macs_are_listed_at_the_line_used,
     the_template_is_the_header_the_import_reads,
+    phones_registered_again_unchanged_are_left_as_they_were,
 );
 
 async fn semicolon_and_tab_files_are_detected_and_said(engine: Engine) {
@@ -206,4 +208,59 @@ async fn the_template_is_the_header_the_import_reads(engine: Engine) {
         .unwrap();
     assert_eq!(anonymous.status(), 401);
     assert_eq!(error_body(anonymous).await.code, "unauthorized");
+}
+
+/// Importing or registering again what is already there leaves those phones as they were,
+/// `updated_at` included, and still counts them as updated; a line that changes a phone
+/// (a server where there was none, too) writes it.
+async fn phones_registered_again_unchanged_are_left_as_they_were(engine: Engine) {
+    let ctx = Ctx::new(engine).await;
+    let main = ctx.server(ctx.account_id, "Main").await;
+    let backup = ctx.server(ctx.account_id, "backup").await;
+    let file = "mac,server\n00085D000001,Main\n00085D000002,backup\n00085D000003,\n";
+    assert_eq!(ctx.import_ok("", file).await.added, 3);
+    sqlx::query("UPDATE phones SET updated_at = 0")
+        .execute(&ctx.app.db.pool)
+        .await
+        .unwrap();
+    let stamp = ctx.phone("00085D000001").await.updated_at;
+    let unchanged = |mac: &'static str| {
+        let ctx = &ctx;
+        let stamp = stamp.clone();
+        async move { ctx.phone(mac).await.updated_at == stamp }
+    };
+
+    let again = ctx.import_ok("", file).await;
+    assert_eq!((again.added, again.updated), (0, 3));
+    for mac in ["00085D000001", "00085D000002", "00085D000003"] {
+        assert!(unchanged(mac).await, "{mac} rewritten");
+    }
+    let added = ctx
+        .add_ok(json!({ "macs": ["00085D000001"], "server_id": main }))
+        .await;
+    assert_eq!((added.added, added.updated), (0, 1));
+    assert!(
+        unchanged("00085D000001").await,
+        "rewritten by the JSON route"
+    );
+
+    let changed = "mac,server\n00085D000001,Main\n00085D000002,Main\n00085D000003,\n";
+    let result = ctx.import_ok("", changed).await;
+    assert_eq!((result.added, result.updated), (0, 3));
+    assert_eq!(ctx.phone("00085D000002").await.server_id, Some(main));
+    assert!(
+        !unchanged("00085D000002").await,
+        "the changed line was not written"
+    );
+    assert!(unchanged("00085D000001").await);
+    assert!(unchanged("00085D000003").await);
+    let added = ctx
+        .add_ok(json!({ "macs": ["00085D000003"], "server_id": backup }))
+        .await;
+    assert_eq!((added.added, added.updated), (0, 1));
+    assert_eq!(ctx.phone("00085D000003").await.server_id, Some(backup));
+    assert!(
+        !unchanged("00085D000003").await,
+        "the unaffiliated phone was not written"
+    );
 }
