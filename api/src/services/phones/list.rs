@@ -119,20 +119,32 @@ pub async fn list(db: &Db, actor: &Actor, query: PhoneQuery) -> Result<PhonePage
         after,
         limit: limit + 1,
     };
-    let total = async {
-        if query.exact_total.unwrap_or(false) {
-            let n = phone_selection::count_read(db, actor.account_id, &filter, None).await?;
-            Ok::<_, Error>((n, true))
+    let exact = query.exact_total.unwrap_or(false);
+    // How the total is given: all of it when asked for, else capped.
+    let shown = |n: u64| {
+        if exact {
+            (n, true)
         } else {
-            let limit = Some(TOTAL_COUNT_LIMIT);
-            let n = phone_selection::count_read(db, actor.account_id, &filter, limit).await?;
-            Ok((n.min(TOTAL_COUNT_LIMIT), n <= TOTAL_COUNT_LIMIT))
+            (n.min(TOTAL_COUNT_LIMIT), n <= TOTAL_COUNT_LIMIT)
         }
     };
-    let rows = async { Ok(phone_list::list(db, actor.account_id, &filter, &page).await?) };
-    // The total and the page are independent reads, each on its own pooled connection, so
-    // they run at once: a page costs the slower of the two, not their sum.
-    let ((total, total_exact), mut rows) = tokio::try_join!(total, rows)?;
+    let total = async {
+        let limit = (!exact).then_some(TOTAL_COUNT_LIMIT);
+        let n = phone_selection::count_read(db, actor.account_id, &filter, limit).await?;
+        Ok::<_, Error>(shown(n))
+    };
+    let ((total, total_exact), mut rows) = if filter.reads_trigrams() {
+        // The index's candidates give the page and the total at once.
+        match phone_list::search_page(db, actor.account_id, &filter, &page).await? {
+            (rows, Some(n)) => (shown(n), rows),
+            (rows, None) => (total.await?, rows),
+        }
+    } else {
+        let rows = async { Ok(phone_list::list(db, actor.account_id, &filter, &page).await?) };
+        // The total and the page are independent reads, each on its own pooled connection,
+        // so they run at once: a page costs the slower of the two, not their sum.
+        tokio::try_join!(total, rows)?
+    };
     let more = rows.len() > limit as usize;
     rows.truncate(limit as usize);
     if backwards {
