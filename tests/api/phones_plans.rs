@@ -16,7 +16,8 @@
 
 use std::time::{Duration, Instant};
 
-use rcs::db::phone_list::{plan_search, Cursor, MacSearch};
+use rcs::db::mac_search::{plan_search, MacSearch};
+use rcs::db::phone_list::Cursor;
 use rcs::db::Db;
 use rcs::operations::{backup, transfer};
 use rcs_shared::{SortOrder, TOTAL_COUNT_LIMIT};

@@ -15,6 +15,7 @@ pub mod device_cas;
 pub mod device_crls;
 pub mod dialect;
 pub mod firmware;
+pub mod mac_search;
 pub mod operator_audit;
 pub mod password_resets;
 pub mod phone_list;

@@ -75,7 +75,7 @@ where
 /// an order PostgreSQL may scan the table from its start, through every other account's
 /// phones, before it finds the first of this account's (measured: 8 ms for a count that the
 /// index answers in 3). On SQLite a rare MAC fragment's candidates come from the trigram
-/// index instead, and are sorted (a few thousand at most, [`super::phone_list::plan_search`]).
+/// index instead, and are sorted (a few thousand at most, [`super::mac_search::plan_search`]).
 pub async fn count_upto<'e, E>(
     executor: E,
     dialect: Dialect,
@@ -106,7 +106,7 @@ where
 
 /// The list's total on a reader of the pool: [`count_upto`] `limit`, or with `None` the exact
 /// [`count`], in a transaction planned from the trigram index when the filter reads it
-/// ([`super::phone_list::trigram_reader`]).
+/// ([`super::mac_search::trigram_reader`]).
 pub async fn count_read(
     db: &super::Db,
     account_id: i64,
@@ -114,7 +114,7 @@ pub async fn count_read(
     limit: Option<u64>,
 ) -> sqlx::Result<u64> {
     let dialect = db.dialect;
-    let Some(mut tx) = super::phone_list::trigram_reader(db, filter).await? else {
+    let Some(mut tx) = super::mac_search::trigram_reader(db, filter).await? else {
         return match limit {
             Some(limit) => count_upto(&db.pool, dialect, account_id, filter, limit).await,
             None => count(&db.pool, dialect, account_id, filter).await,

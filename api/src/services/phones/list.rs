@@ -22,7 +22,7 @@ use super::phone_not_found;
 use super::selection::{db_filter, Selection};
 use crate::db::phone_list::{self, Cursor, Filter, Page};
 use crate::db::phones::{self, PhoneRow};
-use crate::db::{phone_selection, rfc3339, Db};
+use crate::db::{mac_search, phone_selection, rfc3339, Db};
 use crate::domain::mac::Mac;
 use crate::error::{Error, Result};
 use crate::services::Actor;
@@ -106,7 +106,7 @@ pub async fn list(db: &Db, actor: &Actor, query: PhoneQuery) -> Result<PhonePage
             total_exact: true,
         });
     };
-    let filter = phone_list::planned(db, actor.account_id, filter).await?;
+    let filter = mac_search::planned(db, actor.account_id, filter).await?;
     let backwards = matches!(start, Start::Before(_) | Start::Last);
     let after = match &start {
         Start::After(c) | Start::Before(c) => Some(c.clone()),
@@ -185,7 +185,7 @@ pub async fn export_page(
     let Some(filter) = &export.filter else {
         return Ok((String::new(), None));
     };
-    let filter = &phone_list::planned(db, actor.account_id, filter.clone()).await?;
+    let filter = &mac_search::planned(db, actor.account_id, filter.clone()).await?;
     let page = Page {
         sort: export.sort,
         order: export.order,

@@ -18,7 +18,8 @@ use super::hooks;
 use super::pins::{check_firmware, release_of, vendor_mismatch};
 use super::{after_bulk_write, check_refs, edit, parse_macs, remove};
 use crate::db::audit::{self, AuditEntry};
-use crate::db::phone_list::{self, Filter, MacSearch};
+use crate::db::mac_search::{self, MacSearch};
+use crate::db::phone_list::Filter;
 use crate::db::{now, phone_selection, Db, LockFor};
 use crate::domain::mac::Mac;
 use crate::error::{Error, Result};
@@ -78,7 +79,7 @@ pub fn db_filter(filter: &PhoneFilter) -> Option<Filter> {
         branding_id: filter.branding_id,
         firmware: filter.firmware.clone(),
         mac_fragment,
-        // Planned against the data where the statements run (`phone_list::planned`).
+        // Planned against the data where the statements run (`mac_search::planned`).
         mac_search: MacSearch::Scan,
         seen: filter.seen,
         firmware_pinned: filter.firmware_pinned,
@@ -87,11 +88,11 @@ pub fn db_filter(filter: &PhoneFilter) -> Option<Filter> {
     })
 }
 
-/// [`db_filter`], its MAC search planned against the data ([`phone_list::planned`]). Planned
+/// [`db_filter`], its MAC search planned against the data ([`mac_search::planned`]). Planned
 /// before the write transaction, on a reader: the plan decides how fast, never which phones.
 async fn planned(db: &Db, account_id: i64, filter: &PhoneFilter) -> Result<Option<Filter>> {
     match db_filter(filter) {
-        Some(filter) => Ok(Some(phone_list::planned(db, account_id, filter).await?)),
+        Some(filter) => Ok(Some(mac_search::planned(db, account_id, filter).await?)),
         None => Ok(None),
     }
 }
@@ -169,7 +170,7 @@ async fn edit_matching(
     let matching = planned(db, actor.account_id, filter).await?;
     let mut tx = db.begin_write().await?;
     if let Some(matching) = &matching {
-        phone_list::plan_from_trigrams(&mut tx, matching).await?;
+        mac_search::plan_from_trigrams(&mut tx, matching).await?;
     }
     let (server, branding) = (changes.server_id.flatten(), changes.branding_id.flatten());
     check_refs(&mut tx, actor.account_id, server, branding).await?;
@@ -220,7 +221,7 @@ async fn remove_matching(
     let matching = planned(db, actor.account_id, filter).await?;
     let mut tx = db.begin_write().await?;
     if let Some(matching) = &matching {
-        phone_list::plan_from_trigrams(&mut tx, matching).await?;
+        mac_search::plan_from_trigrams(&mut tx, matching).await?;
     }
     let count = lock_matching(
         &mut tx,
