@@ -120,31 +120,8 @@ pub async fn list(db: &Db, actor: &Actor, query: PhoneQuery) -> Result<PhonePage
         limit: limit + 1,
     };
     let exact = query.exact_total.unwrap_or(false);
-    // How the total is given: all of it when asked for, else capped.
-    let shown = |n: u64| {
-        if exact {
-            (n, true)
-        } else {
-            (n.min(TOTAL_COUNT_LIMIT), n <= TOTAL_COUNT_LIMIT)
-        }
-    };
-    let total = async {
-        let limit = (!exact).then_some(TOTAL_COUNT_LIMIT);
-        let n = phone_selection::count_read(db, actor.account_id, &filter, limit).await?;
-        Ok::<_, Error>(shown(n))
-    };
-    let ((total, total_exact), mut rows) = if filter.reads_trigrams() {
-        // The index's candidates give the page and the total at once.
-        match phone_list::search_page(db, actor.account_id, &filter, &page).await? {
-            (rows, Some(n)) => (shown(n), rows),
-            (rows, None) => (total.await?, rows),
-        }
-    } else {
-        let rows = async { Ok(phone_list::list(db, actor.account_id, &filter, &page).await?) };
-        // The total and the page are independent reads, each on its own pooled connection,
-        // so they run at once: a page costs the slower of the two, not their sum.
-        tokio::try_join!(total, rows)?
-    };
+    let (mut rows, (total, total_exact)) =
+        page_and_total(db, actor.account_id, &filter, &page, exact).await?;
     let more = rows.len() > limit as usize;
     rows.truncate(limit as usize);
     if backwards {
@@ -168,6 +145,43 @@ pub async fn list(db: &Db, actor: &Actor, query: PhoneQuery) -> Result<PhonePage
         total,
         total_exact,
     })
+}
+
+/// A page of `filter`'s phones and their total (all of it when `exact`, else capped at
+/// [`TOTAL_COUNT_LIMIT`]), with whether it is exact.
+async fn page_and_total(
+    db: &Db,
+    account_id: i64,
+    filter: &Filter,
+    page: &Page,
+    exact: bool,
+) -> Result<(Vec<PhoneRow>, (u64, bool))> {
+    let shown = |n: u64| {
+        if exact {
+            (n, true)
+        } else {
+            (n.min(TOTAL_COUNT_LIMIT), n <= TOTAL_COUNT_LIMIT)
+        }
+    };
+    let total = async {
+        let limit = (!exact).then_some(TOTAL_COUNT_LIMIT);
+        let n = phone_selection::count_read(db, account_id, filter, limit).await?;
+        Ok::<_, Error>(shown(n))
+    };
+    if filter.reads_trigrams() {
+        // The index's candidates give the page and the total at once.
+        return Ok(
+            match phone_list::search_page(db, account_id, filter, page).await? {
+                (rows, Some(n)) => (rows, shown(n)),
+                (rows, None) => (rows, total.await?),
+            },
+        );
+    }
+    let rows = async { Ok(phone_list::list(db, account_id, filter, page).await?) };
+    // The total and the page are independent reads, each on its own pooled connection, so
+    // they run at once: a page costs the slower of the two, not their sum.
+    let (total, rows) = tokio::try_join!(total, rows)?;
+    Ok((rows, total))
 }
 
 /// Rows per page of a streamed export.
