@@ -304,6 +304,41 @@ async fn postgres_mac_search_plan_is_chosen_by_rcs_not_by_stale_statistics() {
     assert_eq!(ctx.page("q=A7F&limit=50").await.total, 0);
 }
 
+#[tokio::test]
+async fn postgres_bulk_import_leaves_no_trigram_entries_pending() {
+    if skip_without_postgres() {
+        return;
+    }
+    let ctx = Ctx::new(Engine::Postgres).await;
+    let pool = &ctx.app.db.pool;
+    // pgstattuple reads the index's pending list (the test's own database; superuser).
+    sqlx::query("CREATE EXTENSION IF NOT EXISTS pgstattuple")
+        .execute(pool)
+        .await
+        .unwrap();
+    let pending = "SELECT pending_tuples FROM pgstatginindex('phones_mac_trgm_idx')";
+    // A few phones registered one at a time stay in the pending list: that is its purpose.
+    ctx.add_ok(json!({ "macs": macs(1, 20) })).await;
+    assert!(ctx.count(pending).await > 0);
+
+    // 20,000 phones in one import (a bulk write): their entries are merged into the index in
+    // the background right after the answer, so searches do not read them one by one.
+    let csv: String = std::iter::once("mac".to_string())
+        .chain(macs(2, 20_000))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let response = ctx.app.import_csv(&ctx.token, "", csv).await;
+    assert_eq!(response.status(), 200);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while ctx.count(pending).await > 0 && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(ctx.count(pending).await, 0, "entries left pending");
+    let all: Vec<String> = macs(1, 20).into_iter().chain(macs(2, 20_000)).collect();
+    let expected = holding(&all, "A7F").len() as u64;
+    assert_eq!(ctx.page("q=A7F&limit=50").await.total, expected);
+}
+
 /// The phones whose MAC holds `fragment`, in MAC order.
 fn holding<'a>(macs: &'a [String], fragment: &str) -> Vec<&'a String> {
     macs.iter().filter(|m| m.contains(fragment)).collect()

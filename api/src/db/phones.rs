@@ -386,10 +386,19 @@ pub async fn delete(conn: &mut AnyConnection, account_id: i64, macs: &[&str]) ->
 }
 
 /// Refreshes the planner's statistics of `phones` after a bulk write, where the engine needs
-/// it ([`Dialect::analyzes_after_bulk_write`] says why).
+/// it ([`Dialect::analyzes_after_bulk_write`] says why), and on PostgreSQL merges the trigram
+/// index's pending list into the index, as autovacuum would when it next came by. A bulk write
+/// leaves up to `gin_pending_list_limit` (4 MB) of new entries there, unsorted, and every MAC
+/// search reads all of them: measured at a million phones, a search's statement took 2.4 ms
+/// (p50, in the server) with the list a million-row import left, 0.5 ms with it merged; the
+/// merge took 16-39 ms. A smaller limit for the index was measured too: 1 MB made that
+/// import 30% slower.
 pub async fn refresh_statistics(db: &Db) -> sqlx::Result<()> {
     if db.dialect.analyzes_after_bulk_write() {
         sqlx::query("ANALYZE phones").execute(&db.pool).await?;
+        sqlx::query("SELECT gin_clean_pending_list('phones_mac_trgm_idx'::regclass)")
+            .execute(&db.pool)
+            .await?;
     }
     Ok(())
 }
