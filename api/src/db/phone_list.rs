@@ -300,11 +300,7 @@ pub async fn search_page(
         format!("WHERE {}", after.join(" AND "))
     };
     let order = order_by(page.sort, page.order, db.dialect);
-    let select = select_from("page").replacen(
-        " FROM page p",
-        ", (SELECT COUNT(*) FROM matching) AS matching FROM page p",
-        1,
-    );
+    let select = select_from("page", ", (SELECT COUNT(*) FROM matching) AS matching");
     let sql = format!(
         "WITH matching AS MATERIALIZED (SELECT p.* FROM phones p WHERE {}), \
          page AS (SELECT * FROM matching p {after} ORDER BY {order} LIMIT {}) \

@@ -23,9 +23,10 @@ pub(super) const SELECT: &str = "SELECT p.mac, p.server_id, s.name AS server_nam
      FROM phones p LEFT JOIN servers s ON s.id = p.server_id \
      LEFT JOIN brandings b ON b.id = p.branding_id";
 
-/// [`SELECT`] from `page`, a named set of rows of `phones` (a `WITH` query), aliased `p`.
-pub(super) fn select_from(page: &str) -> String {
-    SELECT.replacen("FROM phones p", &format!("FROM {page} p"), 1)
+/// [`SELECT`] from `rows`, a named set of rows of `phones` (a `WITH` query) aliased `p`,
+/// with `extra` (`, expression AS name`, or nothing) after the phone's columns.
+pub(super) fn select_from(rows: &str, extra: &str) -> String {
+    SELECT.replacen(" FROM phones p", &format!("{extra} FROM {rows} p"), 1)
 }
 
 /// A phone row with its server and branding names.
