@@ -62,6 +62,19 @@ async fn scans(ctx: &Ctx) -> Scans {
     }
 }
 
+/// The scans recorded once `done` holds, or after 30 s: the counters reach the statistics when
+/// each backend next reports (within seconds).
+async fn scans_once(ctx: &Ctx, done: impl Fn(&Scans) -> bool) -> Scans {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let now = scans(ctx).await;
+        if done(&now) || Instant::now() > deadline {
+            return now;
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+}
+
 #[tokio::test]
 async fn postgres_list_pages_and_mac_search_use_the_account_and_trigram_indexes() {
     if skip_without_postgres() {
@@ -145,15 +158,10 @@ async fn postgres_list_pages_and_mac_search_use_the_account_and_trigram_indexes(
 
     // The counters reach the statistics when each backend next reports (within seconds).
     // Each run above was a page and its total in each of the three views, and a second page.
-    let deadline = Instant::now() + Duration::from_secs(30);
-    let done = |s: &Scans| s.account_mac >= 24 && s.unaffiliated >= 16 && s.trigram >= 8;
-    let scans = loop {
-        let now = scans(&ctx).await;
-        if done(&now) || Instant::now() > deadline {
-            break now;
-        }
-        tokio::time::sleep(Duration::from_millis(250)).await;
-    };
+    let scans = scans_once(&ctx, |s| {
+        s.account_mac >= 24 && s.unaffiliated >= 16 && s.trigram >= 8
+    })
+    .await;
     assert!(
         scans.account_mac >= 24,
         "pages and totals by MAC walk (account_id, mac): {} scans",
@@ -247,14 +255,7 @@ async fn postgres_mac_search_plan_is_chosen_by_rcs_not_by_stale_statistics() {
     let mut newest_first = walk(&ctx, "q=A7F&sort=last_seen&order=desc&limit=60").await;
     newest_first.reverse();
     assert_eq!(newest_first.iter().collect::<Vec<_>>(), expected);
-    let deadline = Instant::now() + Duration::from_secs(30);
-    let scans = loop {
-        let now = scans(&ctx).await;
-        if now.trigram >= 12 || Instant::now() > deadline {
-            break now;
-        }
-        tokio::time::sleep(Duration::from_millis(250)).await;
-    };
+    let scans = scans_once(&ctx, |s| s.trigram >= 12).await;
     assert!(
         scans.trigram >= 12,
         "each page and its total read the trigram index (once): {}",

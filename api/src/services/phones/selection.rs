@@ -97,6 +97,19 @@ async fn planned(db: &Db, account_id: i64, filter: &PhoneFilter) -> Result<Optio
     }
 }
 
+/// A write transaction whose statements on `matching`'s phones use the plan it was given
+/// ([`mac_search::plan_from_trigrams`]).
+async fn begin_write(
+    db: &Db,
+    matching: Option<&Filter>,
+) -> Result<sqlx::Transaction<'static, sqlx::Any>> {
+    let mut tx = db.begin_write().await?;
+    if let Some(matching) = matching {
+        mac_search::plan_from_trigrams(&mut tx, matching).await?;
+    }
+    Ok(tx)
+}
+
 /// 409 `selection_changed` when the client expected another number of phones than `actual`.
 fn check_expected(expected: Option<u64>, actual: u64) -> Result<()> {
     match expected {
@@ -168,10 +181,7 @@ async fn edit_matching(
 ) -> Result<u64> {
     let changes = check_changes(changes)?;
     let matching = planned(db, actor.account_id, filter).await?;
-    let mut tx = db.begin_write().await?;
-    if let Some(matching) = &matching {
-        mac_search::plan_from_trigrams(&mut tx, matching).await?;
-    }
+    let mut tx = begin_write(db, matching.as_ref()).await?;
     let (server, branding) = (changes.server_id.flatten(), changes.branding_id.flatten());
     check_refs(&mut tx, actor.account_id, server, branding).await?;
     let count = lock_matching(
@@ -219,10 +229,7 @@ async fn remove_matching(
     expected: Option<u64>,
 ) -> Result<u64> {
     let matching = planned(db, actor.account_id, filter).await?;
-    let mut tx = db.begin_write().await?;
-    if let Some(matching) = &matching {
-        mac_search::plan_from_trigrams(&mut tx, matching).await?;
-    }
+    let mut tx = begin_write(db, matching.as_ref()).await?;
     let count = lock_matching(
         &mut tx,
         actor.account_id,
